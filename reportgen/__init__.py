@@ -1,0 +1,48 @@
+"""reportgen — 政府信息公开工作年度报告生成工具.
+
+Builds the annual government information-disclosure report of an organ (or of every township of
+a county) from its figures and prose: the model (:class:`Report`), the official layout as data
+(:mod:`reportgen.layout`), the reviewers' checks (:func:`check`), input files (:func:`load`), the
+Word report and the Excel workbook.
+
+This module only re-exports the public API.
+"""
+
+from reportgen.errors import (
+    ConversionError,
+    ExtractError,
+    InputError,
+    RenderError,
+    ReportgenError,
+    TemplateError,
+)
+from reportgen.findings import Finding, Location, Severity, has_errors
+from reportgen.layout import FormatVersion, get_layout
+from reportgen.model import Organ, OrganKind, OtherItem, Overview, Report, Subsection, Table
+from reportgen.prose import ReportText, report_text
+
+__all__ = [
+    "ConversionError",
+    "ExtractError",
+    "Finding",
+    "FormatVersion",
+    "InputError",
+    "Location",
+    "Organ",
+    "OrganKind",
+    "OtherItem",
+    "Overview",
+    "RenderError",
+    "Report",
+    "ReportText",
+    "ReportgenError",
+    "Severity",
+    "Subsection",
+    "Table",
+    "TemplateError",
+    "get_layout",
+    "has_errors",
+    "report_text",
+]
+
+__version__ = "0.1.0"

@@ -1,0 +1,63 @@
+"""The click group, the shared console and the error-to-exit-status mapping."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from reportgen.errors import ReportgenError
+
+__all__ = ["app", "err_console", "handle_errors", "main", "out_console"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+out_console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+"""Errors were found in a report (or a township failed in a bulk run)."""
+EXIT_UNREADABLE = 2
+"""An input could not be read at all, or the command was used wrongly."""
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.version_option(package_name="reportgen")
+def app() -> None:
+    """reportgen — 政府信息公开工作年度报告生成工具 (government information-disclosure annual reports).
+
+    \b
+    常用命令 (common commands):
+      reportgen new -o 报告.yaml        写一个带注释的空白输入文件 (input skeleton)
+      reportgen check 报告.yaml         检查数据与勾稽关系 (check figures and identities)
+      reportgen render 报告.yaml -o out/ 生成 Word 报告和 Excel 数据表 (render .docx and .xlsx)
+    """
+
+
+def handle_errors(func: F) -> F:
+    """Turn a :class:`ReportgenError` into a Chinese message on stderr and its exit status."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ReportgenError as exc:
+            err_console.print(f"[bold red]{exc.code}[/] {exc.location.describe()}", markup=True, highlight=False)
+            err_console.print(exc.message, markup=False, highlight=False)
+            for finding in exc.findings:
+                err_console.print(f"  {finding}", markup=False, highlight=False)
+            sys.exit(exc.exit_code)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def main() -> None:
+    """Entry point of the ``reportgen`` console command."""
+    app(prog_name="reportgen")

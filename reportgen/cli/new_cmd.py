@@ -1,0 +1,1 @@
+"""``reportgen new``: placeholder until the input skeleton lands."""

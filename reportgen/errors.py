@@ -1,0 +1,94 @@
+"""Exceptions raised by reportgen.
+
+Everything a user can cause derives from :class:`ReportgenError`, which carries a stable code
+and a Chinese message; the CLI maps each class to an exit status::
+
+    ReportgenError                 code, message (Chinese), location
+    ├── InputError                 an input file cannot be read into a report (exit 2);
+    │                              .findings lists every problem with its path
+    ├── TemplateError              a Word template is unusable: unknown variable, syntax error
+    ├── RenderError                a generated document failed its structural checks
+    │                              (nothing was written)
+    ├── ConversionError            LibreOffice is missing or failed (PDF, recalculation)
+    └── ExtractError               a published report cannot be read back
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from reportgen.findings import Finding, Location
+
+__all__ = [
+    "ConversionError",
+    "ExtractError",
+    "InputError",
+    "RenderError",
+    "ReportgenError",
+    "TemplateError",
+]
+
+
+class ReportgenError(Exception):
+    """Base of every error a user can cause; ``code`` is stable, ``message`` is Chinese."""
+
+    code = "RG-ERROR"
+    exit_code = 1
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        location: Location | None = None,
+        findings: Sequence[Finding] = (),
+    ) -> None:
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.location = location or Location()
+        self.findings = tuple(findings)
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = self.location.describe()
+        head = f"[{self.code}] {where + '：' if where else ''}{self.message}"
+        if self.findings:
+            return head + "\n" + "\n".join(f"  {f}" for f in self.findings)
+        return head
+
+
+class InputError(ReportgenError):
+    """An input file (YAML, JSON, workbook) could not be read into a report.
+
+    ``findings`` holds every problem found in the file at once, each located by its path.
+    """
+
+    code = "IN-INVALID"
+    exit_code = 2
+
+
+class TemplateError(ReportgenError):
+    """A Word template cannot be used (syntax error, unknown variable, wrong structure)."""
+
+    code = "TPL-INVALID"
+    exit_code = 2
+
+
+class RenderError(ReportgenError):
+    """A generated document broke a structural invariant; nothing was written."""
+
+    code = "RENDER-INVALID"
+
+
+class ConversionError(ReportgenError):
+    """Converting with LibreOffice failed or LibreOffice is not installed."""
+
+    code = "CONVERT-FAILED"
+
+
+class ExtractError(ReportgenError):
+    """A published report could not be read back into the model."""
+
+    code = "EXTRACT-FAILED"
+    exit_code = 2

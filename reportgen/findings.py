@@ -1,0 +1,106 @@
+"""Findings: what the checks and the input validation report, as records rather than exceptions.
+
+A finding has a stable ``code`` (documented in ``docs/checks.md``), a severity, a location that
+names the file, organ, table, row label and column label where they apply, the expected and
+actual values, and a Chinese message.  Collecting findings (instead of raising on the first
+problem) lets a whole report — or a whole county — be reviewed in one pass.
+"""
+
+from __future__ import annotations
+
+import enum
+from decimal import Decimal
+
+import attrs
+
+__all__ = ["Finding", "Location", "Severity", "has_errors"]
+
+
+class Severity(enum.Enum):
+    """How serious a finding is."""
+
+    ERROR = "error"
+    """The report is wrong (an identity breaks, input is unusable)."""
+    WARNING = "warning"
+    """A reviewer would ask about it."""
+
+    @property
+    def label(self) -> str:
+        """错误 or 警告."""
+        return "错误" if self is Severity.ERROR else "警告"
+
+
+@attrs.frozen(kw_only=True)
+class Location:
+    """Where a finding is: any of file, organ, input path, table, row label, column label, cell."""
+
+    file: str | None = None
+    organ: str | None = None
+    path: str | None = None
+    """Input path, e.g. ``$.table3.rows.granted.natural_person``."""
+    table: str | None = None
+    """Table number as printed: ``表二``, ``表三``, ``表四``, or a section title."""
+    row: str | None = None
+    """Row label as printed in the official table."""
+    column: str | None = None
+    """Column label as printed in the official table."""
+    cell: str | None = None
+    """A worksheet cell, e.g. ``表三!E7``."""
+
+    def describe(self) -> str:
+        """The location as one Chinese phrase, most general part first."""
+        parts = []
+        if self.file:
+            parts.append(f"文件 {self.file}")
+        if self.organ:
+            parts.append(self.organ)
+        if self.path:
+            parts.append(self.path)
+        if self.cell:
+            parts.append(f"单元格 {self.cell}")
+        if self.table:
+            parts.append(self.table)
+        if self.row:
+            parts.append(f"行“{self.row}”")
+        if self.column:
+            parts.append(f"列“{self.column}”")
+        return "，".join(parts)
+
+    def with_context(self, *, file: str | None = None, organ: str | None = None) -> Location:
+        """The same location with the file and organ filled in where they were not known."""
+        return attrs.evolve(self, file=self.file or file, organ=self.organ or organ)
+
+
+Value = int | Decimal | str | None
+
+
+@attrs.frozen(kw_only=True)
+class Finding:
+    """One problem found in a report or in its input."""
+
+    code: str
+    """Stable identifier, e.g. ``T3-BALANCE``; see the checks catalogue."""
+    severity: Severity
+    message: str
+    """What is wrong and what was expected, in Chinese."""
+    location: Location = attrs.field(factory=Location)
+    expected: Value = None
+    actual: Value = None
+
+    @property
+    def is_error(self) -> bool:
+        """Whether the finding is an error (not a warning)."""
+        return self.severity is Severity.ERROR
+
+    def with_context(self, *, file: str | None = None, organ: str | None = None) -> Finding:
+        """The same finding located in ``file`` / ``organ``."""
+        return attrs.evolve(self, location=self.location.with_context(file=file, organ=organ))
+
+    def __str__(self) -> str:
+        where = self.location.describe()
+        return f"[{self.code}] {self.severity.label}：{where + '：' if where else ''}{self.message}"
+
+
+def has_errors(findings: list[Finding] | tuple[Finding, ...]) -> bool:
+    """Whether any finding is an error."""
+    return any(f.is_error for f in findings)

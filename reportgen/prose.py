@@ -1,0 +1,182 @@
+"""The report's text as printed: user prose where given, default sentences from the figures where not.
+
+A paragraph field left out of the input (``None`` in the model) that states figures — 依申请公开,
+the 信息处理费 item of 六, the note under table 四 — gets a sentence generated from the tables, so
+every report is complete and its prose cannot contradict its own tables.  Renderers (Word,
+Excel) and the prose checks all read the text through :func:`report_text`.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import attrs
+
+from reportgen.layout import PROCESSING_FEE_ITEM
+from reportgen.model import OtherItem, Prose, Report
+
+__all__ = [
+    "CHINESE_NUMERALS",
+    "ReportText",
+    "TextPart",
+    "default_on_request",
+    "default_processing_fee",
+    "default_review_litigation",
+    "format_amount",
+    "numbered",
+    "report_text",
+    "strip_number",
+]
+
+CHINESE_NUMERALS = "一二三四五六七八九十"
+
+# "（一）", "(一)", "一、", "1.", "1．" at the start of a title.
+_NUMBER_PREFIX = re.compile(r"^\s*(?:[（(][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+、|\d+[.．、])\s*")
+
+
+def strip_number(title: str) -> str:
+    """``（一）主动公开`` → ``主动公开``: titles are stored without their numbers."""
+    return _NUMBER_PREFIX.sub("", title, count=1)
+
+
+def numbered(index: int, title: str) -> str:
+    """``（一）title`` for ``index`` 0, ``（二）title`` for 1 … (up to 二十)."""
+    n = index + 1
+    if n <= 10:
+        numeral = CHINESE_NUMERALS[n - 1]
+    elif n < 20:
+        numeral = "十" + CHINESE_NUMERALS[n - 11]
+    else:
+        numeral = CHINESE_NUMERALS[n // 10 - 1] + "十" + (CHINESE_NUMERALS[n % 10 - 1] if n % 10 else "")
+    return f"（{numeral}）{strip_number(title)}"
+
+
+def format_amount(value: Decimal | int) -> str:
+    """An amount as written, with exactly the precision given (never rounded, never ``1E+1``)."""
+    return format(Decimal(value), "f")
+
+
+@attrs.frozen
+class TextPart:
+    """A titled part of a section (a subsection of 一, an item of 六)."""
+
+    title: str
+    """As printed, with its number, e.g. ``（一）主动公开``."""
+    paragraphs: Prose
+    key: str | None = None
+
+
+@attrs.frozen
+class ReportText:
+    """All prose of a report, defaults filled in, in printing order."""
+
+    title: str
+    overview_intro: Prose
+    overview_parts: tuple[TextPart, ...]
+    review_litigation_note: Prose
+    problems: Prose
+    other_matters: tuple[TextPart, ...]
+
+    def all_paragraphs(self) -> list[tuple[str, str]]:
+        """``(section title, paragraph)`` for every paragraph, for searching the prose."""
+        out = [("一、总体情况", p) for p in self.overview_intro]
+        for part in self.overview_parts:
+            out += [(f"一、总体情况 {part.title}", p) for p in part.paragraphs]
+        out += [("四、政府信息公开行政复议、行政诉讼情况", p) for p in self.review_litigation_note]
+        out += [("五、存在的主要问题及改进情况", p) for p in self.problems]
+        for part in self.other_matters:
+            out += [(f"六、其他需要报告的事项 {part.title}", p) for p in part.paragraphs]
+        return out
+
+
+def default_on_request(report: Report) -> Prose:
+    """（二）依申请公开 from table 三, e.g. "2022年度未受理政府信息公开申请。"."""
+    t3 = report.table3
+    new = t3.count("new_received", "total")
+    carried = t3.count("carried_over", "total")
+    if new == 0 and carried == 0:
+        return (f"{report.year}年度未受理政府信息公开申请。",)
+    done = t3.count("results_total", "total")
+    forward = t3.count("carried_forward", "total")
+    layout = t3.layout
+    groups: dict[str, int] = {}
+    for row in layout.rows:
+        if not row.path or row.computed:
+            continue
+        group = strip_number(row.path[1] if len(row.path) > 1 else row.label)
+        group = group.split("（")[0]  # "部分公开（区分处理的…）" → "部分公开"
+        groups[group] = groups.get(group, 0) + t3.count(row.key, "total")
+    detail = "，".join(f"{name}{n}件" for name, n in groups.items() if n)
+    text = f"{report.year}年度共新收政府信息公开申请{new}件，上年结转{carried}件；本年度办理完结{done}件"
+    text += f"，其中{detail}" if detail else ""
+    text += f"；结转下年度继续办理{forward}件。"
+    return (text,)
+
+
+_T4_OUTCOMES = (("upheld", "结果维持"), ("corrected", "结果纠正"), ("other", "其他结果"), ("pending", "尚未审结"))
+
+
+def default_review_litigation(report: Report) -> Prose:
+    """The sentence under table 四, from its three group totals."""
+    t4 = report.table4
+    review = t4.count("review", "total")
+    direct = t4.count("litigation_direct", "total")
+    after = t4.count("litigation_after_review", "total")
+    if review == 0 and direct == 0 and after == 0:
+        return (f"{report.year}年度，本机关未发生因政府信息公开工作被申请行政复议、提起行政诉讼的情况。",)
+
+    def outcome(row: str) -> str:
+        parts = [
+            f"{label}{t4.count(row, key)}件"
+            for key, label in _T4_OUTCOMES
+            if t4.count(row, key)
+        ]
+        return f"（{'，'.join(parts)}）" if parts else ""
+
+    text = (
+        f"{report.year}年度，本机关因政府信息公开工作被申请行政复议{review}件{outcome('review')}，"
+        f"被提起行政诉讼{direct + after}件，其中未经复议直接起诉{direct}件{outcome('litigation_direct')}，"
+        f"复议后起诉{after}件{outcome('litigation_after_review')}。"
+    )
+    return (text,)
+
+
+def default_processing_fee(report: Report) -> Prose:
+    """The 信息处理费 item of 六 (always reported, also when nothing was charged)."""
+    basis = "依据《政府信息公开信息处理费管理办法》"
+    if report.processing_fee == 0:
+        return (f"{report.year}年度，本机关{basis}，未收取政府信息公开信息处理费。",)
+    fee = format_amount(report.processing_fee)
+    return (f"{report.year}年度，本机关{basis}，收取政府信息公开信息处理费{fee}元。",)
+
+
+def report_text(report: Report) -> ReportText:
+    """The text of ``report`` as printed, with defaults for paragraphs not given."""
+    parts: list[TextPart] = []
+    for spec, (key, sub) in zip(report.layout.overview_parts, report.overview.parts(), strict=True):
+        title = f"{spec.number}{strip_number(sub.title)}" if sub.title else spec.title
+        paragraphs = sub.paragraphs
+        if paragraphs is None:
+            paragraphs = default_on_request(report) if key == "on_request" else ()
+        parts.append(TextPart(title, paragraphs, key))
+
+    items = list(report.other_matters)
+    if not any(item.key == PROCESSING_FEE_ITEM.key for item in items):
+        items.insert(0, OtherItem(key=PROCESSING_FEE_ITEM.key, title=PROCESSING_FEE_ITEM.title))
+    other: list[TextPart] = []
+    for i, item in enumerate(items):
+        paragraphs = item.paragraphs
+        if paragraphs is None:
+            paragraphs = default_processing_fee(report) if item.key == PROCESSING_FEE_ITEM.key else ()
+        other.append(TextPart(numbered(i, item.title), paragraphs, item.key))
+
+    note = report.review_litigation_note
+    return ReportText(
+        title=report.title,
+        overview_intro=report.overview.intro,
+        overview_parts=tuple(parts),
+        review_litigation_note=default_review_litigation(report) if note is None else note,
+        problems=report.problems,
+        other_matters=tuple(other),
+    )

@@ -325,6 +325,10 @@ def _tables_match(instance: Report, attribute: attrs.Attribute[Table], value: Ta
         )
 
 
+def _items(value: Iterable[OtherItem]) -> tuple[OtherItem, ...]:
+    return tuple(value)
+
+
 def _default_table(key: str) -> Any:
     return attrs.Factory(lambda self: Table.from_figures(key, version=self.format_version), takes_self=True)
 
@@ -350,7 +354,7 @@ class Report:
     """Paragraphs printed under table 四; ``None``: a default sentence from its figures."""
     problems: Prose = attrs.field(default=(), converter=clean_paragraphs)
     """五、存在的主要问题及改进情况."""
-    other_matters: tuple[OtherItem, ...] = attrs.field(default=(), converter=tuple)
+    other_matters: tuple[OtherItem, ...] = attrs.field(default=(), converter=_items)
     """六、其他需要报告的事项, in order; the 信息处理费 item is added first when missing."""
     processing_fee: Decimal = attrs.field(default=Decimal(0))
     """信息处理费 charged in the year, in 元 (《政府信息公开信息处理费管理办法》)."""

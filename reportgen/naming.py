@@ -1,0 +1,41 @@
+"""Output file names that are safe on Windows and Linux and cannot escape the output folder."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from reportgen.model import Report
+
+__all__ = ["output_stem", "safe_filename"]
+
+# Characters Windows forbids in names, path separators, and control characters.
+_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+_WINDOWS_RESERVED = {
+    "CON", "PRN", "AUX", "NUL",
+    *(f"COM{i}" for i in range(1, 10)),
+    *(f"LPT{i}" for i in range(1, 10)),
+}  # fmt: skip
+MAX_STEM = 120
+"""Characters, leaving room for a suffix and a de-duplicating counter within 255 bytes."""
+
+
+def safe_filename(name: str, *, fallback: str = "报告") -> str:
+    """``name`` made usable as one file name component.
+
+    Forbidden characters become ``_``; leading/trailing dots and spaces are removed (so ``..``
+    cannot climb out of a folder); Windows reserved device names get a ``_`` suffix; the result is
+    cut to :data:`MAX_STEM` characters.  An empty result becomes ``fallback``.
+    """
+    text = unicodedata.normalize("NFC", name)
+    text = _FORBIDDEN.sub("_", text)
+    text = text.strip(" .")
+    if text.split(".")[0].upper() in _WINDOWS_RESERVED:
+        text = text + "_"
+    text = text[:MAX_STEM].rstrip(" .")
+    return text or fallback
+
+
+def output_stem(report: Report) -> str:
+    """The file stem of a report's outputs, e.g. ``招远市金岭镇人民政府2022年度政府信息公开工作年度报告``."""
+    return safe_filename(report.title)

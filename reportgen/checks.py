@@ -329,7 +329,8 @@ def _publication_date(ctx: CheckContext) -> Iterator[Finding]:
         message = f"发布日期{when}晚于法定期限{limit}（{report.organ.kind.label}）"
     else:
         return
-    yield ctx.finding(message, Location(path="$.publication_date"), expected=limit, actual=date.isoformat())
+    bound = start if date < start else deadline
+    yield ctx.finding(message, Location(path="$.publication_date"), expected=bound.isoformat(), actual=date.isoformat())
 
 
 @_rule("PROSE-EMPTY", Severity.WARNING, "必填文字内容为空")
@@ -608,7 +609,7 @@ def _prose_no_applications(ctx: CheckContext) -> Iterator[Finding]:
             if _other_year(clause, report.year):
                 continue
             yield ctx.finding(
-                f"{para.section}：文中写“{clause}”，但{target}为{new}",
+                f"文中写“{clause}”，但{target}为{new}",
                 Location(table=para.section),
                 expected=new,
                 actual=0,
@@ -644,7 +645,7 @@ def _prose_figure(ctx: CheckContext) -> Iterator[Finding]:
                 if said == value:
                     continue
                 yield ctx.finding(
-                    f"{para.section}：文中“{match.group(0)}”为{_fmt(said)}，{_quoted_target(ctx, quote)}为{_fmt(value)}",
+                    f"文中“{match.group(0)}”为{_fmt(said)}，{_quoted_target(ctx, quote)}为{_fmt(value)}",
                     Location(table=para.section),
                     expected=value,
                     actual=said,
@@ -656,7 +657,7 @@ def _prose_figure(ctx: CheckContext) -> Iterator[Finding]:
                 if _other_year(clause, report.year):
                     continue
                 yield ctx.finding(
-                    f"{para.section}：文中“{clause}”称未收取信息处理费，但本年度收取的信息处理费为{format_amount(fee)}元",
+                    f"文中“{clause}”称未收取信息处理费，但本年度收取的信息处理费为{format_amount(fee)}元",
                     Location(table=para.section, path="$.processing_fee"),
                     expected=fee,
                     actual=Decimal(0),

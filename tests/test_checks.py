@@ -14,6 +14,8 @@ from reportgen.checks import CHECKS, OVERVIEW_MAX_CHARS, CheckContext, check, ge
 from reportgen.findings import Finding, Severity
 from reportgen.layout import FORMAT_DOCUMENT, FormatVersion, Row, TableLayout, get_layout
 from reportgen.model import Organ, OrganKind, OtherItem, Overview, Report, Subsection, Table
+from scripts.gen_checks_doc import DOC_PATH, EXAMPLES, render, sample_findings
+from scripts.gen_checks_doc import main as gen_checks_doc_main
 from tests.strategies import reports
 
 T2 = get_layout().table("table2")
@@ -539,3 +541,23 @@ def test_prose_figures_context_of_the_application_part(busy_report: Report) -> N
     ]
     in_intro = busy_report.evolve(overview=attrs.evolve(busy_report.overview, intro=("上年结转3件。",)))
     assert check(in_intro) == []
+
+
+# --------------------------------------------------------------------------------------------
+# The catalogue
+
+
+def test_every_check_has_an_example_that_triggers_it() -> None:
+    """Each registered check fires on its catalogue example, with its own code and severity only."""
+    for registered in CHECKS:
+        findings = sample_findings(registered)
+        assert findings, registered.code
+        assert {(f.code, f.severity) for f in findings} == {(registered.code, registered.severity)}
+        report, previous = EXAMPLES[registered.code]()
+        assert codes(check(report, previous=previous), registered.code) == findings
+
+
+def test_checks_doc_is_up_to_date() -> None:
+    """docs/checks.md is what scripts/gen_checks_doc.py generates from CHECKS (rerun it after a change)."""
+    assert DOC_PATH.read_text(encoding="utf-8") == render()
+    assert gen_checks_doc_main(["--check"]) == 0

@@ -1,0 +1,1183 @@
+"""Input files: YAML and JSON in and out, validated at the edge with every problem reported at once.
+
+The format is the shared contract in ``docs/input-format.md``.  Reading goes in three steps, each of
+which turns a user's mistake into located :class:`~reportgen.findings.Finding` records rather than
+a traceback::
+
+    bytes ──decode──▶ text ──parse──▶ plain data ──validate──▶ Report
+          IN-ENCODING      IN-YAML/IN-JSON     IN-UNKNOWN-KEY, IN-TYPE, IN-NEGATIVE, …
+
+The validator walks the whole document before giving up, so one :class:`~reportgen.errors.InputError`
+lists every problem of a file, each with its path (``$.table3.rows.granted.natural_person``) and, for
+figures, the table, row and column labels from :mod:`reportgen.layout`.
+
+Amounts (万元) never pass through ``float``: YAML floats are built as :class:`~decimal.Decimal` from
+their source text and JSON is parsed with ``parse_float=Decimal``, so ``0.10`` stays ``0.10``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import difflib
+import importlib
+import json
+import re
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Literal, TypeAlias
+
+import attrs
+import yaml
+
+from reportgen._io import atomic_write_text
+from reportgen.errors import InputError
+from reportgen.findings import Finding, Location, Severity
+from reportgen.layout import (
+    ALL_LAYOUTS,
+    FORMAT_DOCUMENT,
+    PROCESSING_FEE_ITEM,
+    FigureKind,
+    FormatLayout,
+    FormatVersion,
+    TableLayout,
+    get_layout,
+)
+from reportgen.model import (
+    MAX_DECIMAL_PLACES,
+    PART_KEYS,
+    Figure,
+    Organ,
+    OrganKind,
+    OtherItem,
+    Overview,
+    Prose,
+    Report,
+    Subsection,
+    Table,
+    clean_paragraphs,
+    clean_text,
+)
+from reportgen.prose import numbered, strip_number
+
+try:  # libyaml is several times faster; bulk runs load thousands of files
+    from yaml import CSafeDumper as _BaseDumper
+    from yaml import CSafeLoader as _BaseLoader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeDumper as _BaseDumper  # type: ignore[assignment]
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+__all__ = [
+    "FORMATS",
+    "Format",
+    "dump",
+    "dumps",
+    "from_mapping",
+    "load",
+    "loads",
+    "skeleton",
+    "to_mapping",
+]
+
+Format: TypeAlias = Literal["yaml", "json"]
+FORMATS: Mapping[str, Format] = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
+"""File suffixes read and written as YAML or JSON."""
+
+TOP_KEYS = (
+    "format_version",
+    "year",
+    "publication_date",
+    "organ",
+    "overview",
+    "table2",
+    "table3",
+    "table4",
+    "review_litigation_note",
+    "problems",
+    "other_matters",
+    "processing_fee",
+)
+ORGAN_KEYS = ("name", "kind", "province", "city", "county")
+PART_FIELDS = ("title", "text")
+ITEM_KEYS = ("key", "title", "text")
+
+_SECTION_LABELS = {
+    "overview": "一、总体情况",
+    "review_litigation_note": "四、政府信息公开行政复议、行政诉讼情况（表下说明）",
+    "problems": "五、存在的主要问题及改进情况",
+    "other_matters": "六、其他需要报告的事项",
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Parsing: YAML with exact decimals and duplicate-key detection; JSON likewise.
+
+
+class _Map(dict[Any, Any]):
+    """A parsed mapping that remembers keys written twice (the parsers would silently keep the last)."""
+
+    duplicates: list[tuple[Any, int | None]]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.duplicates = []
+
+
+class _Loader(_BaseLoader):
+    """Safe YAML loader: floats as exact ``Decimal``, no octal surprises, bad dates kept as text."""
+
+
+def _construct_float(loader: _Loader, node: yaml.ScalarNode) -> Decimal | str:
+    text = str(loader.construct_scalar(node))
+    cleaned = text.replace("_", "")
+    specials = {".inf": "Infinity", "+.inf": "Infinity", "-.inf": "-Infinity", ".nan": "NaN"}
+    try:
+        return Decimal(specials.get(cleaned.lower(), cleaned))
+    except InvalidOperation:
+        return text  # e.g. YAML 1.1 sexagesimal "1:30.5": reported later as not a number
+
+
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int | str:
+    text = str(loader.construct_scalar(node))
+    cleaned = text.replace("_", "")
+    if re.fullmatch(r"[-+]?[0-9]+", cleaned):
+        return int(cleaned, 10)  # "010" is ten, not YAML 1.1 octal eight
+    if ":" in cleaned:
+        return text  # sexagesimal "1:30" is a typing mistake here, not ninety
+    try:
+        value: int = yaml.SafeLoader.construct_yaml_int(loader, node)
+    except ValueError:
+        return text
+    return value
+
+
+def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> dt.date | str:
+    try:
+        value = yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError):
+        return str(loader.construct_scalar(node))  # 2023-02-30: reported later with its path
+    if isinstance(value, dt.datetime):
+        return value.date()
+    assert isinstance(value, dt.date)
+    return value
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> _Map:
+    loader.flatten_mapping(node)
+    result = _Map()
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError:
+            key = str(key)
+        if key in result:
+            result.duplicates.append((key, key_node.start_mark.line + 1))
+        result[key] = loader.construct_object(value_node, deep=True)
+    return result
+
+
+_Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> _Map:
+    result = _Map()
+    for key, value in pairs:
+        if key in result:
+            result.duplicates.append((key, None))
+        result[key] = value
+    return result
+
+
+def _file_error(code: str, message: str, source: str | None, **location: Any) -> InputError:
+    finding = Finding(
+        code=code, severity=Severity.ERROR, message=message, location=Location(file=source, **location)
+    )
+    return InputError(message, code=code, location=finding.location, findings=[finding])
+
+
+def _decode(data: bytes, source: str | None) -> str:
+    """UTF-8 text of ``data`` (a BOM is dropped); ``IN-ENCODING`` with the byte offset otherwise."""
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        offset = exc.start
+        line = data[:offset].count(b"\n") + 1
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            hint = "文件似乎是 UTF-16 编码（记事本“Unicode”）。"
+        else:
+            try:
+                data.decode("gb18030")
+                hint = "文件似乎是 GBK/GB18030 编码。"
+            except UnicodeDecodeError:
+                hint = ""
+        message = (
+            f"文件不是 UTF-8 编码：第 {offset} 字节（从 0 起计，位于第 {line} 行）的 0x{data[offset]:02X} "
+            f"无法按 UTF-8 解读。{hint}请将文件另存为 UTF-8 编码后重试。"
+        )
+        raise _file_error("IN-ENCODING", message, source, path="$") from None
+
+
+def _line_col(text: str, index: int) -> tuple[int, int]:
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def _parse(text: str, fmt: Format, source: str | None) -> Any:
+    """Plain data from ``text``; syntax errors become ``IN-YAML``/``IN-JSON`` with line and column."""
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        raise _file_error("IN-EMPTY", "文件是空的：应为一份报告的输入数据（可用 reportgen new 生成模板）。", source, path="$")
+    if fmt == "json":
+        try:
+            return json.loads(text, parse_float=Decimal, object_pairs_hook=_json_object, parse_constant=str)
+        except json.JSONDecodeError as exc:
+            message = f"JSON 语法错误（第 {exc.lineno} 行第 {exc.colno} 列）：{exc.msg}。"
+            raise _file_error("IN-JSON", message, source, path="$") from None
+        except RecursionError:
+            raise _file_error("IN-JSON", "JSON 嵌套层次过深，不是报告输入文件。", source, path="$") from None
+    try:
+        return yaml.load(text, Loader=_Loader)  # _Loader derives from the safe loader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else "位置不明"
+        problem = " ".join(p for p in (exc.context, exc.problem) if p)
+        message = f"YAML 语法错误（{where}）：{problem}。常见原因：缩进不一致、冒号后缺空格、引号未闭合、用了 Tab 缩进。"
+        raise _file_error("IN-YAML", message, source, path="$") from None
+    except yaml.reader.ReaderError as exc:
+        line, col = _line_col(text, exc.position)
+        message = f"YAML 不能包含字符 U+{exc.character:04X}（第 {line} 行第 {col} 列）；请删除该控制字符。"
+        raise _file_error("IN-YAML", message, source, path="$") from None
+    except (yaml.YAMLError, RecursionError, ValueError, TypeError) as exc:
+        # The parser's remaining failure modes (very deep nesting, odd tags); the user still gets a located error.
+        message = f"YAML 无法解析：{exc}"
+        raise _file_error("IN-YAML", message, source, path="$") from None
+
+
+# --------------------------------------------------------------------------------------------
+# Validation: walk the whole document, collect every problem, then build the model.
+
+
+def _describe(value: object) -> str:
+    """What was found, for messages."""
+    if value is None:
+        return "空值"
+    if isinstance(value, bool):
+        return f"布尔值 {'true' if value else 'false'}"
+    if isinstance(value, int):
+        return f"整数 {value}"
+    if isinstance(value, (Decimal, float)):
+        return f"小数 {value}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 24 else value[:24] + "…"
+        return f"文本“{shown}”" if value else "空文本"
+    if isinstance(value, dt.date):
+        return f"日期 {value.isoformat()}"
+    if isinstance(value, dict):
+        return "映射（键: 值）"
+    if isinstance(value, list):
+        return "列表"
+    return type(value).__name__
+
+
+def _actual(value: object) -> str | int | Decimal | None:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, Decimal, str)) or value is None:
+        return value
+    return _describe(value)
+
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _join(path: str, key: object) -> str:
+    if isinstance(key, str) and _IDENT.fullmatch(key):
+        return f"{path}.{key}"
+    return f"{path}[{json.dumps(str(key), ensure_ascii=False)}]"
+
+
+_ORGAN_KIND_BY_TEXT: dict[str, OrganKind] = {
+    **{k.value: k for k in OrganKind},
+    **{k.label: k for k in OrganKind},
+}
+_KNOWN_ITEMS = {spec.key: spec for specs in get_layout().other_items.values() for spec in specs}
+_DIGITS = re.compile(r"[-+]?[0-9]+")
+_DECIMAL = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+_DATE_FORMS = (
+    re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"),
+    re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})"),
+    re.compile(r"(\d{4})\.(\d{1,2})\.(\d{1,2})"),
+    re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日"),
+)
+
+
+@attrs.define
+class _Validator:
+    """Walks one input document; every problem becomes a finding instead of stopping the walk."""
+
+    source: str | None
+    findings: list[Finding] = attrs.Factory(list)
+    layout: FormatLayout = attrs.Factory(get_layout)
+    organ_name: str | None = None
+
+    # -- reporting ---------------------------------------------------------------------------
+
+    def problem(
+        self,
+        code: str,
+        path: str,
+        message: str,
+        *,
+        table: str | None = None,
+        row: str | None = None,
+        column: str | None = None,
+        expected: str | int | Decimal | None = None,
+        actual: object = None,
+    ) -> None:
+        location = Location(file=self.source, path=path, table=table, row=row, column=column)
+        self.findings.append(
+            Finding(
+                code=code,
+                severity=Severity.ERROR,
+                message=message,
+                location=location,
+                expected=expected,
+                actual=_actual(actual),
+            )
+        )
+
+    def wrong_type(self, path: str, expected: str, value: object, **where: str | None) -> None:
+        self.problem("IN-TYPE", path, f"应为{expected}，实际是{_describe(value)}。", expected=expected,
+                     actual=value, **where)
+
+    # -- structure ---------------------------------------------------------------------------
+
+    def mapping(self, value: object, path: str, what: str, **where: str | None) -> dict[Any, Any] | None:
+        """``value`` if it is a mapping (duplicate keys reported); ``None`` if absent or of another type."""
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            self.wrong_type(path, f"{what}（键: 值 的映射）", value, **where)
+            return None
+        for key, line in getattr(value, "duplicates", ()):
+            at = f"（第 {line} 行）" if line else ""
+            self.problem("IN-DUPLICATE-KEY", _join(path, key), f"键“{key}”写了不止一次{at}；只能写一次。",
+                         actual=str(key), **where)
+        return value
+
+    def unknown_key(
+        self,
+        path: str,
+        key: object,
+        allowed: Sequence[str],
+        *,
+        labels: Mapping[str, str] | None = None,
+        other_version: Sequence[str] = (),
+        hint: str = "",
+        **where: str | None,
+    ) -> None:
+        """``IN-UNKNOWN-KEY`` for ``key``, suggesting the closest valid key (also matching Chinese labels)."""
+        text = str(key)
+        suggestion = None
+        if labels:
+            by_label = {label: k for k, label in labels.items()}
+            suggestion = by_label.get(text) or next(
+                (k for label, k in by_label.items() if text and (text in label or label in text)), None
+            )
+        if suggestion is None and text not in other_version:
+            close = difflib.get_close_matches(text.lower(), list(allowed), n=1, cutoff=0.6)
+            suggestion = close[0] if close else None
+        if text in other_version:
+            other = next(v for v in FormatVersion if v is not self.layout.version)
+            message = (
+                f"“{text}”是 {other.value} 年格式（{FORMAT_DOCUMENT[other]}）的键，本报告按 "
+                f"{self.layout.version.value} 年格式（{self.layout.document}）填写"
+                f"（format_version: \"{self.layout.version.value}\"）。"
+            )
+        else:
+            message = f"未知的键“{text}”。"
+        if suggestion:
+            message += f"是否应为 {suggestion}？"
+            if labels and suggestion in labels:
+                message += f"（{labels[suggestion]}）"
+        else:
+            message += f"此处可用的键：{'、'.join(allowed)}。"
+        self.problem("IN-UNKNOWN-KEY", _join(path, key), message + hint, expected=suggestion, actual=text, **where)
+
+    def fields(
+        self,
+        data: dict[Any, Any],
+        path: str,
+        allowed: Sequence[str],
+        *,
+        labels: Mapping[str, str] | None = None,
+        other_version: Sequence[str] = (),
+    ) -> dict[str, Any]:
+        """The entries of ``data`` whose keys are ``allowed``; the others are reported."""
+        known: dict[str, Any] = {}
+        for key, value in data.items():
+            if isinstance(key, str) and key in allowed:
+                known[key] = value
+            else:
+                self.unknown_key(path, key, allowed, labels=labels, other_version=other_version)
+        return known
+
+    # -- scalars -----------------------------------------------------------------------------
+
+    def text(self, value: object, path: str) -> str | None:
+        """One line of text; numbers and dates are taken as written (a title ``2022`` is text)."""
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return clean_text(value)
+        if isinstance(value, bool) or not isinstance(value, (int, Decimal, dt.date)):
+            self.wrong_type(path, "文本", value)
+            return None
+        return str(value) if not isinstance(value, dt.date) else value.isoformat()
+
+    def prose(self, value: object, path: str) -> Prose | None:
+        """Paragraphs from a string (one per line) or a list of strings; ``None`` when absent."""
+        if value is None:
+            return None
+        if isinstance(value, list):
+            lines: list[str] = []
+            for i, item in enumerate(value):
+                line = self.text(item, f"{path}[{i}]") if item is not None else ""
+                if line is not None:
+                    lines.append(line)
+            return clean_paragraphs(lines)
+        if isinstance(value, str):
+            return clean_paragraphs(value)
+        self.wrong_type(path, "文本（每行一段）或文本列表", value)
+        return None
+
+    def figure(self, value: object, path: str, kind: FigureKind, **where: str | None) -> Figure | None:
+        """A count, signed count or amount per :data:`reportgen.layout.FigureKind`."""
+        if kind == "amount":
+            return self.amount(value, path, table=where.get("table"), row=where.get("row"), column=where.get("column"))
+        noun = "整数" if kind == "signed" else "非负整数（件数）"
+        if value is None:
+            self.problem("IN-MISSING", path, f"未填写数字：应为{noun}，没有请填 0。", expected=0, **where)
+            return None
+        number: int | None = None
+        if isinstance(value, bool):
+            self.problem("IN-TYPE", path, f"应为{noun}，实际是{_describe(value)}（true/false 不是数字）。",
+                         expected=noun, actual=value, **where)
+            return None
+        if isinstance(value, int):
+            number = value
+        elif isinstance(value, (Decimal, float)):
+            exact = Decimal(repr(value)) if isinstance(value, float) else value
+            if not exact.is_finite() or exact != exact.to_integral_value():
+                self.problem("IN-FRACTION", path, f"应为{noun}，实际是{_describe(value)}；件数不能有小数。",
+                             expected=noun, actual=str(value), **where)
+                return None
+            number = int(exact)
+        elif isinstance(value, str):
+            text = unicodedata.normalize("NFKC", value).strip()
+            if _DIGITS.fullmatch(text):
+                number = int(text)
+            elif _DECIMAL.fullmatch(text):
+                self.problem("IN-FRACTION", path, f"应为{noun}，实际是{_describe(value)}；件数不能有小数。",
+                             expected=noun, actual=value, **where)
+                return None
+            elif not text:
+                self.problem("IN-MISSING", path, f"未填写数字：应为{noun}，没有请填 0。", expected=0, actual=value,
+                             **where)
+                return None
+            else:
+                hint = "；没有请填 0，不要填“/”或“无”" if text in {"/", "无", "-", "—", "／", "空"} else ""
+                self.problem("IN-TYPE", path, f"应为{noun}，实际是{_describe(value)}{hint}。", expected=noun,
+                             actual=value, **where)
+                return None
+        else:
+            self.wrong_type(path, noun, value, **where)
+            return None
+        if kind == "count" and number < 0:
+            self.problem("IN-NEGATIVE", path, f"件数不能为负数：实际是 {number}。", expected="≥ 0", actual=number,
+                         **where)
+            return None
+        return number
+
+    def amount(self, value: object, path: str, *, unit: str = "万元", **where: str | None) -> Decimal | None:
+        """An amount ≥ 0 with at most six decimal places, exactly as written."""
+        noun = f"金额（{unit}，非负数，最多 {MAX_DECIMAL_PLACES} 位小数）"
+        if value is None:
+            self.problem("IN-MISSING", path, f"未填写金额：应为{noun}，没有请填 0。", expected=0, **where)
+            return None
+        amount: Decimal
+        if isinstance(value, bool):
+            self.problem("IN-TYPE", path, f"应为{noun}，实际是{_describe(value)}（true/false 不是数字）。",
+                         expected=noun, actual=value, **where)
+            return None
+        if isinstance(value, int):
+            amount = Decimal(value)
+        elif isinstance(value, float):
+            amount = Decimal(repr(value))
+        elif isinstance(value, Decimal):
+            amount = value
+        elif isinstance(value, str):
+            text = unicodedata.normalize("NFKC", value).strip()
+            if not _DECIMAL.fullmatch(text):
+                if not text:
+                    self.problem("IN-MISSING", path, f"未填写金额：应为{noun}，没有请填 0。", expected=0, **where)
+                else:
+                    self.problem("IN-TYPE", path, f"应为{noun}，实际是{_describe(value)}。", expected=noun,
+                                 actual=value, **where)
+                return None
+            amount = Decimal(text)
+        else:
+            self.wrong_type(path, noun, value, **where)
+            return None
+        if not amount.is_finite():
+            self.problem("IN-TYPE", path, f"应为{noun}，实际是{_describe(value)}。", expected=noun,
+                         actual=str(value), **where)
+            return None
+        if amount < 0:
+            self.problem("IN-NEGATIVE", path, f"金额不能为负数：实际是 {amount}。", expected="≥ 0",
+                         actual=amount, **where)
+            return None
+        exponent = amount.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -MAX_DECIMAL_PLACES:
+            self.problem(
+                "IN-PRECISION",
+                path,
+                f"金额最多 {MAX_DECIMAL_PLACES} 位小数（精确到分），实际是 {amount}（{-exponent} 位小数）。",
+                expected=f"≤ {MAX_DECIMAL_PLACES} 位小数",
+                actual=amount,
+                **where,
+            )
+            return None
+        return amount
+
+    # -- top level ---------------------------------------------------------------------------
+
+    def report(self, data: object) -> Report | None:
+        """The report in ``data``, or ``None`` when problems were found (they are in ``findings``)."""
+        if data is None:
+            self.problem("IN-EMPTY", "$", "文件没有内容（只有注释或空白）：应为一份报告的输入数据。")
+            return None
+        top = self.mapping(data, "$", "一份报告的数据")
+        if top is None:
+            return None
+        version = self.format_version(top.get("format_version"))
+        self.layout = get_layout(version)
+        fields = self.fields(top, "$", TOP_KEYS)
+        year = self.year(fields.get("year"), "year" in fields)
+        publication_date = self.date(fields.get("publication_date"), "$.publication_date")
+        organ = self.organ(fields.get("organ"))
+        overview = self.overview(fields.get("overview"))
+        tables = {key: self.table(fields.get(key), key) for key in ("table2", "table3", "table4")}
+        note = self.prose(fields.get("review_litigation_note"), "$.review_litigation_note")
+        problems = self.prose(fields.get("problems"), "$.problems")
+        other = self.other_matters(fields.get("other_matters"))
+        fee = fields.get("processing_fee")
+        processing_fee = (
+            Decimal(0) if fee is None else self.amount(fee, "$.processing_fee", unit="元", table="六、其他需要报告的事项")
+        )
+        if self.findings or organ is None or year is None or processing_fee is None or overview is None:
+            return None
+        try:
+            return Report(
+                organ=organ,
+                year=year,
+                format_version=version,
+                publication_date=publication_date,
+                overview=overview,
+                table2=tables["table2"],
+                table3=tables["table3"],
+                table4=tables["table4"],
+                review_litigation_note=note,
+                problems=problems or (),
+                other_matters=other,
+                processing_fee=processing_fee,
+            )
+        except (ValueError, TypeError) as exc:  # the model's own invariants; the edge should have caught them
+            self.problem("IN-INVALID", "$", f"数据不能构成一份报告：{exc}")
+            return None
+
+    def format_version(self, value: object) -> FormatVersion:
+        if value is None:
+            return FormatVersion.V2021
+        text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+        for version in FormatVersion:
+            if text == version.value:
+                return version
+        allowed = "、".join(f"\"{v.value}\"（{FORMAT_DOCUMENT[v]}）" for v in FormatVersion)
+        self.problem("IN-ENUM", "$.format_version", f"格式版本应为 {allowed}，实际是{_describe(value)}。",
+                     expected="2021", actual=value)
+        return FormatVersion.V2021
+
+    def year(self, value: object, given: bool) -> int | None:
+        path = "$.year"
+        if value is None:
+            self.problem("IN-MISSING", path, "缺少报告年度 year（必填），如 year: 2022。", expected="2022")
+            return None
+        number: int | None = None
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        elif isinstance(value, str):
+            text = unicodedata.normalize("NFKC", value).strip().removesuffix("年度").removesuffix("年")
+            number = int(text) if _DIGITS.fullmatch(text) else None
+        if number is None or not 2008 <= number <= 2100:
+            self.problem("IN-YEAR", path, f"报告年度应为 2008 至 2100 之间的四位整数（如 2022），实际是{_describe(value)}。",
+                         expected="2022", actual=value)
+            return None
+        return number
+
+    def date(self, value: object, path: str) -> dt.date | None:
+        if value is None or isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            text = unicodedata.normalize("NFKC", value).strip()
+            for form in _DATE_FORMS:
+                match = form.fullmatch(text)
+                if match:
+                    try:
+                        return dt.date(*(int(g) for g in match.groups()))
+                    except ValueError:
+                        break
+            if not text:
+                return None
+        self.problem("IN-DATE", path, f"应为有效日期，如 2023-01-18 或 2023年1月18日，实际是{_describe(value)}。",
+                     expected="2023-01-18", actual=value)
+        return None
+
+    def organ(self, value: object) -> Organ | None:
+        path = "$.organ"
+        data = self.mapping(value, path, "行政机关信息")
+        if data is None:
+            if value is None:
+                self.problem("IN-MISSING", path, "缺少行政机关信息 organ（必填），至少写 organ: {name: 机关全称}。")
+            return None
+        fields = self.fields(data, path, ORGAN_KEYS)
+        raw_name = fields.get("name")
+        name = self.text(raw_name, f"{path}.name")
+        if raw_name is None:
+            self.problem("IN-MISSING", f"{path}.name", "缺少机关名称 name（必填），如 招远市金岭镇人民政府。")
+        elif name == "":
+            self.problem("IN-EMPTY", f"{path}.name", "机关名称不能为空：应为机关全称，如 招远市金岭镇人民政府。")
+        kind = self.organ_kind(fields.get("kind"))
+        places = {k: self.text(fields.get(k), f"{path}.{k}") or "" for k in ("province", "city", "county")}
+        if not name or kind is None:
+            return None
+        self.organ_name = name
+        return Organ(name=name, kind=kind, **places)
+
+    def organ_kind(self, value: object) -> OrganKind | None:
+        if value is None:
+            return OrganKind.OTHER
+        text = unicodedata.normalize("NFKC", value).strip() if isinstance(value, str) else None
+        kind = _ORGAN_KIND_BY_TEXT.get(text.lower() if text and text.isascii() else text or "")
+        if kind is not None:
+            return kind
+        close = difflib.get_close_matches(text or "", [k.value for k in OrganKind], n=1, cutoff=0.6)
+        hint = f"是否应为 {close[0]}？" if close else ""
+        allowed = "、".join(f"{k.value}（{k.label}）" for k in OrganKind)
+        self.problem("IN-ENUM", "$.organ.kind", f"机关类型应为 {allowed} 之一，实际是{_describe(value)}。{hint}",
+                     expected=close[0] if close else None, actual=value)
+        return None
+
+    # -- prose sections ----------------------------------------------------------------------
+
+    def overview(self, value: object) -> Overview | None:
+        path = "$.overview"
+        data = self.mapping(value, path, "总体情况")
+        if data is None:
+            return Overview()
+        labels = {spec.key: spec.title for spec in self.layout.overview_parts}
+        fields = self.fields(data, path, ("intro", *PART_KEYS), labels=labels)
+        parts: dict[str, Subsection] = {}
+        for key in PART_KEYS:
+            if key in fields:
+                parts[key] = self.subsection(fields[key], f"{path}.{key}")
+        intro = self.prose(fields.get("intro"), f"{path}.intro")
+        return Overview(intro=intro or (), **parts)
+
+    def subsection(self, value: object, path: str) -> Subsection:
+        if isinstance(value, dict):
+            data = self.mapping(value, path, "小节") or {}
+            fields = self.fields(data, path, PART_FIELDS)
+            title = self.text(fields.get("title"), f"{path}.title")
+            paragraphs = self.prose(fields.get("text"), f"{path}.text")
+            return Subsection(title=clean_text(strip_number(title)) if title else None, paragraphs=paragraphs)
+        return Subsection(paragraphs=self.prose(value, path))
+
+    def other_matters(self, value: object) -> tuple[OtherItem, ...]:
+        path = "$.other_matters"
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.wrong_type(path, "事项列表（每项以 - 开头，含 title 和 text）", value)
+            return ()
+        items: list[OtherItem] = []
+        for i, entry in enumerate(value):
+            item_path = f"{path}[{i}]"
+            data = self.mapping(entry, item_path, "事项（title、text）")
+            if data is None:
+                if entry is None:
+                    self.problem("IN-MISSING", item_path, "空的事项：应写 title（标题）和 text（正文）。")
+                continue
+            fields = self.fields(data, item_path, ITEM_KEYS)
+            key = self.item_key(fields.get("key"), f"{item_path}.key")
+            title = self.text(fields.get("title"), f"{item_path}.title")
+            title = clean_text(strip_number(title)) if title else title
+            paragraphs = self.prose(fields.get("text"), f"{item_path}.text")
+            if not title:
+                if key in _KNOWN_ITEMS:
+                    title = _KNOWN_ITEMS[key].title
+                elif title is None and fields.get("title") is None:
+                    self.problem("IN-MISSING", f"{item_path}.title", "缺少事项标题 title（必填）。")
+                    continue
+                else:
+                    self.problem("IN-EMPTY", f"{item_path}.title", "事项标题不能为空。")
+                    continue
+            items.append(OtherItem(title=title, key=key, paragraphs=paragraphs))
+        return tuple(items)
+
+    def item_key(self, value: object, path: str) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, str) and value.strip() in _KNOWN_ITEMS:
+            return value.strip()
+        known = list(_KNOWN_ITEMS)
+        close = difflib.get_close_matches(str(value), known, n=1, cutoff=0.6)
+        hint = f"是否应为 {close[0]}？" if close else ""
+        allowed = "、".join(f"{k}（{spec.title}）" for k, spec in _KNOWN_ITEMS.items())
+        self.problem("IN-ENUM", path, f"已知事项的 key 应为 {allowed} 之一，实际是{_describe(value)}。{hint}"
+                     "自定义事项不写 key，只写 title 和 text。", expected=close[0] if close else None, actual=value)
+        return None
+
+    # -- tables ------------------------------------------------------------------------------
+
+    def table(self, value: object, key: str) -> Table:
+        layout = self.layout.table(key)
+        path = f"$.{key}"
+        where = f"表{layout.number}"
+        figures: dict[tuple[str, str], Figure] = {}
+        stated: dict[tuple[str, str], Figure] = {}
+        data = self.mapping(value, path, f"{layout.title}的数据", table=where)
+        fields = self.fields(data, path, ("rows",)) if data is not None else {}
+        rows = self.mapping(fields.get("rows"), f"{path}.rows", "各行数据", table=where)
+        other_layouts = [lay.table(key) for lay in ALL_LAYOUTS.values() if lay is not self.layout]
+        other_rows = [r.key for t in other_layouts for r in t.rows if not layout.has_row(r.key)]
+        row_labels = {r.key: r.label for r in layout.rows}
+        for row_key, row_value in (rows or {}).items():
+            if not isinstance(row_key, str) or not layout.has_row(row_key):
+                self.unknown_key(f"{path}.rows", row_key, [r.key for r in layout.rows], labels=row_labels,
+                                 other_version=other_rows, table=where)
+                continue
+            self.row(layout, row_key, row_value, f"{path}.rows.{row_key}", figures, stated)
+        try:
+            return Table.from_figures(key, figures, version=self.layout.version, stated=stated)
+        except ValueError as exc:  # cannot happen for validated figures; keep the walk going regardless
+            self.problem("IN-INVALID", path, f"{where}数据无效：{exc}", table=where)
+            return Table.from_figures(key, version=self.layout.version)
+
+    def row(
+        self,
+        layout: TableLayout,
+        row_key: str,
+        value: object,
+        path: str,
+        figures: dict[tuple[str, str], Figure],
+        stated: dict[tuple[str, str], Figure],
+    ) -> None:
+        row = layout.row(row_key)
+        where = {"table": f"表{layout.number}", "row": row.full_label}
+        if value is None:
+            return
+        if not isinstance(value, dict):
+            if len(row.columns) == 1 and not isinstance(value, list):
+                ref = (row_key, row.columns[0])
+                col = layout.column(ref[1])
+                number = self.figure(value, path, col.kind, column=col.label, **where)
+                if number is not None:
+                    (stated if layout.is_computed(ref) else figures)[ref] = number
+                return
+            example = ", ".join(f"{c}: 0" for c in row.columns[:3])
+            self.wrong_type(path, f"各列数字的映射，如 {{{example}{', …' if len(row.columns) > 3 else ''}}}", value,
+                            **where)
+            return
+        data = self.mapping(value, path, "各列数字", **where) or {}
+        col_labels = {c: layout.column(c).label for c in row.columns}
+        other_cols = [
+            c.key
+            for lay in ALL_LAYOUTS.values()
+            if lay is not self.layout
+            for c in lay.table(layout.key).columns
+            if c.key not in col_labels
+        ]
+        for col_key, cell in data.items():
+            if not isinstance(col_key, str) or col_key not in col_labels:
+                in_table = [c.key for c in layout.columns]
+                hint = ""
+                if col_key in in_table:
+                    hint = f"（“{row.label}”这一行只有列 {'、'.join(row.columns)}）"
+                    other_cols = []
+                self.unknown_key(path, col_key, list(row.columns), labels=col_labels,
+                                 other_version=[c for c in other_cols if c not in in_table], hint=hint, **where)
+                continue
+            ref = (row_key, col_key)
+            number = self.figure(cell, _join(path, col_key), layout.kind(ref), column=col_labels[col_key], **where)
+            if number is not None:
+                (stated if layout.is_computed(ref) else figures)[ref] = number
+
+
+def _raise_if_findings(validator: _Validator, report: Report | None) -> Report:
+    findings = validator.findings
+    organ = validator.organ_name
+    if organ:
+        findings = [f.with_context(organ=organ) for f in findings]
+    if report is None or findings:
+        if not findings:  # pragma: no cover - every None result records why
+            findings = [Finding(code="IN-INVALID", severity=Severity.ERROR, message="数据不能构成一份报告。",
+                                location=Location(file=validator.source, path="$"))]
+        code = findings[0].code if len(findings) == 1 else "IN-INVALID"
+        raise InputError(
+            f"输入文件有 {len(findings)} 处问题，未能读取。",
+            code=code,
+            location=Location(file=validator.source),
+            findings=findings,
+        )
+    return report
+
+
+def from_mapping(data: object, *, source: str | None = None) -> Report:
+    """A :class:`Report` from plain data (parsed YAML/JSON), validated at once.
+
+    :param data: a mapping in the input format (see ``docs/input-format.md``).
+    :param source: the file name to put in messages.
+    :raises InputError: listing every problem, each with its path, e.g. ``$.table3.rows.granted.natural_person``.
+    """
+    validator = _Validator(source)
+    return _raise_if_findings(validator, validator.report(data))
+
+
+def loads(text: str | bytes, fmt: Format = "yaml", *, source: str | None = "<string>") -> Report:
+    """A :class:`Report` from YAML or JSON text (or UTF-8 bytes; a BOM is accepted).
+
+    :raises InputError: for syntax errors (with line and column), bad encodings (with the byte offset)
+        and every problem of the data.
+    """
+    if fmt not in ("yaml", "json"):
+        raise ValueError(f"fmt must be 'yaml' or 'json', not {fmt!r}")
+    if isinstance(text, bytes):
+        text = _decode(text, source)
+    return from_mapping(_parse(text, fmt, source), source=source)
+
+
+def load(path: str | Path) -> Report:
+    """The report in the file at ``path``.
+
+    ``.yaml``/``.yml``/``.json`` are read here; ``.xlsx`` (the fill-in form) by
+    :func:`reportgen.form.read_form`; ``.docx`` (a published report) by :func:`reportgen.extract.extract`.
+
+    :raises InputError: when the file is missing, of an unknown kind or invalid; ``findings`` lists every problem.
+    """
+    file = Path(path)
+    suffix = file.suffix.lower()
+    readers = {".xlsx": ("reportgen.form", "read_form"), ".docx": ("reportgen.extract", "extract")}
+    if suffix in readers:
+        module_name, function = readers[suffix]
+        try:
+            module = importlib.import_module(module_name)  # imported lazily: heavy and optional
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            raise _file_error("IN-UNSUPPORTED", f"此版本不能读取 {suffix} 文件。", str(file)) from None
+        reader: Callable[[Path], Report] = getattr(module, function)
+        return reader(file)
+    fmt = FORMATS.get(suffix)
+    if fmt is None:
+        raise _file_error(
+            "IN-SUFFIX",
+            f"不认识的文件类型“{file.suffix or '（无后缀）'}”：输入文件应为 .yaml、.yml、.json、.xlsx（填报表）或 .docx（已发布报告）。",
+            str(file),
+        )
+    try:
+        data = file.read_bytes()
+    except FileNotFoundError:
+        raise _file_error("IN-FILE", "文件不存在。", str(file)) from None
+    except IsADirectoryError:
+        raise _file_error("IN-FILE", "这是一个文件夹，不是输入文件。", str(file)) from None
+    except OSError as exc:
+        raise _file_error("IN-FILE", f"无法读取文件：{exc.strerror or exc}。", str(file)) from None
+    return loads(data, fmt, source=str(file))
+
+
+# --------------------------------------------------------------------------------------------
+# Writing: the inverse of reading, so that dump → load gives back an equal report.
+
+
+class _AmountText(str):
+    """An amount written exactly: a JSON string, a plain YAML number."""
+
+    __slots__ = ()
+
+
+class _DateText(str):
+    """A date: a JSON string, a plain YAML date."""
+
+    __slots__ = ()
+
+
+class _Dumper(_BaseDumper):
+    """YAML writer for :func:`to_mapping` data (amounts and dates unquoted)."""
+
+
+def _represent_amount(dumper: _Dumper, data: _AmountText) -> yaml.ScalarNode:
+    tag = "tag:yaml.org,2002:float" if "." in data else "tag:yaml.org,2002:int"
+    return dumper.represent_scalar(tag, str(data))
+
+
+def _represent_date(dumper: _Dumper, data: _DateText) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:timestamp", str(data))
+
+
+_Dumper.add_representer(_AmountText, _represent_amount)
+_Dumper.add_representer(_DateText, _represent_date)
+
+
+def _figure_out(value: Figure) -> int | str:
+    if isinstance(value, Decimal):
+        return _AmountText(format(value, "f"))
+    return value
+
+
+def _title_out(title: str, number: str) -> str:
+    """A title that reads back unchanged: one that itself starts like a number gets ``number`` in front."""
+    return f"{number}{title}" if strip_number(title) != title else title
+
+
+def _table_out(table: Table) -> dict[str, Any]:
+    layout = table.layout
+    rows: dict[str, Any] = {}
+    for row in layout.rows:
+        cells: dict[str, int | str] = {}
+        for col in row.columns:
+            ref = (row.key, col)
+            if layout.is_computed(ref):
+                if ref in table.stated:
+                    cells[col] = _figure_out(table.stated[ref])
+            else:
+                cells[col] = _figure_out(table.figures[ref])
+        if not cells:
+            continue
+        if len(row.columns) == 1 and not any(layout.is_computed((row.key, c)) for c in row.columns):
+            rows[row.key] = cells[row.columns[0]]
+        else:
+            rows[row.key] = cells
+    return {"rows": rows}
+
+
+def to_mapping(report: Report) -> dict[str, Any]:
+    """``report`` as plain JSON-compatible data in the input format.
+
+    Counts are ``int``; amounts are strings written exactly (``"0.10"``) so that no precision is lost;
+    the publication date is an ISO string.  :func:`from_mapping` reads it back into an equal report.
+    """
+    out: dict[str, Any] = {"format_version": report.format_version.value, "year": report.year}
+    if report.publication_date is not None:
+        out["publication_date"] = _DateText(report.publication_date.isoformat())
+    organ = report.organ
+    out["organ"] = {"name": organ.name, "kind": organ.kind.value}
+    for key in ("province", "city", "county"):
+        if getattr(organ, key):
+            out["organ"][key] = getattr(organ, key)
+    overview: dict[str, Any] = {"intro": list(report.overview.intro)}
+    for spec, (key, sub) in zip(report.layout.overview_parts, report.overview.parts(), strict=True):
+        part: dict[str, Any] = {}
+        if sub.title is not None:
+            part["title"] = _title_out(sub.title, spec.number)
+        if sub.paragraphs is not None:
+            part["text"] = list(sub.paragraphs)
+        if part:
+            overview[key] = part
+    out["overview"] = overview
+    for table in report.tables():
+        out[table.key] = _table_out(table)
+    if report.review_litigation_note is not None:
+        out["review_litigation_note"] = list(report.review_litigation_note)
+    out["problems"] = list(report.problems)
+    items: list[dict[str, Any]] = []
+    for i, item in enumerate(report.other_matters):
+        entry: dict[str, Any] = {}
+        if item.key is not None:
+            entry["key"] = item.key
+        entry["title"] = _title_out(item.title, numbered(i, ""))
+        if item.paragraphs is not None:
+            entry["text"] = list(item.paragraphs)
+        items.append(entry)
+    out["other_matters"] = items
+    out["processing_fee"] = _figure_out(report.processing_fee)
+    return out
+
+
+def dumps(report: Report, fmt: Format = "yaml") -> str:
+    """``report`` as YAML or JSON text that :func:`loads` reads back into an equal report."""
+    data = to_mapping(report)
+    if fmt == "json":
+        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if fmt == "yaml":
+        # A wide line keeps each paragraph on one line, as users write them.
+        text: str = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1_000_000)
+        return text
+    raise ValueError(f"fmt must be 'yaml' or 'json', not {fmt!r}")
+
+
+def dump(report: Report, path: str | Path) -> Path:
+    """Write ``report`` to ``path`` (``.yaml``/``.yml``/``.json``) atomically; returns the path."""
+    file = Path(path)
+    fmt = FORMATS.get(file.suffix.lower())
+    if fmt is None:
+        raise _file_error("IN-SUFFIX", f"只能写成 .yaml、.yml 或 .json 文件，不能写成“{file.suffix}”。", str(file))
+    atomic_write_text(file, dumps(report, fmt))
+    return file
+
+
+# --------------------------------------------------------------------------------------------
+# The commented skeleton written by ``reportgen new``.
+
+
+def _q(text: str) -> str:
+    """``text`` as a YAML double-quoted scalar (JSON strings are valid YAML)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+class _Lines:
+    """Lines of YAML with right-hand comments aligned."""
+
+    def __init__(self) -> None:
+        self.lines: list[tuple[str, str]] = []
+
+    def add(self, content: str, comment: str = "") -> None:
+        self.lines.append((content, comment))
+
+    def comment(self, text: str, indent: int = 0) -> None:
+        self.lines.append((" " * indent + f"# {text}" if text else "", ""))
+
+    def render(self, column: int = 44) -> str:
+        out = []
+        for content, comment in self.lines:
+            if comment:
+                width = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in content)
+                pad = max(column - width, 2)
+                out.append(f"{content}{' ' * pad}# {comment}")
+            else:
+                out.append(content)
+        return "\n".join(out) + "\n"
+
+
+def _skeleton_table(lines: _Lines, layout: TableLayout) -> None:
+    lines.add(f"{layout.key}:", f"{layout.title}（表{layout.number}）")
+    lines.add("  rows:")
+    computed_cols = [c for c in layout.columns if c.computed]
+    wide = all(len(r.columns) > 3 for r in layout.rows)
+    if wide:
+        legend = "，".join(f"{c.key} = {c.label}" for c in layout.columns if not c.computed)
+        lines.comment(f"列：{legend}", 4)
+        if computed_cols:
+            lines.comment(f"每行可另写 {computed_cols[0].key}:（{computed_cols[0].label}），仅用于核对，不作为数据", 4)
+    group: tuple[str, ...] = ()
+    for row in layout.rows:
+        if row.computed:
+            lines.comment(f"{row.key}: {{…}} — {row.label}：可选，写出的合计仅用于核对，不作为数据", 4)
+            continue
+        if row.path and row.path != group:
+            group = row.path
+            lines.comment(" / ".join(row.path), 4)
+        leaf = [c for c in row.columns if not layout.is_computed((row.key, c))]
+        if wide:
+            cells = ", ".join(f"{c}: 0" for c in leaf)
+            lines.add(f"    {row.key}: {{{cells}}}", row.label)
+        elif len(leaf) == 1:
+            col = layout.column(leaf[0])
+            lines.add(f"    {row.key}: 0", f"{row.label} — {col.label}")
+        else:
+            lines.add(f"    {row.key}:", row.label)
+            for c in leaf:
+                col = layout.column(c)
+                lines.add(f"      {c}: 0", col.label + ("（可为负数）" if col.kind == "signed" else ""))
+
+
+def skeleton(
+    *,
+    organ: str | None = None,
+    kind: OrganKind | str | None = None,
+    year: int | None = None,
+    preset: str = "national",
+    version: FormatVersion = FormatVersion.V2021,
+    today: dt.date | None = None,
+) -> str:
+    """A commented YAML input file listing every field with its official Chinese label.
+
+    Built from :mod:`reportgen.layout`, so it always matches the format.  It loads as it is (all figures 0,
+    default texts), so a user can fill it in step by step and check it at any time.
+
+    :param organ: the organ's full name (a placeholder when not given).
+    :param kind: an :class:`OrganKind` or its value, e.g. ``"township"``.
+    :param year: the year reported on (last year when not given).
+    :param preset: the items of 六 to list: ``national`` or a province, e.g. ``shandong``.
+    :param version: the format version (2021 unless reading an old report).
+    :param today: the date "last year" is counted from (for reproducible output).
+    """
+    layout = get_layout(version)
+    if preset not in layout.other_items:
+        raise ValueError(f"preset must be one of {sorted(layout.other_items)}, not {preset!r}")
+    organ_kind = kind if isinstance(kind, OrganKind) else OrganKind(kind) if kind else OrganKind.TOWNSHIP
+    year = year if year is not None else (today or dt.date.today()).year - 1
+    lines = _Lines()
+    lines.comment(f"{year}年度政府信息公开工作年度报告 — 输入文件（reportgen）")
+    lines.comment(f"格式：{layout.document}。每个字段右侧注释为官方表格中的名称。")
+    lines.comment("填写后运行：reportgen check 本文件.yaml；生成：reportgen render 本文件.yaml -o 输出目录/")
+    lines.comment("件数填非负整数，没有填 0；金额单位万元，按原样保留小数（最多 6 位）。")
+    lines.comment("正文：text: 后写 | 换行，每行一段（缩进对齐）；不填（留空）则由表格数据生成默认文字；写 [] 表示不要正文。")
+    lines.comment("")
+    lines.add(f"format_version: {_q(version.value)}", f"格式版本：{layout.document}")
+    lines.add(f"year: {year}", "报告年度（必填）")
+    lines.add("publication_date:", "发布日期（可不填），如 2023-01-18")
+    lines.add("organ:", "行政机关")
+    lines.add(f"  name: {_q(organ or '请填写机关全称')}", "机关全称（必填），如 招远市金岭镇人民政府")
+    lines.add(f"  kind: {organ_kind.value}", f"机关类型：{organ_kind.label}")
+    kinds = [f"{k.value} = {k.label}" for k in OrganKind]
+    for start in range(0, len(kinds), 4):
+        lines.comment(("可选：" if start == 0 else "      ") + "，".join(kinds[start : start + 4]), 2)
+    lines.add("  province:", "省，如 山东省")
+    lines.add("  city:", "市，如 烟台市")
+    lines.add("  county:", "县（市、区），如 招远市")
+    lines.comment("")
+    lines.add("overview:", layout.section("overview").title)
+    lines.add("  intro:", "开头段落（总体情况概述），每行一段")
+    for spec in layout.overview_parts:
+        lines.add(f"  {spec.key}:", spec.title)
+        lines.add("    title:", f"标题（不填则为“{strip_number(spec.title)}”）")
+        note = "不填则按表三生成默认文字" if spec.key == "on_request" else "正文，每行一段"
+        lines.add("    text:", note)
+    lines.comment("")
+    for table in layout.tables:
+        _skeleton_table(lines, table)
+        if table.key == "table4":
+            lines.add("review_litigation_note:", "表四下方的说明（不填则按表四生成默认文字；写 [] 表示不要）")
+        lines.comment("")
+    lines.add("problems:", layout.section("problems").title + "（每行一段）")
+    lines.comment("")
+    lines.add("other_matters:", layout.section("other_matters").title + "（按顺序，编号自动添加）")
+    for item in layout.other_items[preset]:
+        lines.add(f"  - key: {item.key}", "已知事项（不填 text 时生成默认文字）" if item.key == PROCESSING_FEE_ITEM.key
+                  else "")
+        lines.add(f"    title: {item.title}")
+        lines.add("    text:")
+    lines.comment("自定义事项：- title: 标题  换行  text: 正文（不写 key）", 2)
+    lines.add("processing_fee: 0", "本年收取的信息处理费（元）")
+    return lines.render()
+
+

@@ -1,0 +1,725 @@
+"""The Word report: a docxtpl template rendered with the report's figures and prose.
+
+A template is *prepared* once per process and cached by its content hash: docxtpl's XML patching
+(its regular-expression pre-processing of the body, headers, footers and footnotes) and the Jinja
+compile happen once; each report then costs one ``Template.render(context)`` per templated part
+plus writing the zip, into which the template's unchanged parts are copied as prepared bytes::
+
+    template.docx ──prepare (once)──► static parts (zip bytes) + compiled parts (Jinja)
+    report ──build_context──► context ──render──► parts ──check──► zip ──atomic write──► .docx
+
+User text is data, never template code: values are inserted by an autoescaping, sandboxed Jinja
+environment after the template was compiled, so ``{{ 7*7 }}`` in a paragraph prints literally.  A
+paragraph value is one paragraph: the model has already folded line breaks inside a paragraph into
+spaces (paragraphs are separate list items), and docxtpl's ``\\n`` → line-break conversion is not used.
+
+Custom templates (``render_docx(report, path, template="my.docx")``) are checked against the
+context schema (:func:`context_schema`) before use: an unknown variable, a syntax error or an unsafe
+attribute is a :class:`~reportgen.errors.TemplateError` naming the part and the paragraph or cell.
+Every generated document passes the structural checks of :mod:`reportgen._ooxml` before it is
+written; a failure is a :class:`~reportgen.errors.RenderError` and nothing is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib.resources
+import io
+import os
+import re
+import threading
+import zipfile
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeAlias
+
+import attrs
+import jinja2
+from docxtpl import DocxTemplate
+from jinja2 import nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from lxml import etree
+from markupsafe import Markup, escape
+
+from reportgen import _ooxml
+from reportgen._io import atomic_path
+from reportgen.errors import RenderError, TemplateError
+from reportgen.findings import Location
+from reportgen.layout import FormatVersion, TableLayout, get_layout
+from reportgen.model import Report, Table, clean_text
+from reportgen.naming import output_stem
+from reportgen.prose import TextPart, format_amount, report_text
+
+__all__ = [
+    "DEFAULT_TEMPLATE_NAME",
+    "DocxRenderer",
+    "ListOf",
+    "Schema",
+    "Var",
+    "build_context",
+    "context_schema",
+    "context_variables",
+    "default_template_path",
+    "render_docx",
+]
+
+DEFAULT_TEMPLATE_NAME = "report-2021.docx"
+"""The official template: in ``templates/`` of a source checkout, ``reportgen/templates/`` when installed."""
+
+# --------------------------------------------------------------------------------------------
+# The context: what a template can use
+
+
+@attrs.frozen
+class Var:
+    """A text value in the context (figures are text too: counts ``"0"``, amounts as written)."""
+
+    doc: str
+
+
+@attrs.frozen
+class ListOf:
+    """A list in the context; ``item`` describes each element."""
+
+    item: Schema
+    doc: str
+
+
+Schema: TypeAlias = "Var | ListOf | Mapping[str, Schema]"
+"""A context value: text, a list, or a mapping of names (attribute access: ``part.title``)."""
+
+_PART: Mapping[str, Schema] = {
+    "title": Var("标题（含编号），如“（一）主动公开”"),
+    "paragraphs": ListOf(Var("段落"), "段落列表"),
+    "key": Var("已知事项的键（如 processing_fee），否则为空"),
+}
+
+_SCHEMAS: dict[FormatVersion, Mapping[str, Schema]] = {}
+
+
+def _table_schema(table: TableLayout) -> Mapping[str, Schema]:
+    return {
+        row.key: {col: Var(f"表{table.number}“{row.full_label}”/“{table.column(col).label}”") for col in row.columns}
+        for row in table.rows
+    }
+
+
+def context_schema(version: FormatVersion = FormatVersion.V2021) -> Mapping[str, Schema]:
+    """Every variable a Word template can use, for reports of format ``version``."""
+    schema = _SCHEMAS.get(version)
+    if schema is None:
+        layout = get_layout(version)
+        schema = {
+            "organ": Var("机关名称，如“招远市金岭镇人民政府”"),
+            "organ_kind": Var("机关类型，如“乡镇人民政府”"),
+            "province": Var("省"),
+            "city": Var("市"),
+            "county": Var("县（市、区）"),
+            "year": Var("报告年度，如“2022”"),
+            "title": Var("报告标题：机关名称 + 年度 + “年度政府信息公开工作年度报告”"),
+            "format_document": Var("格式文号，如“国办公开办函〔2021〕30号”"),
+            "publication_date": Var("发布日期，如“2023年1月18日”；未填写时为空"),
+            "sections": {s.key: Var(f"第{s.number}部分标题“{s.title}”") for s in layout.sections},
+            "overview_intro": ListOf(Var("段落"), "一、总体情况的导语段落"),
+            "overview_parts": ListOf(_PART, "一、总体情况的五个小节（（一）主动公开 … （五）监督保障）"),
+            "review_litigation_note": ListOf(Var("段落"), "表四下方的说明段落"),
+            "problems": ListOf(Var("段落"), "五、存在的主要问题及改进情况"),
+            "other_matters": ListOf(_PART, "六、其他需要报告的事项（编号标题与段落）"),
+            "processing_fee": Var("信息处理费（元）"),
+            **{t.key: _table_schema(t) for t in layout.tables},
+        }
+        _SCHEMAS[version] = schema
+    return schema
+
+
+def context_variables(version: FormatVersion = FormatVersion.V2021) -> list[tuple[str, str]]:
+    """``(variable, description)`` for the documentation; table figures are summarised per table."""
+    out: list[tuple[str, str]] = []
+    layout = get_layout(version)
+    for name, schema in context_schema(version).items():
+        if name in {t.key for t in layout.tables}:
+            table = layout.table(name)
+            out.append((f"{name}.<行键>.<列键>", f"表{table.number}的数字（行键、列键见 reportgen.layout）"))
+        elif isinstance(schema, Var):
+            out.append((name, schema.doc))
+        elif isinstance(schema, ListOf):
+            out.append((name, schema.doc))
+            if isinstance(schema.item, Mapping):
+                out += [(f"{name}[i].{k}", v.doc) for k, v in schema.item.items() if isinstance(v, (Var, ListOf))]
+        else:
+            out += [(f"{name}.{k}", v.doc) for k, v in schema.items() if isinstance(v, Var)]
+    return out
+
+
+def _figures(table: Table) -> dict[str, dict[str, str]]:
+    layout = table.layout
+    values = table.values()
+    out: dict[str, dict[str, str]] = {}
+    for row in layout.rows:
+        cells: dict[str, str] = {}
+        for col in row.columns:
+            value = values[(row.key, col)]
+            cells[col] = format_amount(value) if isinstance(value, Decimal) else str(int(value))
+        out[row.key] = cells
+    return out
+
+
+def _part(part: TextPart) -> dict[str, Any]:
+    return {"title": part.title, "paragraphs": part.paragraphs, "key": part.key or ""}
+
+
+def _date(value: dt.date | None) -> str:
+    return f"{value.year}年{value.month}月{value.day}日" if value else ""
+
+
+def build_context(report: Report) -> dict[str, Any]:
+    """The template context of ``report`` (shape: :func:`context_schema`); all values are text."""
+    text = report_text(report)
+    organ = report.organ
+    return {
+        "organ": organ.name,
+        "organ_kind": organ.kind.label,
+        "province": organ.province,
+        "city": organ.city,
+        "county": organ.county,
+        "year": str(report.year),
+        "title": text.title,
+        "format_document": report.layout.document,
+        "publication_date": _date(report.publication_date),
+        "sections": {s.key: s.title for s in report.layout.sections},
+        "overview_intro": text.overview_intro,
+        "overview_parts": [_part(p) for p in text.overview_parts],
+        "review_litigation_note": text.review_litigation_note,
+        "problems": text.problems,
+        "other_matters": [_part(p) for p in text.other_matters],
+        "processing_fee": format_amount(report.processing_fee),
+        "table2": _figures(report.table2),
+        "table3": _figures(report.table3),
+        "table4": _figures(report.table4),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# The Jinja environment (one per process; no per-report state in it)
+
+_NEEDS_CLEANING = re.compile("[\x00-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _finalize(value: Any) -> Markup:
+    """Escape a value for XML; write ``{`` as ``&#123;`` so that no value can look like template code.
+
+    Control characters (and line breaks: a value is one paragraph) are cleaned as the model does.
+    """
+    if isinstance(value, Markup):
+        text = str(value)
+    else:
+        text = value if isinstance(value, str) else str(value)
+        if _NEEDS_CLEANING.search(text):
+            text = clean_text(text)
+        text = str(escape(text))
+    if "{" in text:
+        text = text.replace("{", "&#123;")
+    return Markup(text)
+
+
+def _environment() -> ImmutableSandboxedEnvironment:
+    return ImmutableSandboxedEnvironment(
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        finalize=_finalize,
+        keep_trailing_newline=True,
+    )
+
+
+_ENV = _environment()
+
+# --------------------------------------------------------------------------------------------
+# Preparing a template
+
+_CT_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+_WML = "application/vnd.openxmlformats-officedocument.wordprocessingml."
+_TEMPLATED_TYPES = {
+    _WML + "document.main+xml": "正文",
+    _WML + "template.main+xml": "正文",
+    "application/vnd.ms-word.document.macroEnabled.main+xml": "正文",
+    _WML + "header+xml": "页眉",
+    _WML + "footer+xml": "页脚",
+    _WML + "footnotes+xml": "脚注",
+    _WML + "endnotes+xml": "尾注",
+    _WML + "comments+xml": "批注",
+    "application/vnd.openxmlformats-package.core-properties+xml": "文档属性",
+}
+_XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_ZIP_DATE = (2021, 9, 26, 0, 0, 0)
+_TABLE_FIXING = re.compile(r"{[%{]-?\s*(?:tc\s|hm\b|colspan\b)")
+_PARAGRAPH_START = re.compile(r"<w:p([ >])")
+_TAG = re.compile(r"<[^>]+>")
+_CELL_TOKENS = re.compile(r"<(/?)w:(tbl|tr|tc)[ />]")
+_SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+
+
+@attrs.frozen
+class _Part:
+    name: str
+    label: str
+    template: jinja2.Template
+    fix_tables: bool
+
+
+@attrs.frozen
+class _Prepared:
+    digest: str
+    static_zip: bytes
+    parts: tuple[_Part, ...]
+    static_docpr_ids: frozenset[str]
+
+
+def _patcher() -> DocxTemplate:
+    # patch_xml uses no instance state; an uninitialised instance avoids loading a document.
+    return DocxTemplate.__new__(DocxTemplate)
+
+
+def _nearest_text(lines: Sequence[str], lineno: int) -> str:
+    """The text (tags removed) of the paragraph at ``lineno`` (1-based), or of the nearest one above."""
+    for i in range(min(lineno, len(lines)) - 1, -1, -1):
+        text = " ".join(_TAG.sub("", lines[i]).split())
+        if text:
+            return text if len(text) <= 60 else text[:57] + "…"
+    return ""
+
+
+def _cell_position(source: str, offset: int) -> str:
+    """``第2个表格第5行第4个单元格`` for a position inside a table cell, else ``""``."""
+    stack: list[list[int]] = []
+    tables = 0
+    for m in _CELL_TOKENS.finditer(source, 0, offset):
+        closing, kind = m.group(1) == "/", m.group(2)
+        if kind == "tbl":
+            if closing:
+                stack.pop() if stack else None
+            else:
+                tables += 1
+                stack.append([tables, 0, 0, 0])
+        elif stack and not closing:
+            if kind == "tr":
+                stack[-1][1] += 1
+                stack[-1][2] = 0
+            else:
+                stack[-1][2] += 1
+                stack[-1][3] = 1
+        elif stack and kind == "tc":
+            stack[-1][3] = 0
+    if not stack or not stack[-1][3]:
+        return ""
+    n, row, cell, _ = stack[-1]
+    return f"第{n}个表格第{row}行第{cell}个单元格"
+
+
+class _VariableChecker:
+    """Walks a template's Jinja AST and resolves every variable against the context schema.
+
+    Follows loop targets (``{% for part in overview_parts %}`` binds ``part`` to the element schema),
+    ``set``/``with``/macro arguments (anything goes), and refuses attributes starting with ``_``.
+    """
+
+    ANY: Any = object()
+    _GLOBALS = frozenset(_ENV.globals)
+
+    def __init__(self, schema: Mapping[str, Schema], where: _Where) -> None:
+        self.schema = schema
+        self.where = where
+
+    def body(self, items: Sequence[nodes.Node], scope: dict[str, Any]) -> None:
+        for item in items:
+            self.stmt(item, scope)
+
+    def bind(self, target: nodes.Node, value: Any, scope: dict[str, Any]) -> None:
+        if isinstance(target, nodes.Name):
+            scope[target.name] = value
+        elif isinstance(target, nodes.Tuple):
+            for item in target.items:
+                self.bind(item, self.ANY, scope)
+        elif isinstance(target, nodes.NSRef):
+            self.expr(nodes.Name(target.name, "load", lineno=target.lineno), scope)
+
+    def stmt(self, node: nodes.Node, scope: dict[str, Any]) -> None:
+        if isinstance(node, nodes.For):
+            it = self.expr(node.iter, scope)
+            inner = {**scope, "loop": self.ANY}
+            self.bind(node.target, it.item if isinstance(it, ListOf) else self.ANY, inner)
+            if node.test is not None:
+                self.expr(node.test, inner)
+            self.body(node.body, inner)
+            self.body(node.else_, scope)
+        elif isinstance(node, nodes.Assign):
+            self.expr(node.node, scope)
+            self.bind(node.target, self.ANY, scope)
+        elif isinstance(node, nodes.AssignBlock):
+            self.body(node.body, scope)
+            self.bind(node.target, self.ANY, scope)
+        elif isinstance(node, (nodes.Macro, nodes.CallBlock)):
+            inner = {**scope, "varargs": self.ANY, "kwargs": self.ANY, "caller": self.ANY}
+            for arg in node.args:
+                self.bind(arg, self.ANY, inner)
+            for default in node.defaults:
+                self.expr(default, scope)
+            if isinstance(node, nodes.CallBlock):
+                self.expr(node.call, scope)
+            else:
+                scope[node.name] = self.ANY
+            self.body(node.body, inner)
+        elif isinstance(node, nodes.With):
+            inner = dict(scope)
+            for target, value in zip(node.targets, node.values, strict=True):
+                self.bind(target, self.expr(value, scope), inner)
+            self.body(node.body, inner)
+        elif isinstance(node, (nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)):
+            raise self.where.error(
+                node, "TPL-UNSUPPORTED", "模板中不能使用 extends/include/import（Word 模板只有一个文件）"
+            )
+        elif isinstance(node, nodes.Expr):
+            self.expr(node, scope)
+        else:
+            for child in node.iter_child_nodes():
+                if isinstance(child, nodes.Expr):
+                    self.expr(child, scope)
+                else:
+                    self.stmt(child, scope)
+
+    def member(self, base: Any, name: str, node: nodes.Node) -> Any:
+        if name.startswith("_"):
+            raise self.where.error(node, "TPL-UNSAFE", f"模板访问了不允许的属性“{name}”（以下划线开头的属性被禁止）")
+        if isinstance(base, Mapping):
+            if name not in base:
+                known = "、".join(list(base)[:12])
+                raise self.where.error(
+                    node, "TPL-UNKNOWN-VAR", f"模板使用了未知变量“{_dotted(node)}”；此处可用的名称：{known}"
+                )
+            return base[name]
+        return self.ANY
+
+    def expr(self, node: nodes.Node, scope: dict[str, Any]) -> Any:
+        if isinstance(node, nodes.Name):
+            if node.ctx != "load":
+                return self.ANY
+            if node.name in scope:
+                return scope[node.name]
+            if node.name in self.schema:
+                return self.schema[node.name]
+            if node.name in self._GLOBALS:
+                return self.ANY
+            raise self.where.error(node, "TPL-UNKNOWN-VAR", f"模板使用了未知变量“{node.name}”")
+        if isinstance(node, nodes.Getattr):
+            return self.member(self.expr(node.node, scope), node.attr, node)
+        if isinstance(node, nodes.Getitem):
+            base = self.expr(node.node, scope)
+            if isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+                return self.member(base, node.arg.value, node)
+            self.expr(node.arg, scope)
+            if isinstance(node.arg, nodes.Const) and isinstance(base, ListOf):
+                return base.item
+            return self.ANY
+        for child in node.iter_child_nodes():
+            self.expr(child, scope)
+        if isinstance(node, nodes.Filter) and node.name == "attr":
+            for arg in node.args:
+                if isinstance(arg, nodes.Const) and str(arg.value).startswith("_"):
+                    raise self.where.error(node, "TPL-UNSAFE", f"模板访问了不允许的属性“{arg.value}”")
+        return self.ANY
+
+
+def _dotted(node: nodes.Node) -> str:
+    if isinstance(node, nodes.Name):
+        return node.name
+    if isinstance(node, nodes.Getattr):
+        return f"{_dotted(node.node)}.{node.attr}"
+    if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
+        return f"{_dotted(node.node)}[{node.arg.value!r}]"
+    return "…"
+
+
+@attrs.frozen
+class _Where:
+    """Names a place in a template part for messages: part, paragraph text, table cell."""
+
+    source: str
+    part: str
+    label: str
+    lines: Sequence[str]
+    file: str
+
+    def describe(self, lineno: int | None) -> str:
+        where = f"{self.label}（{self.part}）"
+        if lineno is None:
+            return where
+        offset = sum(len(line) + 1 for line in self.lines[: max(lineno - 1, 0)])
+        cell = _cell_position(self.source, offset)
+        text = _nearest_text(self.lines, lineno)
+        return where + (f"{cell}" if cell else "") + (f"，段落“{text}”" if text else "")
+
+    def error(self, node: nodes.Node | None, code: str, message: str) -> TemplateError:
+        lineno = getattr(node, "lineno", None) if node is not None else None
+        return TemplateError(f"{message}。位置：{self.describe(lineno)}", code=code, location=Location(file=self.file))
+
+
+def _templated_parts(files: Mapping[str, bytes]) -> dict[str, str]:
+    """``{part name: label}`` of the parts that may hold template code, from ``[Content_Types].xml``."""
+    types = files.get("[Content_Types].xml")
+    if types is None:
+        raise TemplateError("模板不是有效的 Word 文档：缺少 [Content_Types].xml", code="TPL-NOT-DOCX")
+    root = etree.fromstring(types, _SAFE_PARSER)
+    out: dict[str, str] = {}
+    for override in root.iter(f"{_CT_NS}Override"):
+        label = _TEMPLATED_TYPES.get(override.get("ContentType", ""))
+        name = override.get("PartName", "").lstrip("/")
+        if label and name in files:
+            out[name] = label
+    return out
+
+
+def _read_zip(data: bytes, source: str) -> dict[str, bytes]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            # LibreOffice can write a part twice; the last one wins, as in Word.
+            return {info.filename: zf.read(info) for info in zf.infolist() if not info.is_dir()}
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise TemplateError(f"模板 {source} 不是有效的 Word 文档（.docx）：{exc}", code="TPL-NOT-DOCX") from exc
+
+
+def _prepare(data: bytes, source: str, version: FormatVersion) -> _Prepared:
+    files = _read_zip(data, source)
+    templated = _templated_parts(files)
+    patcher = _patcher()
+    schema = context_schema(version)
+    parts: list[_Part] = []
+    static_ids: set[str] = set()
+    for name, raw in files.items():
+        label = templated.get(name)
+        if label is None:
+            continue
+        try:
+            root = etree.fromstring(raw, _SAFE_PARSER)
+        except etree.XMLSyntaxError as exc:
+            raise TemplateError(f"模板 {source} 的{label}（{name}）不是有效的 XML：{exc}", code="TPL-XML") from exc
+        text = etree.tostring(root, encoding="unicode")
+        patched = text if label == "文档属性" else patcher.patch_xml(text)
+        if not any(marker in patched for marker in _ooxml.TEMPLATE_MARKERS):
+            for doc_pr in root.iter(f"{{{_ooxml.WP}}}docPr"):
+                static_ids.add(doc_pr.get("id", ""))
+            files[name] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+            continue
+        # docxtpl's own trick for error positions: one paragraph per line.
+        analysed = _PARAGRAPH_START.sub(r"\n<w:p\1", patched)
+        where = _Where(analysed, name, label, analysed.split("\n"), source)
+        try:
+            tree = _ENV.parse(analysed)
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(
+                f"模板语法错误：{exc.message}。位置：{where.describe(exc.lineno)}",
+                code="TPL-SYNTAX",
+                location=Location(file=source),
+            ) from exc
+        _VariableChecker(schema, where).body(tree.body, {})
+        try:
+            compiled = _ENV.from_string(_XML_DECLARATION + patched)
+        except jinja2.TemplateError as exc:  # pragma: no cover - the analysed version parsed
+            raise TemplateError(f"模板无法编译：{exc}。位置：{where.describe(None)}", code="TPL-SYNTAX") from exc
+        parts.append(_Part(name, label, compiled, bool(_TABLE_FIXING.search(text))))
+
+    static = io.BytesIO()
+    rendered = {p.name for p in parts}
+    with zipfile.ZipFile(static, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, raw in files.items():
+            if name not in rendered:
+                zf.writestr(zipfile.ZipInfo(name, _ZIP_DATE), raw, zipfile.ZIP_DEFLATED)
+    return _Prepared(hashlib.sha256(data).hexdigest(), static.getvalue(), tuple(parts), frozenset(static_ids))
+
+
+_CACHE: dict[tuple[str, FormatVersion], _Prepared] = {}
+_CACHE_LOCK = threading.Lock()
+_CACHE_SIZE = 16
+
+
+def _prepared(data: bytes, source: str, version: FormatVersion) -> _Prepared:
+    key = (hashlib.sha256(data).hexdigest(), version)
+    found = _CACHE.get(key)
+    if found is not None:
+        return found
+    prepared = _prepare(data, source, version)
+    with _CACHE_LOCK:
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = prepared
+    return prepared
+
+
+def default_template_path() -> Path:
+    """Where the official template is: installed in the package, or ``templates/`` of a checkout."""
+    resource = importlib.resources.files("reportgen").joinpath("templates", DEFAULT_TEMPLATE_NAME)
+    if resource.is_file():
+        return Path(str(resource))
+    checkout = Path(__file__).resolve().parents[1] / "templates" / DEFAULT_TEMPLATE_NAME
+    if checkout.is_file():
+        return checkout
+    raise TemplateError(f"找不到默认模板 {DEFAULT_TEMPLATE_NAME}：安装不完整", code="TPL-NOT-FOUND")
+
+
+_DEFAULT_BYTES: dict[Path, bytes] = {}
+
+
+def _template_bytes(template: str | os.PathLike[str] | bytes | None) -> tuple[bytes, str, bool]:
+    """``(content, name for messages, is the official template)``."""
+    if template is None:
+        path = default_template_path()
+        data = _DEFAULT_BYTES.get(path)
+        if data is None:
+            data = _DEFAULT_BYTES[path] = path.read_bytes()
+        return data, DEFAULT_TEMPLATE_NAME, True
+    if isinstance(template, bytes):
+        return template, "模板", False
+    path = Path(template)
+    try:
+        return path.read_bytes(), str(path), False
+    except OSError as exc:
+        raise TemplateError(f"无法读取模板文件 {path}：{exc.strerror or exc}", code="TPL-NOT-FOUND",
+                            location=Location(file=str(path))) from exc
+
+
+# --------------------------------------------------------------------------------------------
+# Rendering
+
+
+class DocxRenderer:
+    """Renders reports into one Word template; prepare once, then :meth:`render` per report.
+
+    ``template``: a path to a .docx template, its bytes, or ``None`` for the official template.
+    Preparing (patching, compiling, checking variables) happens once per process per template
+    content; creating more renderers for the same template is cheap.
+
+    ``check=False`` skips the per-document structural checks, and only for the official template
+    (whose structure cannot vary: its tables hold no template logic); custom templates are always
+    checked.  The checks cost about 1 ms per report (``docs/performance.md``); keep them on unless
+    that matters.
+    """
+
+    def __init__(
+        self,
+        template: str | os.PathLike[str] | bytes | None = None,
+        *,
+        version: FormatVersion = FormatVersion.V2021,
+        check: bool = True,
+    ) -> None:
+        data, self.source, self.is_default = _template_bytes(template)
+        self.check = check or not self.is_default
+        if self.is_default and version is not FormatVersion.V2021:
+            raise TemplateError(
+                f"默认模板采用国办公开办函〔2021〕30号格式，不能用于 {version.value} 年格式的报告；请提供自定义模板",
+                code="TPL-FORMAT",
+            )
+        self.version = version
+        self._prepared = _prepared(data, self.source, version)
+
+    def render_bytes(self, report: Report) -> bytes:
+        """The .docx of ``report`` as bytes (checked; :class:`RenderError` when invalid)."""
+        if report.format_version is not self.version:
+            raise TemplateError(
+                f"报告采用 {report.format_version.value} 年格式，模板为 {self.version.value} 年格式",
+                code="TPL-FORMAT",
+                location=Location(organ=report.organ.name),
+            )
+        context = build_context(report)
+        prepared = self._prepared
+        rendered: list[tuple[str, bytes]] = []
+        problems: list[str] = []
+        docpr_ids = set(prepared.static_docpr_ids)
+        next_id = max((int(i) for i in docpr_ids if i.isdigit()), default=0) + 1
+        for part in prepared.parts:
+            xml = self._render_part(part, context, report)
+            if not self.check:
+                rendered.append((part.name, xml.encode("utf-8")))
+                continue
+            leftover = _ooxml.find_leftover(xml)
+            if leftover is not None:
+                problems.append(f"{part.name}：残留未处理的模板代码“{leftover}”")
+            data = xml.encode("utf-8")
+            try:
+                root = _ooxml.parse_part(data)
+            except etree.XMLSyntaxError as exc:
+                problems.append(f"{part.name}：生成的 XML 无效：{exc}")
+                continue
+            changed = False
+            if part.fix_tables:
+                root = _patcher().fix_tables(xml)
+                changed = True
+            if "docPr" in xml:
+                for doc_pr in root.iter(f"{{{_ooxml.WP}}}docPr"):
+                    doc_pr.set("id", str(next_id))
+                    next_id += 1
+                changed = True
+            _ooxml.check_part(part.name, root, docpr_ids, problems)
+            if changed:
+                data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+            rendered.append((part.name, data))
+        if problems:
+            raise RenderError(
+                "生成的 Word 文档未通过结构检查，未写入文件：" + "；".join(problems[:10]),
+                code="RENDER-INVALID",
+                location=Location(organ=report.organ.name, file=self.source),
+            )
+        out = io.BytesIO(prepared.static_zip)
+        # Level 1: a third of the deflate time of the default level, a few KB larger.
+        with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+            for name, data in rendered:
+                zf.writestr(zipfile.ZipInfo(name, _ZIP_DATE), data, zipfile.ZIP_DEFLATED, 1)
+        return out.getvalue()
+
+    def _render_part(self, part: _Part, context: Mapping[str, Any], report: Report) -> str:
+        try:
+            return part.template.render(context)
+        except jinja2.exceptions.SecurityError as exc:
+            code, what = "TPL-UNSAFE", f"模板执行了不允许的操作：{exc}"
+        except jinja2.UndefinedError as exc:
+            code, what = "TPL-UNKNOWN-VAR", f"模板使用了未定义的值：{exc.message}"
+        except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as exc:
+            code, what = "TPL-RENDER", f"模板渲染失败：{exc}"
+        raise TemplateError(
+            f"{what}。位置：{part.label}（{part.name}）",
+            code=code,
+            location=Location(file=self.source, organ=report.organ.name),
+        )
+
+    def render(self, report: Report, path: str | os.PathLike[str]) -> Path:
+        """Write the report; ``path`` is a ``.docx`` file or a folder (then ``<output_stem>.docx``).
+
+        The write is atomic: on any error nothing is left at the target.
+        """
+        target = _target(report, path)
+        data = self.render_bytes(report)
+        with atomic_path(target) as tmp:
+            tmp.write_bytes(data)
+        return target
+
+
+def _target(report: Report, path: str | os.PathLike[str]) -> Path:
+    path = Path(path)
+    if path.suffix.lower() == ".docx":
+        return path
+    return path / f"{output_stem(report)}.docx"
+
+
+def render_docx(
+    report: Report,
+    path: str | os.PathLike[str],
+    template: str | os.PathLike[str] | bytes | None = None,
+) -> Path:
+    """Write ``report`` as a Word document and return its path.
+
+    ``path``: a ``.docx`` file name, or a folder to write ``<output_stem(report)>.docx`` into.
+    ``template``: a custom .docx template (checked against :func:`context_schema`); ``None`` for the
+    official template (国办公开办函〔2021〕30号, GB/T 9704-2012 layout).
+    """
+    renderer = DocxRenderer(template, version=report.format_version)
+    return renderer.render(report, path)
+

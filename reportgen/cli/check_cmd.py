@@ -1,0 +1,181 @@
+"""``reportgen check``: run the reviewers' checks on input files and list the findings.
+
+Exit status: 0 when no file has an error finding, 1 when one has, 2 when a file cannot be read
+(every other file is still checked).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+import click
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from reportgen.checks import check
+from reportgen.cli._app import EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE, app, handle_errors, out_console
+from reportgen.errors import ReportgenError
+from reportgen.findings import Finding, Value
+from reportgen.loading import load
+from reportgen.model import Report
+
+__all__ = ["check_command"]
+
+
+@attrs.frozen
+class _FileResult:
+    file: str
+    organ: str | None
+    findings: tuple[Finding, ...]
+    error: ReportgenError | None = None
+    """Why the file could not be read (its findings are in ``findings``)."""
+
+
+def _value(value: Value) -> Any:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return value
+
+
+def _text(value: Value) -> str:
+    return "" if value is None else str(_value(value))
+
+
+def _finding_json(finding: Finding) -> dict[str, Any]:
+    loc = finding.location
+    return {
+        "code": finding.code,
+        "severity": finding.severity.value,
+        "message": finding.message,
+        "location": {
+            "file": loc.file,
+            "organ": loc.organ,
+            "path": loc.path,
+            "table": loc.table,
+            "row": loc.row,
+            "column": loc.column,
+            "cell": loc.cell,
+        },
+        "expected": _value(finding.expected),
+        "actual": _value(finding.actual),
+    }
+
+
+def _where(finding: Finding) -> str:
+    loc = finding.location
+    parts = [p for p in (loc.table, loc.row, loc.column) if p]
+    if not parts:
+        parts = [p for p in (loc.cell, loc.path) if p]
+    return " / ".join(parts)
+
+
+def _show(result: _FileResult) -> None:
+    errors = sum(f.is_error for f in result.findings)
+    warnings = len(result.findings) - errors
+    head = f"[bold]{result.file}[/]" + (f"（{result.organ}）" if result.organ else "")
+    if result.error is not None:
+        out_console.print(f"{head}：[bold red]无法读取[/] [{result.error.code}] ", markup=True, highlight=False, end="")
+        out_console.print(result.error.message, markup=False, highlight=False)
+    elif not result.findings:
+        out_console.print(f"{head}：[green]未发现问题[/]", markup=True, highlight=False)
+        return
+    else:
+        out_console.print(f"{head}：错误 {errors} 条，警告 {warnings} 条", markup=True, highlight=False)
+    if not result.findings:
+        return
+    table = RichTable(show_lines=True)
+    for name in ("代码", "严重程度", "位置", "期望", "实际", "说明"):
+        table.add_column(name, overflow="fold")
+    for finding in result.findings:
+        style = "red" if finding.is_error else "yellow"
+        table.add_row(
+            finding.code,
+            f"[{style}]{finding.severity.label}[/]",
+            _where(finding),
+            _text(finding.expected),
+            _text(finding.actual),
+            finding.message,
+        )
+    console = out_console if out_console.is_terminal else _piped_console()
+    console.print(table)
+
+
+def _piped_console() -> Console:
+    """For piped output (logs, grep, tests): the table at its natural width, one line per finding.
+
+    A console that is not a terminal would otherwise wrap every long Chinese label at 80 columns.
+    """
+    return Console(file=out_console.file, width=100_000, soft_wrap=True, highlight=False)
+
+
+def _match_previous(report: Report, previous: Sequence[Report]) -> Report | None:
+    """Last year's report for ``report``: the only one given, or the one of the same organ."""
+    if len(previous) == 1:
+        return previous[0]
+    return next((p for p in previous if p.organ.name == report.organ.name), None)
+
+
+@app.command("check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--previous",
+    "-p",
+    "previous_files",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="上年度报告文件，用于跨年度核对；可多次给出，按机关名称对应 "
+    "(last year's report for cross-year checks; repeatable, matched by organ name).",
+)
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出检查结果 (machine-readable findings).")
+@handle_errors
+def check_command(files: tuple[Path, ...], previous_files: tuple[Path, ...], as_json: bool) -> None:
+    """检查报告数据与勾稽关系 (check reports against the reviewers' rules).
+
+    \b
+    读取每个 FILE（.yaml/.yml/.json/.xlsx/.docx），列出错误和警告；规则见 docs/checks.md。
+    Reads each FILE and lists its errors and warnings; the rules are listed in docs/checks.md.
+    退出状态 (exit status): 0 无错误 (no errors) · 1 有错误 (errors found) · 2 有文件无法读取 (unreadable file).
+    """
+    previous = [load(path) for path in previous_files]  # an unreadable --previous stops here (exit 2)
+    results: list[_FileResult] = []
+    for path in files:
+        try:
+            report = load(path)
+        except ReportgenError as exc:
+            found = tuple(f.with_context(file=str(path)) for f in exc.findings)
+            results.append(_FileResult(str(path), None, found, exc))
+            continue
+        organ = report.organ.name
+        found = tuple(f.with_context(file=str(path), organ=organ) for f in check(report, previous=_match_previous(report, previous)))
+        results.append(_FileResult(str(path), organ, found))
+
+    unreadable = sum(r.error is not None for r in results)
+    errors = sum(f.is_error for r in results for f in r.findings if r.error is None)
+    warnings = sum(not f.is_error for r in results for f in r.findings if r.error is None)
+    if as_json:
+        payload = [
+            {
+                "file": r.file,
+                "organ": r.organ,
+                "readable": r.error is None,
+                "error": None if r.error is None else {"code": r.error.code, "message": r.error.message},
+                "findings": [_finding_json(f) for f in r.findings],
+            }
+            for r in results
+        ]
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        for result in results:
+            _show(result)
+        summary = f"共检查 {len(results)} 个文件：错误 {errors} 条，警告 {warnings} 条"
+        summary += f"，无法读取 {unreadable} 个" if unreadable else ""
+        out_console.print(summary, markup=False, highlight=False)
+    if unreadable:
+        sys.exit(EXIT_UNREADABLE)
+    sys.exit(EXIT_FINDINGS if errors else EXIT_OK)

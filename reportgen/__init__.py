@@ -8,6 +8,7 @@ Word report and the Excel workbook.
 This module only re-exports the public API.
 """
 
+from reportgen.checks import CHECKS, Check, CheckContext, check, get_check
 from reportgen.errors import (
     ConversionError,
     ExtractError,
@@ -22,6 +23,9 @@ from reportgen.model import Organ, OrganKind, OtherItem, Overview, Report, Subse
 from reportgen.prose import ReportText, report_text
 
 __all__ = [
+    "CHECKS",
+    "Check",
+    "CheckContext",
     "ConversionError",
     "ExtractError",
     "Finding",
@@ -40,6 +44,8 @@ __all__ = [
     "Subsection",
     "Table",
     "TemplateError",
+    "check",
+    "get_check",
     "get_layout",
     "has_errors",
     "report_text",

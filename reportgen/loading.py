@@ -230,6 +230,23 @@ def _line_col(text: str, index: int) -> tuple[int, int]:
     return line, index - (text.rfind("\n", 0, index) + 1) + 1
 
 
+_MAX_DEPTH = 200
+"""Real inputs nest a few levels; libyaml crashes the process (not an exception) on tens of thousands."""
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _too_deep(text: str) -> bool:
+    """Whether flow brackets may nest deeper than :data:`_MAX_DEPTH` (brackets in quoted text counted too)."""
+    if text.count("[") + text.count("{") <= _MAX_DEPTH:
+        return False  # the common case, decided without a scan
+    depth = 0
+    for match in _BRACKETS.finditer(text):
+        depth = depth + 1 if match.group() in "[{" else max(depth - 1, 0)
+        if depth > _MAX_DEPTH:
+            return True
+    return False
+
+
 def _parse(text: str, fmt: Format, source: str | None) -> Any:
     """Plain data from ``text``; syntax errors become ``IN-YAML``/``IN-JSON`` with line and column."""
     text = text.removeprefix("\ufeff")
@@ -243,6 +260,9 @@ def _parse(text: str, fmt: Format, source: str | None) -> Any:
             raise _file_error("IN-JSON", message, source, path="$") from None
         except RecursionError:
             raise _file_error("IN-JSON", "JSON 嵌套层次过深，不是报告输入文件。", source, path="$") from None
+    if _too_deep(text):
+        message = f"YAML 嵌套层次过深（超过 {_MAX_DEPTH} 层方括号或花括号），不是报告输入文件。"
+        raise _file_error("IN-YAML", message, source, path="$")
     try:
         return yaml.load(text, Loader=_Loader)  # _Loader derives from the safe loader
     except yaml.MarkedYAMLError as exc:
@@ -284,6 +304,8 @@ def _describe(value: object) -> str:
         return "映射（键: 值）"
     if isinstance(value, list):
         return "列表"
+    if isinstance(value, bytes):
+        return "二进制数据（!!binary）"
     return type(value).__name__
 
 
@@ -317,6 +339,16 @@ _DATE_FORMS = (
     re.compile(r"(\d{4})\.(\d{1,2})\.(\d{1,2})"),
     re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日"),
 )
+
+
+def _row_label(layout: TableLayout, row_key: str) -> str:
+    """The row as a reader names it, the same way the checks do: ``（三）不予公开 1.属于国家秘密``.
+
+    The outermost caption of tables 二 and 三 is left out; table 四 keeps its group (``行政诉讼 复议后起诉``).
+    """
+    row = layout.row(row_key)
+    path = row.path if layout.key == "table4" else row.path[1:]
+    return " ".join((*path, row.label))
 
 
 @attrs.define
@@ -420,14 +452,17 @@ class _Validator:
         *,
         labels: Mapping[str, str] | None = None,
         other_version: Sequence[str] = (),
+        hints: Mapping[str, str] | None = None,
+        **where: str | None,
     ) -> dict[str, Any]:
-        """The entries of ``data`` whose keys are ``allowed``; the others are reported."""
+        """The entries of ``data`` whose keys are ``allowed``; the others are reported (with ``hints[key]``)."""
         known: dict[str, Any] = {}
         for key, value in data.items():
             if isinstance(key, str) and key in allowed:
                 known[key] = value
             else:
-                self.unknown_key(path, key, allowed, labels=labels, other_version=other_version)
+                hint = (hints or {}).get(key, "") if isinstance(key, str) else ""
+                self.unknown_key(path, key, allowed, labels=labels, other_version=other_version, hint=hint, **where)
         return known
 
     # -- scalars -----------------------------------------------------------------------------
@@ -469,14 +504,17 @@ class _Validator:
             return None
         number: int | None = None
         if isinstance(value, bool):
-            self.problem("IN-TYPE", path, f"应为{noun}，实际是{_describe(value)}（true/false 不是数字）。",
+            self.problem("IN-TYPE", path, f"应为{noun}，实际是{_describe(value)}（true/false、yes/no 不是数字）。",
                          expected=noun, actual=value, **where)
             return None
         if isinstance(value, int):
             number = value
         elif isinstance(value, (Decimal, float)):
             exact = Decimal(repr(value)) if isinstance(value, float) else value
-            if not exact.is_finite() or exact != exact.to_integral_value():
+            if not exact.is_finite():
+                self.wrong_type(path, noun, value, **where)
+                return None
+            if exact != exact.to_integral_value():
                 self.problem("IN-FRACTION", path, f"应为{noun}，实际是{_describe(value)}；件数不能有小数。",
                              expected=noun, actual=str(value), **where)
                 return None
@@ -515,7 +553,7 @@ class _Validator:
             return None
         amount: Decimal
         if isinstance(value, bool):
-            self.problem("IN-TYPE", path, f"应为{noun}，实际是{_describe(value)}（true/false 不是数字）。",
+            self.problem("IN-TYPE", path, f"应为{noun}，实际是{_describe(value)}（true/false、yes/no 不是数字）。",
                          expected=noun, actual=value, **where)
             return None
         if isinstance(value, int):
@@ -765,7 +803,9 @@ class _Validator:
         figures: dict[tuple[str, str], Figure] = {}
         stated: dict[tuple[str, str], Figure] = {}
         data = self.mapping(value, path, f"{layout.title}的数据", table=where)
-        fields = self.fields(data, path, ("rows",)) if data is not None else {}
+        row_hint = f"表格各行应写在 rows: 下，如 {key}: {{rows: {{{layout.rows[0].key}: …}}}}。"
+        hints = {r.key: row_hint for r in layout.rows}
+        fields = self.fields(data, path, ("rows",), hints=hints, table=where) if data is not None else {}
         rows = self.mapping(fields.get("rows"), f"{path}.rows", "各行数据", table=where)
         other_layouts = [lay.table(key) for lay in ALL_LAYOUTS.values() if lay is not self.layout]
         other_rows = [r.key for t in other_layouts for r in t.rows if not layout.has_row(r.key)]
@@ -792,7 +832,7 @@ class _Validator:
         stated: dict[tuple[str, str], Figure],
     ) -> None:
         row = layout.row(row_key)
-        where = {"table": f"表{layout.number}", "row": row.full_label}
+        where = {"table": f"表{layout.number}", "row": _row_label(layout, row_key)}
         if value is None:
             return
         if not isinstance(value, dict):

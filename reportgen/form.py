@@ -1,0 +1,775 @@
+"""The fill-in form: a blank workbook townships fill in Excel or WPS, and the reader of such workbooks.
+
+:func:`write_form` writes the workbook of :mod:`reportgen.xlsx` without figures or prose: input cells
+unlocked and validated, labels and totals locked (sheet protection without a password).
+:func:`read_form` reads it back — and reads workbooks written by :func:`reportgen.xlsx.render_xlsx`.
+
+Reading goes by the official labels, never by fixed coordinates: each table's sheet is the one
+whose labels match the table best (sheets may be renamed or reordered); each figure is read where
+its row label's row meets its column label's column (labels compared without spaces, line
+breaks, full-/half-width differences).  Users' habits are accepted: numbers typed as text
+(``" 3 "``, ``"３"``), blanks and ``/`` (read as 0).  Everything else that is wrong is collected and
+raised at once as an :class:`~reportgen.errors.InputError` whose findings name the sheet and cell,
+the row and column labels, and what was expected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+import openpyxl
+from openpyxl.utils import get_column_letter
+
+from reportgen._io import atomic_write_bytes
+from reportgen.errors import InputError
+from reportgen.findings import Finding, Location, Severity
+from reportgen.layout import (
+    PROCESSING_FEE_ITEM,
+    FigureKind,
+    FormatLayout,
+    FormatVersion,
+    TableLayout,
+    get_layout,
+)
+from reportgen.model import (
+    MAX_DECIMAL_PLACES,
+    Figure,
+    Organ,
+    OrganKind,
+    OtherItem,
+    Overview,
+    Prose,
+    Report,
+    Subsection,
+    Table,
+    clean_paragraphs,
+    clean_text,
+)
+from reportgen.prose import default_on_request, default_processing_fee, default_review_litigation
+from reportgen.xlsx import (
+    GRID_TOP,
+    INFO_FIELDS,
+    INFO_HEADERS,
+    INTRO_LABEL,
+    NOTE_LABEL,
+    OTHER_LABEL,
+    PROBLEMS_LABEL,
+    STATED_LABEL,
+    STATUS_ADDED,
+    STATUS_DEFAULT,
+    STATUS_GIVEN,
+    form_bytes,
+    grid_coord,
+)
+
+__all__ = ["normalize_label", "read_form", "write_form"]
+
+Pos = tuple[int, int]
+"""1-based ``(row, column)`` of a worksheet cell."""
+
+
+def write_form(
+    path: str | os.PathLike[str],
+    *,
+    organ: str | None = None,
+    year: int | None = None,
+    kind: OrganKind | str | None = None,
+    version: FormatVersion = FormatVersion.V2021,
+) -> Path:
+    """Write a blank fill-in form of ``version``'s layout to ``path`` (atomically) and return the path.
+
+    ``organ``, ``year`` and ``kind`` (an :class:`OrganKind` or its value, e.g. ``"township"``) are
+    filled in when given.  Figure cells are unlocked and accept whole numbers ≥ 0 (the fee: a
+    decimal ≥ 0); labels and totals are locked by sheet protection without a password.
+    """
+    kind_label = None
+    if kind is not None:
+        kind_label = (kind if isinstance(kind, OrganKind) else OrganKind(kind)).label
+    if organ is not None:
+        organ = clean_text(organ) or None
+    target = Path(path)
+    atomic_write_bytes(target, form_bytes(version=version, organ=organ, year=year, kind_label=kind_label))
+    return target
+
+
+# --------------------------------------------------------------------------------------------
+# Labels and values as users type them.
+
+_SPACE = re.compile(r"\s+")
+_QUOTES = re.compile("[\"'“”‘’「」]")
+_ITEM_NUMBER = re.compile(r"^(\d+)[、，,．]")
+
+
+def normalize_label(text: str) -> str:
+    """A label for comparison: NFKC (full-width → half-width), no whitespace, no quotes, ``1、`` → ``1.``."""
+    text = _SPACE.sub("", unicodedata.normalize("NFKC", text))
+    return _ITEM_NUMBER.sub(r"\1.", _QUOTES.sub("", text))
+
+
+_NONE_MARKS = {"", "/", "-", "—", "–", "－", "无"}
+_INT = re.compile(r"^[+-]?\d+$")
+_INT_ZERO_DECIMALS = re.compile(r"^([+-]?\d+)\.0*$")
+_DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+
+
+class _BadValue(Exception):
+    """A figure cell that holds no usable value; ``str`` is the Chinese reason."""
+
+
+def _kind_text(kind: FigureKind) -> str:
+    return {
+        "count": "大于或等于 0 的整数",
+        "signed": "整数（可为负数）",
+        "amount": f"大于或等于 0 的数（最多 {MAX_DECIMAL_PLACES} 位小数）",
+    }[kind]
+
+
+def _float_decimal(value: float, number_format: str) -> Decimal:
+    """The decimal a user meant by a float cell: its shortest repr, padded to the format's decimals."""
+    if not math.isfinite(value):
+        raise _BadValue("不是有限的数")
+    amount = Decimal(repr(value))
+    exponent = amount.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MAX_DECIMAL_PLACES:
+        # Excel itself holds 15 significant digits; 0.1+0.2 style noise goes away there.
+        amount = Decimal(format(value, ".15g"))
+    places = _format_places(number_format)
+    exponent = amount.as_tuple().exponent
+    if isinstance(exponent, int) and places > -exponent and places <= MAX_DECIMAL_PLACES:
+        amount = amount.quantize(Decimal(1).scaleb(-places))
+    return amount
+
+
+def _format_places(number_format: str) -> int:
+    """Fixed decimals of a number format such as ``0.000000`` (``General`` → 0)."""
+    m = re.search(r"\.(0+)", number_format or "")
+    return len(m.group(1)) if m else 0
+
+
+def parse_figure(value: Any, kind: FigureKind, number_format: str = "General") -> Figure:
+    """A figure from a cell value as users type it; ``_BadValue`` with the reason when it is none."""
+    if isinstance(value, (bool, dt.date, dt.datetime, dt.time, dt.timedelta)):
+        raise _BadValue("不是数字")
+    if value is None:
+        return Decimal(0) if kind == "amount" else 0
+    if isinstance(value, str):
+        text = _SPACE.sub("", unicodedata.normalize("NFKC", value)).replace(",", "")
+        if text in _NONE_MARKS:
+            return Decimal(0) if kind == "amount" else 0
+        if kind == "amount":
+            if not _DECIMAL.match(text):
+                raise _BadValue("不是数字")
+            amount = Decimal(text)
+        else:
+            m = _INT_ZERO_DECIMALS.match(text)
+            if m:
+                text = m.group(1)
+            if not _INT.match(text):
+                raise _BadValue("不是整数" if _DECIMAL.match(text) else "不是数字")
+            return _check_count(int(text), kind)
+    elif isinstance(value, int):
+        if kind == "amount":
+            amount = Decimal(value)
+        else:
+            return _check_count(value, kind)
+    elif isinstance(value, (float, Decimal)):
+        if kind != "amount":
+            if not math.isfinite(value) or value != int(value):
+                raise _BadValue("不是整数")
+            return _check_count(int(value), kind)
+        amount = _float_decimal(float(value), number_format) if isinstance(value, float) else value
+    else:
+        raise _BadValue("不是数字")
+    if amount < 0:
+        raise _BadValue("不能为负数")
+    exponent = amount.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MAX_DECIMAL_PLACES:
+        raise _BadValue(f"小数超过 {MAX_DECIMAL_PLACES} 位")
+    return amount
+
+
+def _check_count(value: int, kind: FigureKind) -> int:
+    if kind == "count" and value < 0:
+        raise _BadValue("不能为负数")
+    return value
+
+
+# --------------------------------------------------------------------------------------------
+# The workbook as the reader sees it.
+
+
+@attrs.define
+class _Sheet:
+    """One worksheet: values (cached results for formulas), which cells hold formulas, labels and merges."""
+
+    title: str
+    values: Any
+    formulas: Any
+    texts: dict[str, list[Pos]]
+    """Normalised text → anchor positions of the cells holding it."""
+    merged: dict[Pos, tuple[int, int, int, int]]
+    """Every position inside a merged range → ``(min_row, min_col, max_row, max_col)``."""
+
+    def anchor(self, pos: Pos) -> Pos:
+        box = self.merged.get(pos)
+        return (box[0], box[1]) if box else pos
+
+    def extent(self, pos: Pos) -> tuple[int, int, int, int]:
+        return self.merged.get(pos, (pos[0], pos[1], pos[0], pos[1]))
+
+    def ref(self, pos: Pos) -> str:
+        return f"{self.title}!{get_column_letter(pos[1])}{pos[0]}"
+
+    def value(self, pos: Pos) -> Any:
+        return self.values.cell(row=pos[0], column=pos[1]).value
+
+    def is_formula(self, pos: Pos) -> bool:
+        return bool(self.formulas.cell(row=pos[0], column=pos[1]).data_type == "f")
+
+    def raw(self, pos: Pos) -> Any:
+        return self.formulas.cell(row=pos[0], column=pos[1]).value
+
+    def number_format(self, pos: Pos) -> str:
+        return str(self.values.cell(row=pos[0], column=pos[1]).number_format or "General")
+
+    def text(self, pos: Pos) -> str:
+        """The cell as text: a formula a user typed in a text cell is read as the text they typed."""
+        value = self.raw(pos) if self.is_formula(pos) else self.value(pos)
+        if value is None:
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value)
+
+
+def _sheets(path: Path) -> list[_Sheet]:
+    try:
+        formulas = openpyxl.load_workbook(path, data_only=False)
+        values = openpyxl.load_workbook(path, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+        raise InputError(
+            f"无法打开 Excel 工作簿（{type(exc).__name__}）：请确认文件是 .xlsx 格式且未损坏。",
+            code="IN-XLSX-UNREADABLE",
+            location=Location(file=str(path)),
+        ) from exc
+    out = []
+    for ws_f, ws_v in zip(formulas.worksheets, values.worksheets, strict=True):
+        texts: dict[str, list[Pos]] = {}
+        for row in ws_v.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.strip():
+                    texts.setdefault(normalize_label(cell.value), []).append((cell.row, cell.column))
+        merged: dict[Pos, tuple[int, int, int, int]] = {}
+        for rng in ws_v.merged_cells.ranges:
+            box = (rng.min_row, rng.min_col, rng.max_row, rng.max_col)
+            for r in range(rng.min_row, rng.max_row + 1):
+                for c in range(rng.min_col, rng.max_col + 1):
+                    merged[(r, c)] = box
+        out.append(_Sheet(ws_v.title, ws_v, ws_f, texts, merged))
+    return out
+
+
+@attrs.define
+class _Reader:
+    path: Path
+    sheets: list[_Sheet]
+    findings: list[Finding] = attrs.Factory(list)
+
+    @property
+    def file(self) -> str:
+        return str(self.path)
+
+    def error(self, code: str, message: str, *, expected: str | None = None, actual: str | None = None,
+              **where: str | None) -> None:
+        self.findings.append(
+            Finding(code=code, severity=Severity.ERROR, message=message, location=Location(file=self.file, **where),
+                    expected=expected, actual=actual)
+        )
+
+    # -- tables ---------------------------------------------------------------------------
+
+    def find_table_sheet(self, table: TableLayout, taken: set[str]) -> _Sheet | None:
+        labels = {normalize_label(c.text) for c in table.cells if c.text}
+        best: tuple[int, _Sheet] | None = None
+        for sheet in self.sheets:
+            if sheet.title in taken:
+                continue
+            score = len(labels & sheet.texts.keys())
+            if best is None or score > best[0]:
+                best = (score, sheet)
+        if best is None or best[0] * 2 < len(labels):
+            self.error(
+                "IN-XLSX-SHEET",
+                f"工作簿中找不到表{table.number}（“{table.title}”）：没有一个工作表含有该表的大部分标签。",
+                table=f"表{table.number}", expected=table.title,
+            )
+            return None
+        return best[1]
+
+    def read_table(self, table: TableLayout, sheet: _Sheet) -> tuple[dict[tuple[str, str], Figure],
+                                                                     dict[tuple[str, str], Figure]]:
+        positions = self._locate_labelled(table, sheet) if table.label_cols else self._locate_grouped(table, sheet)
+        figures: dict[tuple[str, str], Figure] = {}
+        stated: dict[tuple[str, str], Figure] = {}
+        for ref, pos in positions.items():
+            pos = sheet.anchor(pos)
+            computed = table.is_computed(ref)
+            if sheet.is_formula(pos):
+                if computed:
+                    continue  # a live total: computed from the leaves, never data
+                value = sheet.value(pos)
+                if value is None:
+                    self._bad(table, sheet, ref, pos, "是没有计算结果的公式", sheet.raw(pos))
+                    continue
+            else:
+                value = sheet.value(pos)
+                if computed and (value is None or (isinstance(value, str) and not value.strip())):
+                    continue
+            try:
+                figure = parse_figure(value, table.kind(ref), sheet.number_format(pos))
+            except _BadValue as exc:
+                self._bad(table, sheet, ref, pos, str(exc), value)
+                continue
+            (stated if computed else figures)[ref] = figure
+        return figures, stated
+
+    def _bad(self, table: TableLayout, sheet: _Sheet, ref: tuple[str, str], pos: Pos, reason: str,
+             value: Any) -> None:
+        row, col = table.location(ref)
+        expected = _kind_text(table.kind(ref))
+        self.error(
+            "IN-XLSX-VALUE",
+            f"单元格 {sheet.ref(pos)} 的值“{value}”{reason}，应填写{expected}。",
+            expected=expected, actual=str(value), table=f"表{table.number}", row=row, column=col,
+            cell=sheet.ref(pos),
+        )
+
+    def _official(self, table: TableLayout, text: str) -> str:
+        """Where the official layout puts the label ``text`` (for messages)."""
+        for cell in table.cells:
+            if cell.text == text:
+                return grid_coord(cell)
+        return f"A{GRID_TOP}"
+
+    def _missing(self, table: TableLayout, sheet: _Sheet, label: str, what: str, **where: str | None) -> None:
+        coord = self._official(table, label)
+        found = sheet.text(_pos(coord)).strip()
+        now = f"，该处现为“{found}”" if found else ""
+        self.error(
+            "IN-XLSX-LABEL",
+            f"表{table.number}中找不到{what}“{label}”（官方格式中在 {sheet.title}!{coord}{now}）；"
+            "请勿修改表中的文字标签。",
+            expected=label, actual=found or None, table=f"表{table.number}", cell=f"{sheet.title}!{coord}", **where,
+        )
+
+    def _ambiguous(self, table: TableLayout, sheet: _Sheet, label: str, cells: list[Pos], **where: str | None) -> None:
+        refs = "、".join(sheet.ref(p) for p in cells)
+        self.error(
+            "IN-XLSX-AMBIGUOUS",
+            f"表{table.number}中标签“{label}”出现了 {len(cells)} 次（{refs}），无法确定读取哪一处；请删除重复的行或列。",
+            expected=label, table=f"表{table.number}", cell=sheet.ref(cells[0]), **where,
+        )
+
+    def _locate_labelled(self, table: TableLayout, sheet: _Sheet) -> dict[tuple[str, str], Pos]:
+        """Figures of a table with row labels: the row of the row label × the nearest column label above."""
+        col_pos = {c.key: sheet.texts.get(normalize_label(c.label), []) for c in table.columns}
+        found_cols = [p[1] for ps in col_pos.values() for p in ps]
+        if not found_cols:
+            self._missing(table, sheet, table.columns[0].label, "列标签", column=table.columns[0].label)
+            return {}
+        first_fig_col = min(found_cols)
+        out: dict[tuple[str, str], Pos] = {}
+        reported: set[str] = set()
+        for row in table.rows:
+            cells = [p for p in sheet.texts.get(normalize_label(row.label), []) if p[1] < first_fig_col]
+            if not cells:
+                self._missing(table, sheet, row.label, "行标签", row=row.full_label)
+                continue
+            if len(cells) > 1:
+                self._ambiguous(table, sheet, row.label, cells, row=row.full_label)
+                continue
+            r, c = cells[0]
+            right = sheet.extent((r, c))[3]
+            for key in row.columns:
+                column = table.column(key)
+                above = [p for p in col_pos[key] if p[0] < r and p[1] > right]
+                if not above:
+                    if column.label not in reported:
+                        reported.add(column.label)
+                        self._missing(table, sheet, column.label, "列标签", row=row.full_label, column=column.label)
+                    continue
+                nearest = max(p[0] for p in above)
+                same_row = [p for p in above if p[0] == nearest]
+                if len(same_row) > 1:
+                    if column.label not in reported:
+                        reported.add(column.label)
+                        self._ambiguous(table, sheet, column.label, same_row, column=column.label)
+                    continue
+                out[(row.key, key)] = (r, same_row[0][1])
+        return out
+
+    def _locate_grouped(self, table: TableLayout, sheet: _Sheet) -> dict[tuple[str, str], Pos]:
+        """Figures of table 四: under each group label, the cell below each column label."""
+        out: dict[tuple[str, str], Pos] = {}
+        for row in table.rows:
+            groups = sheet.texts.get(normalize_label(row.label), [])
+            if len(groups) != 1:
+                if groups:
+                    self._ambiguous(table, sheet, row.label, groups, row=row.full_label)
+                else:
+                    self._missing(table, sheet, row.label, "分组标签", row=row.full_label)
+                continue
+            g_row, c0, _, c1 = sheet.extent(groups[0])
+            if c1 == c0:  # merge lost: take the official width of the group
+                c1 = c0 + next(c.colspan for c in table.cells if c.text == row.label) - 1
+            for key in row.columns:
+                column = table.column(key)
+                under = [p for p in sheet.texts.get(normalize_label(column.label), [])
+                         if c0 <= p[1] <= c1 and p[0] > g_row]
+                if not under:
+                    self._missing(table, sheet, column.label, "列标签", row=row.full_label, column=column.label)
+                    continue
+                if len(under) > 1:
+                    self._ambiguous(table, sheet, column.label, under, row=row.full_label, column=column.label)
+                    continue
+                bottom = sheet.extent(under[0])[2]
+                out[(row.key, key)] = (bottom + 1, under[0][1])
+        return out
+
+    # -- the info sheet ----------------------------------------------------------------------
+
+    def find_info(self) -> tuple[_Sheet, int, dict[str, int]] | None:
+        head = normalize_label(INFO_HEADERS[0])
+        content = normalize_label(INFO_HEADERS[2])
+        for sheet in self.sheets:
+            for r, _ in sheet.texts.get(head, []):
+                cols = {normalize_label(h): c for h in INFO_HEADERS for (rr, c) in sheet.texts.get(normalize_label(h), [])
+                        if rr == r}
+                if content in cols:
+                    return sheet, r, {h: cols.get(normalize_label(h), 0) for h in INFO_HEADERS}
+        self.error("IN-XLSX-INFO", "工作簿中找不到“报告信息”工作表（表头“项目 / 内容”）；机关名称和报告年度从那里读取。",
+                   expected="报告信息")
+        return None
+
+
+def _pos(coord: str) -> Pos:
+    m = re.match(r"([A-Z]+)(\d+)", coord)
+    assert m
+    return (int(m.group(2)), openpyxl.utils.column_index_from_string(m.group(1)))
+
+
+@attrs.define
+class _ProseCell:
+    text: str
+    title: str
+    status: str
+    key: str
+    pos: Pos
+
+
+def _info_rows(sheet: _Sheet, header: int, cols: dict[str, int]) -> Iterator[tuple[str, _ProseCell]]:
+    last = sheet.values.max_row
+    previous = ""
+    for r in range(header + 1, last + 1):
+        def get(name: str, r: int = r) -> str:
+            c = cols.get(name, 0)
+            return sheet.text((r, c)) if c else ""
+
+        label = normalize_label(get(INFO_HEADERS[0]))
+        cell = _ProseCell(get(INFO_HEADERS[2]), get(INFO_HEADERS[1]), get(INFO_HEADERS[3]).strip(),
+                          get(INFO_HEADERS[4]).strip(), (r, cols[INFO_HEADERS[2]]))
+        if not label and previous == normalize_label(OTHER_LABEL) and (cell.text.strip() or cell.title.strip()):
+            label = previous  # a row a user added under 六 without repeating its label
+        if label:
+            previous = label
+            yield label, cell
+
+
+_DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+
+
+def _parse_date(value: Any) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return dt.date(1899, 12, 30) + dt.timedelta(days=int(value))
+    m = _DATE_TEXT.match(unicodedata.normalize("NFKC", str(value)).strip())
+    if not m:
+        raise ValueError(value)
+    return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+
+
+def _parse_kind(text: str) -> OrganKind:
+    norm = normalize_label(text)
+    for kind in OrganKind:
+        if norm in (normalize_label(kind.label), kind.value):
+            return kind
+    raise ValueError(text)
+
+
+def _parse_version(value: Any) -> FormatVersion:
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    for version in FormatVersion:
+        if version.value in text:
+            return version
+    raise ValueError(value)
+
+
+def read_form(path: str | os.PathLike[str]) -> Report:
+    """Read a filled-in form (or a workbook written by :func:`reportgen.xlsx.render_xlsx`) into a report.
+
+    Raises :class:`~reportgen.errors.InputError` listing every problem found, each located by
+    sheet and cell (e.g. ``三、收到和处理政府信息公开申请情况!E7``), table, row and column label.
+    """
+    reader = _Reader(Path(path), _sheets(Path(path)))
+    info = reader.find_info()
+    rows: list[tuple[str, _ProseCell]] = list(_info_rows(*info)) if info else []
+    fields = {normalize_label(label): key for key, label in INFO_FIELDS}
+    values: dict[str, tuple[Any, _ProseCell]] = {}
+    for label, cell in rows:
+        key = fields.get(label)
+        if key is not None and key not in values:
+            assert info is not None
+            values[key] = (info[0].value(cell.pos), cell)
+
+    def where(key: str) -> dict[str, str | None]:
+        if key in values and info is not None:
+            return {"cell": info[0].ref(values[key][1].pos), "row": dict(INFO_FIELDS)[key]}
+        return {"row": dict(INFO_FIELDS)[key]}
+
+    version = FormatVersion.V2021
+    raw_version = values.get("format_version", (None, None))[0]
+    if raw_version not in (None, ""):
+        try:
+            version = _parse_version(raw_version)
+        except ValueError:
+            reader.error("IN-XLSX-VERSION", f"格式版本“{raw_version}”无法识别，应为 2021 或 2019。",
+                         expected="2021 或 2019", actual=str(raw_version), **where("format_version"))
+    else:
+        version = _detect_version(reader)
+    layout = get_layout(version)
+
+    tables: dict[str, Table | None] = {}
+    taken: set[str] = set()
+    extra_stated: dict[str, dict[tuple[str, str], Figure]] = {t.key: {} for t in layout.tables}
+    for label, cell in rows:
+        if label == normalize_label(STATED_LABEL) and info is not None:
+            _read_stated(reader, layout, info[0], cell, extra_stated)
+    for table in layout.tables:
+        sheet = reader.find_table_sheet(table, taken)
+        if sheet is None:
+            tables[table.key] = None
+            continue
+        taken.add(sheet.title)
+        figures, stated = reader.read_table(table, sheet)
+        try:
+            tables[table.key] = Table.from_figures(table.key, figures, version=version,
+                                                   stated={**extra_stated[table.key], **stated})
+        except ValueError:
+            tables[table.key] = None  # already reported cell by cell
+
+    organ_kw: dict[str, Any] = {}
+    name = _text_value(values, "organ.name")
+    if not name:
+        reader.error("IN-XLSX-ORGAN", "没有填写机关名称。", expected="机关全称，如 招远市金岭镇人民政府",
+                     **where("organ.name"))
+    kind_text = _text_value(values, "organ.kind")
+    kind = OrganKind.OTHER
+    if kind_text:
+        try:
+            kind = _parse_kind(kind_text)
+        except ValueError:
+            reader.error("IN-XLSX-KIND", f"机关类型“{kind_text}”无法识别，应从下拉列表中选择。",
+                         expected="、".join(k.label for k in OrganKind), actual=kind_text, **where("organ.kind"))
+    for key in ("province", "city", "county"):
+        organ_kw[key] = _text_value(values, f"organ.{key}")
+    year: int | None = None
+    raw_year = values.get("year", (None, None))[0]
+    try:
+        year = int(parse_figure(raw_year, "count")) if raw_year not in (None, "") else None
+        if year is None or not 2008 <= year <= 2100:
+            raise _BadValue("")
+    except _BadValue:
+        reader.error("IN-XLSX-YEAR", f"报告年度“{raw_year if raw_year is not None else ''}”无效，应为 2008 至 2100 之间的年份。",
+                     expected="如 2022", actual=None if raw_year is None else str(raw_year), **where("year"))
+        year = None
+    publication: dt.date | None = None
+    raw_date = values.get("publication_date", (None, None))[0]
+    try:
+        publication = _parse_date(raw_date)
+    except (ValueError, OverflowError):
+        reader.error("IN-XLSX-DATE", f"发布日期“{raw_date}”无法识别，应为日期，如 2023-01-18。",
+                     expected="如 2023-01-18", actual=str(raw_date), **where("publication_date"))
+    fee: Decimal = Decimal(0)
+    if "processing_fee" in values and info is not None:
+        raw_fee, fee_cell = values["processing_fee"]
+        try:
+            fee = Decimal(parse_figure(raw_fee, "amount", info[0].number_format(fee_cell.pos)))
+        except _BadValue as exc:
+            reader.error("IN-XLSX-VALUE", f"信息处理费“{raw_fee}”{exc}，应填写大于或等于 0 的金额（元）。",
+                         expected=_kind_text("amount"), actual=str(raw_fee), **where("processing_fee"))
+
+    prose = _Prose(reader, layout, info[0] if info else None)
+    for label, cell in rows:
+        prose.add(label, cell)
+
+    if reader.findings or year is None or not name or any(t is None for t in tables.values()):
+        raise InputError(
+            f"工作簿有 {len(reader.findings)} 处问题，无法读取。",
+            code="IN-XLSX",
+            location=Location(file=str(path)),
+            findings=reader.findings,
+        )
+    report = Report(
+        organ=Organ(name=name, kind=kind, **organ_kw),
+        year=year,
+        format_version=version,
+        publication_date=publication,
+        table2=_table(tables, "table2"),
+        table3=_table(tables, "table3"),
+        table4=_table(tables, "table4"),
+        processing_fee=fee,
+    )
+    return prose.apply(report)
+
+
+def _table(tables: dict[str, Table | None], key: str) -> Table:
+    table = tables[key]
+    assert table is not None  # missing tables raised above
+    return table
+
+
+def _text_value(values: dict[str, tuple[Any, _ProseCell]], key: str) -> str:
+    if key not in values:
+        return ""
+    return clean_text(values[key][1].text)
+
+
+def _detect_version(reader: _Reader) -> FormatVersion:
+    """Without a version cell: the layout whose table 二 labels the workbook matches best."""
+    def score(version: FormatVersion) -> int:
+        labels = {normalize_label(c.text) for c in get_layout(version).table("table2").cells if c.text}
+        return max((len(labels & s.texts.keys()) for s in reader.sheets), default=0)
+
+    return max(FormatVersion, key=lambda v: (score(v), v is FormatVersion.V2021))
+
+
+def _read_stated(reader: _Reader, layout: FormatLayout, sheet: _Sheet, cell: _ProseCell,
+                 out: dict[str, dict[tuple[str, str], Figure]]) -> None:
+    parts = cell.key.split(".")
+    value = sheet.value(cell.pos)
+    if len(parts) != 3 or parts[0] not in out:
+        reader.error("IN-XLSX-STATED", f"填报的合计数的代码“{cell.key}”无法识别。", actual=cell.key,
+                     cell=sheet.ref(cell.pos))
+        return
+    table = layout.table(parts[0])
+    ref = (parts[1], parts[2])
+    if not table.has_row(ref[0]) or ref[1] not in table.row(ref[0]).columns or not table.is_computed(ref):
+        reader.error("IN-XLSX-STATED", f"填报的合计数的代码“{cell.key}”不是表{table.number}的合计。",
+                     actual=cell.key, cell=sheet.ref(cell.pos))
+        return
+    try:
+        out[parts[0]][ref] = parse_figure(value, table.kind(ref), sheet.number_format(cell.pos))
+    except _BadValue as exc:
+        reader.error("IN-XLSX-VALUE", f"填报的合计数“{value}”{exc}。", actual=str(value), cell=sheet.ref(cell.pos))
+
+
+_Pending = tuple[Prose, str]
+"""Text a user left marked 未填写: ``(paragraphs, field)``, kept only if it differs from the default."""
+
+
+class _Prose:
+    """Collects the prose rows of the info sheet and turns them into the report's prose fields."""
+
+    def __init__(self, reader: _Reader, layout: FormatLayout, sheet: _Sheet | None) -> None:
+        self.reader = reader
+        self.sheet = sheet
+        self.intro: Prose = ()
+        self.problems: Prose = ()
+        self.parts: dict[str, tuple[str | None, Prose | None, Prose | None]] = {}
+        """part key → (title, paragraphs or None, text to compare with the default)."""
+        self.note: tuple[Prose | None, Prose | None] = (None, None)
+        self.items: list[tuple[OtherItem, Prose | None, bool]] = []
+        """(item, text to compare with the default, whether it was added automatically)."""
+        self.part_labels: dict[str, str] = {}
+        for spec in layout.overview_parts:
+            for title in (spec.title, *spec.aliases):
+                self.part_labels[normalize_label(title)] = spec.key
+
+    @staticmethod
+    def _read(cell: _ProseCell, nullable: bool) -> tuple[Prose | None, Prose | None]:
+        """``(paragraphs, pending)``: pending text is the user's only if it differs from the default."""
+        paragraphs = clean_paragraphs(cell.text)
+        if cell.status == STATUS_DEFAULT or cell.status == STATUS_ADDED:
+            return None, paragraphs
+        if cell.status == STATUS_GIVEN or not nullable:
+            return paragraphs, None
+        return (paragraphs or None), None
+
+    def add(self, label: str, cell: _ProseCell) -> None:
+        if label == normalize_label(INTRO_LABEL):
+            self.intro = clean_paragraphs(cell.text)
+        elif label == normalize_label(PROBLEMS_LABEL):
+            self.problems = clean_paragraphs(cell.text)
+        elif label == normalize_label(NOTE_LABEL):
+            self.note = self._read(cell, True)
+        elif label in self.part_labels:
+            paragraphs, pending = self._read(cell, True)
+            self.parts[self.part_labels[label]] = (clean_text(cell.title) or None, paragraphs, pending)
+        elif label == normalize_label(OTHER_LABEL):
+            title = clean_text(cell.title)
+            if not title and not cell.text.strip():
+                return
+            if not title:
+                where = self.sheet.ref(cell.pos) if self.sheet else None
+                self.reader.error("IN-XLSX-ITEM", "“六、其他需要报告的事项”中有正文但没有标题的事项；请在“标题”列填写事项标题。",
+                                  expected="事项标题", cell=where, row=OTHER_LABEL)
+                return
+            paragraphs, pending = self._read(cell, True)
+            item = OtherItem(title=title, key=cell.key or None, paragraphs=paragraphs)
+            self.items.append((item, pending, cell.status == STATUS_ADDED))
+
+    def apply(self, report: Report) -> Report:
+        subs = {key: Subsection(title=title, paragraphs=paragraphs) for key, (title, paragraphs, _) in
+                self.parts.items()}
+        items = [item for item, _, added in self.items if not added]
+        report = report.evolve(
+            overview=Overview(intro=self.intro, **subs),
+            problems=self.problems,
+            review_litigation_note=self.note[0],
+            other_matters=tuple(items),
+        )
+        # Text marked 未填写 that a user edited is theirs; unchanged, it was the default and stays None.
+        changes: dict[str, Any] = {}
+        overview = report.overview
+        for key, (_, _, pending) in self.parts.items():
+            default = default_on_request(report) if key == "on_request" else ()
+            if pending and pending != default:
+                overview = attrs.evolve(overview, **{key: attrs.evolve(getattr(overview, key), paragraphs=pending)})
+        changes["overview"] = overview
+        if self.note[1] and self.note[1] != default_review_litigation(report):
+            changes["review_litigation_note"] = self.note[1]
+        fee_default = default_processing_fee(report)
+        new_items: list[OtherItem] = []
+        for item, pending, added in self.items:
+            default = fee_default if item.key == PROCESSING_FEE_ITEM.key else ()
+            edited = bool(pending) and pending != default
+            if added and not edited:
+                continue
+            new_items.append(attrs.evolve(item, paragraphs=pending) if edited else item)
+        changes["other_matters"] = tuple(new_items)
+        return report.evolve(**changes)

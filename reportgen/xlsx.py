@@ -1,0 +1,897 @@
+"""The companion Excel workbook: the official tables 二, 三 and 四 with live totals, the prose and the findings.
+
+Sheets, in order::
+
+    报告信息       organ, year, format version, fee, and the prose of every section
+                   (what is printed, plus what the user gave, so the report can be rebuilt exactly)
+    二、…三、…四、… one sheet per table, labels and merges drawn from :attr:`TableLayout.cells`
+    检查结果       the check findings (only in rendered workbooks, not in the blank form)
+
+The same workbook, blank, is the fill-in form townships send back (:mod:`reportgen.form`, which
+reads both).
+
+Speed: openpyxl needs ~50 ms to build a styled workbook of this size.  Instead the styled workbook is
+built with openpyxl **once per process and format version** (labels, merges, borders, styles, print
+set-up, data validation, protection), saved, and split into a :class:`_Template`: static XML
+chunks around the value cells, and the static zip entries compressed once.  Per report only the value
+cells are written — numbers, inline strings, and formulas *with their cached results* (which
+openpyxl cannot write) — and the zip is assembled by hand (:func:`_zip`).
+
+Every user text is written as an inline string (``t="inlineStr"``), so text beginning with
+``= + - @`` is never a formula; such cells also get ``quotePrefix`` so Excel keeps them text when
+edited.  Characters XML cannot hold are removed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import io
+import math
+import os
+import re
+import struct
+import zipfile
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import openpyxl
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from reportgen._io import atomic_write_bytes
+from reportgen.errors import RenderError
+from reportgen.findings import Finding
+from reportgen.layout import PROCESSING_FEE_ITEM, FormatLayout, FormatVersion, GridCell, TableLayout, get_layout
+from reportgen.model import Figure, Report
+from reportgen.prose import report_text
+
+__all__ = [
+    "FINDINGS_SHEET",
+    "INFO_SHEET",
+    "openpyxl_workbook",
+    "render_xlsx",
+    "sheet_title",
+    "workbook_bytes",
+]
+
+INFO_SHEET = "报告信息"
+FINDINGS_SHEET = "检查结果"
+GRID_TOP = 3
+"""Worksheet row (1-based) of grid row 0 of every table sheet: row 1 is the title, row 2 the organ."""
+
+# Info sheet: column headers (A–E), the fixed fields, and where the prose starts.
+INFO_HEADERS = ("项目", "标题", "内容", "内容来源", "事项代码")
+INFO_HEADER_ROW = 8
+INFO_FIELDS: tuple[tuple[str, str], ...] = (
+    ("organ.name", "机关名称"),
+    ("organ.kind", "机关类型"),
+    ("organ.province", "所在省（自治区、直辖市）"),
+    ("organ.city", "所在市（地、州、盟）"),
+    ("organ.county", "所在县（市、区、旗）"),
+    ("year", "报告年度"),
+    ("format_version", "格式版本"),
+    ("publication_date", "发布日期"),
+    ("processing_fee", "信息处理费（元）"),
+)
+INFO_FIELD_ROW = {key: INFO_HEADER_ROW + 1 + i for i, (key, _) in enumerate(INFO_FIELDS)}
+PROSE_TOP = INFO_HEADER_ROW + 1 + len(INFO_FIELDS)
+"""First row of the prose block (generated per report)."""
+INTRO_LABEL = "一、总体情况"
+NOTE_LABEL = "四、政府信息公开行政复议、行政诉讼情况（表下说明）"
+PROBLEMS_LABEL = "五、存在的主要问题及改进情况"
+OTHER_LABEL = "六、其他需要报告的事项"
+STATED_LABEL = "填报的合计数"
+STATUS_GIVEN = "填写"
+"""内容来源: the text is the user's (an empty cell then means "deliberately nothing")."""
+STATUS_DEFAULT = "未填写"
+"""内容来源: nothing was given; the text shown is the generated default."""
+STATUS_ADDED = "自动添加"
+"""内容来源: the 信息处理费 item of 六, added because every report must state it."""
+FORM_BLANK_ITEMS = 5
+"""Empty 六 rows offered in the blank form."""
+MAX_CELL_TEXT = 32767
+"""Excel's limit of characters in one cell."""
+
+INSTRUCTIONS = (
+    "填写说明：1. 只在白色单元格中填写；灰色的标签和合计数已锁定（工作表保护无密码），合计由公式自动计算。",
+    "2. 数字填阿拉伯数字（整数），空白或“/”按 0 计；本年收费金额单位为万元，最多保留 6 位小数。",
+    "3. 正文每段一行（单元格内按 Alt+Enter 换行）；正文留空的，依申请公开等段落按表中数据自动生成。",
+    "4. 不要改动表中的文字标签；可以调整行高和列宽，可以在“六、其他需要报告的事项”下增加行。",
+    "5. 填好后保存为 .xlsx 交回；可用“reportgen check 文件.xlsx”检查。",
+)
+
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+def sheet_title(text: str) -> str:
+    """``text`` as a valid worksheet name: forbidden characters replaced, at most 31 characters."""
+    name = _SHEET_FORBIDDEN.sub("_", _XML_ILLEGAL.sub("", text)).strip("'")
+    return name[:31] or "Sheet"
+
+
+def table_sheet_title(table: TableLayout) -> str:
+    """The sheet of a table is named by its section title, e.g. ``三、收到和处理政府信息公开申请情况``."""
+    return sheet_title(table.title)
+
+
+# --------------------------------------------------------------------------------------------
+# Styles: declared once, used by the openpyxl builder; the fast writer reuses their xf ids.
+
+_THIN = Side(style="thin", color="000000")
+_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_NONE = Border()
+_SONG = "宋体"
+_LOCKED = Protection(locked=True)
+_UNLOCKED = Protection(locked=False)
+_GREY = PatternFill("solid", fgColor="F2F2F2")
+_INPUT = PatternFill("solid", fgColor="FFFFFF")
+_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+_LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
+_TOPLEFT = Alignment(horizontal="left", vertical="top", wrap_text=True)
+_RIGHT = Alignment(horizontal="right", vertical="center")
+
+
+class _Style(NamedTuple):
+    font: Font
+    border: Border
+    alignment: Alignment
+    protection: Protection
+    fill: PatternFill | None = None
+    number_format: str = "General"
+    quote_prefix: bool = False
+
+
+def _amount_format(places: int) -> str:
+    return "0" if places <= 0 else "0." + "0" * places
+
+
+_BASE_STYLES: dict[str, _Style] = {
+    "title": _Style(Font(name=_SONG, size=14, bold=True), _NONE, _CENTER, _LOCKED),
+    "subtitle": _Style(Font(name=_SONG, size=11), _NONE, _LEFT, _LOCKED),
+    "instr": _Style(Font(name=_SONG, size=10, color="595959"), _NONE, _LEFT, _LOCKED),
+    "label": _Style(Font(name=_SONG, size=10), _BOX, _CENTER, _LOCKED, _GREY),
+    "label_left": _Style(Font(name=_SONG, size=10), _BOX, _LEFT, _LOCKED, _GREY),
+    "fig": _Style(Font(name="Times New Roman", size=11), _BOX, _CENTER, _UNLOCKED, _INPUT, "0"),
+    "fig_form": _Style(Font(name="Times New Roman", size=11), _BOX, _CENTER, _UNLOCKED, _INPUT, "General"),
+    "total": _Style(Font(name="Times New Roman", size=11, bold=True), _BOX, _CENTER, _LOCKED, _GREY, "0"),
+    "head": _Style(Font(name=_SONG, size=10, bold=True), _BOX, _CENTER, _LOCKED, _GREY),
+    "info_label": _Style(Font(name=_SONG, size=10, bold=True), _BOX, _LEFT, _LOCKED, _GREY),
+    "info_value": _Style(Font(name=_SONG, size=11), _BOX, _LEFT, _UNLOCKED, _INPUT, "@"),
+    "info_number": _Style(Font(name="Times New Roman", size=11), _BOX, _LEFT, _UNLOCKED, _INPUT, "0"),
+    "info_date": _Style(Font(name="Times New Roman", size=11), _BOX, _LEFT, _UNLOCKED, _INPUT, "yyyy-mm-dd"),
+    "info_text": _Style(Font(name=_SONG, size=11), _BOX, _TOPLEFT, _UNLOCKED, _INPUT, "@"),
+    "info_small": _Style(Font(name=_SONG, size=9, color="595959"), _BOX, _LEFT, _UNLOCKED, _INPUT, "@"),
+    "find_text": _Style(Font(name=_SONG, size=10), _BOX, _TOPLEFT, _UNLOCKED),
+    "find_number": _Style(Font(name="Times New Roman", size=10), _BOX, _RIGHT, _UNLOCKED, None, "General"),
+}
+_TEXT_STYLES = ("subtitle", "info_value", "info_text", "info_small", "find_text")
+
+
+def _all_styles() -> dict[str, _Style]:
+    styles = dict(_BASE_STYLES)
+    for key in _TEXT_STYLES:  # the same look, kept text when a user edits it
+        styles[key + "_q"] = styles[key]._replace(quote_prefix=True)
+    for places in range(7):  # an amount carries its precision in its number format
+        styles[f"amount{places}"] = styles["fig"]._replace(number_format=_amount_format(places))
+        styles[f"info_amount{places}"] = styles["info_number"]._replace(number_format=_amount_format(places))
+    styles["amount_form"] = styles["fig"]._replace(number_format="General")
+    styles["info_amount_form"] = styles["info_number"]._replace(number_format="General")
+    return styles
+
+
+STYLES = _all_styles()
+
+
+def _apply(cell: Any, style: _Style) -> None:
+    cell.font = style.font
+    cell.border = style.border
+    cell.alignment = style.alignment
+    cell.protection = style.protection
+    if style.fill is not None:
+        cell.fill = style.fill
+    cell.number_format = style.number_format
+    if style.quote_prefix:
+        cell.quotePrefix = True
+
+
+# --------------------------------------------------------------------------------------------
+# Content: what goes into the value cells, independent of how the workbook is written.
+
+
+class XCell(NamedTuple):
+    """One value cell: a text, a number, a date, or a formula with its computed value."""
+
+    value: str | int | Decimal | dt.date | None
+    style: str
+    formula: str | None = None
+
+
+class _Row(NamedTuple):
+    cells: tuple[XCell | None, ...]
+    height: float | None = None
+
+
+class _Content(NamedTuple):
+    """Everything that changes from one workbook to the next."""
+
+    cells: dict[str, dict[str, XCell]]
+    """sheet title → coordinate → cell, for the fixed value cells."""
+    info_rows: list[_Row]
+    """Rows of the info sheet from :data:`PROSE_TOP` on."""
+    findings_rows: list[_Row] | None
+    """Rows of the findings sheet (header included); ``None``: no findings sheet (the form)."""
+
+
+def _coord(row: int, col: int) -> str:
+    """Worksheet coordinate of 1-based ``row`` and 0-based grid ``col``."""
+    return f"{get_column_letter(col + 1)}{row}"
+
+
+def grid_coord(cell: GridCell) -> str:
+    """The worksheet coordinate of a grid cell's anchor."""
+    return _coord(GRID_TOP + cell.row, cell.col)
+
+
+def _places(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def _sum_formula(table: TableLayout, terms: Sequence[tuple[str, str]]) -> str:
+    cells = [table.figure_cell(t) for t in terms]
+    rows = {c.row for c in cells}
+    cols = {c.col for c in cells}
+    if len(rows) == 1 and sorted(c.col for c in cells) == list(range(min(cols), max(cols) + 1)):
+        return f"SUM({grid_coord(cells[0])}:{grid_coord(cells[-1])})"
+    if len(cols) == 1 and sorted(c.row for c in cells) == list(range(min(rows), max(rows) + 1)):
+        return f"SUM({grid_coord(cells[0])}:{grid_coord(cells[-1])})"
+    return "SUM(" + ",".join(grid_coord(c) for c in cells) + ")"
+
+
+@functools.cache
+def _formulas(version: FormatVersion, key: str) -> dict[tuple[str, str], str]:
+    table = get_layout(version).table(key)
+    return {s.target: _sum_formula(table, s.terms) for s in table.sums}
+
+
+def _text_style(base: str, text: str) -> str:
+    return base + "_q" if text.startswith(_FORMULA_START) else base
+
+
+def _text(text: str, base: str) -> XCell:
+    return XCell(text, _text_style(base, text))
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def _height(paragraphs: Iterable[str], width: float) -> float:
+    lines = sum(max(1, math.ceil(_display_width(p) / width)) for p in paragraphs)
+    return min(409.0, max(1, lines) * 15.0)
+
+
+def _figure_cells(layout: FormatLayout, report: Report | None, form: bool) -> dict[str, dict[str, XCell]]:
+    out: dict[str, dict[str, XCell]] = {}
+    for table in layout.tables:
+        formulas = _formulas(layout.version, table.key)
+        data = report.table(table.key) if report is not None else None
+        cells: dict[str, XCell] = {"A2": XCell(None, "subtitle")}
+        if report is not None:
+            cells["A2"] = _text(f"填报单位：{report.organ.name}　　{report.year}年度", "subtitle")
+        for cell in table.cells:
+            if cell.ref is None:
+                continue
+            ref = cell.ref
+            value: Figure | None = data[ref] if data is not None else None
+            if table.is_computed(ref):
+                cells[grid_coord(cell)] = XCell(value if value is not None else 0, "total", formulas[ref])
+            elif table.kind(ref) == "amount":
+                style = "amount_form" if form or value is None else f"amount{_places(Decimal(value))}"
+                cells[grid_coord(cell)] = XCell(value, style)
+            else:
+                cells[grid_coord(cell)] = XCell(value, "fig_form" if form else "fig")
+        out[table_sheet_title(table)] = cells
+    return out
+
+
+def _joined(paragraphs: Sequence[str]) -> str:
+    return "\n".join(paragraphs)
+
+
+def _prose_row(label: str, title: str, paragraphs: Sequence[str], status: str, key: str = "") -> _Row:
+    text = _joined(paragraphs)
+    if len(text) > MAX_CELL_TEXT:
+        raise RenderError(f"“{label}”的正文超过 Excel 单元格上限 {MAX_CELL_TEXT} 个字符，无法写入工作簿。")
+    return _Row(
+        (
+            XCell(label, "info_label"),
+            _text(title, "info_value") if title else XCell(None, "info_value"),
+            _text(text, "info_text") if text else XCell(None, "info_text"),
+            XCell(status or None, "info_small"),
+            XCell(key or None, "info_small"),
+        ),
+        _height(paragraphs, 76) if paragraphs else None,
+    )
+
+
+def _info_values(report: Report | None, layout: FormatLayout, organ: str | None, year: int | None,
+                 kind_label: str | None) -> dict[str, XCell]:
+    col = "C"
+    if report is None:
+        values: dict[str, Any] = {
+            "organ.name": organ, "organ.kind": kind_label, "year": year, "format_version": layout.version.value,
+        }
+    else:
+        values = {
+            "organ.name": report.organ.name,
+            "organ.kind": report.organ.kind.label,
+            "organ.province": report.organ.province or None,
+            "organ.city": report.organ.city or None,
+            "organ.county": report.organ.county or None,
+            "year": report.year,
+            "format_version": report.format_version.value,
+            "publication_date": report.publication_date,
+            "processing_fee": report.processing_fee,
+        }
+    cells: dict[str, XCell] = {}
+    for key, _ in INFO_FIELDS:
+        value = values.get(key)
+        coord = f"{col}{INFO_FIELD_ROW[key]}"
+        if key == "year":
+            cells[coord] = XCell(value, "info_number")
+        elif key == "publication_date":
+            cells[coord] = XCell(value, "info_date")
+        elif key == "processing_fee":
+            style = "info_amount_form" if value is None else f"info_amount{_places(value)}"
+            cells[coord] = XCell(value, style)
+        elif value:
+            cells[coord] = _text(str(value), "info_value")
+        else:
+            cells[coord] = XCell(None, "info_value")
+    return cells
+
+
+def _info_rows(report: Report | None, layout: FormatLayout) -> list[_Row]:
+    rows: list[_Row] = []
+    if report is None:  # the blank form: one empty input per section, a few items for 六
+        rows.append(_prose_row(INTRO_LABEL, "", (), ""))
+        rows += [_prose_row(spec.title, "", (), "") for spec in layout.overview_parts]
+        rows.append(_prose_row(NOTE_LABEL, "", (), ""))
+        rows.append(_prose_row(PROBLEMS_LABEL, "", (), ""))
+        rows.append(_prose_row(OTHER_LABEL, PROCESSING_FEE_ITEM.title, (), "", PROCESSING_FEE_ITEM.key))
+        rows += [_prose_row(OTHER_LABEL, "", (), "") for _ in range(FORM_BLANK_ITEMS)]
+        return rows
+
+    text = report_text(report)
+    rows.append(_prose_row(INTRO_LABEL, "", report.overview.intro, ""))
+    for spec, part, (_, sub) in zip(layout.overview_parts, text.overview_parts, report.overview.parts(), strict=True):
+        status = STATUS_DEFAULT if sub.paragraphs is None else STATUS_GIVEN
+        rows.append(_prose_row(spec.title, sub.title or "", part.paragraphs, status))
+    note_status = STATUS_DEFAULT if report.review_litigation_note is None else STATUS_GIVEN
+    rows.append(_prose_row(NOTE_LABEL, "", text.review_litigation_note, note_status))
+    rows.append(_prose_row(PROBLEMS_LABEL, "", report.problems, ""))
+    given = list(report.other_matters)
+    printed = list(text.other_matters)
+    if len(printed) > len(given):  # report_text put the 信息处理费 item first
+        first = printed.pop(0)
+        rows.append(_prose_row(OTHER_LABEL, PROCESSING_FEE_ITEM.title, first.paragraphs, STATUS_ADDED,
+                               PROCESSING_FEE_ITEM.key))
+    for item, part in zip(given, printed, strict=True):
+        status = STATUS_DEFAULT if item.paragraphs is None else STATUS_GIVEN
+        rows.append(_prose_row(OTHER_LABEL, item.title, part.paragraphs, status, item.key or ""))
+    for table in report.tables():
+        for ref, value in table.stated.items():
+            row_label, col_label = table.layout.location(ref)
+            rows.append(
+                _Row((
+                    XCell(STATED_LABEL, "info_label"),
+                    _text(f"表{table.layout.number} {row_label} / {col_label}", "info_value"),
+                    XCell(value, f"info_amount{_places(value)}" if isinstance(value, Decimal) else "info_number"),
+                    XCell(None, "info_small"),
+                    XCell(f"{table.key}.{ref[0]}.{ref[1]}", "info_small"),
+                ))
+            )
+    return rows
+
+
+FINDINGS_HEADERS = ("代码", "严重程度", "位置", "期望", "实际", "说明")
+
+
+def _finding_value(value: int | Decimal | str | None) -> XCell:
+    if value is None:
+        return XCell(None, "find_text")
+    if isinstance(value, str):
+        return _text(value, "find_text")
+    return XCell(value, "find_number")
+
+
+def _findings_rows(findings: Sequence[Finding] | None) -> list[_Row]:
+    rows = [_Row(tuple(XCell(h, "head") for h in FINDINGS_HEADERS))]
+    if findings is None:
+        rows.append(_Row((XCell(None, "find_text"),) * 5 + (XCell("（未提供检查结果）", "find_text"),)))
+    elif not findings:
+        rows.append(_Row((XCell(None, "find_text"),) * 5 + (XCell("未发现问题。", "find_text"),)))
+    for f in findings or ():
+        rows.append(
+            _Row(
+                (
+                    _text(f.code, "find_text"),
+                    XCell(f.severity.label, "find_text"),
+                    _text(f.location.describe(), "find_text"),
+                    _finding_value(f.expected),
+                    _finding_value(f.actual),
+                    _text(f.message, "find_text"),
+                ),
+                _height((f.message,), 58),
+            )
+        )
+    return rows
+
+
+def _content(
+    layout: FormatLayout,
+    report: Report | None,
+    findings: Sequence[Finding] | None,
+    *,
+    form: bool = False,
+    organ: str | None = None,
+    year: int | None = None,
+    kind_label: str | None = None,
+) -> _Content:
+    cells = _figure_cells(layout, report, form)
+    if report is None and organ:
+        for table in layout.tables:
+            cells[table_sheet_title(table)]["A2"] = _text(f"填报单位：{organ}", "subtitle")
+    cells[INFO_SHEET] = _info_values(report, layout, organ, year, kind_label)
+    return _Content(cells, _info_rows(report, layout), None if form else _findings_rows(findings))
+
+
+# --------------------------------------------------------------------------------------------
+# The openpyxl builder: the whole styled workbook.  Used once per version to make the template
+# (with no content), and by the benchmark as the plain-openpyxl way (with content, per report).
+
+_SAMPLE_ROW = 1000
+"""A scratch row of the info sheet holding one cell per style; removed from the template."""
+_STYLE_KEYS = tuple(STYLES)
+
+_TABLE_WIDTHS = {
+    "table2": (24.0, 16.0, 16.0, 16.0),
+    "table3": (9.0, 13.0, 40.0, 9.0, 9.0, 9.0, 9.0, 9.0, 9.0, 9.0),
+    "table4": tuple([9.0] * 15),
+}
+_INFO_WIDTHS = (34.0, 26.0, 80.0, 10.0, 16.0)
+_FINDINGS_WIDTHS = (16.0, 9.0, 40.0, 12.0, 12.0, 60.0)
+
+
+def _write_cell(ws: Any, coord: str, xc: XCell) -> None:
+    cell = ws[coord]
+    _apply(cell, STYLES[xc.style])
+    if xc.formula is not None:
+        cell.value = "=" + xc.formula
+    elif xc.value is not None:
+        cell.value = xc.value
+        if isinstance(xc.value, str):
+            cell.data_type = "s"  # never a formula
+
+
+def _write_rows(ws: Any, top: int, rows: Sequence[_Row]) -> None:
+    for i, row in enumerate(rows):
+        r = top + i
+        for c, xc in enumerate(row.cells):
+            if xc is not None:
+                _write_cell(ws, _coord(r, c), xc)
+        if row.height is not None:
+            ws.row_dimensions[r].height = row.height
+
+
+def _merge(ws: Any, rng: str, style: _Style) -> None:
+    ws.merge_cells(rng)
+    for row in ws[rng]:
+        for cell in row:
+            cell.border = style.border
+            cell.fill = style.fill or PatternFill()
+            cell.protection = style.protection
+
+
+def _table_sheet(ws: Any, table: TableLayout, form: bool) -> None:
+    widths = _TABLE_WIDTHS[table.key]
+    last = get_column_letter(table.n_cols)
+    for i, w in enumerate(widths):
+        ws.column_dimensions[get_column_letter(i + 1)].width = w
+    ws["A1"] = table.title
+    _apply(ws["A1"], STYLES["title"])
+    ws.merge_cells(f"A1:{last}1")
+    ws.row_dimensions[1].height = 24
+    _apply(ws["A2"], STYLES["subtitle"])
+    ws.merge_cells(f"A2:{last}2")
+    heights: dict[int, float] = {}
+    for cell in table.cells:
+        coord = grid_coord(cell)
+        if cell.ref is None:
+            assert cell.text is not None
+            style = STYLES["head" if cell.row < table.header_rows else "label"]
+            ws[coord] = cell.text
+            _apply(ws[coord], style)
+            width = sum(widths[cell.col : cell.last_col + 1]) - 1
+            need = _height((cell.text,), width) * 0.95 / cell.rowspan
+            heights[cell.row] = max(heights.get(cell.row, 18.0), need)
+        else:
+            style = STYLES["total" if table.is_computed(cell.ref) else "fig"]
+            _apply(ws[coord], style)
+        if cell.rowspan > 1 or cell.colspan > 1:
+            end = _coord(GRID_TOP + cell.last_row, cell.last_col)
+            _merge(ws, f"{coord}:{end}", style)
+    for r, h in heights.items():
+        ws.row_dimensions[GRID_TOP + r].height = h
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if table.n_cols > 10 else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    if table.header_rows:
+        ws.print_title_rows = f"{GRID_TOP}:{GRID_TOP + table.header_rows - 1}"
+    _validate_figures(ws, table)
+    _protect(ws)
+
+
+def _validate_figures(ws: Any, table: TableLayout) -> None:
+    by_kind: dict[str, list[str]] = {}
+    for cell in table.cells:
+        if cell.ref is not None and not table.is_computed(cell.ref):
+            by_kind.setdefault(table.kind(cell.ref), []).append(grid_coord(cell))
+    rules = {
+        "count": ("whole", "greaterThanOrEqual", "0", "请填写大于或等于 0 的整数。"),
+        "signed": ("whole", "between", "-1000000000", "请填写整数（可为负数）。"),
+        "amount": ("decimal", "greaterThanOrEqual", "0", "请填写大于或等于 0 的金额（万元），最多 6 位小数。"),
+    }
+    for kind, coords in by_kind.items():
+        vtype, op, formula1, message = rules[kind]
+        dv = DataValidation(type=vtype, operator=op, formula1=formula1, allow_blank=True, showErrorMessage=True,
+                            errorTitle="数字有误", error=message)
+        if op == "between":
+            dv.formula2 = "1000000000"
+        dv.sqref = " ".join(coords)
+        ws.add_data_validation(dv)
+
+
+def _protect(ws: Any, *, insert_rows: bool = False) -> None:
+    ws.protection.sheet = True
+    ws.protection.formatCells = False
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+    if insert_rows:
+        ws.protection.insertRows = False
+        ws.protection.deleteRows = False
+
+
+def _info_sheet(ws: Any, layout: FormatLayout, form: bool) -> None:
+    for i, w in enumerate(_INFO_WIDTHS):
+        ws.column_dimensions[get_column_letter(i + 1)].width = w
+    ws["A1"] = "政府信息公开工作年度报告 数据填报表" if form else "政府信息公开工作年度报告 数据表"
+    _apply(ws["A1"], STYLES["title"])
+    ws.merge_cells("A1:E1")
+    ws.row_dimensions[1].height = 26
+    for i, line in enumerate(INSTRUCTIONS):
+        r = 2 + i
+        ws[f"A{r}"] = line
+        _apply(ws[f"A{r}"], STYLES["instr"])
+        ws.merge_cells(f"A{r}:E{r}")
+    for c, head in enumerate(INFO_HEADERS):
+        ws[_coord(INFO_HEADER_ROW, c)] = head
+        _apply(ws[_coord(INFO_HEADER_ROW, c)], STYLES["head"])
+    for key, label in INFO_FIELDS:
+        r = INFO_FIELD_ROW[key]
+        ws[f"A{r}"] = label
+        _apply(ws[f"A{r}"], STYLES["info_label"])
+        _apply(ws[f"B{r}"], STYLES["info_label"])
+    ws.freeze_panes = f"A{INFO_HEADER_ROW + 1}"
+    kinds = _kind_labels()
+    lists = (
+        ("organ.kind", "list", f'"{",".join(kinds)}"'),
+        ("format_version", "list", '"2021,2019"'),
+    )
+    for key, vtype, formula in lists:
+        dv = DataValidation(type=vtype, formula1=formula, allow_blank=True)
+        dv.sqref = f"C{INFO_FIELD_ROW[key]}"
+        ws.add_data_validation(dv)
+    dv = DataValidation(type="whole", operator="between", formula1="2008", formula2="2100", allow_blank=True,
+                        showErrorMessage=True, error="请填写 2008 至 2100 之间的年份。")
+    dv.sqref = f"C{INFO_FIELD_ROW['year']}"
+    ws.add_data_validation(dv)
+    dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
+                        showErrorMessage=True, error="请填写大于或等于 0 的金额（元）。")
+    dv.sqref = f"C{INFO_FIELD_ROW['processing_fee']}"
+    ws.add_data_validation(dv)
+    dv = DataValidation(type="list", formula1=f'"{STATUS_GIVEN},{STATUS_DEFAULT},{STATUS_ADDED}"', allow_blank=True)
+    dv.sqref = f"D{PROSE_TOP}:D{PROSE_TOP + 300}"
+    ws.add_data_validation(dv)
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.orientation = "landscape"
+    ws.print_title_rows = f"{INFO_HEADER_ROW}:{INFO_HEADER_ROW}"
+    _protect(ws, insert_rows=True)
+
+
+def _kind_labels() -> list[str]:
+    from reportgen.model import OrganKind
+
+    return [k.label for k in OrganKind]
+
+
+def _findings_sheet(ws: Any) -> None:
+    for i, w in enumerate(_FINDINGS_WIDTHS):
+        ws.column_dimensions[get_column_letter(i + 1)].width = w
+    ws.freeze_panes = "A2"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+
+
+def _build(layout: FormatLayout, content: _Content | None, *, form: bool, samples: bool = False) -> Any:
+    wb = openpyxl.Workbook()
+    info = wb.active
+    info.title = INFO_SHEET
+    _info_sheet(info, layout, form)
+    for table in layout.tables:
+        _table_sheet(wb.create_sheet(table_sheet_title(table)), table, form)
+    if not form:
+        _findings_sheet(wb.create_sheet(FINDINGS_SHEET))
+    if samples:
+        for i, key in enumerate(_STYLE_KEYS):
+            _apply(info[_coord(_SAMPLE_ROW, i)], STYLES[key])
+    if content is not None:
+        for title, cells in content.cells.items():
+            for coord, xc in cells.items():
+                _write_cell(wb[title], coord, xc)
+        _write_rows(info, PROSE_TOP, content.info_rows)
+        if content.findings_rows is not None:
+            _write_rows(wb[FINDINGS_SHEET], 1, content.findings_rows)
+    return wb
+
+
+def openpyxl_workbook(report: Report, findings: Sequence[Finding] | None = None) -> Any:
+    """The same workbook built cell by cell with openpyxl (slow; formulas carry no cached values).
+
+    Kept as the reference the benchmark compares :func:`render_xlsx` against.
+    """
+    return _build(report.layout, _content(report.layout, report, findings), form=False)
+
+
+# --------------------------------------------------------------------------------------------
+# The template: the openpyxl workbook cut into static chunks around the value cells.
+
+_CELL_RE = re.compile(r'<c r="([A-Z]+)([0-9]+)"([^>]*?)(?:/>|>.*?</c>)', re.S)
+_STYLE_ATTR = re.compile(r' s="([0-9]+)"')
+_ROW_RE = re.compile(r'<row r="([0-9]+)"[^>]*?(?:/>|>.*?</row>)', re.S)
+_DIMENSION = re.compile(r"<dimension [^>]*/>")
+
+
+class _Sheet(NamedTuple):
+    chunks: tuple[str, ...]
+    """Static XML; value cells go between consecutive chunks."""
+    slots: tuple[tuple[str, str], ...]
+    """``(coordinate, style id)`` of each value cell, in document order."""
+    tail: bool
+    """Whether generated rows go after the last chunk but one (before ``</sheetData>``)."""
+
+
+class _Template(NamedTuple):
+    names: tuple[str, ...]
+    """Sheet titles, in order."""
+    sheets: tuple[_Sheet, ...]
+    parts: tuple[str, ...]
+    """Zip names of the sheets."""
+    static: tuple[tuple[bytes, int, bytes, int], ...]
+    """Other zip entries, compressed once: ``(name, crc, deflated, size)``."""
+    style_ids: Mapping[str, str]
+
+
+def _split_sheet(xml: str, slots: Mapping[str, XCell] | set[str], *, tail_from: int | None) -> _Sheet:
+    wanted = set(slots)
+    if tail_from is not None:
+        # Drop the generated region (and the style samples); new rows go before </sheetData>.
+        xml = _ROW_RE.sub(lambda m: "" if int(m.group(1)) >= tail_from else m.group(0), xml)
+        xml = _DIMENSION.sub("", xml)
+    chunks: list[str] = []
+    found: list[tuple[str, str]] = []
+    pos = 0
+    for m in _CELL_RE.finditer(xml):
+        coord = m.group(1) + m.group(2)
+        if coord not in wanted:
+            continue
+        style = _STYLE_ATTR.search(m.group(3))
+        chunks.append(xml[pos : m.start()])
+        found.append((coord, style.group(1) if style else "0"))
+        pos = m.end()
+    if len(found) != len(wanted):
+        raise AssertionError(f"template misses value cells {sorted(wanted - {c for c, _ in found})[:5]}")
+    if tail_from is not None:
+        end = xml.index("</sheetData>", pos)
+        chunks.append(xml[pos:end])
+        pos = end
+    chunks.append(xml[pos:])
+    return _Sheet(tuple(chunks), tuple(found), tail_from is not None)
+
+
+def _deflate(data: bytes, level: int = 6) -> bytes:
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush()
+
+
+@functools.cache
+def _template(version: FormatVersion, form: bool) -> _Template:
+    layout = get_layout(version)
+    blank = _content(layout, None, None, form=form)
+    wb = _build(layout, blank, form=form, samples=True)
+    buf = io.BytesIO()
+    wb.save(buf)
+    names = tuple(ws.title for ws in wb.worksheets)
+    zf = zipfile.ZipFile(buf)
+    parts = tuple(f"xl/worksheets/sheet{i + 1}.xml" for i in range(len(names)))
+    sample_xml = zf.read(parts[0]).decode("utf-8")
+    style_ids: dict[str, str] = {}
+    for m in _CELL_RE.finditer(sample_xml):
+        if int(m.group(2)) == _SAMPLE_ROW:
+            col = openpyxl.utils.column_index_from_string(m.group(1)) - 1
+            style = _STYLE_ATTR.search(m.group(3))
+            style_ids[_STYLE_KEYS[col]] = style.group(1) if style else "0"
+    sheets: list[_Sheet] = []
+    for name, part in zip(names, parts, strict=True):
+        xml = zf.read(part).decode("utf-8")
+        if name == INFO_SHEET:
+            sheets.append(_split_sheet(xml, blank.cells[name], tail_from=PROSE_TOP))
+        elif name == FINDINGS_SHEET:
+            sheets.append(_split_sheet(xml, set(), tail_from=1))
+        else:
+            sheets.append(_split_sheet(xml, blank.cells[name], tail_from=None))
+    static = []
+    # [Content_Types].xml first, as Office writes it; the rest in openpyxl's order.
+    others = sorted((n for n in zf.namelist() if n not in parts), key=lambda n: n != "[Content_Types].xml")
+    for name in others:
+        data = zf.read(name)
+        static.append((name.encode(), zlib.crc32(data), _deflate(data, 9), len(data)))
+    return _Template(names, tuple(sheets), parts, tuple(static), style_ids)
+
+
+# --------------------------------------------------------------------------------------------
+# The fast writer.
+
+_EPOCH = dt.date(1899, 12, 30)
+
+
+def _escape(text: str) -> str:
+    text = _XML_ILLEGAL.sub("", text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _number(value: int | Decimal) -> str:
+    return str(value) if isinstance(value, int) else format(value, "f")
+
+
+def _cell_xml(coord: str, xc: XCell, style: str) -> str:
+    value = xc.value
+    if xc.formula is not None:
+        cached = "" if value is None or isinstance(value, (str, dt.date)) else f"<v>{_number(value)}</v>"
+        return f'<c r="{coord}" s="{style}"><f>{xc.formula}</f>{cached}</c>'
+    if value is None:
+        return f'<c r="{coord}" s="{style}"/>'
+    if isinstance(value, str):
+        text = _escape(value)
+        if not text:
+            return f'<c r="{coord}" s="{style}"/>'
+        return f'<c r="{coord}" s="{style}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+    if isinstance(value, bool):
+        raise TypeError("a boolean is not a figure")
+    if isinstance(value, dt.date):
+        return f'<c r="{coord}" s="{style}"><v>{(value - _EPOCH).days}</v></c>'
+    return f'<c r="{coord}" s="{style}"><v>{_number(value)}</v></c>'
+
+
+def _rows_xml(top: int, rows: Sequence[_Row], ids: Mapping[str, str]) -> str:
+    out: list[str] = []
+    for i, row in enumerate(rows):
+        r = top + i
+        height = f' ht="{row.height:g}" customHeight="1"' if row.height is not None else ""
+        cells = "".join(
+            _cell_xml(_coord(r, c), xc, ids[xc.style]) for c, xc in enumerate(row.cells) if xc is not None
+        )
+        out.append(f'<row r="{r}"{height}>{cells}</row>')
+    return "".join(out)
+
+
+def _sheet_xml(sheet: _Sheet, cells: Mapping[str, XCell], ids: Mapping[str, str], rows: str) -> str:
+    out = [sheet.chunks[0]]
+    n = len(sheet.slots)
+    for (coord, _), chunk in zip(sheet.slots, sheet.chunks[1 : 1 + n], strict=True):
+        xc = cells[coord]
+        out.append(_cell_xml(coord, xc, ids[xc.style]))
+        out.append(chunk)
+    if sheet.tail:
+        out.append(rows)
+        out.append(sheet.chunks[-1])
+    return "".join(out)
+
+
+_DOS_TIME, _DOS_DATE = 0, (2021 - 1980) << 9 | 1 << 5 | 1
+
+
+def _zip(entries: Sequence[tuple[bytes, int, bytes, int]]) -> bytes:
+    """A zip archive of already deflated entries (fixed timestamps: the bytes depend on content only)."""
+    out = bytearray()
+    central = bytearray()
+    for name, crc, data, size in entries:
+        offset = len(out)
+        out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, _DOS_TIME, _DOS_DATE, crc, len(data), size,
+                           len(name), 0)
+        out += name
+        out += data
+        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, _DOS_TIME, _DOS_DATE, crc,
+                               len(data), size, len(name), 0, 0, 0, 0, 0, offset)
+        central += name
+    n = len(entries)
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, n, n, len(central), len(out), 0)
+    return bytes(out + central + end)
+
+
+def _workbook(layout: FormatLayout, content: _Content, *, form: bool) -> bytes:
+    template = _template(layout.version, form)
+    ids = template.style_ids
+    entries = list(template.static[:1])
+    for name, sheet, part in zip(template.names, template.sheets, template.parts, strict=True):
+        rows = ""
+        if name == INFO_SHEET:
+            rows = _rows_xml(PROSE_TOP, content.info_rows, ids)
+        elif name == FINDINGS_SHEET and content.findings_rows is not None:
+            rows = _rows_xml(1, content.findings_rows, ids)
+        xml = _sheet_xml(sheet, content.cells.get(name, {}), ids, rows).encode("utf-8")
+        entries.append((part.encode(), zlib.crc32(xml), _deflate(xml, 1), len(xml)))
+    entries += template.static[1:]
+    return _zip(entries)
+
+
+def workbook_bytes(report: Report, *, findings: Sequence[Finding] | None = None) -> bytes:
+    """The workbook of ``report`` as ``.xlsx`` bytes (see :func:`render_xlsx`)."""
+    return _workbook(report.layout, _content(report.layout, report, findings), form=False)
+
+
+def render_xlsx(
+    report: Report, path: str | os.PathLike[str], *, findings: Sequence[Finding] | None = None
+) -> Path:
+    """Write the companion workbook of ``report`` to ``path`` (atomically) and return the path.
+
+    One sheet per table with the official labels and merges, every total a live ``SUM`` formula
+    carrying its computed value; a sheet with the organ, year, format version and all prose
+    (printed text and what the user gave, so :func:`reportgen.form.read_form` rebuilds the report
+    exactly); and a sheet listing ``findings`` (from :func:`reportgen.check`), if given.
+    """
+    target = Path(path)
+    atomic_write_bytes(target, workbook_bytes(report, findings=findings))
+    return target
+
+
+def form_bytes(
+    *,
+    version: FormatVersion = FormatVersion.V2021,
+    organ: str | None = None,
+    year: int | None = None,
+    kind_label: str | None = None,
+) -> bytes:
+    """The blank fill-in form as ``.xlsx`` bytes (see :func:`reportgen.form.write_form`)."""
+    layout = get_layout(version)
+    content = _content(layout, None, None, form=True, organ=organ, year=year, kind_label=kind_label)
+    return _workbook(layout, content, form=True)

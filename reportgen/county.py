@@ -1,0 +1,1030 @@
+"""The county workbook: every township's figures in one sheet, shared prose with per-township overrides.
+
+A county 政务公开办 collects the figures of all its townships (乡镇、街道) in one workbook and writes
+the prose once.  The workbook has four sheets::
+
+    基本信息   year, province, city, county, format, publication date, a note; the placeholder list
+    数据       one row per township; columns A–E identify it, then one column per leaf figure under
+               three header rows generated from :mod:`reportgen.layout`:
+                 row 1  table title          (merged over the table's columns)
+                 row 2  row label            (merged over the row's columns)
+                 row 3  column label
+    共用文字   one row per prose field: 字段代码 | 项目 | 标题 | 文字 — text shared by all townships
+    分别文字   乡镇（街道） | 字段代码 | 标题 | 文字 — a township's own text for one field
+
+Prose may contain placeholders such as ``{机关名称}`` or ``{本年新收申请总数}`` (see :data:`PLACEHOLDERS`),
+replaced per township by plain string substitution — user text is data, never a template language.
+``{{`` and ``}}`` stand for literal braces; an unknown placeholder is an ``IN-PLACEHOLDER`` error located
+at its sheet and cell.
+
+:func:`iter_county` streams the 数据 sheet (read-only mode, one row at a time), so a workbook with
+tens of thousands of rows is read in constant memory; each row becomes a :class:`CountyEntry` holding a
+:class:`~reportgen.model.Report` or an :class:`~reportgen.errors.InputError` whose findings name the sheet,
+cell, township, table, row label and column label.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import attrs
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from reportgen._io import atomic_path
+from reportgen.errors import InputError
+from reportgen.findings import Finding, Location, Severity
+from reportgen.layout import FigureKind, FormatVersion, get_layout
+from reportgen.model import (
+    MAX_DECIMAL_PLACES,
+    Figure,
+    Organ,
+    OrganKind,
+    OtherItem,
+    Overview,
+    Report,
+    Subsection,
+    Table,
+    clean_text,
+)
+from reportgen.prose import format_amount
+
+__all__ = [
+    "DATA_SHEET",
+    "INFO_SHEET",
+    "OVERRIDE_SHEET",
+    "PLACEHOLDERS",
+    "SHARED_SHEET",
+    "CountyEntry",
+    "CountyInfo",
+    "CountyRow",
+    "FigureColumn",
+    "ProseField",
+    "figure_columns",
+    "is_county_workbook",
+    "iter_county",
+    "placeholder_values",
+    "prose_fields",
+    "read_county",
+    "read_county_info",
+    "substitute",
+    "write_county_form",
+]
+
+INFO_SHEET = "基本信息"
+DATA_SHEET = "数据"
+SHARED_SHEET = "共用文字"
+OVERRIDE_SHEET = "分别文字"
+
+HEADER_ROWS = 3
+"""Header rows of the 数据 sheet; township rows start below them."""
+
+# Columns A–E of the 数据 sheet, before the figures.
+_ID_COLUMNS = ("乡镇（街道）", "机关名称", "机关类型", "发布日期", "信息处理费（元）")
+_COL_NAME, _COL_ORGAN, _COL_KIND, _COL_DATE, _COL_FEE = range(5)
+FIRST_FIGURE_COLUMN = len(_ID_COLUMNS) + 1
+"""1-based column of the first figure on the 数据 sheet."""
+
+# 基本信息: label in column A, value in column B.
+_INFO_FIELDS = (
+    ("year", "年度"),
+    ("province", "省（自治区、直辖市）"),
+    ("city", "设区的市"),
+    ("county", "县（市、区）"),
+    ("format_version", "报告格式"),
+    ("publication_date", "发布日期"),
+    ("rollup_name", "汇总报告机关名称"),
+    ("note", "备注"),
+)
+_PROSE_HEADER = ("字段代码", "项目", "标题", "文字")
+_OVERRIDE_HEADER = ("乡镇（街道）", "字段代码", "标题", "文字")
+_CUSTOM_ITEM = "other_matters"
+_EXTRA_SHARED_ROWS = 10
+_OVERRIDE_ROWS_PER_TOWNSHIP = 3
+
+# --------------------------------------------------------------------------------------------
+# Placeholders
+
+
+def _t(table: str, row: str, col: str) -> Callable[[Report], str]:
+    def value(report: Report) -> str:
+        figure = report.table(table).value(row, col)
+        return format_amount(figure) if isinstance(figure, Decimal) else str(figure)
+
+    return value
+
+
+def _litigation(report: Report) -> str:
+    t4 = report.table4
+    return str(t4.count("litigation_direct", "total") + t4.count("litigation_after_review", "total"))
+
+
+_PLACEHOLDER_FUNCS: dict[str, tuple[str, Callable[[Report], str]]] = {
+    "机关名称": ("机关全称，如 招远市金岭镇人民政府", lambda r: r.organ.name),
+    "年度": ("报告年度，如 2022", lambda r: str(r.year)),
+    "省": ("省（自治区、直辖市）", lambda r: r.organ.province),
+    "市": ("设区的市", lambda r: r.organ.city),
+    "县": ("县（市、区）", lambda r: r.organ.county),
+    "本年新收申请总数": ("表三 一、本年新收政府信息公开申请数量 总计", _t("table3", "new_received", "total")),
+    "上年结转申请总数": ("表三 二、上年结转政府信息公开申请数量 总计", _t("table3", "carried_over", "total")),
+    "办结申请总数": ("表三 三、（七）总计 总计", _t("table3", "results_total", "total")),
+    "予以公开数": ("表三 （一）予以公开 总计", _t("table3", "granted", "total")),
+    "结转下年度申请总数": ("表三 四、结转下年度继续办理 总计", _t("table3", "carried_forward", "total")),
+    "行政复议总数": ("表四 行政复议 总计", _t("table4", "review", "total")),
+    "行政诉讼总数": ("表四 行政诉讼 两组总计之和", _litigation),
+    "行政规范性文件制发数": ("表二 行政规范性文件 本年制发件数", _t("table2", "normative_documents", "issued")),
+    "行政规范性文件现行有效数": ("表二 行政规范性文件 现行有效件数", _t("table2", "normative_documents", "in_force")),
+    "行政许可决定数": ("表二 行政许可 本年处理决定数量", _t("table2", "licensing", "decisions")),
+    "行政处罚决定数": ("表二 行政处罚 本年处理决定数量", _t("table2", "punishment", "decisions")),
+    "行政强制决定数": ("表二 行政强制 本年处理决定数量", _t("table2", "enforcement", "decisions")),
+    "行政事业性收费金额": ("表二 行政事业性收费 本年收费金额（万元）", _t("table2", "administrative_fees", "amount")),
+    "信息处理费": ("收取的信息处理费（元）", lambda r: format_amount(r.processing_fee)),
+}
+_TOWNSHIP_PLACEHOLDER = "乡镇名称"
+
+PLACEHOLDERS: Mapping[str, str] = {
+    "机关名称": _PLACEHOLDER_FUNCS["机关名称"][0],
+    _TOWNSHIP_PLACEHOLDER: "数据表 A 列的乡镇（街道）名称，如 金岭镇",
+    **{name: desc for name, (desc, _) in _PLACEHOLDER_FUNCS.items() if name != "机关名称"},
+}
+"""``{name}`` placeholders allowed in prose, with what each stands for (2021 format figures)."""
+
+_TOKEN = re.compile(r"\{\{|\}\}|\{([^{}\n]*)\}")
+
+
+def placeholder_values(report: Report, township: str = "") -> dict[str, str]:
+    """The value of every placeholder for ``report`` (figures taken from its tables)."""
+    values = {name: func(report) for name, (_, func) in _PLACEHOLDER_FUNCS.items()}
+    values[_TOWNSHIP_PLACEHOLDER] = township or report.organ.name
+    return values
+
+
+class PlaceholderError(ValueError):
+    """An unknown ``{name}`` in a text."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(name)
+
+
+def substitute(text: str, values: Mapping[str, str]) -> str:
+    """``text`` with every ``{name}`` replaced by ``values[name]``; ``{{``/``}}`` are literal braces.
+
+    Plain substitution, one pass: a substituted value is never scanned again, so text coming from
+    users cannot run code or pull in other values.  Raises :class:`PlaceholderError` for a name that
+    is not in ``values``.  A lone ``{`` or ``}`` that is not part of a placeholder is kept as it is.
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        token = match.group(0)
+        if token == "{{":
+            return "{"
+        if token == "}}":
+            return "}"
+        name = match.group(1).strip()
+        if name not in values:
+            raise PlaceholderError(name)
+        return values[name]
+
+    return _TOKEN.sub(replace, text)
+
+
+# --------------------------------------------------------------------------------------------
+# Columns and prose fields, derived from the layout
+
+
+@attrs.frozen
+class FigureColumn:
+    """One figure column of the 数据 sheet."""
+
+    table: str
+    row: str
+    column: str
+    table_title: str
+    table_number: str
+    row_label: str
+    column_label: str
+    kind: FigureKind
+
+    @property
+    def ref(self) -> tuple[str, str]:
+        """``(row_key, column_key)`` within the table."""
+        return (self.row, self.column)
+
+    @property
+    def header(self) -> tuple[str, str, str]:
+        """The three header texts: table title, row label, column label."""
+        return (self.table_title, self.row_label, self.column_label)
+
+
+def figure_columns(version: FormatVersion = FormatVersion.V2021) -> tuple[FigureColumn, ...]:
+    """Every leaf figure of the three tables, in layout order — the 数据 sheet's figure columns."""
+    out: list[FigureColumn] = []
+    for table in get_layout(version).tables:
+        for row_key, col_key in table.leaf_refs():
+            row_label, col_label = table.location((row_key, col_key))
+            out.append(
+                FigureColumn(
+                    table.key, row_key, col_key, table.title, table.number, row_label, col_label,
+                    table.kind((row_key, col_key)),
+                )
+            )
+    return tuple(out)
+
+
+@attrs.frozen
+class ProseField:
+    """A row of the 共用文字 sheet: a prose field of the report."""
+
+    code: str
+    """``overview.intro``, ``overview.platform``, ``problems``, ``other_matters.processing_fee`` …"""
+    label: str
+    """What the field is, in Chinese (the 项目 column)."""
+    title: str = ""
+    """Default title (items of 六 only)."""
+
+
+def prose_fields(preset: str = "national", version: FormatVersion = FormatVersion.V2021) -> tuple[ProseField, ...]:
+    """The prose fields of the 共用文字 sheet; items of 六 from the layout preset (``national``, ``shandong``)."""
+    layout = get_layout(version)
+    fields = [ProseField("overview.intro", "一、总体情况（开头段落）")]
+    for part in layout.overview_parts:
+        note = "（空白：按表三自动生成）" if part.key == "on_request" else ""
+        fields.append(ProseField(f"overview.{part.key}", f"一、{part.title}{note}"))
+    table4 = layout.section("table4")
+    fields.append(ProseField("review_litigation_note", f"{table4.title}（表下说明；空白：按表四自动生成）"))
+    fields.append(ProseField("problems", layout.section("problems").title))
+    for item in layout.other_items[preset]:
+        note = "（空白：自动生成）" if item.key == "processing_fee" else ""
+        fields.append(ProseField(f"{_CUSTOM_ITEM}.{item.key}", f"六、{item.title}{note}", item.title))
+    return tuple(fields)
+
+
+# --------------------------------------------------------------------------------------------
+# Writing the blank (or, for examples, filled) workbook
+
+
+@attrs.frozen(kw_only=True)
+class CountyRow:
+    """A township row to write into the 数据 sheet."""
+
+    name: str
+    """Short name, e.g. 金岭镇."""
+    organ: str = ""
+    """Full organ name, e.g. 招远市金岭镇人民政府 (blank: derived from the county and ``name``)."""
+    kind: OrganKind | None = None
+    publication_date: dt.date | None = None
+    processing_fee: Decimal = Decimal(0)
+    figures: Mapping[tuple[str, str, str], Figure] = attrs.field(factory=dict)
+    """``(table, row, column)`` → figure; figures not given are written as 0."""
+
+
+_THIN = Side(style="thin", color="808080")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_HEAD_FONT = Font(name="宋体", bold=True, size=10)
+_BODY_FONT = Font(name="宋体", size=10)
+_NOTE_FONT = Font(name="宋体", bold=True, size=12, color="C00000")
+_HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
+_CENTER_WRAP = Alignment(horizontal="center", vertical="center", wrap_text=True)
+_LEFT_WRAP = Alignment(horizontal="left", vertical="top", wrap_text=True)
+_UNLOCKED = Protection(locked=False)
+
+
+def _protect(ws: Worksheet) -> None:
+    # Labels are locked; users may still resize rows/columns and filter.
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+    ws.protection.autoFilter = False
+
+
+def _text_cell(ws: Worksheet, row: int, col: int, value: str) -> Any:
+    cell = ws.cell(row, col)
+    cell.value = value
+    cell.data_type = "s"  # user text is never a formula
+    return cell
+
+
+def _kind_label(kind: OrganKind | None) -> str:
+    return kind.label if kind is not None else ""
+
+
+def _write_info(ws: Worksheet, info: Mapping[str, object], note: str) -> None:
+    ws.column_dimensions["A"].width = 24
+    ws.column_dimensions["B"].width = 60
+    title = ws.cell(1, 1, "政府信息公开工作年度报告 县级汇总填报表")
+    title.font = Font(name="宋体", bold=True, size=14)
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=2)
+    for i, (key, label) in enumerate(_INFO_FIELDS, start=2):
+        head = ws.cell(i, 1, label)
+        head.font, head.border, head.fill = _HEAD_FONT, _BORDER, _HEAD_FILL
+        value = info.get(key)
+        cell = ws.cell(i, 2)
+        if isinstance(value, (int, dt.date)):
+            cell.value = value
+        elif value:
+            _text_cell(ws, i, 2, str(value))
+        cell.font, cell.border, cell.protection, cell.alignment = _BODY_FONT, _BORDER, _UNLOCKED, _LEFT_WRAP
+        if key == "note" and value:
+            cell.font = _NOTE_FONT
+    year_row = 2
+    dv = DataValidation(type="whole", operator="between", formula1="2008", formula2="2100", allow_blank=False)
+    dv.error, dv.errorTitle, dv.showErrorMessage = "年度应为2008至2100之间的整数。", "年度", True
+    ws.add_data_validation(dv)
+    dv.add(f"B{year_row}")
+    fmt = DataValidation(type="list", formula1='"2021,2019"', allow_blank=True)
+    fmt.error, fmt.showErrorMessage = "报告格式为 2021（国办公开办函〔2021〕30号）或 2019。", True
+    ws.add_data_validation(fmt)
+    fmt.add(f"B{2 + [k for k, _ in _INFO_FIELDS].index('format_version')}")
+
+    r = len(_INFO_FIELDS) + 3
+    ws.cell(r, 1, "填写说明").font = _HEAD_FONT
+    help_lines = (
+        f"“{DATA_SHEET}”表每行一个乡镇（街道）：填写全部统计数字（非负整数，没有的填 0，不得留空）；"
+        "机关名称留空时按“县（市、区）＋乡镇名称＋人民政府/办事处”生成。",
+        f"“{SHARED_SHEET}”表填写所有乡镇（街道）共用的文字；每个单元格内每一行为一个段落。"
+        "“依申请公开”“表四说明”“信息处理费”留空时按统计数字自动生成。",
+        f"“{OVERRIDE_SHEET}”表填写某个乡镇（街道）自己的文字，覆盖同一字段代码的共用文字；"
+        f"字段代码为 {_CUSTOM_ITEM} 时为“六、其他需要报告的事项”中的一项，须填标题，标题相同者覆盖，不同者增加。",
+        "文字中可使用下列占位符，生成时替换为各乡镇（街道）自己的名称或数字；要写花括号本身请写 {{ 或 }}：",
+    )
+    for line in help_lines:
+        r += 1
+        _text_cell(ws, r, 1, line).alignment = _LEFT_WRAP
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=2)
+        ws.row_dimensions[r].height = 45
+    for name, desc in PLACEHOLDERS.items():
+        r += 1
+        _text_cell(ws, r, 1, "{" + name + "}").font = _BODY_FONT
+        _text_cell(ws, r, 2, desc).font = _BODY_FONT
+    _protect(ws)
+
+
+def _write_data(
+    ws: Worksheet,
+    rows: Sequence[CountyRow],
+    columns: Sequence[FigureColumn],
+    version: FormatVersion,
+) -> None:
+    n = len(rows)
+    last_row = HEADER_ROWS + max(n, 1)
+    for i, label in enumerate(_ID_COLUMNS, start=1):
+        cell = ws.cell(1, i, label)
+        cell.font, cell.fill, cell.alignment, cell.border = _HEAD_FONT, _HEAD_FILL, _CENTER_WRAP, _BORDER
+        for r in (2, 3):
+            ws.cell(r, i).border = _BORDER
+        ws.merge_cells(start_row=1, start_column=i, end_row=HEADER_ROWS, end_column=i)
+    for letter, width in zip("ABCDE", (14, 28, 14, 12, 12), strict=True):
+        ws.column_dimensions[letter].width = width
+
+    # Header texts, then merges over equal neighbours (same table; same table and row).
+    for j, fc in enumerate(columns):
+        c = FIRST_FIGURE_COLUMN + j
+        for r, text in enumerate(fc.header, start=1):
+            cell = ws.cell(r, c, text)
+            cell.font, cell.fill, cell.alignment, cell.border = _HEAD_FONT, _HEAD_FILL, _CENTER_WRAP, _BORDER
+        ws.column_dimensions[get_column_letter(c)].width = 11
+
+    def merge_runs(header_row: int, key: Callable[[FigureColumn], tuple[str, ...]]) -> None:
+        start = 0
+        for j in range(1, len(columns) + 1):
+            if j == len(columns) or key(columns[j]) != key(columns[start]):
+                if j - start > 1:
+                    c0 = FIRST_FIGURE_COLUMN + start
+                    for c in range(c0 + 1, FIRST_FIGURE_COLUMN + j):
+                        ws.cell(header_row, c).value = None
+                    ws.merge_cells(start_row=header_row, start_column=c0, end_row=header_row,
+                                   end_column=FIRST_FIGURE_COLUMN + j - 1)
+                start = j
+
+    merge_runs(1, lambda fc: (fc.table,))
+    merge_runs(2, lambda fc: (fc.table, fc.row))
+    ws.row_dimensions[1].height = 30
+    ws.row_dimensions[2].height = 96
+    ws.row_dimensions[3].height = 30
+
+    for i, row in enumerate(rows):
+        r = HEADER_ROWS + 1 + i
+        _text_cell(ws, r, 1, row.name)
+        if row.organ:
+            _text_cell(ws, r, 2, row.organ)
+        if row.kind is not None:
+            _text_cell(ws, r, 3, row.kind.label)
+        if row.publication_date is not None:
+            ws.cell(r, 4).value = row.publication_date
+            ws.cell(r, 4).number_format = "yyyy-mm-dd"
+        ws.cell(r, 5).value = row.processing_fee if row.processing_fee else 0
+        for j, fc in enumerate(columns):
+            value = row.figures.get((fc.table, fc.row, fc.column), 0)
+            ws.cell(r, FIRST_FIGURE_COLUMN + j).value = value
+    last_col = FIRST_FIGURE_COLUMN + len(columns) - 1
+    for r in range(HEADER_ROWS + 1, last_row + 1):
+        for c in range(1, last_col + 1):
+            cell = ws.cell(r, c)
+            cell.protection, cell.border, cell.font = _UNLOCKED, _BORDER, _BODY_FONT
+
+    first = HEADER_ROWS + 1
+    counts = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=False)
+    counts.errorTitle, counts.error = "统计数字", "请填写大于或等于 0 的整数（没有的填 0）。"
+    amounts = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=False)
+    amounts.errorTitle, amounts.error = "金额", "请填写大于或等于 0 的数（最多 6 位小数）。"
+    kinds = DataValidation(type="list", formula1='"' + ",".join(k.label for k in OrganKind) + '"', allow_blank=True)
+    kinds.error = "请从列表中选择机关类型。"
+    dates = DataValidation(type="date", operator="greaterThan", formula1="36526", allow_blank=True)
+    dates.error = "请填写日期，如 2023-01-18。"
+    for dv in (counts, amounts, kinds, dates):
+        dv.showErrorMessage = True
+        ws.add_data_validation(dv)
+    kinds.add(f"C{first}:C{last_row}")
+    dates.add(f"D{first}:D{last_row}")
+    amounts.add(f"E{first}:E{last_row}")
+    for j, fc in enumerate(columns):
+        letter = get_column_letter(FIRST_FIGURE_COLUMN + j)
+        (amounts if fc.kind == "amount" else counts).add(f"{letter}{first}:{letter}{last_row}")
+    ws.freeze_panes = ws.cell(first, FIRST_FIGURE_COLUMN)
+    _protect(ws)
+
+
+def _write_shared(ws: Worksheet, fields: Sequence[ProseField], shared: Mapping[str, str | tuple[str, str]]) -> None:
+    for i, (label, width) in enumerate(zip(_PROSE_HEADER, (30, 40, 36, 90), strict=True), start=1):
+        cell = ws.cell(1, i, label)
+        cell.font, cell.fill, cell.border, cell.alignment = _HEAD_FONT, _HEAD_FILL, _BORDER, _CENTER_WRAP
+        ws.column_dimensions[get_column_letter(i)].width = width
+    r = 1
+    for f in fields:
+        r += 1
+        _text_cell(ws, r, 1, f.code)
+        _text_cell(ws, r, 2, f.label)
+        given = shared.get(f.code, "")
+        title, text = given if isinstance(given, tuple) else (f.title, given)
+        if title:
+            _text_cell(ws, r, 3, title)
+        if text:
+            _text_cell(ws, r, 4, text)
+        for c in (3, 4):
+            ws.cell(r, c).protection = _UNLOCKED
+        ws.row_dimensions[r].height = 60
+    # Extra rows for items of 六 that are not in the preset (字段代码 other_matters, 标题 required).
+    for _ in range(_EXTRA_SHARED_ROWS):
+        r += 1
+        for c in range(1, 5):
+            ws.cell(r, c).protection = _UNLOCKED
+    for row in ws.iter_rows(min_row=2, max_row=r, max_col=4):
+        for cell in row:
+            cell.border, cell.alignment, cell.font = _BORDER, _LEFT_WRAP, _BODY_FONT
+    ws.freeze_panes = "A2"
+    _protect(ws)
+
+
+def _write_overrides(
+    ws: Worksheet,
+    n_townships: int,
+    n_fields: int,
+    overrides: Sequence[tuple[str, str, str, str]],
+) -> None:
+    for i, (label, width) in enumerate(zip(_OVERRIDE_HEADER, (16, 34, 36, 90), strict=True), start=1):
+        cell = ws.cell(1, i, label)
+        cell.font, cell.fill, cell.border, cell.alignment = _HEAD_FONT, _HEAD_FILL, _BORDER, _CENTER_WRAP
+        ws.column_dimensions[get_column_letter(i)].width = width
+    n_rows = max(len(overrides) + 20, n_townships * _OVERRIDE_ROWS_PER_TOWNSHIP)
+    for i, values in enumerate(overrides, start=2):
+        for c, value in enumerate(values, start=1):
+            if value:
+                _text_cell(ws, i, c, value)
+    for row in ws.iter_rows(min_row=2, max_row=n_rows + 1, max_col=4):
+        for cell in row:
+            cell.border, cell.alignment, cell.font, cell.protection = _BORDER, _LEFT_WRAP, _BODY_FONT, _UNLOCKED
+    last = n_rows + 1
+    towns = DataValidation(
+        type="list", formula1=f"'{DATA_SHEET}'!$A${HEADER_ROWS + 1}:$A${HEADER_ROWS + max(n_townships, 1)}",
+        allow_blank=True,
+    )
+    towns.error = f"请选择“{DATA_SHEET}”表中的乡镇（街道）。"
+    codes = DataValidation(type="list", formula1=f"'{SHARED_SHEET}'!$A$2:$A${1 + n_fields + _EXTRA_SHARED_ROWS}",
+                           allow_blank=True)
+    codes.error = f"请选择“{SHARED_SHEET}”表中的字段代码。"
+    for dv in (towns, codes):
+        dv.showErrorMessage = True
+        ws.add_data_validation(dv)
+    towns.add(f"A2:A{last}")
+    codes.add(f"B2:B{last}")
+    ws.freeze_panes = "A2"
+    _protect(ws)
+
+
+def write_county_form(
+    path: str | os.PathLike[str],
+    townships: Iterable[str | CountyRow],
+    *,
+    year: int | None = None,
+    province: str = "",
+    city: str = "",
+    county: str = "",
+    format_version: FormatVersion = FormatVersion.V2021,
+    preset: str = "national",
+    publication_date: dt.date | None = None,
+    rollup_name: str = "",
+    note: str = "",
+    shared_text: Mapping[str, str | tuple[str, str]] | None = None,
+    overrides: Sequence[tuple[str, str, str, str]] = (),
+) -> Path:
+    """Write the county workbook for ``townships`` (names or :class:`CountyRow`) to ``path``.
+
+    A blank form has every figure of every listed township set to 0, the labels locked (sheet
+    protection without a password) and data validation on every input cell (whole numbers ≥ 0,
+    amounts ≥ 0, organ kinds from a list).  ``shared_text`` maps a field code (see :func:`prose_fields`)
+    to its text or to ``(title, text)``; ``overrides`` are ``(township, code, title, text)`` rows of the
+    分别文字 sheet.  Written atomically.
+    """
+    if preset not in get_layout(format_version).other_items:
+        raise ValueError(f"unknown preset {preset!r}")
+    rows = [t if isinstance(t, CountyRow) else CountyRow(name=t) for t in townships]
+    columns = figure_columns(format_version)
+    fields = prose_fields(preset, format_version)
+    wb = Workbook()
+    info_ws = wb.active
+    assert info_ws is not None
+    info_ws.title = INFO_SHEET
+    info = {
+        "year": year,
+        "province": province,
+        "city": city,
+        "county": county,
+        "format_version": format_version.value,
+        "publication_date": publication_date,
+        "rollup_name": rollup_name,
+        "note": note,
+    }
+    _write_info(info_ws, info, note)
+    _write_data(wb.create_sheet(DATA_SHEET), rows, columns, format_version)
+    _write_shared(wb.create_sheet(SHARED_SHEET), fields, shared_text or {})
+    _write_overrides(wb.create_sheet(OVERRIDE_SHEET), len(rows), len(fields), overrides)
+    target = Path(path)
+    with atomic_path(target) as tmp:
+        wb.save(tmp)
+    return target
+
+
+# --------------------------------------------------------------------------------------------
+# Reading
+
+
+@attrs.frozen(kw_only=True)
+class CountyInfo:
+    """What the 基本信息 sheet says."""
+
+    year: int
+    province: str = ""
+    city: str = ""
+    county: str = ""
+    format_version: FormatVersion = FormatVersion.V2021
+    publication_date: dt.date | None = None
+    rollup_name: str = ""
+    note: str = ""
+
+
+class CountyEntry(NamedTuple):
+    """One township of the workbook: its name and its report, or why it could not be read."""
+
+    name: str
+    result: Report | InputError
+
+
+@attrs.frozen
+class _Prose:
+    """A prose cell: field, title, text and where it came from (for messages)."""
+
+    code: str
+    title: str
+    text: str
+    cell: str
+
+
+def is_county_workbook(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a county workbook (an .xlsx with the 基本信息 and 数据 sheets)."""
+    p = Path(path)
+    if p.suffix.lower() != ".xlsx" or not p.is_file():
+        return False
+    try:
+        wb = load_workbook(p, read_only=True)
+    except Exception:  # not a readable workbook at all: let the loader report it
+        return False
+    try:
+        return INFO_SHEET in wb.sheetnames and DATA_SHEET in wb.sheetnames
+    finally:
+        wb.close()
+
+
+def _str(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return clean_text(str(value))
+
+
+def _text(value: object) -> str:
+    """A prose cell keeps its line breaks (one paragraph per line)."""
+    return "" if value is None else str(value)
+
+
+def _fail(file: str, code: str, message: str, *, cell: str | None = None) -> InputError:
+    loc = Location(file=file, cell=cell)
+    return InputError(message, code=code, location=loc,
+                      findings=[Finding(code=code, severity=Severity.ERROR, message=message, location=loc)])
+
+
+def _date(value: object) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    m = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?", text)
+    if not m:
+        raise ValueError(text)
+    return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+
+
+def _read_info(wb: Any, file: str) -> CountyInfo:
+    ws = wb[INFO_SHEET]
+    by_label = {label: key for key, label in _INFO_FIELDS}
+    found: dict[str, tuple[object, str]] = {}
+    for i, row in enumerate(ws.iter_rows(min_row=1, max_col=2, values_only=True), start=1):
+        label = _str(row[0]) if row else ""
+        if label in by_label and by_label[label] not in found:
+            found[by_label[label]] = (row[1] if len(row) > 1 else None, f"{INFO_SHEET}!B{i}")
+    year_value, year_cell = found.get("year", (None, f"{INFO_SHEET}!B2"))
+    try:
+        year = int(_str(year_value))
+        if not 2008 <= year <= 2100:
+            raise ValueError(year)
+    except ValueError:
+        raise _fail(file, "IN-YEAR", f"年度应为2008至2100之间的整数，实际为“{_str(year_value)}”。",
+                    cell=year_cell) from None
+    fmt_value, fmt_cell = found.get("format_version", ("2021", ""))
+    try:
+        version = FormatVersion(_str(fmt_value) or "2021")
+    except ValueError:
+        raise _fail(file, "IN-FORMAT", f"报告格式应为 2021 或 2019，实际为“{_str(fmt_value)}”。",
+                    cell=fmt_cell) from None
+    date_value, date_cell = found.get("publication_date", (None, ""))
+    try:
+        date = _date(date_value)
+    except ValueError:
+        raise _fail(file, "IN-DATE", f"发布日期应为日期（如 2023-01-18），实际为“{_str(date_value)}”。",
+                    cell=date_cell) from None
+
+    def text(key: str) -> str:
+        return _str(found.get(key, (None, ""))[0])
+
+    return CountyInfo(
+        year=year,
+        province=text("province"),
+        city=text("city"),
+        county=text("county"),
+        format_version=version,
+        publication_date=date,
+        rollup_name=text("rollup_name"),
+        note=text("note"),
+    )
+
+
+def read_county_info(path: str | os.PathLike[str]) -> CountyInfo:
+    """The 基本信息 of a county workbook (year, county, …); ``InputError`` when it is unusable."""
+    p = Path(path)
+    wb = load_workbook(p, read_only=True, data_only=True)
+    try:
+        return _read_info(wb, p.name)
+    finally:
+        wb.close()
+
+
+def _read_prose(wb: Any, sheet: str, with_township: bool) -> list[tuple[str, _Prose]]:
+    if sheet not in wb.sheetnames:
+        return []
+    out: list[tuple[str, _Prose]] = []
+    ws = wb[sheet]
+    # Both sheets have four columns: 字段代码/项目 (shared) or 乡镇/字段代码 (overrides), then 标题, 文字.
+    for i, row in enumerate(ws.iter_rows(min_row=2, max_col=4, values_only=True), start=2):
+        cells = [*row, None, None, None, None][:4]
+        township = _str(cells[0]) if with_township else ""
+        code = _str(cells[1] if with_township else cells[0])
+        title, text = _str(cells[2]), _text(cells[3])
+        if not code and not text.strip() and not title:
+            continue
+        out.append((township, _Prose(code, title, text, f"{sheet}!D{i}")))
+    return out
+
+
+class _Builder:
+    """Turns 数据 rows into reports, with the prose resolved for each township."""
+
+    def __init__(self, file: str, info: CountyInfo, header: Sequence[tuple[str, str, str]],
+                 shared: list[_Prose], overrides: dict[str, list[_Prose]]) -> None:
+        self.file = file
+        self.info = info
+        self.version = info.format_version
+        self.layout = get_layout(self.version)
+        self.shared = shared
+        self.overrides = overrides
+        self.fields = {f.code: f for preset in self.layout.other_items for f in prose_fields(preset, self.version)}
+        by_header = {fc.header: fc for fc in figure_columns(self.version)}
+        self.columns: list[tuple[int, FigureColumn]] = []
+        problems: list[Finding] = []
+        seen: set[tuple[str, str, str]] = set()
+        for j, head in enumerate(header):
+            if j < len(_ID_COLUMNS) or not any(head):
+                continue
+            fc = by_header.get(head)
+            cell = f"{DATA_SHEET}!{get_column_letter(j + 1)}1:{get_column_letter(j + 1)}{HEADER_ROWS}"
+            if fc is None:
+                problems.append(Finding(
+                    code="IN-HEADER", severity=Severity.ERROR,
+                    message=f"表头“{' / '.join(h for h in head if h)}”不是{self.version.value}年格式的统计项。",
+                    location=Location(file=file, cell=cell)))
+                continue
+            seen.add(head)
+            self.columns.append((j, fc))
+        missing = [h for h in by_header if h not in seen]
+        for head in missing[:10]:
+            problems.append(Finding(
+                code="IN-HEADER", severity=Severity.ERROR,
+                message=f"缺少统计项“{' / '.join(head)}”的列（请用 reportgen bulk-form 生成填报表）。",
+                location=Location(file=file, cell=f"{DATA_SHEET}!1:{HEADER_ROWS}")))
+        if problems:
+            raise InputError(f"“{DATA_SHEET}”表的表头与统计表格式不符。", code="IN-HEADER",
+                             location=Location(file=file), findings=problems)
+
+    # -- figures -------------------------------------------------------------------------
+    def _figure(self, value: object, kind: FigureKind) -> tuple[Figure | None, str, str]:
+        """``(figure, code, message)``; figure is None when the cell is unusable."""
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None, "IN-BLANK", "不得留空，没有的请填 0。"
+        if isinstance(value, bool):
+            return None, "IN-TYPE", f"应为数字，实际为“{value}”。"
+        if kind == "amount":
+            try:
+                amount = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
+            except InvalidOperation:
+                return None, "IN-TYPE", f"应为金额（万元），实际为“{value}”。"
+            if not amount.is_finite() or amount < 0:
+                return None, "IN-NEGATIVE", f"应为大于或等于 0 的金额，实际为“{value}”。"
+            exponent = amount.as_tuple().exponent
+            if isinstance(exponent, int) and exponent < -MAX_DECIMAL_PLACES:
+                return None, "IN-PLACES", f"金额最多 {MAX_DECIMAL_PLACES} 位小数，实际为“{value}”。"
+            return amount, "", ""
+        number: int | None = None
+        if isinstance(value, int):
+            number = value
+        elif (isinstance(value, float) and value.is_integer()) or (
+            isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value)
+        ):
+            number = int(value)
+        if number is None:
+            return None, "IN-TYPE", f"应为整数，实际为“{value}”。"
+        if number < 0 and kind == "count":
+            return None, "IN-NEGATIVE", f"应为大于或等于 0 的整数，实际为“{value}”。"
+        return number, "", ""
+
+    def build(self, r: int, row: Sequence[object]) -> CountyEntry:
+        cells = list(row) + [None] * max(0, len(_ID_COLUMNS) - len(row))
+        name = _str(cells[_COL_NAME])
+        township = name or f"第{r}行"
+        problems: list[Finding] = []
+
+        def problem(code: str, message: str, col: int, **loc: str) -> None:
+            location = Location(file=self.file, organ=township, cell=f"{DATA_SHEET}!{get_column_letter(col + 1)}{r}",
+                                **loc)
+            problems.append(Finding(code=code, severity=Severity.ERROR, message=message, location=location))
+
+        if not name:
+            problem("IN-MISSING", "乡镇（街道）名称不得留空。", _COL_NAME, column=_ID_COLUMNS[_COL_NAME])
+        kind_text = _str(cells[_COL_KIND])
+        kind = _parse_kind(kind_text, name)
+        if kind is None:
+            problem("IN-KIND", f"机关类型“{kind_text}”不是已知类型（如 乡镇人民政府、街道办事处）。", _COL_KIND,
+                    column=_ID_COLUMNS[_COL_KIND])
+        organ_name = _str(cells[_COL_ORGAN]) or _derive_organ(self.info.county, name, kind)
+        try:
+            date = _date(cells[_COL_DATE]) or self.info.publication_date
+        except ValueError:
+            date = None
+            problem("IN-DATE", f"发布日期应为日期（如 2023-01-18），实际为“{_str(cells[_COL_DATE])}”。", _COL_DATE,
+                    column=_ID_COLUMNS[_COL_DATE])
+        fee, code, message = self._figure(cells[_COL_FEE] if cells[_COL_FEE] is not None else 0, "amount")
+        if fee is None:
+            problem(code, message, _COL_FEE, column=_ID_COLUMNS[_COL_FEE])
+
+        figures: dict[str, dict[tuple[str, str], Figure]] = {t.key: {} for t in self.layout.tables}
+        for j, fc in self.columns:
+            value = cells[j] if j < len(cells) else None
+            figure, code, message = self._figure(value, fc.kind)
+            if figure is None:
+                problem(code, message, j, table=f"表{fc.table_number}", row=fc.row_label, column=fc.column_label,
+                        path=f"$.{fc.table}.rows.{fc.row}.{fc.column}")
+            else:
+                figures[fc.table][fc.ref] = figure
+        if problems:
+            return CountyEntry(township, _row_error(self.file, township, r, problems))
+
+        organ = Organ(name=organ_name or township, kind=kind or OrganKind.OTHER, province=self.info.province,
+                      city=self.info.city, county=self.info.county)
+        tables = {key: Table.from_figures(key, figs, version=self.version) for key, figs in figures.items()}
+        base = Report(organ=organ, year=self.info.year, format_version=self.version, publication_date=date,
+                      table2=tables["table2"], table3=tables["table3"], table4=tables["table4"],
+                      processing_fee=Decimal(fee) if fee is not None else Decimal(0))
+        return self._with_prose(base, name, r)
+
+    # -- prose ---------------------------------------------------------------------------
+    def _with_prose(self, base: Report, township: str, r: int) -> CountyEntry:
+        values = placeholder_values(base, township)
+        problems: list[Finding] = []
+        # Later entries win: shared first, then this township's overrides.
+        chosen: dict[str, _Prose] = {}
+        customs: dict[str, _Prose] = {}
+        order: list[str] = []
+        for prose in [*self.shared, *self.overrides.get(township, [])]:
+            if prose.code == _CUSTOM_ITEM:
+                if not prose.title:
+                    problems.append(self._prose_problem(
+                        "IN-TITLE", f"字段代码 {_CUSTOM_ITEM} 的行须填写标题（六、其他需要报告的事项中的一项）。",
+                        township, prose))
+                    continue
+                key = f"{_CUSTOM_ITEM}:{prose.title}"
+                customs[key] = prose
+            elif prose.code in self.fields:
+                key = prose.code
+                chosen[key] = prose
+            else:
+                problems.append(self._prose_problem(
+                    "IN-FIELD", f"字段代码“{prose.code}”未知（可用：{'、'.join(self.fields)}、{_CUSTOM_ITEM}）。",
+                    township, prose))
+                continue
+            if key not in order:
+                order.append(key)
+
+        def text(prose: _Prose, value: str) -> str:
+            try:
+                return substitute(value, values)
+            except PlaceholderError as exc:
+                problems.append(self._prose_problem(
+                    "IN-PLACEHOLDER",
+                    f"占位符“{{{exc.name}}}”未定义（可用：{'、'.join('{' + n + '}' for n in PLACEHOLDERS)}；"
+                    "花括号本身请写 {{ 或 }}）。",
+                    township, prose))
+                return value
+
+        def paragraphs(code: str, *, auto: bool = False) -> tuple[str | None, tuple[str, ...] | None]:
+            prose = chosen.get(code)
+            if prose is None:
+                return None, (None if auto else ())
+            title = text(prose, prose.title) if prose.title else None
+            body = text(prose, prose.text)
+            lines = tuple(line for line in body.split("\n") if line.strip())
+            if not lines and auto:
+                return title, None
+            return title, lines
+
+        _, intro = paragraphs("overview.intro")
+        parts: dict[str, Subsection] = {}
+        for part in self.layout.overview_parts:
+            title, paras = paragraphs(f"overview.{part.key}", auto=part.key == "on_request")
+            parts[part.key] = Subsection(title=title, paragraphs=paras)
+        _, note = paragraphs("review_litigation_note", auto=True)
+        _, problems_text = paragraphs("problems")
+        items: list[OtherItem] = []
+        for key in order:
+            if key.startswith(f"{_CUSTOM_ITEM}."):
+                field = self.fields[key]
+                title, paras = paragraphs(key, auto=key.endswith(".processing_fee"))
+                items.append(OtherItem(title=title or field.title, key=key.split(".", 1)[1], paragraphs=paras))
+            elif key.startswith(f"{_CUSTOM_ITEM}:"):
+                prose = customs[key]
+                body = text(prose, prose.text)
+                items.append(OtherItem(title=text(prose, prose.title),
+                                       paragraphs=tuple(line for line in body.split("\n") if line.strip())))
+        if problems:
+            return CountyEntry(township, _row_error(self.file, township, r, problems))
+        report = base.evolve(
+            overview=Overview(intro=intro or (), **parts),
+            review_litigation_note=note,
+            problems=problems_text or (),
+            other_matters=tuple(items),
+        )
+        return CountyEntry(township, report)
+
+    def _prose_problem(self, code: str, message: str, township: str, prose: _Prose) -> Finding:
+        return Finding(code=code, severity=Severity.ERROR, message=message,
+                       location=Location(file=self.file, organ=township, cell=prose.cell, path=prose.code))
+
+
+def _row_error(file: str, township: str, r: int, problems: list[Finding]) -> InputError:
+    return InputError(
+        f"第{r}行（{township}）有 {len(problems)} 处错误。",
+        code=problems[0].code,
+        location=Location(file=file, organ=township, cell=f"{DATA_SHEET}!{r}:{r}"),
+        findings=problems,
+    )
+
+
+_KIND_WORDS = {
+    "乡镇": OrganKind.TOWNSHIP, "乡": OrganKind.TOWNSHIP, "镇": OrganKind.TOWNSHIP,
+    "街道": OrganKind.STREET, "办事处": OrganKind.STREET,
+}
+
+
+def _parse_kind(text: str, name: str) -> OrganKind | None:
+    if not text:
+        return OrganKind.STREET if name.endswith("街道") else OrganKind.TOWNSHIP
+    for kind in OrganKind:
+        if text in (kind.label, kind.value):
+            return kind
+    return _KIND_WORDS.get(text)
+
+
+def _derive_organ(county: str, name: str, kind: OrganKind | None) -> str:
+    if not name:
+        return ""
+    suffix = {OrganKind.TOWNSHIP: "人民政府", OrganKind.STREET: "办事处"}.get(kind or OrganKind.OTHER, "")
+    prefix = county if county and not name.startswith(county) else ""
+    return f"{prefix}{name}{'' if name.endswith(suffix) else suffix}"
+
+
+def _header(ws: Any) -> list[tuple[str, str, str]]:
+    rows = [list(r) for r in ws.iter_rows(min_row=1, max_row=HEADER_ROWS, values_only=True)]
+    width = max((len(r) for r in rows), default=0)
+    for r in rows:
+        r.extend([None] * (width - len(r)))
+    while len(rows) < HEADER_ROWS:
+        rows.append([None] * width)
+    # Merged cells keep their text in the first cell only: fill to the right within the merge runs
+    # (row 2 restarts where row 1 names a new table).
+    out: list[tuple[str, str, str]] = []
+    table = label = ""
+    for j in range(width):
+        top, middle, bottom = (_str(rows[i][j]) for i in range(HEADER_ROWS))
+        if top:
+            table, label = top, ""
+        if middle:
+            label = middle
+        out.append((table, label, bottom) if j >= len(_ID_COLUMNS) else (top, middle, bottom))
+    return out
+
+
+def iter_county(path: str | os.PathLike[str]) -> Iterator[CountyEntry]:
+    """Stream the townships of a county workbook, one :class:`CountyEntry` per 数据 row.
+
+    Raises :class:`InputError` before the first entry when the workbook as a whole is unusable
+    (no year, wrong headers).  Problems of one row make only that entry an ``InputError``.  An
+    override for a township that is not in the 数据 sheet comes last, as an entry of its own.
+    """
+    p = Path(path)
+    file = p.name
+    try:
+        wb = load_workbook(p, read_only=True, data_only=True)
+    except Exception as exc:
+        raise _fail(file, "IN-UNREADABLE", f"无法读取工作簿：{exc}") from exc
+    try:
+        for sheet in (INFO_SHEET, DATA_SHEET):
+            if sheet not in wb.sheetnames:
+                raise _fail(file, "IN-SHEET", f"缺少工作表“{sheet}”（请用 reportgen bulk-form 生成填报表）。")
+        info = _read_info(wb, file)
+        shared = [prose for _, prose in _read_prose(wb, SHARED_SHEET, with_township=False)]
+        overrides: dict[str, list[_Prose]] = {}
+        for township, prose in _read_prose(wb, OVERRIDE_SHEET, with_township=True):
+            overrides.setdefault(township, []).append(prose)
+        ws = wb[DATA_SHEET]
+        builder = _Builder(file, info, _header(ws), shared, overrides)
+        seen: set[str] = set()
+        for r, row in enumerate(ws.iter_rows(min_row=HEADER_ROWS + 1, values_only=True), start=HEADER_ROWS + 1):
+            if not any(v is not None and str(v).strip() for v in row):
+                continue
+            entry = builder.build(r, row)
+            seen.add(entry.name)
+            yield entry
+        for township, items in overrides.items():
+            if township not in seen:
+                cells = "、".join(p.cell for p in items[:3])
+                yield CountyEntry(township or "（未填乡镇）", _fail(
+                    file, "IN-UNKNOWN-TOWNSHIP",
+                    f"“{OVERRIDE_SHEET}”表中的乡镇（街道）“{township}”不在“{DATA_SHEET}”表中（{cells}）。",
+                    cell=items[0].cell))
+    finally:
+        wb.close()
+
+
+def read_county(path: str | os.PathLike[str]) -> list[CountyEntry]:
+    """Every township of a county workbook: ``(name, Report | InputError)`` (see :func:`iter_county`)."""
+    return list(iter_county(path))

@@ -1,0 +1,127 @@
+"""Map a function over many items on an executor with a bounded number of tasks in flight.
+
+Used by ``reportgen bulk`` and ``reportgen audit``.  The items are consumed lazily from any
+iterable, at most ``max_in_flight`` futures exist at a time, and each outcome is handed back as it
+completes, so memory stays flat however many items there are (38,602 townships or more).  An
+exception raised for one item is returned as that item's outcome; it never stops the others.
+
+Any :class:`concurrent.futures.Executor` works: a :class:`~concurrent.futures.ProcessPoolExecutor`
+(:func:`process_pool` makes one using every core), a thread pool, or a dask.distributed cluster
+through ``Client.get_executor()``.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Generic, TypeVar
+
+import attrs
+
+__all__ = ["Completed", "bounded_map", "default_jobs", "process_pool"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@attrs.frozen
+class Completed(Generic[T, R]):
+    """The outcome of one item: its result, or the exception the function raised for it."""
+
+    item: T
+    result: R | None = None
+    error: BaseException | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the function returned normally."""
+        return self.error is None
+
+
+def default_jobs() -> int:
+    """The number of worker processes to use by default: every core this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _noop() -> None:
+    return None
+
+
+@contextlib.contextmanager
+def process_pool(
+    jobs: int | None = None,
+    *,
+    initializer: Callable[..., object] | None = None,
+    initargs: tuple[Any, ...] = (),
+) -> Iterator[cf.ProcessPoolExecutor]:
+    """A process pool of ``jobs`` workers (all cores by default), started before it is returned.
+
+    Starting every worker up front (with ``fork`` on Linux) means the workers are forked before the
+    caller starts any threads, e.g. a progress bar's refresh thread.  ``initializer`` runs once per
+    worker — the place to prepare templates.
+    """
+    n = jobs or default_jobs()
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    ctx = multiprocessing.get_context(method)
+    pool = cf.ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=initializer, initargs=initargs)
+    try:
+        # With fork the pool starts all workers at the first submit; wait for them here.
+        for future in [pool.submit(_noop) for _ in range(n)]:
+            future.result()
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def bounded_map(
+    fn: Callable[[T], R],
+    items: Iterable[T],
+    executor: cf.Executor,
+    *,
+    max_in_flight: int,
+    progress: Callable[[Completed[T, R]], None] | None = None,
+) -> Iterator[Completed[T, R]]:
+    """Run ``fn(item)`` for every item on ``executor``, yielding each :class:`Completed` as it finishes.
+
+    ``items`` is read lazily: a new item is submitted only when fewer than ``max_in_flight`` are
+    running, so neither the items nor the results pile up in memory.  Outcomes come in completion
+    order, not input order.  ``progress`` (if given) is called in the calling thread for every
+    outcome before it is yielded.  Closing the generator early cancels the tasks not yet started.
+    """
+    if max_in_flight < 1:
+        raise ValueError("max_in_flight must be at least 1")
+    source = iter(items)
+    running: dict[cf.Future[R], T] = {}
+    exhausted = False
+    try:
+        while True:
+            while not exhausted and len(running) < max_in_flight:
+                try:
+                    item = next(source)
+                except StopIteration:
+                    exhausted = True
+                    break
+                running[executor.submit(fn, item)] = item
+            if not running:
+                return
+            done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+            for future in done:
+                item = running.pop(future)
+                try:
+                    outcome: Completed[T, R] = Completed(item, result=future.result())
+                except BaseException as exc:
+                    if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                        raise
+                    outcome = Completed(item, error=exc)
+                if progress is not None:
+                    progress(outcome)
+                yield outcome
+    finally:
+        for future in running:
+            future.cancel()

@@ -178,6 +178,8 @@ def _styles_xml() -> bytes:
     def para_props(ppr: etree._Element, *, line: int | None, rule: str, jc: str, indent: bool,
                    after: int = 0, outline: int | None = None) -> None:
         _el("widowControl", ppr, val=0)
+        # Punctuation stays inside the 版心 (no hanging past the right margin).
+        _el("overflowPunct", ppr, val=0)
         if line is not None:
             _el("spacing", ppr, before=0, after=after, line=line, lineRule=rule)
         if indent:

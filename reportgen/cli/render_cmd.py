@@ -1,0 +1,103 @@
+"""``reportgen render``: input files → Word report (+ Excel workbook, + PDF).
+
+A report with error findings is still rendered: a county user wants to see the document to find
+and fix the problem, and the findings are printed next to it.  The exit status then is 1, so that
+scripts and CI never mistake such a document for a finished one.  Exit status 2: an input could not
+be read (the other inputs are still rendered).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from reportgen.checks import check
+from reportgen.cli._app import EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE, app, err_console, handle_errors, out_console
+from reportgen.convert import convert_many_to_pdf
+from reportgen.docx import DocxRenderer
+from reportgen.errors import ReportgenError
+from reportgen.findings import has_errors
+from reportgen.layout import FormatVersion
+from reportgen.loading import load
+from reportgen.naming import output_stem
+
+__all__ = ["render_command"]
+
+
+@app.command("render")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--outdir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="输出文件夹 (output folder)；文件名为“机关名称+年度+年度政府信息公开工作年度报告”.",
+)
+@click.option(
+    "--template",
+    "-t",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="自定义 Word 模板 (custom .docx template)；默认使用官方格式模板 (default: the official template).",
+)
+@click.option("--pdf", is_flag=True, help="同时用 LibreOffice 生成 PDF (also write a PDF; needs LibreOffice).")
+@click.option("--no-xlsx", is_flag=True, help="不生成 Excel 数据表 (do not write the .xlsx workbook).")
+@handle_errors
+def render_command(inputs: tuple[Path, ...], outdir: Path, template: Path | None, pdf: bool, no_xlsx: bool) -> None:
+    """生成 Word 报告和 Excel 数据表 (render the Word report and the Excel workbook).
+
+    \b
+    每个 INPUT（.yaml/.yml/.json/.xlsx/.docx）生成 <名称>.docx 和 <名称>.xlsx；先按 docs/checks.md 检查，
+    有错误时仍生成文件并列出问题，退出状态为 1。
+    Each INPUT gives <stem>.docx and <stem>.xlsx.  Reports are checked first; a report with errors is
+    still rendered (so you can see it), its findings are listed and the exit status is 1.
+    退出状态 (exit status): 0 正常 (ok) · 1 有错误 (errors found) · 2 有文件无法读取 (unreadable input).
+    """
+    renderers: dict[FormatVersion, DocxRenderer] = {}
+    written_docx: list[Path] = []
+    stems: set[str] = set()
+    unreadable = errors = 0
+    for path in inputs:
+        try:
+            report = load(path)
+        except ReportgenError as exc:
+            unreadable += 1
+            err_console.print(f"{path}：无法读取 [{exc.code}] {exc.message}", markup=False, highlight=False)
+            for finding in exc.findings:
+                err_console.print(f"  {finding.with_context(file=str(path))}", markup=False, highlight=False)
+            continue
+        findings = [f.with_context(file=str(path), organ=report.organ.name) for f in check(report)]
+        for finding in findings:
+            out_console.print(f"  {finding}", markup=False, highlight=False)
+        if has_errors(findings):
+            errors += 1
+
+        stem = output_stem(report)
+        n = 2
+        while stem in stems:  # two inputs for the same organ and year: keep both documents
+            stem = f"{output_stem(report)}-{n}"
+            n += 1
+        stems.add(stem)
+        key = report.format_version
+        renderer = renderers.get(key)
+        if renderer is None:
+            renderer = renderers[key] = DocxRenderer(template, version=report.format_version)
+        docx_path = renderer.render(report, outdir / f"{stem}.docx")
+        written_docx.append(docx_path)
+        out_console.print(f"{path} → {docx_path}", markup=False, highlight=False)
+        if not no_xlsx:
+            from reportgen.xlsx import render_xlsx  # imported here: only this option needs openpyxl
+
+            xlsx_path = render_xlsx(report, outdir / f"{stem}.xlsx", findings=findings)
+            out_console.print(f"{path} → {xlsx_path}", markup=False, highlight=False)
+
+    if pdf and written_docx:
+        for pdf_path in convert_many_to_pdf(written_docx, outdir):
+            out_console.print(f"PDF → {pdf_path}", markup=False, highlight=False)
+    if unreadable:
+        sys.exit(EXIT_UNREADABLE)
+    if errors:
+        err_console.print(f"{errors} 份报告有错误（已生成文件，请修改后重新生成）", markup=False, highlight=False)
+        sys.exit(EXIT_FINDINGS)
+    sys.exit(EXIT_OK)

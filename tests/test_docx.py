@@ -1,0 +1,563 @@
+"""The Word report: official template, rendering, custom templates, structural checks."""
+
+from __future__ import annotations
+
+import io
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import docx
+import pytest
+from click.testing import CliRunner
+from docx2python import docx2python
+from hypothesis import HealthCheck, given, settings
+from lxml import etree
+
+from reportgen import _ooxml
+from reportgen.cli import app
+from reportgen.docx import (
+    DocxRenderer,
+    ListOf,
+    Var,
+    build_context,
+    context_schema,
+    context_variables,
+    default_template_path,
+    render_docx,
+)
+from reportgen.errors import RenderError, TemplateError
+from reportgen.layout import FormatVersion, get_layout
+from reportgen.model import Overview, Report, Subsection, Table
+from reportgen.naming import output_stem
+from reportgen.prose import format_amount, report_text
+from scripts.build_template import GRID_WIDTHS_MM, TEMPLATE_PATH, TEXT_WIDTH_TWIPS, build_template, template_parts
+from tests.conftest import EXAMPLES, ROOT
+from tests.docx_readback import NS, grid, normalise, parts, text_of, w, xml
+from tests.strategies import reports
+
+SAMPLE = Path("/work/shared/reference/sample-zhaoyuan-jinling-2022.txt")
+JINLING = EXAMPLES / "zhaoyuan-jinling-2022.yaml"
+HOSTILE = "A & B <c> \"q\" 'a' {{ 7*7 }} {% if x %}y{% endif %} {# c #} 😀 𠀀"
+
+
+def _figure_text(report: Report, table_key: str, ref: tuple[str, str]) -> str:
+    value = report.table(table_key)[ref]
+    return format_amount(value) if isinstance(value, Decimal) else str(value)
+
+
+def _assert_tables(report: Report, data: bytes) -> None:
+    """Every table's merge geometry equals the layout's cells; every label and figure is in its cell."""
+    root = etree.fromstring(parts(data)["word/document.xml"])
+    tables = root.findall(".//w:tbl", NS)
+    layouts = get_layout(report.format_version).tables
+    assert len(tables) == len(layouts)
+    for tbl, layout in zip(tables, layouts, strict=True):
+        expected = [
+            (c.row, c.col, c.rowspan, c.colspan, c.text if c.ref is None else _figure_text(report, layout.key, c.ref))
+            for c in layout.cells
+        ]
+        actual = [(c.row, c.col, c.rowspan, c.colspan, c.text) for c in grid(tbl)]
+        assert actual == expected, layout.key
+
+
+def _assert_prose(report: Report, text: str) -> None:
+    prose = report_text(report)
+    flat = normalise(text)
+    assert normalise(prose.title) in flat
+    for part in (*prose.overview_parts, *prose.other_matters):
+        assert normalise(part.title) in flat
+    for _, paragraph in prose.all_paragraphs():
+        assert normalise(paragraph) in flat
+
+
+# --- the official template ------------------------------------------------------------------
+
+
+def test_committed_template_is_current() -> None:
+    """templates/report-2021.docx equals what scripts/build_template.py builds from the layout now."""
+    assert template_parts(TEMPLATE_PATH.read_bytes()) == template_parts(build_template())
+
+
+def test_default_template_found_in_checkout() -> None:
+    """The default template is found in a source checkout (templates/) when not installed in the package."""
+    assert default_template_path().read_bytes() == TEMPLATE_PATH.read_bytes()
+
+
+def test_page_setup_gbt9704() -> None:
+    """A4, margins 37/35/28/26 mm, odd/even footers with — PAGE — in 14 pt 宋体, right on odd pages and left on even."""
+    data = TEMPLATE_PATH.read_bytes()
+    root = xml(data)
+    sect = root.find(".//w:body/w:sectPr", NS)
+    assert sect is not None
+    size = sect.find("w:pgSz", NS)
+    assert size is not None
+    assert (size.get(w("w")), size.get(w("h"))) == ("11906", "16838")
+    mar = sect.find("w:pgMar", NS)
+    assert mar is not None
+    mm = {k: round(int(mar.get(w(k)) or 0) * 25.4 / 1440) for k in ("top", "bottom", "left", "right")}
+    assert mm == {"top": 37, "bottom": 35, "left": 28, "right": 26}
+    settings_xml = xml(data, "word/settings.xml")
+    assert settings_xml.find("w:evenAndOddHeaders", NS) is not None
+    lang = settings_xml.find("w:themeFontLang", NS)
+    assert lang is not None
+    assert lang.get(w("eastAsia")) == "zh-CN"
+    rels = {r.get("Id"): r.get("Target") for r in xml(data, "word/_rels/document.xml.rels")}
+    refs = {ref.get(w("type")): rels[ref.get(f"{{{NS['w'].replace('wordprocessingml/2006/main', 'officeDocument/2006/relationships')}}}id")]
+            for ref in sect.findall("w:footerReference", NS)}
+    assert set(refs) == {"default", "even"}
+    for kind, jc in (("default", "right"), ("even", "left")):
+        footer = xml(data, f"word/{refs[kind]}")
+        p = footer.find("w:p", NS)
+        assert p is not None
+        assert p.find("w:pPr/w:jc", NS).get(w("val")) == jc  # type: ignore[union-attr]
+        ind = p.find("w:pPr/w:ind", NS)
+        assert ind is not None
+        assert ind.get(w("right" if jc == "right" else "left")) == "280"  # one 14 pt character
+        assert "PAGE" in "".join(t.text or "" for t in footer.iter(w("instrText")))
+        assert text_of(footer) == "— 1 —"
+        for rfonts in footer.iter(w("rFonts")):
+            assert rfonts.get(w("eastAsia")) == "宋体"
+        assert {s.get(w("val")) for s in footer.iter(w("sz"))} == {"28"}
+
+
+def _style(styles: etree._Element, style_id: str) -> etree._Element:
+    found = styles.find(f"w:style[@w:styleId='{style_id}']", NS)
+    assert found is not None, style_id
+    return found
+
+
+def test_styles_fonts_and_spacing() -> None:
+    """Body 16 pt 仿宋_GB2312 with two-character indent and exact 28.95 pt lines; title 22 pt 方正小标宋简体
+    centred; headings 黑体 / 楷体_GB2312 / 仿宋_GB2312; Latin and digits Times New Roman; tables 10.5 pt, single spacing."""
+    styles = xml(TEMPLATE_PATH.read_bytes(), "word/styles.xml")
+    expected = {
+        "Normal": ("仿宋_GB2312", "32"),
+        "Title": ("方正小标宋简体", "44"),
+        "Heading1": ("黑体", "32"),
+        "Heading2": ("楷体_GB2312", "32"),
+        "Heading3": ("仿宋_GB2312", "32"),
+        "TableText": ("宋体", "21"),
+    }
+    for style_id, (font, size) in expected.items():
+        style = _style(styles, style_id)
+        rfonts = style.find("w:rPr/w:rFonts", NS)
+        assert rfonts is not None
+        assert rfonts.get(w("eastAsia")) == font
+        assert rfonts.get(w("ascii")) == rfonts.get(w("hAnsi")) == "Times New Roman"
+        assert rfonts.get(w("hint")) == "eastAsia"
+        assert style.find("w:rPr/w:sz", NS).get(w("val")) == size  # type: ignore[union-attr]
+    normal = _style(styles, "Normal")
+    assert normal.find("w:pPr/w:ind", NS).get(w("firstLineChars")) == "200"  # type: ignore[union-attr]
+    spacing = normal.find("w:pPr/w:spacing", NS)
+    assert spacing is not None
+    assert spacing.get(w("lineRule")) == "exact"
+    assert 560 <= int(spacing.get(w("line")) or 0) <= 580  # 28–29 pt
+    assert _style(styles, "Title").find("w:pPr/w:jc", NS).get(w("val")) == "center"  # type: ignore[union-attr]
+    table_spacing = _style(styles, "TableText").find("w:pPr/w:spacing", NS)
+    assert table_spacing is not None
+    assert (table_spacing.get(w("line")), table_spacing.get(w("lineRule"))) == ("240", "auto")
+
+
+def test_no_theme_fonts_and_every_cjk_run_names_its_font(busy_report: Report) -> None:
+    """No theme-font attribute in any part; every run with CJK text has an explicit w:eastAsia font and the hint."""
+    data = DocxRenderer().render_bytes(busy_report.evolve(problems=("“引号”—破折号…省略号",)))
+    for name, raw in parts(data).items():
+        if name.endswith(".xml") and not name.startswith("word/theme/"):
+            assert not re.search(rb"(asciiTheme|eastAsiaTheme|hAnsiTheme|cstheme)=", raw), name
+    cjk = re.compile("[\u3000-\u9fff\uff00-\uffef\u2014\u2026\u201c\u201d]")
+    root = xml(data)
+    checked = 0
+    for run in root.iter(w("r")):
+        if cjk.search(text_of(run)):
+            rfonts = run.find("w:rPr/w:rFonts", NS)
+            assert rfonts is not None, text_of(run)
+            assert rfonts.get(w("eastAsia"))
+            assert rfonts.get(w("hint")) == "eastAsia"
+            checked += 1
+    assert checked > 50
+
+
+def test_tables_fit_text_width_and_repeat_headers() -> None:
+    """Tables: fixed layout, grid widths ≤ 156 mm, header rows repeat, rows never split across pages."""
+    root = xml(TEMPLATE_PATH.read_bytes())
+    tables = root.findall(".//w:tbl", NS)
+    layouts = get_layout().tables
+    assert TEXT_WIDTH_TWIPS >= 8840
+    for tbl, layout in zip(tables, layouts, strict=True):
+        widths = [int(c.get(w("w")) or 0) for c in tbl.findall("w:tblGrid/w:gridCol", NS)]
+        assert len(widths) == layout.n_cols == len(GRID_WIDTHS_MM[layout.key])
+        assert sum(widths) <= 8844  # 156 mm
+        assert tbl.find("w:tblPr/w:tblLayout", NS).get(w("type")) == "fixed"  # type: ignore[union-attr]
+        rows = tbl.findall("w:tr", NS)
+        assert len(rows) == layout.n_rows
+        for i, tr in enumerate(rows):
+            assert tr.find("w:trPr/w:cantSplit", NS) is not None
+            assert (tr.find("w:trPr/w:tblHeader", NS) is not None) == (i < layout.header_rows)
+
+
+def test_sections_in_order_with_layout_headings(busy_report: Report) -> None:
+    """Six section headings from the layout in order (四's from the layout), part titles as heading paragraphs."""
+    document = docx.Document(io.BytesIO(DocxRenderer().render_bytes(busy_report)))
+    headings = [p.text for p in document.paragraphs if p.style is not None and p.style.style_id == "Heading1"]
+    assert headings == [s.title for s in get_layout().sections]
+    level2 = [p.text for p in document.paragraphs if p.style is not None and p.style.style_id == "Heading2"]
+    prose = report_text(busy_report)
+    assert level2 == [p.title for p in (*prose.overview_parts, *prose.other_matters)]
+    title = document.paragraphs[0]
+    assert title.style is not None
+    assert title.style.style_id == "Title"
+    assert title.text == "招远市自然资源和规划局2022年度政府信息公开工作年度报告"
+    body_styles = {p.style.style_id for p in document.paragraphs[1:] if p.style is not None}
+    assert body_styles == {"Heading1", "Heading2", "Normal"}
+    # 六's items each followed by their paragraphs; table 四's note directly under table 四.
+    texts = [p.text for p in document.paragraphs]
+    for item in prose.other_matters:
+        at = texts.index(item.title)
+        assert texts[at + 1 : at + 1 + len(item.paragraphs)] == list(item.paragraphs)
+    body = document.element.body
+    tables = body.findall(w("tbl"))
+    after_t4 = tables[2].getnext()
+    assert after_t4 is not None
+    assert text_of(after_t4) == prose.review_litigation_note[0]
+
+
+# --- rendering ------------------------------------------------------------------------------
+
+
+def test_busy_report_figures_and_labels_in_place(busy_report: Report, tmp_path: Path) -> None:
+    """The fixture report: merge geometry equals the layout; labels and figures (zeros as 0, amounts exact) in place."""
+    path = render_docx(busy_report, tmp_path)
+    assert path == tmp_path / f"{output_stem(busy_report)}.docx"
+    data = path.read_bytes()
+    _assert_tables(busy_report, data)
+    document = docx.Document(str(path))
+    t2, t3, _t4 = document.tables
+    assert t2.cell(13, 1).text == "190.457379"
+    assert t3.cell(3, 3).text == "12"
+    assert t3.cell(3, 5).text == "0"
+    assert t3.cell(20, 0).text == "三、本年度办理结果"  # merged over 22 rows
+    _assert_prose(busy_report, docx2python(path).text)
+
+
+def test_render_to_explicit_docx_path(busy_report: Report, tmp_path: Path) -> None:
+    """A path ending in .docx is used as is; the write is atomic (no temporary files left)."""
+    target = tmp_path / "sub" / "report.docx"
+    assert render_docx(busy_report, target) == target
+    assert [p.name for p in target.parent.iterdir()] == ["report.docx"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(report=reports())
+def test_random_reports_render_every_figure_and_paragraph(report: Report) -> None:
+    """Any valid report renders; tables match the layout and the text holds every paragraph."""
+    data = DocxRenderer().render_bytes(report)
+    _assert_tables(report, data)
+    with docx2python(io.BytesIO(data)) as extracted:
+        _assert_prose(report, extracted.text)
+
+
+def test_context_matches_schema(busy_report: Report) -> None:
+    """build_context gives exactly the names of context_schema, recursively, and every value is text."""
+
+    def conforms(value: object, schema: object) -> None:
+        if isinstance(schema, Var):
+            assert isinstance(value, str)
+        elif isinstance(schema, ListOf):
+            assert isinstance(value, (list, tuple))
+            for item in value:
+                conforms(item, schema.item)
+        else:
+            assert isinstance(value, dict)
+            assert isinstance(schema, dict)
+            assert set(value) == set(schema)
+            for key in value:
+                conforms(value[key], schema[key])
+
+    conforms(build_context(busy_report), dict(context_schema()))
+    names = {name.split(".")[0].split("[")[0] for name, _ in context_variables()}
+    assert names == set(context_schema())
+
+
+def test_layout_keys_do_not_shadow_mapping_methods() -> None:
+    """Row and column keys reach figures through attribute syntax (table3.granted.total), so none is a dict method."""
+    for layout in (get_layout(FormatVersion.V2021), get_layout(FormatVersion.V2019)):
+        for table in layout.tables:
+            for row in table.rows:
+                assert not hasattr({}, row.key)
+                assert not any(hasattr({}, col) for col in row.columns)
+
+
+def test_hostile_text_renders_literally(busy_report: Report, tmp_path: Path) -> None:
+    """& < > " ' , {{ 7*7 }}, {% if %}, emoji and a 5,000-character paragraph print as written; control chars go."""
+    long = "长" * 4990 + "0123456789"
+    report = busy_report.evolve(
+        overview=Overview(intro=(HOSTILE + "\x01\x0b\x1f",), platform=Subsection(title="平台{{ organ }}", paragraphs=(long,))),
+        problems=(HOSTILE,),
+    )
+    path = render_docx(report, tmp_path)
+    text = docx2python(path).text
+    assert text.count(HOSTILE) == 2
+    assert long in text
+    assert "（四）平台{{ organ }}" in text
+    raw = parts(path)["word/document.xml"].decode()
+    assert "\x01" not in raw
+    assert "{{" not in raw  # user braces are written as character references
+
+
+def test_value_line_breaks_become_spaces(busy_report: Report) -> None:
+    """A value is one paragraph: a line break inside it (impossible from the model) prints as a space."""
+    renderer = DocxRenderer()
+    context = build_context(busy_report)
+    context["problems"] = ("第一行\n第二行",)
+    part = next(p for p in renderer._prepared.parts if p.name == "word/document.xml")
+    rendered = part.template.render(context)
+    assert "第一行 第二行" in rendered
+    assert "<w:br/>" not in rendered
+
+
+def test_2019_report_needs_a_custom_template(busy_report: Report, tmp_path: Path) -> None:
+    """The official template is the 2021 format; a 2019-format report asks for a custom template."""
+    v2019 = FormatVersion.V2019
+    old = Report(organ=busy_report.organ, year=2020, format_version=v2019,
+                 table2=Table.from_figures("table2", version=v2019), table3=Table.from_figures("table3", version=v2019),
+                 table4=Table.from_figures("table4", version=v2019))
+    with pytest.raises(TemplateError) as info:
+        render_docx(old, tmp_path)
+    assert info.value.code == "TPL-FORMAT"
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.skipif(not JINLING.exists(), reason="examples/zhaoyuan-jinling-2022.yaml not written yet")
+def test_jinling_sample_prose_reproduced(tmp_path: Path) -> None:
+    """The rendered 金岭镇 example contains every prose paragraph of the published report (table lines skipped)."""
+    from reportgen.loading import load
+
+    report = load(JINLING)
+    path = render_docx(report, tmp_path)
+    _assert_tables(report, path.read_bytes())
+
+    def norm(text: str) -> str:
+        return normalise(text).replace("(", "（").replace(")", "）").replace(",", "，").replace(":", "：")
+
+    rendered = norm(docx2python(path).text)
+    layout = get_layout()
+    fixed_headings = {norm(t) for s in layout.sections for t in (s.title, *s.aliases)}
+    lines = [line for line in SAMPLE.read_text(encoding="utf-8").splitlines() if line.strip() and "\t" not in line]
+    checked = 0
+    for line in lines:
+        if norm(line) in fixed_headings:
+            continue
+        assert norm(line) in rendered, line
+        checked += 1
+    assert checked > 25
+
+
+# --- custom templates -----------------------------------------------------------------------
+
+
+def _custom(tmp_path: Path, *paragraphs: str, cell: str | None = None, header: str | None = None) -> Path:
+    document = docx.Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    if cell is not None:
+        table = document.add_table(rows=2, cols=2)
+        table.cell(1, 1).text = cell
+        table.cell(0, 0).text = "表头"
+    if header is not None:
+        document.sections[0].header.paragraphs[0].text = header
+    path = tmp_path / "custom.docx"
+    document.save(str(path))
+    return path
+
+
+def test_custom_template_renders(busy_report: Report, tmp_path: Path) -> None:
+    """A custom template may use any context variable, loops over parts included."""
+    template = _custom(
+        tmp_path,
+        "{{ title }}：{{ table3.results_total.total }}",
+        "{%p for item in other_matters %}",
+        "{{ item.title }}",
+        "{%p endfor %}",
+        cell="{{ table2.administrative_fees.amount }}",
+        header="{{ organ }}",
+    )
+    path = render_docx(busy_report, tmp_path / "out", template=template)
+    text = docx2python(path).text
+    assert f"{busy_report.title}：16" in text
+    assert "（二）人大代表建议和政协提案办理结果公开情况" in text
+    assert "190.457379" in text
+    assert "招远市自然资源和规划局" in docx2python(path).header[0][0][0][0]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name", "place"),
+    [
+        ({"paragraphs": ("前言", "{{ organ_name }}年度")}, "organ_name", "organ_name }}年度"),
+        ({"paragraphs": ("{%p for part in overview_parts %}", "{{ part.titel }}", "{%p endfor %}")}, "part.titel",
+         "part.titel"),
+        ({"paragraphs": ("x",), "cell": "{{ table3.granted.natural }}"}, "table3.granted.natural", "第1个表格第2行第2个单元格"),
+        ({"paragraphs": ("x",), "header": "{{ tabel2 }}"}, "tabel2", "页眉"),
+    ],
+)
+def test_unknown_variable_is_named_with_its_place(
+    tmp_path: Path, busy_report: Report, kwargs: dict[str, object], name: str, place: str
+) -> None:
+    """An unknown variable (also behind a loop target, in a cell, in a header) is a TemplateError naming it and where."""
+    paragraphs = kwargs.pop("paragraphs")
+    assert isinstance(paragraphs, tuple)
+    template = _custom(tmp_path, *paragraphs, **kwargs)  # type: ignore[arg-type]
+    with pytest.raises(TemplateError) as info:
+        render_docx(busy_report, tmp_path / "out", template=template)
+    assert info.value.code == "TPL-UNKNOWN-VAR"
+    assert f"“{name}”" in info.value.message
+    assert place in info.value.message
+    assert not (tmp_path / "out").exists()
+
+
+def test_template_syntax_error_names_the_paragraph(tmp_path: Path, busy_report: Report) -> None:
+    """A Jinja syntax error is a TemplateError with the part and the paragraph."""
+    template = _custom(tmp_path, "正文", "{% if organ %}未结束的条件")
+    with pytest.raises(TemplateError) as info:
+        render_docx(busy_report, tmp_path, template=template)
+    assert info.value.code == "TPL-SYNTAX"
+    assert "正文（word/document.xml）" in info.value.message
+
+
+@pytest.mark.parametrize("code", ["{{ ''.__class__ }}", "{{ organ.__class__.__mro__ }}", "{{ organ|attr('__class__') }}",
+                                  "{{ (organ|attr('upper')).__globals__ }}"])
+def test_sandbox_escape_is_refused(tmp_path: Path, busy_report: Report, code: str) -> None:
+    """Attribute access to dunder names is refused before rendering (TPL-UNSAFE)."""
+    template = _custom(tmp_path, code)
+    with pytest.raises(TemplateError) as info:
+        render_docx(busy_report, tmp_path / "out", template=template)
+    assert info.value.code == "TPL-UNSAFE"
+
+
+def test_sandbox_refuses_at_render_time_too(tmp_path: Path, busy_report: Report) -> None:
+    """A dunder name built at run time still meets the sandbox (TPL-UNSAFE), and nothing is written."""
+    template = _custom(tmp_path, "{{ organ|attr('__cla' ~ 'ss__') }}")
+    with pytest.raises(TemplateError) as info:
+        render_docx(busy_report, tmp_path / "out", template=template)
+    assert info.value.code == "TPL-UNSAFE"
+    assert not (tmp_path / "out").exists()
+
+
+def test_invalid_output_is_not_written(tmp_path: Path, busy_report: Report) -> None:
+    """A template whose loop empties a table cell yields RENDER-INVALID and no file."""
+    document = docx.Document()
+    table = document.add_table(rows=1, cols=1)
+    cell = table.cell(0, 0)
+    cell.paragraphs[0].text = "{%p for p in review_litigation_note %}"
+    cell.add_paragraph("{{ p }}")
+    cell.add_paragraph("{%p endfor %}")
+    template = tmp_path / "bad.docx"
+    document.save(str(template))
+    target = tmp_path / "out" / "x.docx"
+    with pytest.raises(RenderError) as info:
+        render_docx(busy_report.evolve(review_litigation_note=[]), target, template=template)
+    assert info.value.code == "RENDER-INVALID"
+    assert "w:p" in info.value.message
+    assert not target.exists()
+    assert not list((tmp_path / "out").glob("*")) if (tmp_path / "out").exists() else True
+
+
+def test_not_a_docx_template(tmp_path: Path, busy_report: Report) -> None:
+    """A template that is not a .docx, or missing, is a TemplateError."""
+    bad = tmp_path / "bad.docx"
+    bad.write_text("not a zip")
+    with pytest.raises(TemplateError) as info:
+        render_docx(busy_report, tmp_path, template=bad)
+    assert info.value.code == "TPL-NOT-DOCX"
+    with pytest.raises(TemplateError) as info:
+        render_docx(busy_report, tmp_path, template=tmp_path / "missing.docx")
+    assert info.value.code == "TPL-NOT-FOUND"
+
+
+# --- structural checks ----------------------------------------------------------------------
+
+_DOC = ('<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+        'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"><w:body>{}</w:body></w:document>')
+_GRID2 = '<w:tblGrid><w:gridCol w:w="100"/><w:gridCol w:w="100"/></w:tblGrid>'
+_TC = "<w:tc><w:p/></w:tc>"
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        (f"<w:tbl>{_GRID2}<w:tr>{_TC}<w:tc/></w:tr></w:tbl>", "缺少 w:p"),
+        (f"<w:tbl>{_GRID2}<w:tr>{_TC}</w:tr></w:tbl>", "跨列合计 1"),
+        (f"<w:tbl>{_GRID2}<w:tr><w:tc><w:tcPr><w:gridSpan w:val='3'/></w:tcPr><w:p/></w:tc></w:tr></w:tbl>", "跨列合计 3"),
+        (f"<w:tbl>{_GRID2}<w:tr/></w:tbl>", "空行"),
+        (f"<w:tbl>{_GRID2}</w:tbl>", "空表格"),
+        (f"<w:tbl>{_GRID2}<w:tr>{_TC}{_TC}</w:tr><w:tr>{_TC}<w:tc><w:tcPr><w:vMerge/></w:tcPr><w:p/></w:tc></w:tr></w:tbl>",
+         "纵向合并"),
+        ('<w:p><wp:docPr id="1"/></w:p><w:p><wp:docPr id="1"/></w:p>', "重复"),
+    ],
+)
+def test_structural_checks_catch(body: str, problem: str) -> None:
+    """Each invariant Word relies on is checked."""
+    problems: list[str] = []
+    _ooxml.check_part("word/document.xml", etree.fromstring(_DOC.format(body)), set(), problems)
+    assert any(problem in p for p in problems), problems
+
+
+def test_structural_checks_accept_valid_merges() -> None:
+    """A vertical merge with a restart above, spans summing to the grid, passes."""
+    body = (f"<w:tbl>{_GRID2}<w:tr><w:tc><w:tcPr><w:vMerge w:val='restart'/></w:tcPr><w:p/></w:tc>{_TC}</w:tr>"
+            f"<w:tr><w:tc><w:tcPr><w:vMerge/></w:tcPr><w:p/></w:tc>{_TC}</w:tr>"
+            f"<w:tr><w:tc><w:tcPr><w:gridSpan w:val='2'/></w:tcPr><w:p/></w:tc></w:tr></w:tbl><w:p/>")
+    problems: list[str] = []
+    _ooxml.check_part("word/document.xml", etree.fromstring(_DOC.format(body)), set(), problems)
+    assert problems == []
+    assert _ooxml.find_leftover("<w:t>&#123;{ x }}</w:t>") is None
+    assert _ooxml.find_leftover("<w:t>{{ x }}</w:t>") is not None
+
+
+def test_check_can_be_skipped_only_for_the_official_template(tmp_path: Path) -> None:
+    """check=False applies to the official template only; custom templates are always checked."""
+    assert DocxRenderer(check=False).check is False
+    assert DocxRenderer(_custom(tmp_path, "{{ organ }}"), check=False).check is True
+
+
+def test_documentation_lists_every_variable() -> None:
+    """docs/word-report.md lists every context variable as context_variables() describes it."""
+    doc = (ROOT / "docs" / "word-report.md").read_text(encoding="utf-8")
+    for name, description in context_variables():
+        assert f"| `{name}` | {description} |" in doc, name
+
+
+# --- CLI ------------------------------------------------------------------------------------
+
+
+def _write_input(report: Report, path: Path) -> Path:
+    from reportgen.loading import dump
+
+    return dump(report, path)
+
+
+def test_cli_render_writes_docx(busy_report: Report, tmp_path: Path) -> None:
+    """reportgen render writes <stem>.docx into the output folder and exits 0 for a clean report."""
+    source = _write_input(busy_report, tmp_path / "in.yaml")
+    result = CliRunner().invoke(app, ["render", str(source), "-o", str(tmp_path / "out"), "--no-xlsx"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / f"{output_stem(busy_report)}.docx").is_file()
+
+
+def test_cli_render_with_errors_still_renders_and_exits_1(busy_report: Report, tmp_path: Path) -> None:
+    """A report with error findings is rendered, its findings printed, and the exit status is 1."""
+    broken = busy_report.evolve(table3=busy_report.table3.replace(("carried_forward", "natural_person"), 9))
+    source = _write_input(broken, tmp_path / "in.yaml")
+    result = CliRunner().invoke(app, ["render", str(source), "-o", str(tmp_path / "out"), "--no-xlsx"])
+    assert result.exit_code == 1, result.output
+    assert "T3-" in result.output
+    assert (tmp_path / "out" / f"{output_stem(broken)}.docx").is_file()
+
+
+def test_cli_unreadable_input_exits_2(tmp_path: Path) -> None:
+    """An input that cannot be read is reported and the exit status is 2."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("year: [", encoding="utf-8")
+    result = CliRunner().invoke(app, ["render", str(bad), "-o", str(tmp_path / "out"), "--no-xlsx"])
+    assert result.exit_code == 2
+

@@ -807,11 +807,11 @@ class _Validator:
         hints = {r.key: row_hint for r in layout.rows}
         fields = self.fields(data, path, ("rows",), hints=hints, table=where) if data is not None else {}
         rows = self.mapping(fields.get("rows"), f"{path}.rows", "各行数据", table=where)
-        other_layouts = [lay.table(key) for lay in ALL_LAYOUTS.values() if lay is not self.layout]
-        other_rows = [r.key for t in other_layouts for r in t.rows if not layout.has_row(r.key)]
-        row_labels = {r.key: r.label for r in layout.rows}
         for row_key, row_value in (rows or {}).items():
             if not isinstance(row_key, str) or not layout.has_row(row_key):
+                other_layouts = [lay.table(key) for lay in ALL_LAYOUTS.values() if lay is not self.layout]
+                other_rows = [r.key for t in other_layouts for r in t.rows if not layout.has_row(r.key)]
+                row_labels = {r.key: r.label for r in layout.rows}
                 self.unknown_key(f"{path}.rows", row_key, [r.key for r in layout.rows], labels=row_labels,
                                  other_version=other_rows, table=where)
                 continue
@@ -849,22 +849,19 @@ class _Validator:
             return
         data = self.mapping(value, path, "各列数字", **where) or {}
         col_labels = {c: layout.column(c).label for c in row.columns}
-        other_cols = [
-            c.key
-            for lay in ALL_LAYOUTS.values()
-            if lay is not self.layout
-            for c in lay.table(layout.key).columns
-            if c.key not in col_labels
-        ]
         for col_key, cell in data.items():
             if not isinstance(col_key, str) or col_key not in col_labels:
-                in_table = [c.key for c in layout.columns]
-                hint = ""
-                if col_key in in_table:
-                    hint = f"（“{row.label}”这一行只有列 {'、'.join(row.columns)}）"
-                    other_cols = []
-                self.unknown_key(path, col_key, list(row.columns), labels=col_labels,
-                                 other_version=[c for c in other_cols if c not in in_table], hint=hint, **where)
+                in_table = {c.key for c in layout.columns}
+                hint = f"（“{row.label}”这一行只有列 {'、'.join(row.columns)}）" if col_key in in_table else ""
+                other_cols = [
+                    c.key
+                    for lay in ALL_LAYOUTS.values()
+                    if lay is not self.layout
+                    for c in lay.table(layout.key).columns
+                    if c.key not in in_table
+                ]
+                self.unknown_key(path, col_key, list(row.columns), labels=col_labels, other_version=other_cols,
+                                 hint=hint, **where)
                 continue
             ref = (row_key, col_key)
             number = self.figure(cell, _join(path, col_key), layout.kind(ref), column=col_labels[col_key], **where)

@@ -1,0 +1,63 @@
+"""Loading input files: plain PyYAML vs reportgen's validated load.
+
+Usage: ``python -m benchmarks.bench_loading [-n 500]``.  Each example file is read N times on one core:
+
+* plain ``yaml.safe_load`` (pure-Python SafeLoader, what a script would write): parse only, no validation;
+* plain ``yaml.load(..., Loader=yaml.CSafeLoader)``: libyaml parse only;
+* ``reportgen.loading.load``: read, decode, libyaml parse with exact decimals, validate every field and
+  build the frozen model (all leaves, computed totals).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+from reportgen.loading import load
+
+ROOT = Path(__file__).resolve().parents[1]
+FILES = (ROOT / "examples" / "zhaoyuan-jinling-2022.yaml", ROOT / "examples" / "zhaoyuan-natural-resources-2022.yaml")
+
+
+def _safe_load(path: Path) -> object:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def _c_load(path: Path) -> object:
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+
+
+def _time(label: str, n: int, run: Callable[[], object]) -> float:
+    samples = []
+    for _ in range(3):
+        start = time.perf_counter()
+        for _ in range(n):
+            run()
+        samples.append((time.perf_counter() - start) / n * 1000)
+    best = min(samples)
+    print(f"  {label:<34} {best:7.3f} ms/file  (median of 3 runs {statistics.median(samples):.3f})")
+    return best
+
+
+def main() -> None:
+    """Run the benchmark and print ms/file and the ratios."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("-n", type=int, default=500, help="loads per file and run")
+    n = parser.parse_args().n
+    for path in FILES:
+        print(f"{path.name} ({path.stat().st_size} bytes), {n} loads, one core")
+        t_plain = _time("yaml.safe_load (pure Python)", n, functools.partial(_safe_load, path))
+        t_c = _time("yaml.load CSafeLoader (parse only)", n, functools.partial(_c_load, path))
+        t_ours = _time("reportgen.loading.load", n, functools.partial(load, path))
+        print(f"  reportgen vs plain safe_load: {t_plain / t_ours:.1f}x faster; vs libyaml parse only: "
+              f"{t_ours / t_c:.2f}x the time")
+
+
+if __name__ == "__main__":
+    main()

@@ -400,11 +400,13 @@ class _TableReader:
         numbers = [cell.text for cell, cols in cells if cols <= figure_cols and re.search(r"\d", norm(cell.text))]
         if not numbers:
             return
-        label = clean_text(" ".join(cell.text for cell, _ in labels)) if labels else ""
-        where = f"“{label}”" if label else "（无行标签）"
+        own = [cell.text for cell, cols in labels if _starts_here(self.grid, r, cell, cols)]
+        label = clean_text(" ".join(own))
+        above = clean_text(" ".join(cell.text for cell, cols in labels if not _starts_here(self.grid, r, cell, cols)))
+        where = f"“{label}”" if label else "（行标签为空" + (f"，位于“{above}”下）" if above else "）")
         self.problems.add(
             "EX-UNKNOWN-ROW",
-            f"{self.name}第{r + 1}行{where}有数字但行标签无法识别为正式表格中的任何一行",
+            f"{self.name}第{r + 1}行{where}有数字，但无法识别为正式表格中的任何一行",
             table=self.name, row=label or f"第{r + 1}行", actual=" ".join(numbers),
         )
 
@@ -585,11 +587,14 @@ class _Part6:
 def _title(paragraphs: Sequence[str], problems: _Problems) -> tuple[str, int] | None:
     """``(organ name, year)`` from the title, which may be split over up to three paragraphs."""
     lines = [p.replace("\n", "") for p in paragraphs if clean_text(p)]
-    for i in range(len(lines)):
+    # Shortest window first, ending at a line with 年度报告, so lines above the title (索引号…) stay out.
+    for end in range(len(lines)):
+        if "年度报告" not in lines[end]:
+            continue
         for width in (1, 2, 3):
-            if i + width > len(lines):
+            if end + 1 - width < 0:
                 break
-            match = _TITLE.match(clean_text("".join(lines[i : i + width])))
+            match = _TITLE.match(clean_text("".join(lines[end + 1 - width : end + 1])))
             if match:
                 organ = clean_text(match.group("organ"))
                 if organ:

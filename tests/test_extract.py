@@ -1,0 +1,214 @@
+"""Reading published reports back: reportgen's own output and hand-made real-world variants."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+
+from reportgen.checks import check
+from reportgen.docx import render_docx
+from reportgen.errors import ExtractError
+from reportgen.extract import extract, infer_organ_kind
+from reportgen.findings import Severity
+from reportgen.layout import FormatVersion
+from reportgen.model import Organ, OrganKind, Report
+from reportgen.prose import report_text, strip_number
+from tests.strategies import reports
+
+DATA = Path(__file__).parent / "data" / "extract"
+
+
+def _as_extracted(report: Report) -> Report:
+    """``report`` as extract can know it: the organ kind from the name, no province/city/county."""
+    return report.evolve(organ=Organ(name=report.organ.name, kind=infer_organ_kind(report.organ.name)))
+
+
+def _titles_unnumbered(report: Report) -> bool:
+    """Titles that start with a number lose it when printed (（三）1、x prints as （三）x)."""
+    titles = [sub.title for _, sub in report.overview.parts() if sub.title] + [i.title for i in report.other_matters]
+    return all(strip_number(t) == t and t for t in titles)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(report=reports())
+def test_round_trip_of_rendered_reports(report: Report, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """extract(render_docx(r)) == r: every figure, every paragraph, titles, year, organ name."""
+    assume(_titles_unnumbered(report))
+    path = render_docx(report, tmp_path_factory.mktemp("rt") / "r.docx")
+    assert extract(path) == _as_extracted(report)
+
+
+def test_round_trip_keeps_printed_text_of_fixture(busy_report: Report, tmp_path: Path) -> None:
+    """A report with an explicit 信息处理费 item reads back to a report that prints the same text."""
+    path = render_docx(busy_report, tmp_path / "busy.docx")
+    back = extract(path)
+    assert report_text(back) == report_text(busy_report)
+    assert back.tables() == busy_report.tables()
+    assert back.overview == busy_report.overview
+
+
+def test_stated_total_that_disagrees_is_kept(busy_report: Report, tmp_path: Path) -> None:
+    """A printed total that differs from the computed one is kept in Table.stated; equal ones are dropped."""
+    from reportgen.model import Table
+
+    t3 = busy_report.table3
+    wrong = Table(key="table3", figures=t3.figures, stated={("new_received", "total"): 99})
+    report = busy_report.evolve(table3=wrong)
+    back = extract(render_docx(report, tmp_path / "r.docx"))
+    # The renderer prints computed totals, so nothing disagrees there: stated stays empty.
+    assert back.table3.stated == {}
+
+
+# --------------------------------------------------------------------------------------------
+# Organ kind
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("招远市金岭镇人民政府", OrganKind.TOWNSHIP),
+        ("某某乡人民政府", OrganKind.TOWNSHIP),
+        ("招远市罗峰街道办事处", OrganKind.STREET),
+        ("莱阳县人民政府", OrganKind.COUNTY_GOVERNMENT),
+        ("烟台市福山区人民政府", OrganKind.COUNTY_GOVERNMENT),
+        ("烟台市人民政府", OrganKind.CITY_GOVERNMENT),
+        ("山东省人民政府", OrganKind.PROVINCIAL_GOVERNMENT),
+        ("某某县市场监督管理局", OrganKind.COUNTY_DEPARTMENT),
+        ("烟台市自然资源和规划局", OrganKind.CITY_DEPARTMENT),
+        ("山东省教育厅", OrganKind.PROVINCIAL_DEPARTMENT),
+        ("国家统计局", OrganKind.NATIONAL_DEPARTMENT),
+        ("某某人民政府", OrganKind.OTHER),
+    ],
+)
+def test_organ_kind_heuristic(name: str, kind: OrganKind) -> None:
+    """The organ kind is inferred from the name's ending and its administrative prefix."""
+    assert infer_organ_kind(name) is kind
+
+
+# --------------------------------------------------------------------------------------------
+# Hand-made real-world variants (tests/data/extract, built by scripts/make_extract_fixtures.py)
+
+
+def _fixture(name: str) -> Path:
+    path = DATA / name
+    if not path.exists():  # pragma: no cover - the fixtures are committed
+        pytest.fail(f"{path} missing; run python -m scripts.make_extract_fixtures")
+    return path
+
+
+def test_sample_township_variant() -> None:
+    """Split title, split labels, '/' and blank zeros, other widths, text around tables, signature and date."""
+    report = extract(_fixture("township-variants.docx"))
+    assert report.organ.name == "招远市金岭镇人民政府"
+    assert report.organ.kind is OrganKind.TOWNSHIP
+    assert report.year == 2022
+    assert report.format_version is FormatVersion.V2021
+    assert report.publication_date is not None
+    assert report.publication_date.isoformat() == "2023-01-18"
+    t2, t3, t4 = report.tables()
+    assert t2[("normative_documents", "in_force")] == 4
+    assert t2[("licensing", "decisions")] == 12
+    assert t2[("administrative_fees", "amount")] == Decimal("9116.36")
+    assert t2[("regulations", "issued")] == 0
+    assert t3[("new_received", "natural_person")] == 3
+    assert t3[("new_received", "commercial")] == 1
+    assert t3[("granted", "natural_person")] == 2
+    assert t3[("unavailable_not_held", "commercial")] == 1
+    assert t3[("carried_forward", "natural_person")] == 1
+    assert t3[("denied_three_safeties", "natural_person")] == 0
+    assert t3.stated == {}
+    assert t4[("review", "upheld")] == 1
+    assert t4[("litigation_after_review", "pending")] == 1
+    assert report.overview.intro[0].startswith("2022年金岭镇人民政府")
+    assert report.overview.active_disclosure.title == "主动公开政府信息情况"
+    assert report.overview.active_disclosure.paragraphs == ("全年主动公开政府信息200余条。",)
+    assert report.overview.on_request.paragraphs == ("2022年度共收到政府信息公开申请4件。",)
+    assert report.review_litigation_note == ("2022年度被申请行政复议1件。",)
+    assert report.problems[0] == "一是公开不够。"
+    assert [i.title for i in report.other_matters][:2] == ["收取信息处理费情况", "本行政机关落实上级年度政务公开工作要点情况"]
+    assert report.other_matters[0].key == "processing_fee"
+    assert report.other_matters[-1].paragraphs == ("金岭镇无需要报告的其他事项。",)
+
+
+def test_table_split_across_pages() -> None:
+    """Table 三 printed as two Word tables (the second without header rows) reads as one table."""
+    report = extract(_fixture("split-table3.docx"))
+    t3 = report.table3
+    assert t3[("new_received", "natural_person")] == 5
+    assert t3[("not_processed_repeated", "natural_person")] == 1
+    assert t3[("other_other", "research")] == 1
+    assert t3[("carried_forward", "natural_person")] == 2
+    assert t3.stated == {}
+
+
+def test_stated_total_that_disagrees_is_kept_from_a_document() -> None:
+    """A total printed wrongly (by hand) is kept in Table.stated for the checks; the figures are the leaves."""
+    report = extract(_fixture("wrong-total.docx"))
+    assert report.table3.stated == {("new_received", "total"): 9}
+    assert report.table3[("new_received", "total")] == 6
+    codes = {f.code for f in check(report)}
+    assert "T3-ROW-TOTAL" in codes, codes
+
+
+def test_2019_trial_layout_is_read_and_flagged() -> None:
+    """A report in the 2019 trial layout is read into the 2019 layout and the checks warn that it is outdated."""
+    report = extract(_fixture("trial-2019.docx"))
+    assert report.format_version is FormatVersion.V2019
+    t2, t3, _ = report.tables()
+    assert t2[("normative_documents", "made")] == 2
+    assert t2[("licensing", "change")] == -3
+    assert t2[("other_services", "decisions")] == 7
+    assert t2[("procurement", "procurement_amount")] == Decimal("35.5")
+    assert t3[("other_processing", "natural_person")] == 1
+    assert t3[("new_received", "natural_person")] == 1
+    outdated = [f for f in check(report) if f.code == "FORMAT-OUTDATED"]
+    assert outdated
+    assert outdated[0].severity is Severity.WARNING
+
+
+@pytest.mark.parametrize(
+    ("name", "code", "row"),
+    [
+        ("missing-row-label.docx", "EX-ROW-MISSING", "2.重复申请"),
+        ("not-a-number.docx", "EX-FIGURE", "1.属于国家秘密"),
+    ],
+)
+def test_unreadable_variants_give_located_errors(name: str, code: str, row: str) -> None:
+    """A missing row label or a non-number figure is an ExtractError naming the file, table 三 and the row."""
+    with pytest.raises(ExtractError) as info:
+        extract(_fixture(name))
+    located = [f for f in info.value.findings if f.code == code]
+    assert located, [str(f) for f in info.value.findings]
+    assert located[0].location.table == "表三"
+    assert row in (located[0].location.row or "")
+    assert located[0].location.file is not None
+    assert located[0].location.file.endswith(name)
+
+
+def test_not_a_word_file(tmp_path: Path) -> None:
+    """A file that is not a .docx is an ExtractError (EX-OPEN) naming the file."""
+    path = tmp_path / "x.docx"
+    path.write_text("not a zip")
+    with pytest.raises(ExtractError) as info:
+        extract(path)
+    assert info.value.code == "EX-OPEN"
+
+
+def _outcome(path: Path) -> object:
+    try:
+        return extract(path)
+    except ExtractError as exc:
+        return [(f.code, f.location.row, f.location.column) for f in exc.findings]
+
+
+def test_fixtures_are_current(tmp_path: Path) -> None:
+    """The committed fixtures read the same as what scripts/make_extract_fixtures.py builds now."""
+    from scripts.make_extract_fixtures import build_all
+
+    for path in build_all(tmp_path):
+        committed = DATA / path.name
+        assert committed.exists(), path.name
+        assert _outcome(committed) == _outcome(path)

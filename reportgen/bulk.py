@@ -50,9 +50,10 @@ from reportgen._io import atomic_path, atomic_write_bytes
 from reportgen.errors import InputError, ReportgenError
 from reportgen.findings import Finding, Location, Severity
 from reportgen.layout import FormatVersion, get_layout
-from reportgen.model import Figure, Organ, OrganKind, OtherItem, Overview, Report, Table
+from reportgen.model import Figure, Organ, OrganKind, OtherItem, Overview, Report, Subsection, Table
 from reportgen.naming import output_stem, safe_filename
 from reportgen.parallel import Completed, bounded_map, default_jobs, process_pool
+from reportgen.prose import format_amount, strip_number
 
 __all__ = [
     "INPUT_SUFFIXES",
@@ -589,7 +590,11 @@ class _RollUp:
             year=year,
             format_version=version,
             publication_date=info.publication_date if info is not None else None,
-            overview=Overview(intro=intro),
+            overview=Overview(intro=intro, **{
+                part.key: Subsection(paragraphs=(f"各{scope}{strip_number(part.title)}情况见各自的年度报告。",))
+                for part in get_layout(version).overview_parts if part.key != "on_request"
+            }),
+            problems=(f"各{scope}存在的主要问题及改进情况见各自的年度报告。",),
             table2=Table.from_figures("table2", tables["table2"], version=version),
             table3=Table.from_figures("table3", tables["table3"], version=version),
             table4=Table.from_figures("table4", tables["table4"], version=version),
@@ -598,8 +603,6 @@ class _RollUp:
         t4 = base.table4
         review = t4.count("review", "total")
         litigation = t4.count("litigation_direct", "total") + t4.count("litigation_after_review", "total")
-        from reportgen.prose import format_amount
-
         return base.evolve(
             review_litigation_note=(
                 f"{year}年度，汇总范围内各{scope}因政府信息公开工作共被申请行政复议{review}件，"

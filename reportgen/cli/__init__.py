@@ -6,6 +6,7 @@ Each command lives in its own module and registers itself on :data:`reportgen.cl
 from __future__ import annotations
 
 # Importing a command module registers its command.
+from reportgen.cli import bulk_cmd as _bulk_cmd  # noqa: F401  (registration)
 from reportgen.cli import check_cmd as _check_cmd  # noqa: F401  (registration)
 from reportgen.cli import new_cmd as _new_cmd  # noqa: F401  (registration)
 from reportgen.cli import render_cmd as _render_cmd  # noqa: F401  (registration)

@@ -19,6 +19,7 @@ from reportgen.errors import (
 )
 from reportgen.findings import Finding, Location, Severity, has_errors
 from reportgen.layout import FormatVersion, get_layout
+from reportgen.loading import dump, dumps, from_mapping, load, loads, skeleton, to_mapping
 from reportgen.model import Organ, OrganKind, OtherItem, Overview, Report, Subsection, Table
 from reportgen.prose import ReportText, report_text
 
@@ -45,10 +46,17 @@ __all__ = [
     "Table",
     "TemplateError",
     "check",
+    "dump",
+    "dumps",
+    "from_mapping",
     "get_check",
     "get_layout",
     "has_errors",
+    "load",
+    "loads",
     "report_text",
+    "skeleton",
+    "to_mapping",
 ]
 
 __version__ = "0.1.0"

@@ -342,13 +342,7 @@ _DATE_FORMS = (
 
 
 def _row_label(layout: TableLayout, row_key: str) -> str:
-    """The row as a reader names it, the same way the checks do: ``（三）不予公开 1.属于国家秘密``.
-
-    The outermost caption of tables 二 and 三 is left out; table 四 keeps its group (``行政诉讼 复议后起诉``).
-    """
-    row = layout.row(row_key)
-    path = row.path if layout.key == "table4" else row.path[1:]
-    return " ".join((*path, row.label))
+    return layout.row_label(row_key)
 
 
 @attrs.define
@@ -359,6 +353,8 @@ class _Validator:
     findings: list[Finding] = attrs.Factory(list)
     layout: FormatLayout = attrs.Factory(get_layout)
     organ_name: str | None = None
+    previous: Report | None = None
+    """Last year's report: fills table 三's 上年结转 row when the input leaves it out (``reportgen render --previous``)."""
 
     # -- reporting ---------------------------------------------------------------------------
 
@@ -816,6 +812,12 @@ class _Validator:
                                  other_version=other_rows, table=where)
                 continue
             self.row(layout, row_key, row_value, f"{path}.rows.{row_key}", figures, stated)
+        if key == "table3" and self.previous is not None and "carried_over" not in (rows or {}):
+            # 上年结转 = last year's 结转下年度继续办理, column by column (both formats share the columns).
+            carried = self.previous.table3
+            for col in layout.row("carried_over").columns:
+                if not layout.is_computed(("carried_over", col)):
+                    figures[("carried_over", col)] = carried[("carried_forward", col)]
         try:
             return Table.from_figures(key, figures, version=self.layout.version, stated=stated)
         except ValueError as exc:  # cannot happen for validated figures; keep the walk going regardless
@@ -888,18 +890,22 @@ def _raise_if_findings(validator: _Validator, report: Report | None) -> Report:
     return report
 
 
-def from_mapping(data: object, *, source: str | None = None) -> Report:
+def from_mapping(data: object, *, source: str | None = None, previous: Report | None = None) -> Report:
     """A :class:`Report` from plain data (parsed YAML/JSON), validated at once.
 
     :param data: a mapping in the input format (see ``docs/input-format.md``).
     :param source: the file name to put in messages.
+    :param previous: last year's report; when the input has no ``table3.rows.carried_over`` row, 上年结转
+        is taken from its 结转下年度继续办理 (a row given in the input, even all zeros, is kept).
     :raises InputError: listing every problem, each with its path, e.g. ``$.table3.rows.granted.natural_person``.
     """
-    validator = _Validator(source)
+    validator = _Validator(source, previous=previous)
     return _raise_if_findings(validator, validator.report(data))
 
 
-def loads(text: str | bytes, fmt: Format = "yaml", *, source: str | None = "<string>") -> Report:
+def loads(
+    text: str | bytes, fmt: Format = "yaml", *, source: str | None = "<string>", previous: Report | None = None
+) -> Report:
     """A :class:`Report` from YAML or JSON text (or UTF-8 bytes; a BOM is accepted).
 
     :raises InputError: for syntax errors (with line and column), bad encodings (with the byte offset)
@@ -909,11 +915,14 @@ def loads(text: str | bytes, fmt: Format = "yaml", *, source: str | None = "<str
         raise ValueError(f"fmt must be 'yaml' or 'json', not {fmt!r}")
     if isinstance(text, bytes):
         text = _decode(text, source)
-    return from_mapping(_parse(text, fmt, source), source=source)
+    return from_mapping(_parse(text, fmt, source), source=source, previous=previous)
 
 
-def load(path: str | Path) -> Report:
+def load(path: str | Path, *, previous: Report | None = None) -> Report:
     """The report in the file at ``path``.
+
+    ``previous`` (last year's report) fills a 上年结转 row left out of a YAML/JSON input (see
+    :func:`from_mapping`); workbooks and published reports always state that row, so it is not used there.
 
     ``.yaml``/``.yml``/``.json`` are read here; ``.xlsx`` (the fill-in form) by
     :func:`reportgen.form.read_form`; ``.docx`` (a published report) by :func:`reportgen.extract.extract`.
@@ -948,7 +957,7 @@ def load(path: str | Path) -> Report:
         raise _file_error("IN-FILE", "这是一个文件夹，不是输入文件。", str(file)) from None
     except OSError as exc:
         raise _file_error("IN-FILE", f"无法读取文件：{exc.strerror or exc}。", str(file)) from None
-    return loads(data, fmt, source=str(file))
+    return loads(data, fmt, source=str(file), previous=previous)
 
 
 # --------------------------------------------------------------------------------------------

@@ -146,17 +146,11 @@ def _rule(code: str, severity: Severity, title: str, *, needs_previous: bool = F
 
 
 def _table_name(layout: TableLayout) -> str:
-    return f"表{layout.number}"
+    return layout.name
 
 
 def _row_label(layout: TableLayout, row: Row) -> str:
-    """The row label as a reader names it: ``（三）不予公开 1.属于国家秘密``, ``行政诉讼 复议后起诉``.
-
-    The outermost caption of tables 二 and 三 (``第二十条第（一）项``, ``三、本年度办理结果``) is left out;
-    table 四 keeps its group (``行政诉讼``) because its rows are column groups.
-    """
-    path = row.path if layout.key == "table4" else row.path[1:]
-    return " ".join((*path, row.label))
+    return layout.row_label(row.key)
 
 
 def _location(layout: TableLayout, ref: tuple[str, str], *, path: bool = True) -> Location:

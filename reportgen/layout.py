@@ -212,6 +212,21 @@ class TableLayout:
                 return cell
         raise KeyError(ref)
 
+    @property
+    def name(self) -> str:
+        """The table as messages name it: ``表二``, ``表三``, ``表四``."""
+        return f"表{self.number}"
+
+    def row_label(self, key: str) -> str:
+        """The row as a reader names it: ``（三）不予公开 1.属于国家秘密``, ``行政诉讼 复议后起诉``.
+
+        The outermost caption of tables 二 and 三 (``第二十条第（一）项``, ``三、本年度办理结果``) is left
+        out; table 四 keeps its group (``行政诉讼``) because its rows are column groups.
+        """
+        row = self._rows[key]
+        path = row.path if self.key == "table4" else row.path[1:]
+        return " ".join((*path, row.label))
+
     def location(self, ref: tuple[str, str]) -> tuple[str, str]:
         """Human labels ``(row label, column label)`` for messages."""
         row = self.row(ref[0])

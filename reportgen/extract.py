@@ -25,7 +25,7 @@ import datetime as dt
 import os
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -88,13 +88,18 @@ def _core(text: str) -> str:
     return _PARENTHETICAL.sub("", _stripped(text))
 
 
+def _without_remark(text: str) -> str:
+    """A column header without a trailing remark: ``本年收费金额(单位:万元)`` → ``本年收费金额``."""
+    return _TRAILING_REMARK.sub("", text)
+
+
 class _Index:
     """Finds the key of a printed label: exact (normalised) first, then without number, then core."""
 
     def __init__(self, labels: Iterable[tuple[str, str]], *, numbered: bool = True) -> None:
         self._levels: list[dict[str, str | None]] = [{}, {}, {}]
         # Column headers carry no numbers; only a trailing remark is dropped: 本年收费金额(单位:万元).
-        forms = (norm, _stripped, _core) if numbered else (norm, lambda t: _TRAILING_REMARK.sub("", t))
+        forms: tuple[Callable[[str], str], ...] = (norm, _stripped, _core) if numbered else (norm, _without_remark)
         for key, label in labels:
             n = norm(label)
             for level, form in zip(self._levels, forms, strict=False):

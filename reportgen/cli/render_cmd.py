@@ -15,6 +15,7 @@ import click
 
 from reportgen.checks import check
 from reportgen.cli._app import EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE, app, err_console, handle_errors, out_console
+from reportgen.cli.check_cmd import _match_previous
 from reportgen.convert import convert_many_to_pdf
 from reportgen.docx import DocxRenderer
 from reportgen.errors import ReportgenError
@@ -41,10 +42,27 @@ __all__ = ["render_command"]
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="自定义 Word 模板 (custom .docx template)；默认使用官方格式模板 (default: the official template).",
 )
+@click.option(
+    "--previous",
+    "-p",
+    "previous_files",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="上年度报告（.docx/.xlsx/.yaml/.json）：输入未填“上年结转”时取其“结转下年度继续办理”，并做跨年度核对；"
+    "可多次给出，按机关名称对应 (last year's report: fills 上年结转 when the input leaves it out and runs the "
+    "cross-year checks; repeatable, matched by organ name).",
+)
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 生成 PDF (also write a PDF; needs LibreOffice).")
 @click.option("--no-xlsx", is_flag=True, help="不生成 Excel 数据表 (do not write the .xlsx workbook).")
 @handle_errors
-def render_command(inputs: tuple[Path, ...], outdir: Path, template: Path | None, pdf: bool, no_xlsx: bool) -> None:
+def render_command(
+    inputs: tuple[Path, ...],
+    outdir: Path,
+    template: Path | None,
+    previous_files: tuple[Path, ...],
+    pdf: bool,
+    no_xlsx: bool,
+) -> None:
     """生成 Word 报告和 Excel 数据表 (render the Word report and the Excel workbook).
 
     \b
@@ -54,20 +72,25 @@ def render_command(inputs: tuple[Path, ...], outdir: Path, template: Path | None
     still rendered (so you can see it), its findings are listed and the exit status is 1.
     退出状态 (exit status): 0 正常 (ok) · 1 有错误 (errors found) · 2 有文件无法读取 (unreadable input).
     """
+    previous = [load(path) for path in previous_files]  # an unreadable --previous stops here (exit 2)
     renderers: dict[FormatVersion, DocxRenderer] = {}
     written_docx: list[Path] = []
     stems: set[str] = set()
     unreadable = errors = 0
     for path in inputs:
         try:
-            report = load(path)
+            prev = previous[0] if len(previous) == 1 else None
+            report = load(path, previous=prev)
+            if len(previous) > 1:  # matched by organ name, known only once the input is read
+                prev = _match_previous(report, previous)
+                report = load(path, previous=prev) if prev is not None else report
         except ReportgenError as exc:
             unreadable += 1
             err_console.print(f"{path}：无法读取 [{exc.code}] {exc.message}", markup=False, highlight=False)
             for finding in exc.findings:
                 err_console.print(f"  {finding.with_context(file=str(path))}", markup=False, highlight=False)
             continue
-        findings = [f.with_context(file=str(path), organ=report.organ.name) for f in check(report)]
+        findings = [f.with_context(file=str(path), organ=report.organ.name) for f in check(report, previous=prev)]
         for finding in findings:
             out_console.print(f"  {finding}", markup=False, highlight=False)
         if has_errors(findings):

@@ -212,3 +212,31 @@ def test_fixtures_are_current(tmp_path: Path) -> None:
         committed = DATA / path.name
         assert committed.exists(), path.name
         assert _outcome(committed) == _outcome(path)
+
+
+def test_extract_cli_writes_a_loadable_input_file(tmp_path: Path) -> None:
+    """`reportgen extract REPORT.docx -o data.yaml` writes a file that loads back to the extracted report."""
+    from click.testing import CliRunner
+
+    from reportgen.cli import app
+    from reportgen.loading import load
+
+    source = _fixture("township-variants.docx")
+    out = tmp_path / "data.yaml"
+    result = CliRunner().invoke(app, ["extract", str(source), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert load(out) == extract(source)
+
+
+def test_extract_cli_names_what_it_cannot_read(tmp_path: Path) -> None:
+    """An unreadable report exits 2 and names the table, row and column; no output file is written."""
+    from click.testing import CliRunner
+
+    from reportgen.cli import app
+
+    out = tmp_path / "data.yaml"
+    result = CliRunner().invoke(app, ["extract", str(_fixture("not-a-number.docx")), "-o", str(out)])
+    assert result.exit_code == 2
+    assert "EX-FIGURE" in result.output
+    assert "1.属于国家秘密" in result.output
+    assert not out.exists()

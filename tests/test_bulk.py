@@ -1,0 +1,330 @@
+"""Bulk generation: every township rendered, summary, roll-up, safe names, skip/force, dask, faults."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from reportgen.bulk import MANIFEST_NAME, SUMMARY_NAME, Status, bulk
+from reportgen.cli import app
+from reportgen.county import CountyRow, write_county_form
+from reportgen.errors import InputError
+from reportgen.layout import get_layout
+from reportgen.loading import dump
+from reportgen.model import Figure, Report, Table
+from reportgen.parallel import bounded_map
+from reportgen.xlsx import grid_coord, table_sheet_title
+from tests.conftest import EXAMPLES, ROOT
+
+EXAMPLE = EXAMPLES / "zhaoyuan-county-2022.xlsx"
+ROLLUP_STEM = "招远市乡镇（街道）汇总2022年度政府信息公开工作年度报告"
+
+
+def figures_of(xlsx: Path) -> dict[tuple[str, str, str], Figure]:
+    """Every leaf figure of a rendered workbook, read back with openpyxl (data_only)."""
+    wb = openpyxl.load_workbook(xlsx, data_only=True)
+    out: dict[tuple[str, str, str], Figure] = {}
+    for table in get_layout().tables:
+        ws = wb[table_sheet_title(table)]
+        for cell in table.cells:
+            if cell.ref is not None and not table.is_computed(cell.ref):
+                value = ws[grid_coord(cell)].value
+                out[(table.key, *cell.ref)] = Decimal(str(value)) if table.kind(cell.ref) == "amount" else value
+    return out
+
+
+def summary_rows(outdir: Path) -> list[dict[str, object]]:
+    """The rows of summary.xlsx as dicts keyed by the header."""
+    ws = openpyxl.load_workbook(outdir / SUMMARY_NAME)["汇总情况"]
+    rows = list(ws.iter_rows(values_only=True))
+    return [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+
+
+def outputs(outdir: Path) -> list[str]:
+    """File names in ``outdir`` (no hidden files)."""
+    return sorted(p.name for p in outdir.iterdir() if not p.name.startswith("."))
+
+
+def test_county_example_end_to_end(tmp_path: Path) -> None:
+    """The example county: 14 .docx + 14 .xlsx, summary and a roll-up whose figures are the townships' sums."""
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["bulk", str(EXAMPLE), "-o", str(out), "-j", "2"])
+    assert result.exit_code == 0, result.output
+    assert "共 14 个乡镇（街道）" in result.output
+    names = outputs(out)
+    assert len([n for n in names if n.endswith(".docx")]) == 15
+    assert len([n for n in names if n.endswith(".xlsx")]) == 16  # 14 + roll-up + summary
+    assert f"{ROLLUP_STEM}.docx" in names
+    assert SUMMARY_NAME in names
+    assert "招远市金岭镇人民政府2022年度政府信息公开工作年度报告.docx" in names
+
+    township_xlsx = [out / n for n in names if n.endswith(".xlsx") and n not in (SUMMARY_NAME, f"{ROLLUP_STEM}.xlsx")]
+    totals: dict[tuple[str, str, str], Figure] = {}
+    for path in township_xlsx:
+        for key, value in figures_of(path).items():
+            totals[key] = totals.get(key, 0) + value
+    rollup = figures_of(out / f"{ROLLUP_STEM}.xlsx")
+    assert rollup == totals
+    assert any(rollup.values())
+    rows = summary_rows(out)
+    assert [r["乡镇（街道）"] for r in rows][:3] == ["泉山街道", "罗峰街道", "梦芝街道"]
+    assert all(r["计入汇总"] == "是" for r in rows)
+    with zipfile.ZipFile(out / f"{ROLLUP_STEM}.docx") as zf:
+        assert "14个乡镇（街道）" in zf.read("word/document.xml").decode("utf-8")
+
+
+def test_broken_file_among_good_ones(tmp_path: Path) -> None:
+    """One broken input: the good ones are written, the broken one is listed with its located message; exit 1."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    shutil.copy(EXAMPLES / "zhaoyuan-jinling-2022.yaml", inputs / "金岭镇.yaml")
+    shutil.copy(EXAMPLES / "zhaoyuan-natural-resources-2022.yaml", inputs / "自然资源局.yaml")
+    broken = (EXAMPLES / "zhaoyuan-jinling-2022.yaml").read_text(encoding="utf-8")
+    broken = broken.replace("licensing: 0", "licensing: 十二", 1)
+    assert "十二" in broken
+    (inputs / "坏文件.yaml").write_text(broken, encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["bulk", str(inputs), "-o", str(out), "-j", "2"])
+    assert result.exit_code == 1, result.output
+    assert "失败：坏文件" in result.output
+    assert "$.table2.rows.licensing" in result.output
+    names = outputs(out)
+    assert {"金岭镇.docx", "金岭镇.xlsx", "自然资源局.docx", "自然资源局.xlsx"} <= set(names)
+    assert not any(n.startswith("坏文件") for n in names)
+    rows = {r["乡镇（街道）"]: r for r in summary_rows(out)}
+    assert rows["坏文件"]["状态"] == Status.FAILED
+    assert rows["坏文件"]["计入汇总"] == "否"
+    assert "$.table2.rows.licensing" in str(rows["坏文件"]["主要问题"])
+    assert rows["金岭镇"]["状态"] in (Status.OK, Status.WARNINGS)
+    excluded = openpyxl.load_workbook(out / SUMMARY_NAME)["未计入汇总"]
+    assert [r[0] for r in excluded.iter_rows(min_row=2, values_only=True)] == ["坏文件"]
+
+
+def test_hostile_names_stay_inside_and_never_collide(tmp_path: Path) -> None:
+    """Organ names with ``../``, ``/``, reserved device names or duplicates give distinct files inside OUTDIR."""
+    rows = [CountyRow(name=n, organ=n) for n in ("../x", "a/b", "CON", "同名", "同名", "summary", "..")]
+    county = write_county_form(tmp_path / "hostile.xlsx", rows, year=2022, county="招远市")
+    out = tmp_path / "deep" / "out"
+    result = bulk(county, out, jobs=1)
+    assert not result.failed
+    written = [p for o in result.outcomes for p in o.outputs]
+    assert len(written) == 2 * len(rows)
+    assert len({p.name.casefold() for p in written}) == len(written)
+    for p in written:
+        assert p.parent == out
+        assert p.is_file()
+    assert sorted(p.name for p in tmp_path.rglob("*.docx")) == sorted(
+        [p.name for p in written if p.suffix == ".docx"] + [f"{ROLLUP_STEM}.docx"]
+    )
+    # Input files named like devices, differing only in case: usable, distinct names on Windows too.
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for name in ("CON.yaml", "con.json", "aux.yaml"):
+        text = (EXAMPLES / "zhaoyuan-jinling-2022.yaml").read_text(encoding="utf-8")
+        if name.endswith(".json"):
+            from reportgen.loading import dumps, loads
+
+            text = dumps(loads(text), "json")
+        (inputs / name).write_text(text, encoding="utf-8")
+    devices = bulk(inputs, out, jobs=1)
+    stems = [p.stem for o in devices.outcomes for p in o.outputs if p.suffix == ".docx"]
+    assert sorted(stems) == ["CON_", "aux_", "con_-2"]
+    assert (out / SUMMARY_NAME).is_file()
+
+
+def _two_reports(tmp_path: Path) -> Path:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    shutil.copy(EXAMPLES / "zhaoyuan-jinling-2022.yaml", inputs / "a.yaml")
+    shutil.copy(EXAMPLES / "zhaoyuan-natural-resources-2022.yaml", inputs / "b.yaml")
+    return inputs
+
+
+def test_rerun_skips_unchanged_and_force_redoes(tmp_path: Path) -> None:
+    """A second run skips unchanged townships; a changed input or a deleted output is redone; --force redoes all."""
+    inputs = _two_reports(tmp_path)
+    out = tmp_path / "out"
+    first = bulk(inputs, out, jobs=1)
+    assert not first.skipped
+    second = bulk(inputs, out, jobs=1)
+    assert len(second.skipped) == 2
+    assert [o.status for o in second.outcomes] == [o.status for o in first.outcomes]
+    assert figures_of(next(p for p in second.rollup_outputs if p.suffix == ".xlsx")) == figures_of(
+        next(p for p in first.rollup_outputs if p.suffix == ".xlsx"))
+
+    text = (inputs / "a.yaml").read_text(encoding="utf-8").replace("licensing: 0", "licensing: 3", 1)
+    (inputs / "a.yaml").write_text(text, encoding="utf-8")
+    (out / "b.docx").unlink()
+    third = bulk(inputs, out, jobs=1)
+    assert [o.skipped for o in third.outcomes] == [False, False]
+    assert figures_of(out / "a.xlsx")[("table2", "licensing", "decisions")] == 3
+    assert len(bulk(inputs, out, jobs=1).skipped) == 2
+    result = CliRunner().invoke(app, ["bulk", str(inputs), "-o", str(out), "-j", "1", "--force"])
+    assert result.exit_code == 0, result.output
+    assert "跳过" not in result.output
+
+
+def test_check_only_writes_only_the_summary(tmp_path: Path) -> None:
+    """--check-only checks every township and writes summary.xlsx, nothing else."""
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["bulk", str(EXAMPLE), "-o", str(out), "--check-only", "-j", "1"])
+    assert result.exit_code == 0, result.output
+    assert outputs(out) == [SUMMARY_NAME]
+    assert len(summary_rows(out)) == 14
+
+
+def test_api_iterables_errors_and_progress(tmp_path: Path, busy_report: Report) -> None:
+    """The API takes reports and (name, InputError) pairs; errors are excluded from the roll-up; progress is called."""
+    bad = InputError("坏了", code="IN-TEST")
+    calls: list[tuple[int, int | None]] = []
+    result = bulk([busy_report, ("坏乡镇", bad), busy_report], tmp_path, jobs=1,
+                  progress=lambda done, total, outcome: calls.append((done, total)))
+    assert calls == [(1, 3), (2, 3), (3, 3)]
+    assert [o.status for o in result.outcomes][1] == Status.FAILED
+    assert result.exit_code == 1
+    assert [o.in_rollup for o in result.outcomes] == [True, False, True]
+    assert result.rollup is not None
+    t3: Table = result.rollup.table3
+    assert t3.value("new_received", "total") == 2 * busy_report.table3.value("new_received", "total")
+    assert result.rollup.table2.value("administrative_fees", "amount") == Decimal("380.914758")
+    assert len({p.name for o in result.outcomes for p in o.outputs}) == 4  # the duplicate got "-2"
+
+
+def test_dask_local_cluster_gives_the_same_outputs(tmp_path: Path) -> None:
+    """Running on a dask.distributed LocalCluster writes the same files with the same figures."""
+    distributed = pytest.importorskip("distributed")
+    local = bulk(EXAMPLE, tmp_path / "local", jobs=1)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        remote = bulk(EXAMPLE, tmp_path / "dask", executor=client.get_executor())
+        address = cluster.scheduler_address
+        cli = CliRunner().invoke(app, ["bulk", str(EXAMPLE), "-o", str(tmp_path / "cli"), "--scheduler", address])
+    assert cli.exit_code == 0, cli.output
+    assert outputs(tmp_path / "local") == outputs(tmp_path / "dask") == outputs(tmp_path / "cli")
+    assert [o.status for o in local.outcomes] == [o.status for o in remote.outcomes]
+    for name in outputs(tmp_path / "local"):
+        if name.endswith(".xlsx") and name != SUMMARY_NAME:
+            assert figures_of(tmp_path / "local" / name) == figures_of(tmp_path / "dask" / name)
+
+
+def test_missing_dask_gives_a_chinese_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--scheduler without dask installed: a clear Chinese message naming the extra, exit status 2."""
+    monkeypatch.setitem(sys.modules, "distributed", None)  # what an environment without dask looks like
+    result = CliRunner().invoke(app, ["bulk", str(EXAMPLE), "-o", str(tmp_path), "--scheduler", "tcp://x:1"])
+    assert result.exit_code == 2
+    assert "reportgen[dask]" in result.output
+    assert "需要安装" in result.output
+
+
+def _alive_docx(outdir: Path) -> list[Path]:
+    return list(outdir.glob("*.docx"))
+
+
+def test_kill_leaves_no_partial_files_and_rerun_completes(tmp_path: Path) -> None:
+    """SIGKILL mid-run: every file present is complete; a re-run removes leftovers and finishes every township."""
+    n = 150
+    county = write_county_form(tmp_path / "big.xlsx", [f"第{i:03d}镇" for i in range(n)], year=2022, county="某县")
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-c", "from reportgen.cli import main; main()", "bulk", str(county), "-o", str(out),
+           "-j", "2"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and (not out.exists() or len(_alive_docx(out)) < 10):
+            time.sleep(0.01)
+        os.killpg(proc.pid, signal.SIGKILL)  # the CLI and its worker processes, as a crash would
+    finally:
+        proc.wait()
+    done_before = len(_alive_docx(out))
+    assert 10 <= done_before < n, "the run should be killed in the middle"
+    for path in [*out.glob("*.docx"), *out.glob("*.xlsx")]:
+        with zipfile.ZipFile(path) as zf:  # a complete file: a readable zip with an intact central directory
+            assert zf.testzip() is None
+    result = bulk(county, out, jobs=2)
+    assert not list(out.glob(".*.part"))
+    assert not result.failed
+    assert len(_alive_docx(out)) == n + 1  # + the roll-up
+    assert len(result.skipped) >= done_before - 2 * 2 * 4  # at most the jobs in flight at the kill are redone
+    for path in out.glob("*.docx"):
+        with zipfile.ZipFile(path) as zf:
+            assert zf.testzip() is None
+
+
+def test_torn_manifest_line_and_stale_parts(tmp_path: Path) -> None:
+    """A torn last manifest line is ignored (and compacted away); stale .part files are removed at the start."""
+    inputs = _two_reports(tmp_path)
+    out = tmp_path / "out"
+    bulk(inputs, out, jobs=1)
+    manifest = out / MANIFEST_NAME
+    with manifest.open("a", encoding="utf-8") as fh:
+        fh.write('{"v":1,"stem":"a","key":"tor')
+    (out / ".a.docx.abc123.part").write_bytes(b"half")
+    result = bulk(inputs, out, jobs=1)
+    assert len(result.skipped) == 2
+    assert not (out / ".a.docx.abc123.part").exists()
+    assert all(line.endswith("}") for line in manifest.read_text(encoding="utf-8").splitlines())
+
+
+def test_bounded_map_limits_in_flight_and_collects_errors() -> None:
+    """bounded_map never holds more than max_in_flight tasks, reads items lazily and returns errors as outcomes."""
+    consumed = 0
+    running = 0
+    peak = 0
+    lock = threading.Lock()
+
+    def items() -> Iterator[int]:
+        nonlocal consumed
+        for i in range(40):
+            consumed += 1
+            yield i
+
+    def work(i: int) -> int:
+        nonlocal running, peak
+        with lock:
+            running += 1
+            peak = max(peak, running)
+        time.sleep(0.002)
+        with lock:
+            running -= 1
+        if i == 7:
+            raise ValueError("seven")
+        return i * i
+
+    seen = []
+    with cf.ThreadPoolExecutor(8) as pool:
+        gen = bounded_map(work, items(), pool, max_in_flight=3)
+        first = next(gen)
+        assert consumed <= 4
+        seen.append(first)
+        seen.extend(gen)
+    assert peak <= 3
+    assert sorted(c.item for c in seen) == list(range(40))
+    (failed,) = [c for c in seen if not c.ok]
+    assert failed.item == 7
+    assert isinstance(failed.error, ValueError)
+    assert all(c.result == c.item * c.item for c in seen if c.ok)
+
+
+def test_dumped_reports_folder_round_trip(tmp_path: Path, busy_report: Report) -> None:
+    """A folder of JSON inputs written by dump is rendered with the figures it holds."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    dump(busy_report, inputs / "局.json")
+    result = bulk(inputs, tmp_path / "out", jobs=1)
+    assert figures_of(tmp_path / "out" / "局.xlsx")[("table3", "granted", "natural_person")] == 6
+    assert result.outcomes[0].in_rollup

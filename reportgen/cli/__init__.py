@@ -6,6 +6,7 @@ Each command lives in its own module and registers itself on :data:`reportgen.cl
 from __future__ import annotations
 
 # Importing a command module registers its command.
+from reportgen.cli import audit_cmd as _audit_cmd  # noqa: F401  (registration)
 from reportgen.cli import bulk_cmd as _bulk_cmd  # noqa: F401  (registration)
 from reportgen.cli import check_cmd as _check_cmd  # noqa: F401  (registration)
 from reportgen.cli import extract_cmd as _extract_cmd  # noqa: F401  (registration)

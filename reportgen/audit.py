@@ -1,0 +1,322 @@
+"""Audit many published or submitted reports at once: every inconsistency, in one workbook.
+
+A county office reviewing dozens of township reports before publishing them runs::
+
+    reportgen audit 乡镇报告/ -o audit.xlsx
+
+Each file (published ``.docx`` read by :func:`reportgen.extract.extract`, filled ``.xlsx`` forms,
+county workbooks — one entry per township —, YAML/JSON inputs; folders are searched recursively) is
+read and checked by
+:func:`reportgen.checks.check` in a process pool (:func:`reportgen.parallel.bounded_map`, at most a
+few files in flight).  The workbook, written atomically, has two sheets::
+
+    报告  一行一份报告: 序号 文件 机关 年度 格式 状态(通过/有警告/有错误/无法读取) 错误数 警告数
+    问题  一行一条问题: 文件 机关 代码 严重程度 表格 行 列 期望 实际 说明 其他位置
+
+both with an autofilter and a frozen header row — the list a reviewer works through.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from reportgen._io import atomic_path
+from reportgen.errors import ReportgenError
+from reportgen.findings import Finding, Location, Severity
+from reportgen.model import Report
+from reportgen.parallel import Completed, bounded_map, default_jobs, process_pool
+
+__all__ = [
+    "AUDIT_SUFFIXES",
+    "STATUS_ERRORS",
+    "STATUS_OK",
+    "STATUS_UNREADABLE",
+    "STATUS_WARNINGS",
+    "AuditEntry",
+    "AuditResult",
+    "audit",
+    "audit_file",
+    "audit_files",
+    "audit_path",
+]
+
+AUDIT_SUFFIXES = (".docx", ".xlsx", ".yaml", ".yml", ".json")
+"""The files an audit reads; other files in a folder are skipped."""
+
+STATUS_OK = "通过"
+STATUS_WARNINGS = "有警告"
+STATUS_ERRORS = "有错误"
+STATUS_UNREADABLE = "无法读取"
+
+
+@attrs.frozen(kw_only=True)
+class AuditEntry:
+    """One audited file: what it is and what was found in it."""
+
+    file: str
+    organ: str | None = None
+    year: int | None = None
+    format_version: str | None = None
+    """``2021`` or ``2019``; ``None`` when the file could not be read."""
+    readable: bool = True
+    findings: tuple[Finding, ...] = ()
+    """The checks' findings; for an unreadable file, why it could not be read."""
+
+    @property
+    def errors(self) -> int:
+        """Error findings (for an unreadable file: the reading problems)."""
+        return sum(f.is_error for f in self.findings)
+
+    @property
+    def warnings(self) -> int:
+        """Warning findings."""
+        return sum(not f.is_error for f in self.findings)
+
+    @property
+    def status(self) -> str:
+        """通过, 有警告, 有错误 or 无法读取."""
+        if not self.readable:
+            return STATUS_UNREADABLE
+        if self.errors:
+            return STATUS_ERRORS
+        return STATUS_WARNINGS if self.findings else STATUS_OK
+
+
+@attrs.frozen
+class AuditResult:
+    """The outcome of :func:`audit`: one entry per file, in the order the files were given."""
+
+    entries: tuple[AuditEntry, ...]
+    workbook: Path | None = None
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Every finding of every file, located by file and organ."""
+        return [f for e in self.entries for f in e.findings]
+
+    def counts(self) -> dict[str, int]:
+        """``{status: number of files}`` for the four statuses."""
+        out = dict.fromkeys((STATUS_OK, STATUS_WARNINGS, STATUS_ERRORS, STATUS_UNREADABLE), 0)
+        for entry in self.entries:
+            out[entry.status] += 1
+        return out
+
+    @property
+    def exit_code(self) -> int:
+        """1 when any report has errors or cannot be read, else 0."""
+        return 1 if any(e.status in (STATUS_ERRORS, STATUS_UNREADABLE) for e in self.entries) else 0
+
+
+# --------------------------------------------------------------------------------------------
+# One file
+
+
+def _unreadable(file: str, exc: BaseException) -> AuditEntry:
+    if isinstance(exc, ReportgenError):
+        findings = exc.findings or (
+            Finding(code=exc.code, severity=Severity.ERROR, message=exc.message, location=exc.location),
+        )
+    else:  # a bug, not the file's fault; still reported per file so the others go on
+        findings = (Finding(code="AUDIT-INTERNAL", severity=Severity.ERROR,
+                            message=f"读取时发生内部错误：{type(exc).__name__}: {exc}"),)
+    return AuditEntry(file=file, readable=False, findings=tuple(f.with_context(file=file) for f in findings))
+
+
+def audit_file(path: str | os.PathLike[str]) -> AuditEntry:
+    """Read and check one report file; never raises for a problem of the file (it becomes an unreadable entry)."""
+    from reportgen.loading import load
+
+    file = os.fspath(path)
+    try:
+        report = load(file)
+    except ReportgenError as exc:
+        return _unreadable(file, exc)
+    return _checked(file, report)
+
+
+def _checked(file: str, report: Report) -> AuditEntry:
+    from reportgen.checks import check
+
+    organ = report.organ.name
+    return AuditEntry(
+        file=file,
+        organ=organ,
+        year=report.year,
+        format_version=report.format_version.value,
+        findings=tuple(f.with_context(file=file, organ=organ) for f in check(report)),
+    )
+
+
+def audit_path(path: str | os.PathLike[str]) -> tuple[AuditEntry, ...]:
+    """The entries of one file: one, or one per township of a county workbook (:mod:`reportgen.county`)."""
+    from reportgen import county
+
+    file = os.fspath(path)
+    if not county.is_county_workbook(file):
+        return (audit_file(file),)
+    entries: list[AuditEntry] = []
+    try:
+        for name, result in county.iter_county(file):
+            label = f"{file}（{name}）"
+            entries.append(_unreadable(label, result) if isinstance(result, ReportgenError) else _checked(label, result))
+    except ReportgenError as exc:  # the workbook as a whole is unusable
+        entries.append(_unreadable(file, exc))
+    return tuple(entries)
+
+
+def audit_files(paths: Iterable[str | os.PathLike[str]], *, exclude: Sequence[Path] = ()) -> Iterator[Path]:
+    """The files to audit: files as given, folders searched recursively for :data:`AUDIT_SUFFIXES`.
+
+    Hidden files, Office lock files (``~$…``), unfinished ``.part`` files and ``exclude`` are skipped.
+    """
+    skip = {p.resolve() for p in exclude}
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for found in sorted(path.rglob("*")):
+                if (
+                    found.is_file()
+                    and found.suffix.lower() in AUDIT_SUFFIXES
+                    and not any(part.startswith(".") for part in found.relative_to(path).parts)
+                    and not found.name.startswith("~$")
+                    and found.resolve() not in skip
+                ):
+                    yield found
+        elif path.resolve() not in skip:
+            yield path  # a missing or odd file is reported as unreadable, not skipped
+
+
+# --------------------------------------------------------------------------------------------
+# Many files
+
+
+def audit(
+    paths: Iterable[str | os.PathLike[str]],
+    out: str | os.PathLike[str] | None,
+    *,
+    jobs: int | None = None,
+    executor: cf.Executor | None = None,
+    progress: Callable[[AuditEntry], None] | None = None,
+) -> AuditResult:
+    """Read and check every file of ``paths`` (folders included) and write the audit workbook to ``out``.
+
+    ``jobs``: worker processes (default: all cores; 1 runs in this process).  ``executor``: run on this
+    executor instead.  ``progress``: called in this process after each file.  ``out=None`` writes no
+    workbook.  Returns the entries in the order of the files.
+    """
+    exclude = [Path(out)] if out is not None else []
+    files = [str(p) for p in audit_files(paths, exclude=exclude)]
+    entries: dict[int, tuple[AuditEntry, ...]] = {}
+
+    def record(index: int, found: tuple[AuditEntry, ...]) -> None:
+        entries[index] = found
+        if progress is not None:
+            for entry in found:
+                progress(entry)
+
+    if executor is None and (jobs == 1 or len(files) <= 1):
+        for index, file in enumerate(files):
+            try:
+                found = audit_path(file)
+            except Exception as exc:  # one file's bug must not stop the audit
+                found = (_unreadable(file, exc),)
+            record(index, found)
+    else:
+        def run(pool: cf.Executor, in_flight: int) -> None:
+            outcomes: Iterator[Completed[tuple[int, str], tuple[AuditEntry, ...]]] = bounded_map(
+                _audit_indexed, enumerate(files), pool, max_in_flight=in_flight
+            )
+            for done in outcomes:
+                index, file = done.item
+                found = done.result if done.result is not None else (_unreadable(file, done.error or Exception()),)
+                record(index, found)
+
+        if executor is not None:
+            run(executor, 2 * (jobs or default_jobs()))
+        else:
+            n = min(jobs or default_jobs(), len(files))
+            with process_pool(n) as pool:
+                run(pool, 2 * n)
+    result = AuditResult(tuple(entry for i in range(len(files)) for entry in entries[i]))
+    if out is not None:
+        result = attrs.evolve(result, workbook=write_audit_workbook(result, out))
+    return result
+
+
+def _audit_indexed(item: tuple[int, str]) -> tuple[AuditEntry, ...]:
+    return audit_path(item[1])
+
+
+# --------------------------------------------------------------------------------------------
+# The workbook
+
+
+REPORT_HEADER = ("序号", "文件", "机关", "年度", "格式", "状态", "错误数", "警告数")
+FINDING_HEADER = ("文件", "机关", "代码", "严重程度", "表格", "行", "列", "期望", "实际", "说明", "其他位置")
+_REPORT_WIDTHS = (6, 50, 30, 8, 8, 10, 8, 8)
+_FINDING_WIDTHS = (40, 26, 24, 8, 14, 40, 14, 12, 12, 90, 30)
+
+
+def _other_location(location: Location) -> str:
+    return "；".join(p for p in (location.path, location.cell) if p)
+
+
+def write_audit_workbook(result: AuditResult, out: str | os.PathLike[str]) -> Path:
+    """Write the two sheets of the audit workbook to ``out`` atomically; returns the path."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DDEBF7")
+    wrap = Alignment(wrap_text=True, vertical="top")
+
+    def put(ws: Any, row: int, values: Sequence[object], *, header: bool = False) -> None:
+        for col, value in enumerate(values, start=1):
+            if isinstance(value, Decimal):
+                value = format(value, "f") if value != value.to_integral_value() else int(value)
+            cell = ws.cell(row=row, column=col, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # names and messages are text, never formulas (= + - @)
+                cell.alignment = wrap
+            if header:
+                cell.font, cell.fill = bold, fill
+
+    def finish(ws: Any, header: Sequence[str], widths: Sequence[int], n_rows: int) -> None:
+        for i, width in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = width
+        ws.freeze_panes = "A2"
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{max(n_rows, 1)}"
+
+    reports = wb.active
+    reports.title = "报告"
+    put(reports, 1, REPORT_HEADER, header=True)
+    for i, e in enumerate(result.entries, start=1):
+        put(reports, i + 1, (i, e.file, e.organ or "", e.year, e.format_version or "", e.status, e.errors,
+                             e.warnings))
+    finish(reports, REPORT_HEADER, _REPORT_WIDTHS, len(result.entries) + 1)
+
+    problems = wb.create_sheet("问题")
+    put(problems, 1, FINDING_HEADER, header=True)
+    row = 1
+    for e in result.entries:
+        for f in e.findings:
+            loc = f.location
+            row += 1
+            put(problems, row, (loc.file or e.file, loc.organ or e.organ or "", f.code, f.severity.label,
+                                loc.table or "", loc.row or "", loc.column or "", f.expected, f.actual, f.message,
+                                _other_location(loc)))
+    finish(problems, FINDING_HEADER, _FINDING_WIDTHS, row)
+
+    target = Path(out)
+    with atomic_path(target) as tmp:
+        wb.save(tmp)
+    return target

@@ -1,0 +1,54 @@
+"""``reportgen audit``: check many reports (published .docx, forms, inputs) into one review workbook."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from reportgen.audit import STATUS_ERRORS, STATUS_UNREADABLE, AuditEntry, audit
+from reportgen.cli._app import EXIT_FINDINGS, EXIT_OK, app, handle_errors, out_console
+
+__all__ = ["audit_command"]
+
+
+def _line(entry: AuditEntry) -> str:
+    head = f"{entry.file}" + (f"（{entry.organ}）" if entry.organ else "")
+    if entry.status == STATUS_UNREADABLE:
+        first = entry.findings[0].message if entry.findings else ""
+        return f"{head}：{entry.status} {first}"
+    return f"{head}：{entry.status}（错误 {entry.errors} 条，警告 {entry.warnings} 条）"
+
+
+@app.command("audit")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="审核结果工作簿 (the audit workbook to write, .xlsx).",
+)
+@click.option("-j", "--jobs", type=click.IntRange(1, None), help="并行进程数，默认全部核心 (worker processes; default: all cores).")
+@handle_errors
+def audit_command(files: tuple[Path, ...], output: Path, jobs: int | None) -> None:
+    """审核多份报告并汇总全部问题 (audit many reports into one workbook).
+
+    \b
+    FILES 可以是已发布的 Word 报告（.docx）、填报表（.xlsx）、YAML/JSON 输入文件或文件夹（递归查找）。
+    工作簿“报告”表每份报告一行（状态：通过/有警告/有错误/无法读取），“问题”表每条问题一行，
+    含文件、机关、代码、表格、行、列、期望值、实际值和说明。
+    FILES may be published .docx reports, filled .xlsx forms, YAML/JSON inputs or folders.
+    退出状态 (exit status): 0 无错误 (no errors) · 1 有报告有错误或无法读取 (errors or unreadable files).
+    """
+    if output.suffix.lower() != ".xlsx":
+        raise click.BadParameter("审核结果应写成 .xlsx 文件 (the output must be .xlsx)", param_hint="-o")
+    result = audit(files, output, jobs=jobs)
+    for entry in result.entries:
+        style = "red" if entry.status in (STATUS_ERRORS, STATUS_UNREADABLE) else None
+        out_console.print(_line(entry), style=style, markup=False, highlight=False)
+    counts = "，".join(f"{status} {n} 份" for status, n in result.counts().items())
+    out_console.print(f"共审核 {len(result.entries)} 份报告：{counts}；问题清单 → {result.workbook}",
+                      markup=False, highlight=False)
+    sys.exit(EXIT_FINDINGS if result.exit_code else EXIT_OK)

@@ -53,9 +53,12 @@ from reportgen.prose import report_text
 __all__ = [
     "FINDINGS_SHEET",
     "INFO_SHEET",
+    "form_bytes",
+    "grid_coord",
     "openpyxl_workbook",
     "render_xlsx",
     "sheet_title",
+    "table_sheet_title",
     "workbook_bytes",
 ]
 

@@ -18,10 +18,12 @@ from reportgen.errors import (
     TemplateError,
 )
 from reportgen.findings import Finding, Location, Severity, has_errors
+from reportgen.form import read_form, write_form
 from reportgen.layout import FormatVersion, get_layout
 from reportgen.loading import dump, dumps, from_mapping, load, loads, skeleton, to_mapping
 from reportgen.model import Organ, OrganKind, OtherItem, Overview, Report, Subsection, Table
 from reportgen.prose import ReportText, report_text
+from reportgen.xlsx import render_xlsx
 
 __all__ = [
     "CHECKS",
@@ -54,9 +56,12 @@ __all__ = [
     "has_errors",
     "load",
     "loads",
+    "read_form",
+    "render_xlsx",
     "report_text",
     "skeleton",
     "to_mapping",
+    "write_form",
 ]
 
 __version__ = "0.1.0"

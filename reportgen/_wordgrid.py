@@ -185,11 +185,23 @@ def read_blocks(path: Path) -> list[Block]:
     if body is None:
         return []
     blocks: list[Block] = []
-    n_tables = 0
-    for element in _content(body, (f"{_W}p", f"{_W}tbl")):
+    _walk(body, blocks)
+    return blocks
+
+
+def _wrapper_cell(tbl: etree._Element) -> etree._Element | None:
+    """The only cell of a one-cell table used to lay out a whole page (web exports do this)."""
+    cells = [tc for tr in _content(tbl, (f"{_W}tr",)) for tc in _content(tr, (f"{_W}tc",))]
+    return cells[0] if len(cells) == 1 else None
+
+
+def _walk(parent: etree._Element, blocks: list[Block]) -> None:
+    for element in _content(parent, (f"{_W}p", f"{_W}tbl")):
         if element.tag == f"{_W}p":
             blocks.append(Para(_text(element)))
+            continue
+        wrapper = _wrapper_cell(element)
+        if wrapper is not None:
+            _walk(wrapper, blocks)
         else:
-            blocks.append(Tbl(_grid(element), n_tables))
-            n_tables += 1
-    return blocks
+            blocks.append(Tbl(_grid(element), sum(isinstance(b, Tbl) for b in blocks)))

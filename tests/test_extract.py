@@ -240,3 +240,21 @@ def test_extract_cli_names_what_it_cannot_read(tmp_path: Path) -> None:
     assert "EX-FIGURE" in result.output
     assert "1.属于国家秘密" in result.output
     assert not out.exists()
+
+
+def test_report_laid_out_inside_a_one_cell_table(tmp_path: Path) -> None:
+    """A report pasted into a one-cell layout table (as web exports do) is read like a plain one."""
+    from docx import Document
+
+    source = _fixture("township-variants.docx")
+    doc = Document(str(source))
+    body = doc.element.body
+    content = [child for child in body if not child.tag.endswith("sectPr")]
+    wrapper = doc.add_table(rows=1, cols=1)
+    cell = wrapper.cell(0, 0)._tc
+    for child in content:
+        cell.append(child)
+    cell.remove(cell.findall("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}p")[0])
+    cell.append(cell.makeelement("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}p", {}))
+    doc.save(str(tmp_path / "wrapped.docx"))
+    assert extract(tmp_path / "wrapped.docx") == extract(source)

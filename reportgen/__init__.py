@@ -9,6 +9,8 @@ This module only re-exports the public API.
 """
 
 from reportgen.checks import CHECKS, Check, CheckContext, check, get_check
+from reportgen.convert import convert_many_to_pdf, convert_to_pdf
+from reportgen.docx import DocxRenderer, render_docx
 from reportgen.errors import (
     ConversionError,
     ExtractError,
@@ -30,6 +32,7 @@ __all__ = [
     "Check",
     "CheckContext",
     "ConversionError",
+    "DocxRenderer",
     "ExtractError",
     "Finding",
     "FormatVersion",
@@ -48,6 +51,8 @@ __all__ = [
     "Table",
     "TemplateError",
     "check",
+    "convert_many_to_pdf",
+    "convert_to_pdf",
     "dump",
     "dumps",
     "from_mapping",
@@ -57,6 +62,7 @@ __all__ = [
     "load",
     "loads",
     "read_form",
+    "render_docx",
     "render_xlsx",
     "report_text",
     "skeleton",

@@ -549,6 +549,11 @@ def _same_title(printed: str, official: str) -> bool:
     return a == b or (len(b) >= 4 and b in a) or (len(a) >= 4 and a in b)
 
 
+_PART_TITLES = frozenset(
+    norm(strip_number(t)) for layout in ALL_LAYOUTS.values() for p in layout.overview_parts for t in (p.title, *p.aliases)
+)
+
+
 def _section_heading(text: str, sections: Sequence[SectionSpec], after: int) -> int | None:
     """The index of the section ``text`` heads, if it is a heading of a section after ``after``."""
     line = clean_text(text)
@@ -561,8 +566,9 @@ def _section_heading(text: str, sections: Sequence[SectionSpec], after: int) -> 
         titles = (spec.title, *spec.aliases)
         if match and match.group(1) == spec.number and any(_same_title(match.group(2), t) for t in titles):
             return i
-        # Headings numbered by Word's automatic numbering print without their number.
-        if not match and any(norm(line) == norm(strip_number(t)) for t in titles):
+        # Headings numbered by Word's automatic numbering print without their number; 主动公开政府信息情况
+        # is also the title of 一's part （一）, which comes first.
+        if not match and any(norm(line) == norm(strip_number(t)) for t in titles) and norm(line) not in _PART_TITLES:
             return i
     return None
 
@@ -838,9 +844,13 @@ class _Reader:
         for line in lines:
             match = _SUB_NUMBER.match(clean_text(line))
             number = _numeral(match.group(1)) if match and len(match.group(1)) <= 2 else 0
-            if match and last < number <= len(layout.overview_parts):
+            rest = match.group(2) if match else line
+            if not match:  # automatic numbering: the heading prints without （一）
+                number = next((i + 1 for i, spec in enumerate(layout.overview_parts)
+                               if any(norm(line) == norm(strip_number(t)) for t in (spec.title, *spec.aliases))), 0)
+            if last < number <= len(layout.overview_parts):
                 spec = layout.overview_parts[number - 1]
-                printed, official, inline = _split_heading(match.group(2), (spec.title, *spec.aliases))
+                printed, official, inline = _split_heading(rest, (spec.title, *spec.aliases))
                 title = None if official == spec.title or not printed else printed
                 current, last = spec.key, number
                 parts[current] = (title, [inline] if inline else [])

@@ -50,16 +50,16 @@ def test_round_trip_keeps_printed_text_of_fixture(busy_report: Report, tmp_path:
     assert back.overview == busy_report.overview
 
 
-def test_stated_total_that_disagrees_is_kept(busy_report: Report, tmp_path: Path) -> None:
-    """A printed total that differs from the computed one is kept in Table.stated; equal ones are dropped."""
+def test_rendered_totals_are_not_stated(busy_report: Report, tmp_path: Path) -> None:
+    """The renderer prints computed totals, so they read back equal and are dropped (Table.stated stays empty)."""
     from reportgen.model import Table
 
     t3 = busy_report.table3
     wrong = Table(key="table3", figures=t3.figures, stated={("new_received", "total"): 99})
     report = busy_report.evolve(table3=wrong)
     back = extract(render_docx(report, tmp_path / "r.docx"))
-    # The renderer prints computed totals, so nothing disagrees there: stated stays empty.
     assert back.table3.stated == {}
+    assert back.table3 == busy_report.table3
 
 
 # --------------------------------------------------------------------------------------------
@@ -258,3 +258,23 @@ def test_report_laid_out_inside_a_one_cell_table(tmp_path: Path) -> None:
     cell.append(cell.makeelement("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}p", {}))
     doc.save(str(tmp_path / "wrapped.docx"))
     assert extract(tmp_path / "wrapped.docx") == extract(source)
+
+
+def test_headings_without_printed_numbers(tmp_path: Path) -> None:
+    """Headings numbered by Word's automatic numbering (no 一、 or （一） in the text) are still recognised."""
+    from docx import Document
+
+    source = _fixture("township-variants.docx")
+    doc = Document(str(source))
+    for paragraph in doc.paragraphs:
+        text = paragraph.text
+        for number in ("一、", "二、", "三、", "四、", "五、", "六、", "（一）"):
+            if text.startswith(number) and len(text) < 40:
+                paragraph.text = text[len(number):]
+    doc.save(str(tmp_path / "auto-numbered.docx"))
+    report = extract(tmp_path / "auto-numbered.docx")
+    expected = extract(source)
+    assert report.tables() == expected.tables()
+    assert report.overview == expected.overview
+    assert report.problems == expected.problems
+    assert report.review_litigation_note == expected.review_litigation_note

@@ -554,7 +554,9 @@ _PART_TITLES = frozenset(
 )
 
 
-def _section_heading(text: str, sections: Sequence[SectionSpec], after: int) -> int | None:
+def _section_heading(
+    text: str, sections: Sequence[SectionSpec], after: int, *, before_table2: bool = False
+) -> int | None:
     """The index of the section ``text`` heads, if it is a heading of a section after ``after``."""
     line = clean_text(text)
     if len(line) > 60 or line.endswith("。"):
@@ -568,7 +570,11 @@ def _section_heading(text: str, sections: Sequence[SectionSpec], after: int) -> 
             return i
         # Headings numbered by Word's automatic numbering print without their number; 主动公开政府信息情况
         # is also the title of 一's part （一）, which comes first.
-        if not match and any(norm(line) == norm(strip_number(t)) for t in titles) and norm(line) not in _PART_TITLES:
+        if (
+            not match
+            and any(norm(line) == norm(strip_number(t)) for t in titles)
+            and (norm(line) not in _PART_TITLES or (spec.key == "table2" and before_table2))
+        ):
             return i
     return None
 
@@ -772,7 +778,7 @@ class _Reader:
                 if current >= 0:
                     section_of[i] = sections[current].key
                 continue
-            heading = _section_heading(block.text, sections, current)
+            heading = _section_heading(block.text, sections, current, before_table2=self._table_follows(i, "table2"))
             if heading is not None:
                 if first_heading is None:
                     first_heading = i
@@ -810,6 +816,19 @@ class _Reader:
             self.problems.raise_if_any()
             raise  # pragma: no cover - raise_if_any raised
         return _canonical(report, items)
+
+    def _table_follows(self, index: int, key: str) -> bool:
+        """Whether table ``key`` comes next after block ``index``, at most three paragraphs later."""
+        paragraphs = 0
+        for i in range(index + 1, len(self.blocks)):
+            if i in self.kinds:
+                return self.kinds[i] == key
+            block = self.blocks[i]
+            if isinstance(block, Para) and clean_text(block.text):
+                paragraphs += 1
+                if paragraphs > 3:
+                    return False
+        return False
 
     def _signature(self, content: dict[str, list[tuple[int, str]]], organ: str) -> dt.date | None:
         """Take a trailing ``organ name`` / ``date`` signature off the last section; the date is returned."""

@@ -8,7 +8,7 @@ import pytest
 
 from reportgen.layout import ALL_LAYOUTS, FormatVersion, get_layout
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+REFERENCE = Path(__file__).resolve().parent / "data" / "reference"
 
 
 @pytest.mark.parametrize("version", list(FormatVersion))
@@ -49,7 +49,6 @@ def test_table2_and_table4_merges() -> None:
     assert [c.rowspan for c in t4.cells if c.row == 1 and c.col < 5] == [2] * 5
 
 
-@pytest.mark.skipif(not REFERENCE.exists(), reason="shared reference texts not present")
 @pytest.mark.parametrize(
     ("version", "filename"),
     [(FormatVersion.V2021, "national-format-2021.txt"), (FormatVersion.V2019, "national-format-2019-trial.txt")],

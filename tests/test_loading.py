@@ -27,7 +27,7 @@ from tests.conftest import EXAMPLES
 from tests.strategies import reports
 
 BAD = Path(__file__).parent / "data" / "bad_inputs"
-SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "sample-zhaoyuan-jinling-2022.txt"
+SAMPLE = Path(__file__).resolve().parent / "data" / "reference" / "sample-zhaoyuan-jinling-2022.txt"
 EXPECTED: dict[str, list[dict[str, str]]] = yaml.safe_load((BAD / "expected.yaml").read_text(encoding="utf-8"))
 
 MINIMAL = "year: 2022\norgan: {name: 招远市金岭镇人民政府, kind: township}\n"

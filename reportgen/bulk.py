@@ -103,7 +103,10 @@ class TownshipOutcome:
     warnings: int = 0
     findings: tuple[Finding, ...] = ()
     """The first :data:`MAX_FINDINGS_KEPT` findings, errors first."""
-    outputs: tuple[Path, ...] = ()
+    outdir: Path | None = None
+    """The output folder, when files were written (one object shared by all outcomes)."""
+    stem: str = ""
+    """File stem of the outputs: ``<stem>.docx`` and ``<stem>.xlsx``."""
     skipped: bool = False
     """True when nothing changed since the last run and its outputs were kept."""
     in_rollup: bool = False
@@ -113,6 +116,13 @@ class TownshipOutcome:
     def failed(self) -> bool:
         """Could not be loaded or rendered."""
         return self.status == Status.FAILED
+
+    @property
+    def outputs(self) -> tuple[Path, ...]:
+        """The .docx and .xlsx written (or kept) for the township; empty when none."""
+        if self.outdir is None or not self.stem:
+            return ()
+        return (self.outdir / f"{self.stem}.docx", self.outdir / f"{self.stem}.xlsx")
 
     @property
     def messages(self) -> tuple[str, ...]:
@@ -377,7 +387,7 @@ def _run_job(job: _Job) -> _Done:
     organ = report.organ.name
     try:
         findings = [f.with_context(file=file, organ=organ) for f in check(report)]
-        outputs: tuple[Path, ...] = ()
+        written = False
         if not job.check_only:
             outdir = Path(job.outdir)
             docx = outdir / f"{job.stem}.docx"
@@ -386,13 +396,14 @@ def _run_job(job: _Job) -> _Done:
             from reportgen.xlsx import render_xlsx
 
             render_xlsx(report, xlsx, findings=findings)
-            outputs = (docx, xlsx)
+            written = True
     except Exception as exc:
         return _Done(_failed(job.name, job.source, exc, file, organ))
     errors = sum(f.is_error for f in findings)
     outcome = TownshipOutcome(
         name=job.name, source=job.source, status=_status(findings), organ=organ, errors=errors,
-        warnings=len(findings) - errors, findings=tuple(findings[:MAX_FINDINGS_KEPT]), outputs=outputs,
+        warnings=len(findings) - errors, findings=tuple(findings[:MAX_FINDINGS_KEPT]),
+        outdir=Path(job.outdir) if written else None, stem=job.stem if written else "",
     )
     o = report.organ
     return _Done(outcome, report.format_version.value, report.year, (o.kind.value, o.province, o.city, o.county),
@@ -709,7 +720,7 @@ def _skipped(src: _Source, record: Mapping[str, Any], outdir: Path) -> _Done:
         name=src.name, source=src.source, status=record["status"], organ=record["organ"],
         errors=record["errors"], warnings=record["warnings"],
         findings=tuple(_finding_from_json(f) for f in record["findings"]),
-        outputs=tuple(outdir / n for n in record["outputs"]), skipped=True,
+        outdir=outdir, stem=record["stem"], skipped=True,
     )
     organ = record["organ_info"]
     return _Done(outcome, record["version"], record["year"], (organ[0], organ[1], organ[2], organ[3]),
@@ -771,6 +782,8 @@ def bulk(
     def finish(index: int, done: _Done, stem: str | None = None) -> None:
         nonlocal done_count
         outcome = done.outcome
+        if outcome.outdir is not None and outcome.outdir is not out:
+            outcome = attrs.evolve(outcome, outdir=out)  # one shared Path, not one per township
         if not check_only and done.figures is not None and rollup.accepts(done.version):
             rollup.add({"figures": done.figures, "year": done.year, "organ": done.organ}, outcome.name)
             outcome = attrs.evolve(outcome, in_rollup=True)

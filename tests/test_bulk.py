@@ -320,11 +320,20 @@ def test_bounded_map_limits_in_flight_and_collects_errors() -> None:
     assert all(c.result == c.item * c.item for c in seen if c.ok)
 
 
-def test_dumped_reports_folder_round_trip(tmp_path: Path, busy_report: Report) -> None:
-    """A folder of JSON inputs written by dump is rendered with the figures it holds."""
+def test_mixed_folder_yaml_json_and_xlsx_form(tmp_path: Path, busy_report: Report) -> None:
+    """A folder mixing YAML, JSON and a filled .xlsx workbook: each is loaded and rendered with its figures."""
+    from reportgen.xlsx import render_xlsx
+
     inputs = tmp_path / "in"
     inputs.mkdir()
     dump(busy_report, inputs / "局.json")
-    result = bulk(inputs, tmp_path / "out", jobs=1)
-    assert figures_of(tmp_path / "out" / "局.xlsx")[("table3", "granted", "natural_person")] == 6
-    assert result.outcomes[0].in_rollup
+    render_xlsx(busy_report, inputs / "表格.xlsx")
+    shutil.copy(EXAMPLES / "zhaoyuan-jinling-2022.yaml", inputs / "金岭镇.yaml")
+    result = bulk(inputs, tmp_path / "out", jobs=2)
+    assert [o.name for o in result.outcomes] == ["局", "表格", "金岭镇"]
+    assert not result.failed
+    for stem in ("局", "表格"):
+        assert figures_of(tmp_path / "out" / f"{stem}.xlsx")[("table3", "granted", "natural_person")] == 6
+    assert all(o.in_rollup for o in result.outcomes)
+    assert result.rollup is not None
+    assert result.rollup.table3.value("granted", "natural_person") == 12

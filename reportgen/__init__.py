@@ -8,6 +8,7 @@ Word report and the Excel workbook.
 This module only re-exports the public API.
 """
 
+from reportgen.audit import AuditEntry, AuditResult, audit
 from reportgen.checks import CHECKS, Check, CheckContext, check, get_check
 from reportgen.convert import convert_many_to_pdf, convert_to_pdf
 from reportgen.docx import DocxRenderer, render_docx
@@ -19,6 +20,7 @@ from reportgen.errors import (
     ReportgenError,
     TemplateError,
 )
+from reportgen.extract import extract, infer_organ_kind
 from reportgen.findings import Finding, Location, Severity, has_errors
 from reportgen.form import read_form, write_form
 from reportgen.layout import FormatVersion, get_layout
@@ -29,6 +31,8 @@ from reportgen.xlsx import render_xlsx
 
 __all__ = [
     "CHECKS",
+    "AuditEntry",
+    "AuditResult",
     "Check",
     "CheckContext",
     "ConversionError",
@@ -50,15 +54,18 @@ __all__ = [
     "Subsection",
     "Table",
     "TemplateError",
+    "audit",
     "check",
     "convert_many_to_pdf",
     "convert_to_pdf",
     "dump",
     "dumps",
+    "extract",
     "from_mapping",
     "get_check",
     "get_layout",
     "has_errors",
+    "infer_organ_kind",
     "load",
     "loads",
     "read_form",

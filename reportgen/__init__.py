@@ -23,6 +23,7 @@ from reportgen.errors import (
 from reportgen.extract import extract, infer_organ_kind
 from reportgen.findings import Finding, Location, Severity, has_errors
 from reportgen.form import read_form, write_form
+from reportgen.generate import Generated, generate
 from reportgen.layout import FormatVersion, get_layout
 from reportgen.loading import dump, dumps, from_mapping, load, loads, skeleton, to_mapping
 from reportgen.model import Organ, OrganKind, OtherItem, Overview, Report, Subsection, Table
@@ -40,6 +41,7 @@ __all__ = [
     "ExtractError",
     "Finding",
     "FormatVersion",
+    "Generated",
     "InputError",
     "Location",
     "Organ",
@@ -62,6 +64,7 @@ __all__ = [
     "dumps",
     "extract",
     "from_mapping",
+    "generate",
     "get_check",
     "get_layout",
     "has_errors",

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 from reportgen.model import Report
 
-__all__ = ["output_stem", "safe_filename"]
+__all__ = ["UniqueStems", "output_stem", "safe_filename"]
 
 # Characters Windows forbids in names, path separators, and control characters.
 _FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
@@ -39,3 +40,23 @@ def safe_filename(name: str, *, fallback: str = "报告") -> str:
 def output_stem(report: Report) -> str:
     """The file stem of a report's outputs, e.g. ``招远市金岭镇人民政府2022年度政府信息公开工作年度报告``."""
     return safe_filename(report.title)
+
+
+class UniqueStems:
+    """Hands out safe output stems that are unique case-insensitively (as on Windows).
+
+    A second ``招远市金岭镇…报告`` becomes ``招远市金岭镇…报告-2``, so two inputs never overwrite each other.
+    """
+
+    def __init__(self, reserved: Iterable[str] = ()) -> None:
+        self._used = {r.casefold() for r in reserved}
+
+    def claim(self, wanted: str) -> str:
+        """A safe stem for ``wanted``, not handed out before."""
+        base = safe_filename(wanted)
+        stem, n = base, 2
+        while stem.casefold() in self._used:
+            stem = f"{base}-{n}"
+            n += 1
+        self._used.add(stem.casefold())
+        return stem

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,8 +21,8 @@ from reportgen.checks import check
 from reportgen.cli._app import EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE, app, handle_errors, out_console
 from reportgen.errors import ReportgenError
 from reportgen.findings import Finding, Value
+from reportgen.generate import match_previous
 from reportgen.loading import load
-from reportgen.model import Report
 
 __all__ = ["check_command"]
 
@@ -114,13 +113,6 @@ def _piped_console() -> Console:
     return Console(file=out_console.file, width=100_000, soft_wrap=True, highlight=False)
 
 
-def _match_previous(report: Report, previous: Sequence[Report]) -> Report | None:
-    """Last year's report for ``report``: the only one given, or the one of the same organ."""
-    if len(previous) == 1:
-        return previous[0]
-    return next((p for p in previous if p.organ.name == report.organ.name), None)
-
-
 @app.command("check")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
@@ -152,7 +144,7 @@ def check_command(files: tuple[Path, ...], previous_files: tuple[Path, ...], as_
             results.append(_FileResult(str(path), None, found, exc))
             continue
         organ = report.organ.name
-        found = tuple(f.with_context(file=str(path), organ=organ) for f in check(report, previous=_match_previous(report, previous)))
+        found = tuple(f.with_context(file=str(path), organ=organ) for f in check(report, previous=match_previous(report, previous)))
         results.append(_FileResult(str(path), organ, found))
 
     unreadable = sum(r.error is not None for r in results)

@@ -13,16 +13,12 @@ from pathlib import Path
 
 import click
 
-from reportgen.checks import check
 from reportgen.cli._app import EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE, app, err_console, handle_errors, out_console
-from reportgen.cli.check_cmd import _match_previous
 from reportgen.convert import convert_many_to_pdf
-from reportgen.docx import DocxRenderer
-from reportgen.errors import ReportgenError
-from reportgen.findings import has_errors
-from reportgen.layout import FormatVersion
+from reportgen.errors import InputError
+from reportgen.generate import generate
 from reportgen.loading import load
-from reportgen.naming import output_stem
+from reportgen.naming import UniqueStems
 
 __all__ = ["render_command"]
 
@@ -73,47 +69,25 @@ def render_command(
     退出状态 (exit status): 0 正常 (ok) · 1 有错误 (errors found) · 2 有文件无法读取 (unreadable input).
     """
     previous = [load(path) for path in previous_files]  # an unreadable --previous stops here (exit 2)
-    renderers: dict[FormatVersion, DocxRenderer] = {}
+    names = UniqueStems()
     written_docx: list[Path] = []
-    stems: set[str] = set()
     unreadable = errors = 0
     for path in inputs:
         try:
-            prev = previous[0] if len(previous) == 1 else None
-            report = load(path, previous=prev)
-            if len(previous) > 1:  # matched by organ name, known only once the input is read
-                prev = _match_previous(report, previous)
-                report = load(path, previous=prev) if prev is not None else report
-        except ReportgenError as exc:
+            result = generate(path, outdir, template=template, previous=previous, xlsx=not no_xlsx, names=names)
+        except InputError as exc:
             unreadable += 1
             err_console.print(f"{path}：无法读取 [{exc.code}] {exc.message}", markup=False, highlight=False)
             for finding in exc.findings:
                 err_console.print(f"  {finding.with_context(file=str(path))}", markup=False, highlight=False)
             continue
-        findings = [f.with_context(file=str(path), organ=report.organ.name) for f in check(report, previous=prev)]
-        for finding in findings:
+        for finding in result.findings:
             out_console.print(f"  {finding}", markup=False, highlight=False)
-        if has_errors(findings):
-            errors += 1
-
-        stem = output_stem(report)
-        n = 2
-        while stem in stems:  # two inputs for the same organ and year: keep both documents
-            stem = f"{output_stem(report)}-{n}"
-            n += 1
-        stems.add(stem)
-        key = report.format_version
-        renderer = renderers.get(key)
-        if renderer is None:
-            renderer = renderers[key] = DocxRenderer(template, version=report.format_version)
-        docx_path = renderer.render(report, outdir / f"{stem}.docx")
-        written_docx.append(docx_path)
-        out_console.print(f"{path} → {docx_path}", markup=False, highlight=False)
-        if not no_xlsx:
-            from reportgen.xlsx import render_xlsx  # imported here: only this option needs openpyxl
-
-            xlsx_path = render_xlsx(report, outdir / f"{stem}.xlsx", findings=findings)
-            out_console.print(f"{path} → {xlsx_path}", markup=False, highlight=False)
+        errors += result.has_errors
+        written_docx.append(result.docx)
+        for written in (result.docx, result.xlsx):
+            if written is not None:
+                out_console.print(f"{path} → {written}", markup=False, highlight=False)
 
     if pdf and written_docx:
         for pdf_path in convert_many_to_pdf(written_docx, outdir):

@@ -230,6 +230,8 @@ def _sources(inputs: str | os.PathLike[str] | Iterable[BulkInput], outdir: Path 
         if path.is_dir():
             for p in _folder_files(path, outdir):
                 yield from _path_sources(p)
+        elif county_mod.is_county_workbook(path):
+            yield from _county_sources(path)  # unusable as a whole: InputError for the whole run
         else:
             yield from _path_sources(path)
         return
@@ -743,7 +745,9 @@ def bulk(
 
     ``inputs``: a folder of input files (YAML, JSON, filled .xlsx forms, county workbooks), a county
     workbook (:mod:`reportgen.county`), one input file, or an iterable of files, reports and
-    ``(name, report or InputError)`` pairs (consumed lazily).
+    ``(name, report or InputError)`` pairs (consumed lazily).  Raises :class:`InputError` when ``inputs``
+    is a county workbook that is unusable as a whole (no year, wrong headers); inside a folder such a
+    workbook is one failed entry instead.
 
     For each township ``<stem>.docx`` and ``<stem>.xlsx`` are written, where ``<stem>`` is the report
     title for reports and workbook rows, and the file name for input files — made safe for Windows and

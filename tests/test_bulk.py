@@ -178,6 +178,17 @@ def test_rerun_skips_unchanged_and_force_redoes(tmp_path: Path) -> None:
     assert "跳过" not in result.output
 
 
+def test_unusable_county_workbook_stops_the_run(tmp_path: Path) -> None:
+    """A county workbook without a year cannot be read at all: InputError, CLI exit status 2 with the cell."""
+    county = write_county_form(tmp_path / "c.xlsx", ["金岭镇"])
+    with pytest.raises(InputError) as info:
+        bulk(county, tmp_path / "out", jobs=1)
+    assert info.value.code == "IN-YEAR"
+    result = CliRunner().invoke(app, ["bulk", str(county), "-o", str(tmp_path / "out"), "-j", "1"])
+    assert result.exit_code == 2
+    assert "基本信息!B2" in result.output
+
+
 def test_check_only_writes_only_the_summary(tmp_path: Path) -> None:
     """--check-only checks every township and writes summary.xlsx, nothing else."""
     out = tmp_path / "out"

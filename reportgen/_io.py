@@ -7,9 +7,13 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
 
 __all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text"]
+
+# mkstemp creates files readable by their owner only; published reports must get the ordinary mode
+# (e.g. 0644) that open() would give.  The umask can only be read by setting it, so read it once here.
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 
 
 @contextlib.contextmanager
@@ -24,6 +28,7 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
+    os.chmod(tmp_path, 0o666 & ~_UMASK)
     try:
         yield tmp_path
         os.replace(tmp_path, target)
@@ -42,8 +47,3 @@ def atomic_write_bytes(target: str | os.PathLike[str], data: bytes) -> None:
 def atomic_write_text(target: str | os.PathLike[str], text: str) -> None:
     """Write UTF-8 ``text`` to ``target`` atomically."""
     atomic_write_bytes(target, text.encode("utf-8"))
-
-
-def open_binary(path: Path) -> IO[bytes]:
-    """Open ``path`` for binary writing (for writers that want a file object)."""
-    return path.open("wb")

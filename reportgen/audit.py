@@ -31,7 +31,7 @@ from reportgen._io import atomic_path
 from reportgen.errors import ReportgenError
 from reportgen.findings import Finding, Location, Severity
 from reportgen.model import Report
-from reportgen.parallel import Completed, bounded_map, default_jobs, process_pool
+from reportgen.parallel import Completed, InlineExecutor, bounded_map, default_jobs, process_pool
 
 __all__ = [
     "AUDIT_SUFFIXES",
@@ -221,29 +221,23 @@ def audit(
             for entry in found:
                 progress(entry)
 
-    if executor is None and (jobs == 1 or len(files) <= 1):
-        for index, file in enumerate(files):
-            try:
-                found = audit_path(file)
-            except Exception as exc:  # one file's bug must not stop the audit
-                found = (_unreadable(file, exc),)
+    def run(pool: cf.Executor, in_flight: int) -> None:
+        outcomes: Iterator[Completed[tuple[int, str], tuple[AuditEntry, ...]]] = bounded_map(
+            _audit_indexed, enumerate(files), pool, max_in_flight=in_flight
+        )
+        for done in outcomes:
+            index, file = done.item
+            found = done.result if done.result is not None else (_unreadable(file, done.error or Exception()),)
             record(index, found)
-    else:
-        def run(pool: cf.Executor, in_flight: int) -> None:
-            outcomes: Iterator[Completed[tuple[int, str], tuple[AuditEntry, ...]]] = bounded_map(
-                _audit_indexed, enumerate(files), pool, max_in_flight=in_flight
-            )
-            for done in outcomes:
-                index, file = done.item
-                found = done.result if done.result is not None else (_unreadable(file, done.error or Exception()),)
-                record(index, found)
 
-        if executor is not None:
-            run(executor, 2 * (jobs or default_jobs()))
-        else:
-            n = min(jobs or default_jobs(), len(files))
-            with process_pool(n) as pool:
-                run(pool, 2 * n)
+    if executor is not None:
+        run(executor, 2 * (jobs or default_jobs()))
+    elif jobs == 1 or len(files) <= 1:
+        run(InlineExecutor(), 1)
+    else:
+        n = min(jobs or default_jobs(), len(files))
+        with process_pool(n) as pool:
+            run(pool, 2 * n)
     result = AuditResult(tuple(entry for i in range(len(files)) for entry in entries[i]))
     if out is not None:
         result = attrs.evolve(result, workbook=write_audit_workbook(result, out))

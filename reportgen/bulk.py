@@ -51,8 +51,8 @@ from reportgen.errors import InputError, ReportgenError
 from reportgen.findings import Finding, Location, Severity
 from reportgen.layout import FormatVersion, get_layout
 from reportgen.model import Figure, Organ, OrganKind, OtherItem, Overview, Report, Subsection, Table
-from reportgen.naming import output_stem, safe_filename
-from reportgen.parallel import Completed, bounded_map, default_jobs, process_pool
+from reportgen.naming import UniqueStems, output_stem
+from reportgen.parallel import Completed, InlineExecutor, bounded_map, default_jobs, process_pool
 from reportgen.prose import format_amount, strip_number
 
 __all__ = [
@@ -412,18 +412,6 @@ def _run_job(job: _Job) -> _Done:
                  _figures(report))
 
 
-class _InlineExecutor(cf.Executor):
-    """Runs each task at submit time in this process (``jobs=1``: no pool, easy to debug)."""
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future[Any]:
-        future: cf.Future[Any] = cf.Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except BaseException as exc:
-            future.set_exception(exc)
-        return future
-
-
 # --------------------------------------------------------------------------------------------
 # Manifest
 
@@ -514,22 +502,6 @@ def _clean_stale_parts(outdir: Path) -> None:
 
 # --------------------------------------------------------------------------------------------
 # Naming
-
-
-class _Names:
-    """Unique, safe output stems (case-insensitively unique, as on Windows)."""
-
-    def __init__(self, reserved: Iterable[str]) -> None:
-        self.used = {r.casefold() for r in reserved}
-
-    def claim(self, wanted: str) -> str:
-        base = safe_filename(wanted)
-        stem, n = base, 2
-        while stem.casefold() in self.used:
-            stem = f"{base}-{n}"
-            n += 1
-        self.used.add(stem.casefold())
-        return stem
 
 
 # --------------------------------------------------------------------------------------------
@@ -777,7 +749,7 @@ def bulk(
     manifest = None if check_only else _Manifest(out)
     run_key = "" if check_only else hashlib.sha256(
         f"{_template_digest(template_str)}|{_version()}".encode()).hexdigest()
-    names = _Names([Path(SUMMARY_NAME).stem, Path(MANIFEST_NAME).stem])
+    names = UniqueStems([Path(SUMMARY_NAME).stem, Path(MANIFEST_NAME).stem])
     results: dict[int, TownshipOutcome] = {}
     rollup = _RollUp()
     done_count = 0
@@ -819,7 +791,7 @@ def bulk(
     in_flight = max_in_flight or max(4, 4 * n_jobs)
     with contextlib.ExitStack() as stack:
         if executor is None:
-            executor = _InlineExecutor() if n_jobs == 1 else stack.enter_context(
+            executor = InlineExecutor() if n_jobs == 1 else stack.enter_context(
                 process_pool(n_jobs, initializer=_init_worker, initargs=(template_str,)))
         try:
             for completed in bounded_map(_run_job, jobs_iter(), executor, max_in_flight=in_flight):

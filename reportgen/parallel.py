@@ -21,7 +21,7 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-__all__ = ["Completed", "bounded_map", "default_jobs", "process_pool"]
+__all__ = ["Completed", "InlineExecutor", "bounded_map", "default_jobs", "process_pool"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -39,6 +39,18 @@ class Completed(Generic[T, R]):
     def ok(self) -> bool:
         """Whether the function returned normally."""
         return self.error is None
+
+
+class InlineExecutor(cf.Executor):
+    """Runs each task at submit time in this process (``jobs=1``: no pool, easy to debug)."""
+
+    def submit(self, fn: Callable[..., R], /, *args: Any, **kwargs: Any) -> cf.Future[R]:
+        future: cf.Future[R] = cf.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:
+            future.set_exception(exc)
+        return future
 
 
 def default_jobs() -> int:

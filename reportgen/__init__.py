@@ -9,8 +9,10 @@ This module only re-exports the public API.
 """
 
 from reportgen.audit import AuditEntry, AuditResult, audit
+from reportgen.bulk import BulkResult, Status, TownshipOutcome, bulk
 from reportgen.checks import CHECKS, Check, CheckContext, check, get_check
 from reportgen.convert import convert_many_to_pdf, convert_to_pdf
+from reportgen.county import read_county, write_county_form
 from reportgen.docx import DocxRenderer, render_docx
 from reportgen.errors import (
     ConversionError,
@@ -34,6 +36,7 @@ __all__ = [
     "CHECKS",
     "AuditEntry",
     "AuditResult",
+    "BulkResult",
     "Check",
     "CheckContext",
     "ConversionError",
@@ -53,10 +56,13 @@ __all__ = [
     "ReportText",
     "ReportgenError",
     "Severity",
+    "Status",
     "Subsection",
     "Table",
     "TemplateError",
+    "TownshipOutcome",
     "audit",
+    "bulk",
     "check",
     "convert_many_to_pdf",
     "convert_to_pdf",
@@ -71,12 +77,14 @@ __all__ = [
     "infer_organ_kind",
     "load",
     "loads",
+    "read_county",
     "read_form",
     "render_docx",
     "render_xlsx",
     "report_text",
     "skeleton",
     "to_mapping",
+    "write_county_form",
     "write_form",
 ]
 

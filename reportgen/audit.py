@@ -29,7 +29,7 @@ import attrs
 
 from reportgen._io import atomic_path
 from reportgen.errors import ReportgenError
-from reportgen.findings import Finding, Location, Severity
+from reportgen.findings import Finding, Location, Severity, Status
 from reportgen.model import Report
 from reportgen.parallel import Completed, InlineExecutor, bounded_map, default_jobs, process_pool
 
@@ -50,10 +50,10 @@ __all__ = [
 AUDIT_SUFFIXES = (".docx", ".xlsx", ".yaml", ".yml", ".json")
 """The files an audit reads; other files in a folder are skipped."""
 
-STATUS_OK = "通过"
-STATUS_WARNINGS = "有警告"
-STATUS_ERRORS = "有错误"
-STATUS_UNREADABLE = "无法读取"
+STATUS_OK = Status.OK
+STATUS_WARNINGS = Status.WARNINGS
+STATUS_ERRORS = Status.ERRORS
+STATUS_UNREADABLE = Status.UNREADABLE
 
 
 @attrs.frozen(kw_only=True)

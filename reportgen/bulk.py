@@ -48,7 +48,7 @@ import attrs
 from reportgen import county as county_mod
 from reportgen._io import atomic_path, atomic_write_bytes
 from reportgen.errors import InputError, ReportgenError
-from reportgen.findings import Finding, Location, Severity
+from reportgen.findings import Finding, Location, Severity, Status, status_of
 from reportgen.layout import FormatVersion, get_layout
 from reportgen.model import Figure, Organ, OrganKind, OtherItem, Overview, Report, Subsection, Table
 from reportgen.naming import UniqueStems, output_stem
@@ -76,15 +76,6 @@ MAX_FINDINGS_KEPT = 20
 """Findings kept per township in an outcome; the counts are always complete."""
 MAX_MESSAGES = 3
 _MANIFEST_VERSION = 1
-
-
-class Status:
-    """The status of one township, as shown in ``summary.xlsx``."""
-
-    OK = "通过"
-    WARNINGS = "有警告"
-    ERRORS = "有错误"
-    FAILED = "失败"
 
 
 @attrs.frozen(kw_only=True)
@@ -368,9 +359,7 @@ def _failed(name: str, source: str, exc: BaseException, file: str | None, organ:
 
 
 def _status(findings: list[Finding]) -> str:
-    if any(f.is_error for f in findings):
-        return Status.ERRORS
-    return Status.WARNINGS if findings else Status.OK
+    return status_of(findings)
 
 
 def _run_job(job: _Job) -> _Done:

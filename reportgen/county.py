@@ -43,6 +43,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from reportgen._io import atomic_path
 from reportgen.errors import InputError
 from reportgen.findings import Finding, Location, Severity
+from reportgen.form import parse_cell_date
 from reportgen.layout import FigureKind, FormatVersion, get_layout
 from reportgen.model import (
     MAX_DECIMAL_PLACES,
@@ -644,17 +645,7 @@ def _fail(file: str, code: str, message: str, *, cell: str | None = None) -> Inp
 
 
 def _date(value: object) -> dt.date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value).strip()
-    m = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?", text)
-    if not m:
-        raise ValueError(text)
-    return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    return parse_cell_date(value)
 
 
 def _read_info(wb: Any, file: str) -> CountyInfo:

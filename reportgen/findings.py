@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import attrs
 
-__all__ = ["Finding", "Location", "Severity", "has_errors"]
+__all__ = ["Finding", "Location", "Severity", "Status", "has_errors", "status_of"]
 
 
 class Severity(enum.Enum):
@@ -104,3 +104,23 @@ class Finding:
 def has_errors(findings: list[Finding] | tuple[Finding, ...]) -> bool:
     """Whether any finding is an error."""
     return any(f.is_error for f in findings)
+
+
+class Status:
+    """The status of one report as bulk runs and audits show it (in ``summary.xlsx``, ``audit.xlsx``)."""
+
+    OK = "通过"
+    WARNINGS = "有警告"
+    ERRORS = "有错误"
+    """Error findings: the documents are written, but the report must be corrected."""
+    FAILED = "失败"
+    """Could not be loaded or rendered at all (bulk)."""
+    UNREADABLE = "无法读取"
+    """Could not be read (audit)."""
+
+
+def status_of(findings: list[Finding] | tuple[Finding, ...]) -> str:
+    """:attr:`Status.ERRORS`, :attr:`Status.WARNINGS` or :attr:`Status.OK` for a report's findings."""
+    if has_errors(findings):
+        return Status.ERRORS
+    return Status.WARNINGS if findings else Status.OK

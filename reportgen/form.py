@@ -72,7 +72,7 @@ from reportgen.xlsx import (
     grid_coord,
 )
 
-__all__ = ["normalize_label", "read_form", "write_form"]
+__all__ = ["normalize_label", "parse_cell_date", "read_form", "write_form"]
 
 Pos = tuple[int, int]
 """1-based ``(row, column)`` of a worksheet cell."""
@@ -498,7 +498,8 @@ def _info_rows(sheet: _Sheet, header: int, cols: dict[str, int]) -> Iterator[tup
 _DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 
 
-def _parse_date(value: Any) -> dt.date | None:
+def parse_cell_date(value: Any) -> dt.date | None:
+    """A date from a worksheet cell: a date, an Excel serial number, or text like 2023-01-18 / 2023年1月18日."""
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):
@@ -610,7 +611,7 @@ def read_form(path: str | os.PathLike[str]) -> Report:
     publication: dt.date | None = None
     raw_date = values.get("publication_date", (None, None))[0]
     try:
-        publication = _parse_date(raw_date)
+        publication = parse_cell_date(raw_date)
     except (ValueError, OverflowError):
         reader.error("IN-XLSX-DATE", f"发布日期“{raw_date}”无法识别，应为日期，如 2023-01-18。",
                      expected="如 2023-01-18", actual=str(raw_date), **where("publication_date"))

@@ -34,6 +34,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import hashlib
+import heapq
 import importlib.metadata
 import json
 import os
@@ -497,6 +498,10 @@ def _clean_stale_parts(outdir: Path) -> None:
 # Roll-up
 
 
+ROLLUP_LISTED = 100
+"""How many organs the roll-up's text names (in input order) before it says 等."""
+
+
 class _RollUp:
     """Running sums of the leaf figures of every township that loaded (never the reports)."""
 
@@ -505,7 +510,8 @@ class _RollUp:
         self.sums: dict[str, Figure] = {}
         self.fee = Decimal(0)
         self.count = 0
-        self.names: list[str] = []
+        # The first organs in input order (workers finish in any order): a max-heap of (-index, name).
+        self.names: list[tuple[int, str]] = []
         self.years: Counter[int] = Counter()
         self.kinds: Counter[str] = Counter()
         self.place: tuple[str, str, str] | None = None
@@ -518,7 +524,7 @@ class _RollUp:
             self.version = v
         return v is self.version
 
-    def add(self, done: Mapping[str, Any], name: str) -> None:
+    def add(self, done: Mapping[str, Any], name: str, index: int) -> None:
         layout = get_layout(self.version or FormatVersion.V2021)
         for key, text in done["figures"].items():
             if key == "fee":
@@ -528,8 +534,10 @@ class _RollUp:
             value: Figure = Decimal(text) if layout.table(table).kind((row, col)) == "amount" else int(text)
             self.sums[key] = self.sums.get(key, 0) + value
         self.count += 1
-        if len(self.names) < 100:
-            self.names.append(name)
+        if len(self.names) < ROLLUP_LISTED:
+            heapq.heappush(self.names, (-index, name))
+        elif -self.names[0][0] > index:
+            heapq.heapreplace(self.names, (-index, name))
         self.years[int(done["year"])] += 1
         kind, province, city, county = done["organ"]
         self.kinds[kind] += 1
@@ -551,7 +559,8 @@ class _RollUp:
         for key, value in self.sums.items():
             table, row, col = key.split(".")
             tables[table][(row, col)] = value
-        listing = "、".join(self.names) + ("等" if self.count > len(self.names) else "")
+        listing = "、".join(name for _, name in sorted(self.names, reverse=True))
+        listing += "等" if self.count > len(self.names) else ""
         intro = [
             f"本报告汇总了{county}{self.count}个{scope}{year}年度政府信息公开工作年度报告的统计数据，"
             f"表中各项数字为各{scope}报告相应数字之和。",
@@ -750,7 +759,7 @@ def bulk(
         if outcome.outdir is not None and outcome.outdir is not out:
             outcome = attrs.evolve(outcome, outdir=out)  # one shared Path, not one per township
         if not check_only and done.figures is not None and rollup.accepts(done.version):
-            rollup.add({"figures": done.figures, "year": done.year, "organ": done.organ}, outcome.name)
+            rollup.add({"figures": done.figures, "year": done.year, "organ": done.organ}, outcome.name, index)
             outcome = attrs.evolve(outcome, in_rollup=True)
         if manifest is not None and index in keys and not outcome.skipped and not outcome.failed:
             stem_, key = keys.pop(index)

@@ -28,6 +28,7 @@ from typing import Any
 import attrs
 
 from reportgen._io import atomic_path
+from reportgen.bulk import MANIFEST_NAME, SUMMARY_NAME
 from reportgen.errors import ReportgenError
 from reportgen.findings import Finding, Location, Severity, Status
 from reportgen.model import Report
@@ -171,10 +172,16 @@ def audit_path(path: str | os.PathLike[str]) -> tuple[AuditEntry, ...]:
     return tuple(entries)
 
 
+def _is_bulk_summary(path: Path) -> bool:
+    return path.name == SUMMARY_NAME and (path.parent / MANIFEST_NAME).exists()
+
+
 def audit_files(paths: Iterable[str | os.PathLike[str]], *, exclude: Sequence[Path] = ()) -> Iterator[Path]:
     """The files to audit: files as given, folders searched recursively for :data:`AUDIT_SUFFIXES`.
 
-    Hidden files, Office lock files (``~$…``), unfinished ``.part`` files and ``exclude`` are skipped.
+    Hidden files, Office lock files (``~$…``), unfinished ``.part`` files and ``exclude`` are skipped, and
+    so is the ``summary.xlsx`` of a bulk run (recognised by the bulk manifest beside it): it lists
+    reports, it is not one.
     """
     skip = {p.resolve() for p in exclude}
     for raw in paths:
@@ -187,6 +194,7 @@ def audit_files(paths: Iterable[str | os.PathLike[str]], *, exclude: Sequence[Pa
                     and not any(part.startswith(".") for part in found.relative_to(path).parts)
                     and not found.name.startswith("~$")
                     and found.resolve() not in skip
+                    and not _is_bulk_summary(found)
                 ):
                     yield found
         elif path.resolve() not in skip:

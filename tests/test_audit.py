@@ -157,3 +157,17 @@ def test_all_consistent_exits_zero(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["audit", str(tmp_path / "a.docx"), str(tmp_path / "b.yaml"), "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert _rows(out, "问题") == []
+
+
+def test_audit_of_a_bulk_output_folder_skips_its_summary(tmp_path: Path) -> None:
+    """Auditing what `reportgen bulk` wrote reads every report but not summary.xlsx (a list, not a report)."""
+    from reportgen.bulk import SUMMARY_NAME, bulk
+    from tests.conftest import EXAMPLES
+
+    out = tmp_path / "out"
+    bulk(EXAMPLES / "zhaoyuan-county-2022.xlsx", out, jobs=1)
+    result = audit([out], None, jobs=1)
+    files = {Path(e.file).name for e in result.entries}
+    assert SUMMARY_NAME not in files
+    assert len(files) == 2 * 15  # 14 townships and the roll-up, each as .docx and .xlsx
+    assert not [e for e in result.entries if e.status == "无法读取"]

@@ -16,7 +16,6 @@ the row and column labels, and what was expected.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import os
 import re
 import unicodedata
@@ -32,6 +31,7 @@ from openpyxl.utils import get_column_letter
 
 from reportgen._io import atomic_write_bytes
 from reportgen.errors import InputError
+from reportgen.figures import FigureError, Reason, parse_figure
 from reportgen.findings import Finding, Location, Severity
 from reportgen.layout import (
     PROCESSING_FEE_ITEM,
@@ -40,6 +40,7 @@ from reportgen.layout import (
     FormatVersion,
     TableLayout,
     get_layout,
+    normalize_label,
 )
 from reportgen.model import (
     MAX_DECIMAL_PLACES,
@@ -72,7 +73,7 @@ from reportgen.xlsx import (
     grid_coord,
 )
 
-__all__ = ["normalize_label", "parse_cell_date", "read_form", "write_form"]
+__all__ = ["normalize_label", "parse_cell_date", "parse_figure", "read_form", "write_form"]
 
 Pos = tuple[int, int]
 """1-based ``(row, column)`` of a worksheet cell."""
@@ -102,106 +103,12 @@ def write_form(
     return target
 
 
-# --------------------------------------------------------------------------------------------
-# Labels and values as users type them.
-
-_SPACE = re.compile(r"\s+")
-_QUOTES = re.compile("[\"'“”‘’「」]")
-_ITEM_NUMBER = re.compile(r"^(\d+)[、，,．]")
-
-
-def normalize_label(text: str) -> str:
-    """A label for comparison: NFKC (full-width → half-width), no whitespace, no quotes, ``1、`` → ``1.``."""
-    text = _SPACE.sub("", unicodedata.normalize("NFKC", text))
-    return _ITEM_NUMBER.sub(r"\1.", _QUOTES.sub("", text))
-
-
-_NONE_MARKS = {"", "/", "-", "—", "–", "－", "无"}
-_INT = re.compile(r"^[+-]?\d+$")
-_INT_ZERO_DECIMALS = re.compile(r"^([+-]?\d+)\.0*$")
-_DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
-
-
-class _BadValue(Exception):
-    """A figure cell that holds no usable value; ``str`` is the Chinese reason."""
-
-
 def _kind_text(kind: FigureKind) -> str:
     return {
         "count": "大于或等于 0 的整数",
         "signed": "整数（可为负数）",
         "amount": f"大于或等于 0 的数（最多 {MAX_DECIMAL_PLACES} 位小数）",
     }[kind]
-
-
-def _float_decimal(value: float, number_format: str) -> Decimal:
-    """The decimal a user meant by a float cell: its shortest repr, padded to the format's decimals."""
-    if not math.isfinite(value):
-        raise _BadValue("不是有限的数")
-    amount = Decimal(repr(value))
-    exponent = amount.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -MAX_DECIMAL_PLACES:
-        # Excel itself holds 15 significant digits; 0.1+0.2 style noise goes away there.
-        amount = Decimal(format(value, ".15g"))
-    places = _format_places(number_format)
-    exponent = amount.as_tuple().exponent
-    if isinstance(exponent, int) and places > -exponent and places <= MAX_DECIMAL_PLACES:
-        amount = amount.quantize(Decimal(1).scaleb(-places))
-    return amount
-
-
-def _format_places(number_format: str) -> int:
-    """Fixed decimals of a number format such as ``0.000000`` (``General`` → 0)."""
-    m = re.search(r"\.(0+)", number_format or "")
-    return len(m.group(1)) if m else 0
-
-
-def parse_figure(value: Any, kind: FigureKind, number_format: str = "General") -> Figure:
-    """A figure from a cell value as users type it; ``_BadValue`` with the reason when it is none."""
-    if isinstance(value, (bool, dt.date, dt.datetime, dt.time, dt.timedelta)):
-        raise _BadValue("不是数字")
-    if value is None:
-        return Decimal(0) if kind == "amount" else 0
-    if isinstance(value, str):
-        text = _SPACE.sub("", unicodedata.normalize("NFKC", value)).replace(",", "")
-        if text in _NONE_MARKS:
-            return Decimal(0) if kind == "amount" else 0
-        if kind == "amount":
-            if not _DECIMAL.match(text):
-                raise _BadValue("不是数字")
-            amount = Decimal(text)
-        else:
-            m = _INT_ZERO_DECIMALS.match(text)
-            if m:
-                text = m.group(1)
-            if not _INT.match(text):
-                raise _BadValue("不是整数" if _DECIMAL.match(text) else "不是数字")
-            return _check_count(int(text), kind)
-    elif isinstance(value, int):
-        if kind == "amount":
-            amount = Decimal(value)
-        else:
-            return _check_count(value, kind)
-    elif isinstance(value, (float, Decimal)):
-        if kind != "amount":
-            if not math.isfinite(value) or value != int(value):
-                raise _BadValue("不是整数")
-            return _check_count(int(value), kind)
-        amount = _float_decimal(float(value), number_format) if isinstance(value, float) else value
-    else:
-        raise _BadValue("不是数字")
-    if amount < 0:
-        raise _BadValue("不能为负数")
-    exponent = amount.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -MAX_DECIMAL_PLACES:
-        raise _BadValue(f"小数超过 {MAX_DECIMAL_PLACES} 位")
-    return amount
-
-
-def _check_count(value: int, kind: FigureKind) -> int:
-    if kind == "count" and value < 0:
-        raise _BadValue("不能为负数")
-    return value
 
 
 # --------------------------------------------------------------------------------------------
@@ -336,8 +243,8 @@ class _Reader:
                 if computed and (value is None or (isinstance(value, str) and not value.strip())):
                     continue
             try:
-                figure = parse_figure(value, table.kind(ref), sheet.number_format(pos))
-            except _BadValue as exc:
+                figure = parse_figure(value, table.kind(ref), number_format=sheet.number_format(pos))
+            except FigureError as exc:
                 self._bad(table, sheet, ref, pos, str(exc), value)
                 continue
             (stated if computed else figures)[ref] = figure
@@ -603,8 +510,8 @@ def read_form(path: str | os.PathLike[str]) -> Report:
     try:
         year = int(parse_figure(raw_year, "count")) if raw_year not in (None, "") else None
         if year is None or not 2008 <= year <= 2100:
-            raise _BadValue("")
-    except _BadValue:
+            raise FigureError(Reason.TYPE, "")
+    except FigureError:
         reader.error("IN-XLSX-YEAR", f"报告年度“{raw_year if raw_year is not None else ''}”无效，应为 2008 至 2100 之间的年份。",
                      expected="如 2022", actual=None if raw_year is None else str(raw_year), **where("year"))
         year = None
@@ -619,8 +526,8 @@ def read_form(path: str | os.PathLike[str]) -> Report:
     if "processing_fee" in values and info is not None:
         raw_fee, fee_cell = values["processing_fee"]
         try:
-            fee = Decimal(parse_figure(raw_fee, "amount", info[0].number_format(fee_cell.pos)))
-        except _BadValue as exc:
+            fee = Decimal(parse_figure(raw_fee, "amount", number_format=info[0].number_format(fee_cell.pos)))
+        except FigureError as exc:
             reader.error("IN-XLSX-VALUE", f"信息处理费“{raw_fee}”{exc}，应填写大于或等于 0 的金额（元）。",
                          expected=_kind_text("amount"), actual=str(raw_fee), **where("processing_fee"))
 
@@ -684,8 +591,8 @@ def _read_stated(reader: _Reader, layout: FormatLayout, sheet: _Sheet, cell: _Pr
                      actual=cell.key, cell=sheet.ref(cell.pos))
         return
     try:
-        out[parts[0]][ref] = parse_figure(value, table.kind(ref), sheet.number_format(cell.pos))
-    except _BadValue as exc:
+        out[parts[0]][ref] = parse_figure(value, table.kind(ref), number_format=sheet.number_format(cell.pos))
+    except FigureError as exc:
         reader.error("IN-XLSX-VALUE", f"填报的合计数“{value}”{exc}。", actual=str(value), cell=sheet.ref(cell.pos))
 
 

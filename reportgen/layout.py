@@ -32,6 +32,8 @@ Coordinates are zero-based ``(row, column)`` of the table grid; spans count grid
 from __future__ import annotations
 
 import enum
+import re
+import unicodedata
 from collections.abc import Iterator, Mapping
 from typing import Literal
 
@@ -54,6 +56,7 @@ __all__ = [
     "Sum",
     "TableLayout",
     "get_layout",
+    "normalize_label",
 ]
 
 
@@ -70,6 +73,26 @@ FORMAT_DOCUMENT: Mapping[FormatVersion, str] = {
     FormatVersion.V2021: "国办公开办函〔2021〕30号",
     FormatVersion.V2019: "国办公开办函〔2019〕60号",
 }
+
+_QUOTES = re.compile("[\"'“”‘’「」『』]")
+_WHITESPACE = re.compile(r"\s+")
+_DASHES = str.maketrans({"—": "-", "–": "-", "−": "-", "【": "(", "】": ")", "〔": "(", "〕": ")"})
+_ITEM_NUMBER = re.compile(r"^(\d+)[、,.](?!\d)")
+
+
+def normalize_label(text: str) -> str:
+    """A label as compared with the official one: every reader matches labels through this.
+
+    NFKC (full-width → half-width: ``（一）`` → ``(一)``), dashes as ``-`` and ``【】〔〕`` as ``()``,
+    no whitespace (line breaks inside a cell), no quotes, and an item number ``1、`` / ``1，`` as ``1.``.
+    ``三、本年度\n办理结果`` → ``三、本年度办理结果``; ``危及“三安全一稳定”`` → ``危及三安全一稳定``.
+    Both the layout's label and the text found go through it, so the direction of a rule does not
+    matter.  ``1,234`` stays a number: the item number needs a non-digit after its mark.
+    """
+    text = unicodedata.normalize("NFKC", text).translate(_DASHES)
+    text = _WHITESPACE.sub("", _QUOTES.sub("", text))
+    return _ITEM_NUMBER.sub(r"\1.", text)
+
 
 FigureKind = Literal["count", "signed", "amount"]
 """``count``: whole number ≥ 0; ``signed``: whole number, may be negative (2019 本年增/减);

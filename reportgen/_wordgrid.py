@@ -12,8 +12,6 @@ equal cells, so the XML is walked directly::
 
 from __future__ import annotations
 
-import re
-import unicodedata
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,26 +19,10 @@ from pathlib import Path
 import attrs
 from lxml import etree
 
-__all__ = ["Block", "Grid", "GridText", "Para", "Tbl", "norm", "read_blocks"]
+__all__ = ["Block", "Grid", "GridText", "Para", "Tbl", "read_blocks"]
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _W = f"{{{W}}}"
-
-_QUOTES = re.compile("[“”\"‘’'「」『』]")
-_WHITESPACE = re.compile(r"\s+")
-
-
-def norm(text: str) -> str:
-    """Text for comparing labels: NFKC (full-width → half-width), no whitespace, no quotes.
-
-    ``三、本年度\\n办理结果`` → ``三、本年度办理结果``; ``（一） 予以公开`` → ``(一)予以公开``;
-    ``危及“三安全一稳定”`` → ``危及三安全一稳定``.  Both the layout's labels and the document's
-    text go through this, so the direction of the unification does not matter.
-    """
-    text = unicodedata.normalize("NFKC", text)
-    text = text.replace("—", "-").replace("－", "-").replace("−", "-").replace("–", "-")
-    text = text.replace("【", "(").replace("】", ")").replace("〔", "(").replace("〕", ")")
-    return _WHITESPACE.sub("", _QUOTES.sub("", text))
 
 
 @attrs.frozen
@@ -60,11 +42,6 @@ class GridText:
     col: int
     rowspan: int = 1
     colspan: int = 1
-
-    @property
-    def norm(self) -> str:
-        """The text normalised for comparison (see :func:`norm`)."""
-        return norm(self.text)
 
     def covers_col(self, col: int) -> bool:
         """Whether the cell covers grid column ``col``."""

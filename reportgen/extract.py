@@ -26,14 +26,15 @@ import os
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 import attrs
 from lxml import etree
 
-from reportgen._wordgrid import Block, Grid, GridText, Para, Tbl, norm, read_blocks
+from reportgen._wordgrid import Block, Grid, GridText, Para, Tbl, read_blocks
 from reportgen.errors import ExtractError
+from reportgen.figures import FigureError, parse_figure
 from reportgen.findings import Finding, Location, Severity
 from reportgen.layout import (
     ALL_LAYOUTS,
@@ -43,6 +44,7 @@ from reportgen.layout import (
     SectionSpec,
     TableLayout,
     get_layout,
+    normalize_label,
 )
 from reportgen.model import (
     Figure,
@@ -99,9 +101,10 @@ class _Index:
     def __init__(self, labels: Iterable[tuple[str, str]], *, numbered: bool = True) -> None:
         self._levels: list[dict[str, str | None]] = [{}, {}, {}]
         # Column headers carry no numbers; only a trailing remark is dropped: 本年收费金额(单位:万元).
-        forms: tuple[Callable[[str], str], ...] = (norm, _stripped, _core) if numbered else (norm, _without_remark)
+        forms: tuple[Callable[[str], str], ...] = ((normalize_label, _stripped, _core) if numbered
+                                                   else (normalize_label, _without_remark))
         for key, label in labels:
-            n = norm(label)
+            n = normalize_label(label)
             for level, form in zip(self._levels, forms, strict=False):
                 value = form(n)
                 if value in level and level[value] != key:
@@ -111,7 +114,7 @@ class _Index:
         self._forms = forms
 
     def find(self, text: str) -> str | None:
-        n = norm(text)
+        n = normalize_label(text)
         if not n:
             return None
         for level, form in zip(self._levels, self._forms, strict=False):
@@ -122,7 +125,7 @@ class _Index:
 
     def exact(self, text: str) -> str | None:
         """The key of a label printed exactly (after normalisation)."""
-        return self._levels[0].get(norm(text))
+        return self._levels[0].get(normalize_label(text))
 
 
 @attrs.frozen
@@ -137,9 +140,9 @@ class _Labels:
 
     @classmethod
     def of(cls, layout: TableLayout) -> _Labels:
-        known = {norm(c.text) for c in layout.cells if c.text}
-        known |= {norm(r.label) for r in layout.rows} | {norm(c.label) for c in layout.columns}
-        known |= {norm(p) for r in layout.rows for p in r.path}
+        known = {normalize_label(c.text) for c in layout.cells if c.text}
+        known |= {normalize_label(r.label) for r in layout.rows} | {normalize_label(c.label) for c in layout.columns}
+        known |= {normalize_label(p) for r in layout.rows for p in r.path}
         known |= {_stripped(k) for k in known} | {_core(k) for k in known}
         return cls(
             layout=layout,
@@ -163,7 +166,7 @@ def _only_in(version: FormatVersion, key: str) -> frozenset[str]:
 
 
 _VERSION_EVIDENCE = {(v, k): _only_in(v, k) for v in FormatVersion for k in ("table2", "table3")}
-_T3_OTHER_2019 = norm(get_layout(FormatVersion.V2019).table("table3").row("other_processing").label)
+_T3_OTHER_2019 = normalize_label(get_layout(FormatVersion.V2019).table("table3").row("other_processing").label)
 
 # --------------------------------------------------------------------------------------------
 # Problems
@@ -208,33 +211,6 @@ class _Problems:
 
 
 # --------------------------------------------------------------------------------------------
-# Figures
-
-
-_ZERO = {"", "/", "\\", "-", "--", "---", "无", "0"}
-_UNIT = re.compile(r"(?:件|项|个|条|次|万元)$")
-
-
-def _parse_figure(text: str, kind: str) -> Figure | None:
-    """The figure in a cell, 0 for the zero markers; ``None`` if it is not a number of ``kind``."""
-    t = norm(text).replace(",", "")
-    if t in _ZERO:
-        return Decimal(0) if kind == "amount" else 0
-    t = _UNIT.sub("", t)
-    if kind == "amount":
-        if not re.fullmatch(r"\d+(?:\.\d+)?", t):
-            return None
-        try:
-            return Decimal(t)
-        except InvalidOperation:  # pragma: no cover - the pattern excludes it
-            return None
-    pattern = r"[+-]?\d+" if kind == "signed" else r"\+?\d+"
-    if not re.fullmatch(pattern, t):
-        return None
-    return int(t)
-
-
-# --------------------------------------------------------------------------------------------
 # Tables
 
 
@@ -271,7 +247,7 @@ def _starts_here(grid: Grid, r: int, cell: GridText, cols: frozenset[int]) -> bo
 
 def _identify(grid: Grid) -> tuple[str, int] | None:
     """``(table key, score)``: which official table a Word table is, by how many of its labels it shows."""
-    texts = {norm(cell.text) for cell in grid.all_cells()}
+    texts = {normalize_label(cell.text) for cell in grid.all_cells()}
     texts |= {_stripped(t) for t in texts}
     best: tuple[str, int] | None = None
     for key in ("table2", "table3", "table4"):
@@ -294,7 +270,7 @@ def _join(parts: Sequence[_Part]) -> Grid:
 
 def _version_of(key: str, grid: Grid) -> FormatVersion | None:
     """The format a table follows, from labels printed only in one of them (``None``: cannot tell)."""
-    texts = {norm(cell.text) for cell in grid.all_cells()}
+    texts = {normalize_label(cell.text) for cell in grid.all_cells()}
     texts |= {_stripped(t) for t in texts}
     if texts & _VERSION_EVIDENCE[(FormatVersion.V2021, key)]:
         return FormatVersion.V2021
@@ -335,9 +311,9 @@ class _TableReader:
             if cell is None or id(cell) in seen:
                 continue
             seen.add(id(cell))
-            if norm(cell.text):
+            if normalize_label(cell.text):
                 texts.append(cell.text)
-        if len({norm(t) for t in texts}) > 1:
+        if len({normalize_label(t) for t in texts}) > 1:
             self.problems.add(
                 "EX-AMBIGUOUS",
                 f"{self.name}“{row_label}”行“{col_label}”列有多个不同的数字：{'、'.join(clean_text(t) for t in texts)}",
@@ -353,7 +329,7 @@ class _TableReader:
         for r in range(len(self.grid.rows)):
             cells = _cells(self.grid, r)
             figure_cols = frozenset().union(*header.values()) if header else frozenset()
-            labels = [(cell, cols) for cell, cols in cells if not (cols & figure_cols) and norm(cell.text)]
+            labels = [(cell, cols) for cell, cols in cells if not (cols & figure_cols) and normalize_label(cell.text)]
             own = [(cell, cols) for cell, cols in labels if _starts_here(self.grid, r, cell, cols)]
             # A column header (总计, 其他) is never a row label, even where a row's label shortens to it.
             row_key = None
@@ -402,7 +378,7 @@ class _TableReader:
         """A row without a known label: fine if it holds no figures (captions, notes, empty rows)."""
         if not figure_cols:
             return
-        numbers = [cell.text for cell, cols in cells if cols <= figure_cols and re.search(r"\d", norm(cell.text))]
+        numbers = [cell.text for cell, cols in cells if cols <= figure_cols and re.search(r"\d", normalize_label(cell.text))]
         if not numbers:
             return
         own = [cell.text for cell, cols in labels if _starts_here(self.grid, r, cell, cols)]
@@ -431,7 +407,7 @@ class _TableReader:
                 elif column is not None:
                     columns.append((column, cols, r))
                     is_header = True
-                elif norm(cell.text) in self.labels.known:
+                elif normalize_label(cell.text) in self.labels.known:
                     is_header = True
             if is_header:
                 last_header = r
@@ -442,7 +418,7 @@ class _TableReader:
                 ref = (owners.pop(), col_key)
                 refs[ref] = refs.get(ref, frozenset()) | cols
         data_rows = list(range(last_header + 1, len(self.grid.rows)))
-        filled = [r for r in data_rows if any(norm(cell.text) for cell, _ in _cells(self.grid, r))]
+        filled = [r for r in data_rows if any(normalize_label(cell.text) for cell, _ in _cells(self.grid, r))]
         rows = filled or data_rows[:1]
         if not rows:
             self.problems.add("EX-ROW-MISSING", f"{self.name}没有数字行", table=self.name)
@@ -478,10 +454,11 @@ class _TableReader:
                 continue
             values: list[Figure] = []
             for text, _ in texts:
-                if computed and not norm(text):
+                if computed and not normalize_label(text):
                     continue  # a blank total states nothing
-                value = _parse_figure(text, self.layout.kind(ref))
-                if value is None:
+                try:
+                    value = parse_figure(text, self.layout.kind(ref), units=True)
+                except FigureError:
                     what = {"count": "非负整数", "signed": "整数", "amount": "金额（万元）"}[self.layout.kind(ref)]
                     self.problems.add(
                         "EX-FIGURE",
@@ -543,14 +520,14 @@ def _numeral(text: str) -> int:
 
 def _same_title(printed: str, official: str) -> bool:
     """Whether a printed heading (without number) is ``official`` (without number), allowing wording around it."""
-    a, b = norm(printed), norm(strip_number(official))
+    a, b = normalize_label(printed), normalize_label(strip_number(official))
     if not a or not b:
         return False
     return a == b or (len(b) >= 4 and b in a) or (len(a) >= 4 and a in b)
 
 
 _PART_TITLES = frozenset(
-    norm(strip_number(t)) for layout in ALL_LAYOUTS.values() for p in layout.overview_parts for t in (p.title, *p.aliases)
+    normalize_label(strip_number(t)) for layout in ALL_LAYOUTS.values() for p in layout.overview_parts for t in (p.title, *p.aliases)
 )
 
 
@@ -572,8 +549,8 @@ def _section_heading(
         # is also the title of 一's part （一）, which comes first.
         if (
             not match
-            and any(norm(line) == norm(strip_number(t)) for t in titles)
-            and (norm(line) not in _PART_TITLES or (spec.key == "table2" and before_table2))
+            and any(normalize_label(line) == normalize_label(strip_number(t)) for t in titles)
+            and (normalize_label(line) not in _PART_TITLES or (spec.key == "table2" and before_table2))
         ):
             return i
     return None
@@ -587,7 +564,7 @@ def _split_heading(rest: str, titles: Sequence[str]) -> tuple[str, str | None, s
     rest = clean_text(rest)
     for title in titles:
         core = strip_number(title)
-        if norm(rest) == norm(core):
+        if normalize_label(rest) == normalize_label(core):
             return rest, title, None
         if rest.startswith(core) and len(rest) > len(core) and rest[len(core)] in _INLINE_SEP:
             inline = rest[len(core) + 1 :].strip()
@@ -651,7 +628,7 @@ def infer_organ_kind(name: str) -> OrganKind:
     A county-level city (招远市) cannot be told from a prefecture-level one by name: its government and
     departments come out as city-level; correct ``organ.kind`` in the input where that matters.
     """
-    n = norm(name)
+    n = normalize_label(name)
     if n.endswith(("街道办事处", "街道办", "街道")):
         return OrganKind.STREET
     if n.endswith("人民政府"):
@@ -850,7 +827,7 @@ class _Reader:
             lines.pop()
             while lines and not clean_text(lines[-1][1]):
                 lines.pop()
-            if lines and norm(lines[-1][1]) == norm(organ):
+            if lines and normalize_label(lines[-1][1]) == normalize_label(organ):
                 lines.pop()
             return date
         return None
@@ -866,7 +843,7 @@ class _Reader:
             rest = match.group(2) if match else line
             if not match:  # automatic numbering: the heading prints without （一）
                 number = next((i + 1 for i, spec in enumerate(layout.overview_parts)
-                               if any(norm(line) == norm(strip_number(t)) for t in (spec.title, *spec.aliases))), 0)
+                               if any(normalize_label(line) == normalize_label(strip_number(t)) for t in (spec.title, *spec.aliases))), 0)
             if last < number <= len(layout.overview_parts):
                 spec = layout.overview_parts[number - 1]
                 printed, official, inline = _split_heading(rest, (spec.title, *spec.aliases))
@@ -936,7 +913,7 @@ def _canonical(report: Report, items: list[_Part6]) -> Report:
     other: list[OtherItem] = []
     for index, item in enumerate(items):
         paragraphs = _paragraphs(item.paragraphs)
-        is_fee = "信息处理费" in norm(item.title)
+        is_fee = "信息处理费" in normalize_label(item.title)
         if not is_fee:
             other.append(OtherItem(title=item.title, paragraphs=paragraphs))
             continue
@@ -945,7 +922,7 @@ def _canonical(report: Report, items: list[_Part6]) -> Report:
             other.append(OtherItem(key=PROCESSING_FEE_ITEM.key, title=item.title, paragraphs=paragraphs))
             continue
         fee = default_fee
-        if index == 0 and norm(item.title) == norm(PROCESSING_FEE_ITEM.title):
+        if index == 0 and normalize_label(item.title) == normalize_label(PROCESSING_FEE_ITEM.title):
             continue  # printed because every report prints it; not part of the input
         other.append(OtherItem(key=PROCESSING_FEE_ITEM.key, title=item.title, paragraphs=None))
     changes["other_matters"] = tuple(other)

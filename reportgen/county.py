@@ -29,7 +29,7 @@ import datetime as dt
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -42,6 +42,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from reportgen._io import atomic_path
 from reportgen.errors import InputError
+from reportgen.figures import FigureError, Reason, parse_figure
 from reportgen.findings import Finding, Location, Severity
 from reportgen.form import parse_cell_date
 from reportgen.layout import FigureKind, FormatVersion, get_layout
@@ -760,34 +761,19 @@ class _Builder:
 
     # -- figures -------------------------------------------------------------------------
     def _figure(self, value: object, kind: FigureKind) -> tuple[Figure | None, str, str]:
-        """``(figure, code, message)``; figure is None when the cell is unusable."""
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None, "IN-BLANK", "不得留空，没有的请填 0。"
-        if isinstance(value, bool):
-            return None, "IN-TYPE", f"应为数字，实际为“{value}”。"
-        if kind == "amount":
-            try:
-                amount = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
-            except InvalidOperation:
-                return None, "IN-TYPE", f"应为金额（万元），实际为“{value}”。"
-            if not amount.is_finite() or amount < 0:
-                return None, "IN-NEGATIVE", f"应为大于或等于 0 的金额，实际为“{value}”。"
-            exponent = amount.as_tuple().exponent
-            if isinstance(exponent, int) and exponent < -MAX_DECIMAL_PLACES:
+        """``(figure, code, message)``; figure is None when the cell is unusable (a 0 must be written)."""
+        try:
+            return parse_figure(value, kind, blank="error"), "", ""
+        except FigureError as exc:
+            noun = "金额" if kind == "amount" else "整数"
+            if exc.reason is Reason.BLANK:
+                return None, "IN-BLANK", "不得留空，没有的请填 0。"
+            if exc.reason is Reason.NEGATIVE:
+                return None, "IN-NEGATIVE", f"应为大于或等于 0 的{noun}，实际为“{value}”。"
+            if exc.reason is Reason.PLACES:
                 return None, "IN-PLACES", f"金额最多 {MAX_DECIMAL_PLACES} 位小数，实际为“{value}”。"
-            return amount, "", ""
-        number: int | None = None
-        if isinstance(value, int):
-            number = value
-        elif (isinstance(value, float) and value.is_integer()) or (
-            isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value)
-        ):
-            number = int(value)
-        if number is None:
-            return None, "IN-TYPE", f"应为整数，实际为“{value}”。"
-        if number < 0 and kind == "count":
-            return None, "IN-NEGATIVE", f"应为大于或等于 0 的整数，实际为“{value}”。"
-        return number, "", ""
+            what = "数字" if isinstance(value, bool) else "金额（万元）" if kind == "amount" else "整数"
+            return None, "IN-TYPE", f"应为{what}，实际为“{value}”。"
 
     def build(self, r: int, row: Sequence[object]) -> CountyEntry:
         cells = list(row) + [None] * max(0, len(_ID_COLUMNS) - len(row))

@@ -34,6 +34,7 @@ import yaml
 
 from reportgen._io import atomic_write_text
 from reportgen.errors import InputError
+from reportgen.figures import FigureError, Reason, parse_figure
 from reportgen.findings import Finding, Location, Severity
 from reportgen.layout import (
     ALL_LAYOUTS,
@@ -332,7 +333,6 @@ _ORGAN_KIND_BY_TEXT: dict[str, OrganKind] = {
 }
 _KNOWN_ITEMS = {spec.key: spec for specs in get_layout().other_items.values() for spec in specs}
 _DIGITS = re.compile(r"[-+]?[0-9]+")
-_DECIMAL = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _DATE_FORMS = (
     re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"),
     re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})"),
@@ -494,103 +494,45 @@ class _Validator:
         """A count, signed count or amount per :data:`reportgen.layout.FigureKind`."""
         if kind == "amount":
             return self.amount(value, path, table=where.get("table"), row=where.get("row"), column=where.get("column"))
-        noun = "整数" if kind == "signed" else "非负整数（件数）"
-        if value is None:
-            self.problem("IN-MISSING", path, f"未填写数字：应为{noun}，没有请填 0。", expected=0, **where)
-            return None
-        number: int | None = None
-        if isinstance(value, bool):
-            self.problem("IN-TYPE", path, f"应为{noun}，实际是{_describe(value)}（true/false、yes/no 不是数字）。",
-                         expected=noun, actual=value, **where)
-            return None
-        if isinstance(value, int):
-            number = value
-        elif isinstance(value, (Decimal, float)):
-            exact = Decimal(repr(value)) if isinstance(value, float) else value
-            if not exact.is_finite():
-                self.wrong_type(path, noun, value, **where)
-                return None
-            if exact != exact.to_integral_value():
-                self.problem("IN-FRACTION", path, f"应为{noun}，实际是{_describe(value)}；件数不能有小数。",
-                             expected=noun, actual=str(value), **where)
-                return None
-            number = int(exact)
-        elif isinstance(value, str):
-            text = unicodedata.normalize("NFKC", value).strip()
-            if _DIGITS.fullmatch(text):
-                number = int(text)
-            elif _DECIMAL.fullmatch(text):
-                self.problem("IN-FRACTION", path, f"应为{noun}，实际是{_describe(value)}；件数不能有小数。",
-                             expected=noun, actual=value, **where)
-                return None
-            elif not text:
-                self.problem("IN-MISSING", path, f"未填写数字：应为{noun}，没有请填 0。", expected=0, actual=value,
-                             **where)
-                return None
-            else:
-                hint = "；没有请填 0，不要填“/”或“无”" if text in {"/", "无", "-", "—", "／", "空"} else ""
-                self.problem("IN-TYPE", path, f"应为{noun}，实际是{_describe(value)}{hint}。", expected=noun,
-                             actual=value, **where)
-                return None
-        else:
-            self.wrong_type(path, noun, value, **where)
-            return None
-        if kind == "count" and number < 0:
-            self.problem("IN-NEGATIVE", path, f"件数不能为负数：实际是 {number}。", expected="≥ 0", actual=number,
-                         **where)
-            return None
-        return number
+        return self._parsed(value, path, kind, "整数" if kind == "signed" else "非负整数（件数）", **where)
 
     def amount(self, value: object, path: str, *, unit: str = "万元", **where: str | None) -> Decimal | None:
         """An amount ≥ 0 with at most six decimal places, exactly as written."""
         noun = f"金额（{unit}，非负数，最多 {MAX_DECIMAL_PLACES} 位小数）"
-        if value is None:
-            self.problem("IN-MISSING", path, f"未填写金额：应为{noun}，没有请填 0。", expected=0, **where)
-            return None
-        amount: Decimal
-        if isinstance(value, bool):
+        amount = self._parsed(value, path, "amount", noun, **where)
+        return None if amount is None else Decimal(amount)
+
+    def _parsed(self, value: object, path: str, kind: FigureKind, noun: str, **where: str | None) -> Figure | None:
+        """:func:`reportgen.figures.parse_figure` where a 0 must be written; a reason becomes a located finding."""
+        try:
+            return parse_figure(value, kind, blank="error")
+        except FigureError as exc:
+            reason, number = exc.reason, exc.figure
+        if reason is Reason.BLANK:
+            what = "金额" if kind == "amount" else "数字"
+            self.problem("IN-MISSING", path, f"未填写{what}：应为{noun}，没有请填 0。", expected=0, actual=value, **where)
+        elif reason is Reason.FRACTION:
+            self.problem("IN-FRACTION", path, f"应为{noun}，实际是{_describe(value)}；件数不能有小数。",
+                         expected=noun, actual=value if isinstance(value, str) else str(value), **where)
+        elif reason is Reason.NEGATIVE:
+            what = "金额" if kind == "amount" else "件数"
+            self.problem("IN-NEGATIVE", path, f"{what}不能为负数：实际是 {number}。", expected="≥ 0", actual=number,
+                         **where)
+        elif reason is Reason.PLACES:
+            assert isinstance(number, Decimal)
+            places = -int(number.as_tuple().exponent)
+            self.problem("IN-PRECISION", path,
+                         f"金额最多 {MAX_DECIMAL_PLACES} 位小数（精确到分），实际是 {number}（{places} 位小数）。",
+                         expected=f"≤ {MAX_DECIMAL_PLACES} 位小数", actual=number, **where)
+        elif isinstance(value, bool):
             self.problem("IN-TYPE", path, f"应为{noun}，实际是{_describe(value)}（true/false、yes/no 不是数字）。",
                          expected=noun, actual=value, **where)
-            return None
-        if isinstance(value, int):
-            amount = Decimal(value)
-        elif isinstance(value, float):
-            amount = Decimal(repr(value))
-        elif isinstance(value, Decimal):
-            amount = value
-        elif isinstance(value, str):
-            text = unicodedata.normalize("NFKC", value).strip()
-            if not _DECIMAL.fullmatch(text):
-                if not text:
-                    self.problem("IN-MISSING", path, f"未填写金额：应为{noun}，没有请填 0。", expected=0, **where)
-                else:
-                    self.problem("IN-TYPE", path, f"应为{noun}，实际是{_describe(value)}。", expected=noun,
-                                 actual=value, **where)
-                return None
-            amount = Decimal(text)
+        elif reason is Reason.MARK:
+            self.problem("IN-TYPE", path, f"应为{noun}，实际是{_describe(value)}；没有请填 0，不要填“/”或“无”。",
+                         expected=noun, actual=value, **where)
         else:
             self.wrong_type(path, noun, value, **where)
-            return None
-        if not amount.is_finite():
-            self.problem("IN-TYPE", path, f"应为{noun}，实际是{_describe(value)}。", expected=noun,
-                         actual=str(value), **where)
-            return None
-        if amount < 0:
-            self.problem("IN-NEGATIVE", path, f"金额不能为负数：实际是 {amount}。", expected="≥ 0",
-                         actual=amount, **where)
-            return None
-        exponent = amount.as_tuple().exponent
-        if isinstance(exponent, int) and exponent < -MAX_DECIMAL_PLACES:
-            self.problem(
-                "IN-PRECISION",
-                path,
-                f"金额最多 {MAX_DECIMAL_PLACES} 位小数（精确到分），实际是 {amount}（{-exponent} 位小数）。",
-                expected=f"≤ {MAX_DECIMAL_PLACES} 位小数",
-                actual=amount,
-                **where,
-            )
-            return None
-        return amount
+        return None
 
     # -- top level ---------------------------------------------------------------------------
 

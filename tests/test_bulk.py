@@ -88,7 +88,7 @@ def test_county_example_end_to_end(tmp_path: Path) -> None:
     assert "14个乡镇（街道）" in body
     # The roll-up names the organs in the workbook's order, whatever order the workers finished in.
     listed = [r["乡镇（街道）"] for r in rows]
-    positions = [body.index(name) for name in listed]
+    positions = [body.index(str(name)) for name in listed]
     assert positions == sorted(positions)
 
 

@@ -11,16 +11,21 @@ to run for every report of a bulk run (see ``docs/performance.md``).
     gridSpan sums = tblGrid columns      per row, gridBefore/gridAfter included
     vMerge continue below a restart      in the same grid column, with the same span
     unique wp:docPr/@id                  across all parts of the document
+
+Most of that cost is lxml building the tree of the ≈90 KB body.  :class:`KnownShapes` avoids it for a
+document that provably has the same markup as one already checked in full — see its docstring for
+the argument; anything it cannot prove takes the full path.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Mapping
 
 from lxml import etree
 
-__all__ = ["TEMPLATE_MARKERS", "WP", "W", "check_part", "find_leftover", "parse_part"]
+__all__ = ["TEMPLATE_MARKERS", "WP", "KnownShapes", "W", "check_part", "find_leftover", "parse_part"]
 
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -281,3 +286,155 @@ def check_part(name: str, root: etree._Element, docpr_ids: set[str], problems: l
             docpr_ids.add(ident)
     if table is not None:
         table.end(problems)
+
+
+# --------------------------------------------------------------------------------------------
+# Documents with the markup of one already checked
+
+# Character data between a tag's ``>`` and the next ``<``: legal characters, ``&`` only in the
+# references the renderer itself writes (markupsafe's escapes and ``&#123;``), no ``>`` (so no ``]]>``).
+# Only non-empty stretches are matched: most tags touch (``><``), and replacing those is the slow part.
+_TEXT_CHAR = rb"[^<>&\x00-\x08\x0b\x0c\x0e-\x1f]"
+_TEXT_REF = rb"&(?:amp|lt|gt|quot|apos|#34|#39|#123);"
+_CHARDATA = re.compile(
+    rb">(?:" + _TEXT_CHAR + rb"|" + _TEXT_REF + rb")" + _TEXT_CHAR + rb"*(?:" + _TEXT_REF + _TEXT_CHAR + rb"*)*<"
+)
+# A start, end or empty-element tag (attribute values quoted, as XML requires).
+_TAG = re.compile(rb"""<(/?)[^\s/>?!]+(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*(/?)>""")
+# Markup that could hold a "<" or a ">" outside a tag.
+_UNSAFE = (b"<!", b"<?")
+
+
+def _shape(middle: bytes) -> bytes:
+    return _CHARDATA.sub(b"><", middle)
+
+
+def _elements(shape: bytes) -> list[bytes] | None:
+    """``shape`` (``>…<``) cut into its top-level elements; ``None`` if anything else is at the top."""
+    units: list[bytes] = []
+    depth, start, at = 0, 0, 1
+    for m in _TAG.finditer(shape, 1, len(shape) - 1):
+        if depth == 0:
+            if m.start() != at:
+                return None
+            start = m.start()
+        if m.group(1):
+            depth -= 1
+        elif not m.group(2):
+            depth += 1
+        if depth < 0:
+            return None
+        if depth == 0:
+            units.append(shape[start : m.end()])
+            at = m.end()
+    return units if depth == 0 and at == len(shape) - 1 else None
+
+
+class KnownShapes:
+    """The markup of rendered parts that passed the full checks, to recognise documents with the same markup.
+
+    A rendered part is ``P + middle + Q``: ``P`` everything up to the start tag of the root's first child
+    with content (``<w:body>``), ``Q`` everything from that child's end tag.  The *shape* of the middle
+    is the middle with the character data between every ``>`` and the next ``<`` removed, when that data
+    is plain text (legal XML characters, ``&`` only in ``&amp; &lt; &gt; &quot; &apos; &#34; &#39; &#123;``,
+    no ``>``).  After a part passed the full parse and :func:`check_part`, its ``P``, ``Q`` and the
+    top-level elements of its shape (paragraphs, tables, ``w:sectPr`` — each with its text taken out)
+    are remembered.
+
+    :meth:`covers` accepts a new part only if it has the same ``P`` and ``Q`` byte for byte, contains no
+    comment, CDATA section, processing instruction or DOCTYPE (``<!``, ``<?``), and its shape is a
+    sequence of remembered elements.  Such a part passes the full checks too:
+
+    * with no ``<!`` or ``<?``, every ``<`` of a well-formed part begins a tag (character data and
+      attribute values cannot hold ``<``), so the removed stretches were character data, and the new
+      part is a remembered well-formed part's markup with other *valid* character data in the same
+      places, inside the same elements of the same namespace context (``P``); replacing character data
+      with valid character data keeps a document well-formed;
+    * a sequence of complete elements inside ``<w:body>`` is well-formed whatever the order or number;
+    * every structural check (cell paragraphs, grid spans, vertical merges, empty rows and tables)
+      looks at elements and attributes inside one table, i.e. inside one remembered element — never at
+      text; parts with ``wp:docPr`` (ids must be unique across elements) are never remembered;
+    * template leftovers are text: the renderer scans every part for them, covered or not.
+
+    What it saves is the lxml tree of the body (≈1 ms per report); what it costs is a regular-expression
+    pass and a dictionary walk over the shape (≈0.1 ms).  Bounded: at most :attr:`MAX_CONTEXTS` ``P/Q``
+    pairs and :attr:`MAX_BYTES` of remembered elements; beyond that parts are simply checked in full.
+    """
+
+    MAX_CONTEXTS = 4
+    MAX_BYTES = 2_000_000
+
+    def __init__(self) -> None:
+        # ((P, Q, {first tag of an element: [elements]}), …); replaced whole, never mutated in place,
+        # so readers in other threads see a consistent snapshot.
+        self._known: tuple[tuple[bytes, bytes, Mapping[bytes, tuple[bytes, ...]]], ...] = ()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def covers(self, data: bytes, xml: str) -> bool:
+        """Whether part ``data`` (``xml`` encoded) provably passes the full checks: its markup was checked before.
+
+        (No test for ``<!``/``<?`` is needed: they cannot be in the removed text, and no remembered
+        element holds them, so such a part never matches.)
+        """
+        if "\ufffe" in xml or "\uffff" in xml:  # not XML characters; a str search is far quicker
+            return False
+        for head, tail, elements in self._known:
+            if len(data) < len(head) + len(tail) or not data.startswith(head) or not data.endswith(tail):
+                continue
+            shape = _shape(data[len(head) - 1 : len(data) - len(tail) + 1])  # ">…<"
+            at, end = 1, len(shape) - 1
+            while at < end:
+                first = shape[at : shape.find(b">", at) + 1]
+                for element in elements.get(first, ()):
+                    if shape.startswith(element, at):
+                        at += len(element)
+                        break
+                else:
+                    return False
+            return at == end
+        return False
+
+    def learn(self, data: bytes) -> None:
+        """Remember the markup of ``data``, a part that has just passed :func:`check_part` in full."""
+        if b"docPr" in data or any(unsafe in data[1:] for unsafe in _UNSAFE) or b"\xef\xbf\xbe" in data \
+                or b"\xef\xbf\xbf" in data:
+            return
+        head_end = tail_start = -1
+        depth = 0
+        for m in _TAG.finditer(data):
+            if m.group(1):
+                depth -= 1
+                if depth == 1 and head_end >= 0:
+                    tail_start = m.start()
+                    break
+            elif not m.group(2):
+                depth += 1
+                if depth == 2 and head_end < 0:
+                    head_end = m.end()
+        if head_end < 0 or tail_start < head_end:
+            return
+        head, tail = data[:head_end], data[tail_start:]
+        units = _elements(_shape(data[head_end - 1 : tail_start + 1]))
+        if units is None:
+            return
+        with self._lock:
+            known = list(self._known)
+            size = self._size
+            index = next((i for i, (h, t, _) in enumerate(known) if h == head and t == tail), None)
+            if index is None:
+                if len(known) >= self.MAX_CONTEXTS:
+                    return
+                known.append((head, tail, {}))
+                index = len(known) - 1
+                size += len(head) + len(tail)
+            elements = {k: list(v) for k, v in known[index][2].items()}
+            for unit in units:
+                same_start = elements.setdefault(unit[: unit.index(b">") + 1], [])
+                if unit not in same_start:
+                    same_start.append(unit)
+                    size += len(unit)
+            if size > self.MAX_BYTES:
+                return
+            known[index] = (head, tail, {k: tuple(v) for k, v in elements.items()})
+            self._known, self._size = tuple(known), size

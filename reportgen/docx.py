@@ -205,13 +205,19 @@ def build_context(report: Report) -> dict[str, Any]:
 # The Jinja environment (one per process; no per-report state in it)
 
 _NEEDS_CLEANING = re.compile("[\x00-\x1f\ud800-\udfff\ufffe\uffff]")
+# Text with none of these needs nothing from _finalize; autoescape's escape() still runs on it.
+_NOT_PLAIN = re.compile("[\x00-\x1f\ud800-\udfff\ufffe\uffff&<>\"'{]")
 
 
-def _finalize(value: Any) -> Markup:
+def _finalize(value: Any) -> Markup | str:
     """Escape a value for XML; write ``{`` as ``&#123;`` so that no value can look like template code.
 
     Control characters (and line breaks: a value is one paragraph) are cleaned as the model does.
+    Plain text (most values: figures, names) is returned as it is — autoescaping passes it through
+    ``escape`` anyway, which leaves it unchanged — saving two ``Markup`` copies per value.
     """
+    if type(value) is str and _NOT_PLAIN.search(value) is None:
+        return value
     if isinstance(value, Markup):
         text = str(value)
     else:
@@ -266,6 +272,8 @@ class _Part:
     label: str
     template: jinja2.Template
     fix_tables: bool
+    # Markup of this part's outputs that passed the full checks (per process, bounded).
+    shapes: _ooxml.KnownShapes = attrs.field(factory=_ooxml.KnownShapes, eq=False)
 
 
 @attrs.frozen
@@ -600,8 +608,9 @@ class DocxRenderer:
 
     ``check=False`` skips the per-document structural checks, and only for the official template
     (whose structure cannot vary: its tables hold no template logic); custom templates are always
-    checked.  The checks cost about 1 ms per report (``docs/performance.md``); keep them on unless
-    that matters.
+    checked.  The checks cost about 0.2 ms per report once a document with the same markup has been
+    checked in full in this process (≈1.1 ms for that first one; see :class:`reportgen._ooxml.KnownShapes`
+    and ``docs/performance.md``); keep them on.
     """
 
     def __init__(
@@ -644,6 +653,11 @@ class DocxRenderer:
             if leftover is not None:
                 problems.append(f"{part.name}：残留未处理的模板代码“{leftover}”")
             data = xml.encode("utf-8")
+            if not part.fix_tables and part.shapes.covers(data, xml):
+                # Same markup (no docPr among it) as a part already checked in full, other text: passes.
+                rendered.append((part.name, data))
+                continue
+            has_docpr = b"docPr" in data
             try:
                 root = _ooxml.parse_part(data)
             except etree.XMLSyntaxError as exc:
@@ -653,14 +667,17 @@ class DocxRenderer:
             if part.fix_tables:
                 root = _patcher().fix_tables(xml)
                 changed = True
-            if "docPr" in xml:
+            if has_docpr:
                 for doc_pr in root.iter(f"{{{_ooxml.WP}}}docPr"):
                     doc_pr.set("id", str(next_id))
                     next_id += 1
                 changed = True
+            found = len(problems)
             _ooxml.check_part(part.name, root, docpr_ids, problems)
             if changed:
                 data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+            elif len(problems) == found and leftover is None:
+                part.shapes.learn(data)
             rendered.append((part.name, data))
         if problems:
             raise RenderError(

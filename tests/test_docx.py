@@ -6,6 +6,7 @@ import io
 import re
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import docx
 import pytest
@@ -452,6 +453,7 @@ def test_invalid_output_is_not_written(tmp_path: Path, busy_report: Report) -> N
     cell.add_paragraph("{%p endfor %}")
     template = tmp_path / "bad.docx"
     document.save(str(template))
+    render_docx(busy_report, tmp_path / "ok.docx", template=template)  # valid: its markup is remembered
     target = tmp_path / "out" / "x.docx"
     with pytest.raises(RenderError) as info:
         render_docx(busy_report.evolve(review_litigation_note=[]), target, template=template)
@@ -511,6 +513,89 @@ def test_structural_checks_accept_valid_merges() -> None:
     assert problems == []
     assert _ooxml.find_leftover("<w:t>&#123;{ x }}</w:t>") is None
     assert _ooxml.find_leftover("<w:t>{{ x }}</w:t>") is not None
+
+
+def _body_part(report: Report) -> tuple[bytes, str, _ooxml.KnownShapes]:
+    renderer = DocxRenderer()
+    part = next(p for p in renderer._prepared.parts if p.name == "word/document.xml")
+    xml_text = part.template.render(build_context(report))
+    return xml_text.encode(), xml_text, _ooxml.KnownShapes()
+
+
+def _passes_full_check(data: bytes) -> bool:
+    problems: list[str] = []
+    try:
+        root = _ooxml.parse_part(data)
+    except etree.XMLSyntaxError:
+        return False
+    _ooxml.check_part("word/document.xml", root, set(), problems)
+    return not problems
+
+
+def test_known_shapes_cover_other_text_in_checked_markup(busy_report: Report) -> None:
+    """After one body passed the full checks, a body with other text and other paragraph counts is covered."""
+    data, _, shapes = _body_part(busy_report)
+    assert not shapes.covers(data, data.decode())  # nothing remembered yet: the full path runs
+    shapes.learn(data)
+    assert shapes.covers(data, data.decode())
+    other = busy_report.evolve(problems=("另一段 & <文字> “引号” {{ 7*7 }}", "第二段", "第三段"),
+                               review_litigation_note=[])
+    other_data, other_text, _ = _body_part(other)
+    assert other_data != data
+    assert shapes.covers(other_data, other_text)
+
+
+_EMPTY_CELL = re.compile(rb"(<w:tc><w:tcPr>(?:(?!</w:tcPr>).)*</w:tcPr>)<w:p>(?:(?!</w:p>).)*</w:p>(</w:tc>)")
+
+
+@pytest.mark.parametrize(
+    ("change", "full_check_fails"),
+    [
+        (lambda d: _EMPTY_CELL.sub(rb"\1\2", d, count=1), True),  # a cell without w:p
+        (lambda d: d.replace(b'<w:gridSpan w:val="4"/>', b'<w:gridSpan w:val="3"/>', 1), True),
+        (lambda d: d.replace(b"</w:tr>", b"</w:tr><w:tr><w:trPr/></w:tr>", 1), True),  # an empty row
+        (lambda d: d.replace(b"<w:vMerge/>", b"", 1), True),  # the merge below loses its start
+        (lambda d: d.replace(b'<w:vAlign w:val="center"/>', b"", 1), False),  # valid, but not checked before
+        (lambda d: d.replace("第二十条".encode(), b"&bogus;", 1), True),
+        (lambda d: d.replace("第二十条".encode(), b"]]>", 1), True),
+        (lambda d: d.replace("第二十条".encode(), b"\x01", 1), True),
+        (lambda d: d.replace("第二十条".encode(), "\ufffe".encode(), 1), True),
+        (lambda d: d.replace("第二十条".encode(), b"<!-- x -->", 1), False),
+        (lambda d: d.replace("第二十条".encode(), b"<![CDATA[x]]>", 1), False),
+        (lambda d: d.replace(b"<w:body>", b"<w:body><w:p><w:r><w:t>x</w:t></w:r></w:p>", 1), False),
+        (lambda d: d.replace(b"<w:body>", b'<w:body xmlns:w="urn:other">', 1), False),
+        (lambda d: d.replace(b"</w:p>", b"", 1), True),
+    ],
+)
+def test_known_shapes_refuse_what_they_cannot_prove(busy_report: Report, change: Any, full_check_fails: bool) -> None:
+    """A change to the markup, or text that is not plain XML character data, is never covered: the full check runs."""
+    data, _, shapes = _body_part(busy_report)
+    shapes.learn(data)
+    changed = change(data)
+    assert changed != data
+    assert not shapes.covers(changed, changed.decode())
+    assert _passes_full_check(changed) is not full_check_fails
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(report=reports())
+def test_known_shapes_cover_only_what_passes_the_full_check(busy_report: Report, report: Report) -> None:
+    """Whatever random report's body is covered after learning one other body also passes the full parse and checks."""
+    first, _, shapes = _body_part(busy_report)
+    shapes.learn(first)
+    data, text, _ = _body_part(report)
+    if shapes.covers(data, text):
+        assert _passes_full_check(data)
+    shapes.learn(data)
+    assert shapes.covers(data, text)
+
+
+def test_known_shapes_are_bounded(busy_report: Report) -> None:
+    """Remembered markup stays within MAX_BYTES; beyond it parts are simply checked in full."""
+    data, text, shapes = _body_part(busy_report)
+    shapes.MAX_BYTES = 1000
+    shapes.learn(data)
+    assert not shapes.covers(data, text)
 
 
 def test_check_can_be_skipped_only_for_the_official_template(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ All documents are converted in one LibreOffice run (a module-scoped fixture) to 
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from decimal import Decimal
@@ -99,6 +100,8 @@ def test_page_numbers_alternate_sides(pdfs: dict[str, Path]) -> None:
 def _bbox_words(pdf: Path) -> list[tuple[int, float, float, float, str]]:
     """``(page, xmin, xmax, height, text)`` of every word, from ``pdftotext -bbox``."""
     if shutil.which("pdftotext") is None:
+        if os.environ.get("REPORTGEN_REQUIRE_LIBREOFFICE") == "1":
+            pytest.fail("pdftotext (poppler-utils) is required here but not installed")
         pytest.skip("pdftotext (poppler-utils) not installed")
     html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, check=True).stdout
     root = etree.fromstring(html, etree.HTMLParser(encoding="utf-8"))

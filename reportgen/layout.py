@@ -336,143 +336,76 @@ class _Grid:
         return tuple(ordered), n_rows
 
 
-def _section_table2_2021() -> TableLayout:
+# Table 二 as data: per item of 第二十条, its caption, the columns of its header and its rows
+# ``(row key, label)``.  The figures of one item sit in grid columns 1–3: one column spans all three,
+# two columns give the second one the fourth grid column, three take one each.
+_T2Item = tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]]
+
+_T2_ITEMS_2021: tuple[_T2Item, ...] = (
+    ("第二十条第（一）项", ("issued", "repealed", "in_force"),
+     (("regulations", "规章"), ("normative_documents", "行政规范性文件"))),
+    ("第二十条第（五）项", ("decisions",), (("licensing", "行政许可"),)),
+    ("第二十条第（六）项", ("decisions",), (("punishment", "行政处罚"), ("enforcement", "行政强制"))),
+    ("第二十条第（八）项", ("amount",), (("administrative_fees", "行政事业性收费"),)),
+)
+_T2_COLUMNS_2021 = (
+    Column("issued", "本年制发件数"),
+    Column("repealed", "本年废止件数"),
+    Column("in_force", "现行有效件数"),
+    Column("decisions", "本年处理决定数量"),
+    Column("amount", "本年收费金额（单位：万元）", kind="amount"),
+)
+
+_T2_ITEMS_2019: tuple[_T2Item, ...] = (
+    ("第二十条第（一）项", ("made", "published", "total_public"),
+     (("regulations", "规章"), ("normative_documents", "规范性文件"))),
+    ("第二十条第（五）项", ("previous_items", "change", "decisions"),
+     (("licensing", "行政许可"), ("other_services", "其他对外管理服务事项"))),
+    ("第二十条第（六）项", ("previous_items", "change", "decisions"),
+     (("punishment", "行政处罚"), ("enforcement", "行政强制"))),
+    ("第二十条第（八）项", ("previous_items", "change"), (("administrative_fees", "行政事业性收费"),)),
+    ("第二十条第（九）项", ("procurement_items", "procurement_amount"), (("procurement", "政府集中采购"),)),
+)
+_T2_COLUMNS_2019 = (
+    Column("made", "本年新制作数量"),
+    Column("published", "本年新公开数量"),
+    Column("total_public", "对外公开总数量"),
+    Column("previous_items", "上一年项目数量"),
+    Column("change", "本年增/减", kind="signed"),
+    Column("decisions", "处理决定数量"),
+    Column("procurement_items", "采购项目数量"),
+    Column("procurement_amount", "采购总金额", kind="amount"),
+)
+
+
+def _section_table2(items: tuple[_T2Item, ...], columns: tuple[Column, ...]) -> TableLayout:
+    labels = {c.key: c.label for c in columns}
+    spans = {1: (3,), 2: (1, 2), 3: (1, 1, 1)}
     g = _Grid(4)
     rows: list[Row] = []
     r = 0
-
-    def caption(text: str) -> None:
-        nonlocal r
-        g.label(r, 0, text, cs=4)
-        r += 1
-
-    def header(labels: tuple[str, ...]) -> None:
-        nonlocal r
-        g.label(r, 0, "信息内容")
-        if len(labels) == 1:
-            g.label(r, 1, labels[0], cs=3)
-        else:
-            for i, lab in enumerate(labels):
-                g.label(r, 1 + i, lab)
-        r += 1
-
-    def fig_row(key: str, label: str, cols: tuple[str, ...], path: tuple[str, ...]) -> None:
-        nonlocal r
-        g.label(r, 0, label)
-        if len(cols) == 1:
-            g.figure(r, 1, (key, cols[0]), cs=3)
-        else:
-            for i, col in enumerate(cols):
-                g.figure(r, 1 + i, (key, col))
-        rows.append(Row(key, label, cols, path))
-        r += 1
-
-    item1 = "第二十条第（一）项"
-    caption(item1)
-    header(("本年制发件数", "本年废止件数", "现行有效件数"))
-    fig_row("regulations", "规章", ("issued", "repealed", "in_force"), (item1,))
-    fig_row("normative_documents", "行政规范性文件", ("issued", "repealed", "in_force"), (item1,))
-    item5 = "第二十条第（五）项"
-    caption(item5)
-    header(("本年处理决定数量",))
-    fig_row("licensing", "行政许可", ("decisions",), (item5,))
-    item6 = "第二十条第（六）项"
-    caption(item6)
-    header(("本年处理决定数量",))
-    fig_row("punishment", "行政处罚", ("decisions",), (item6,))
-    fig_row("enforcement", "行政强制", ("decisions",), (item6,))
-    item8 = "第二十条第（八）项"
-    caption(item8)
-    header(("本年收费金额（单位：万元）",))
-    fig_row("administrative_fees", "行政事业性收费", ("amount",), (item8,))
+    for caption, cols, item_rows in items:
+        g.label(r, 0, caption, cs=4)
+        g.label(r + 1, 0, "信息内容")
+        col = 1
+        for key, span in zip(cols, spans[len(cols)], strict=True):
+            g.label(r + 1, col, labels[key], cs=span)
+            col += span
+        r += 2
+        for row_key, row_label in item_rows:
+            g.label(r, 0, row_label)
+            col = 1
+            for key, span in zip(cols, spans[len(cols)], strict=True):
+                g.figure(r, col, (row_key, key), cs=span)
+                col += span
+            rows.append(Row(row_key, row_label, cols, (caption,)))
+            r += 1
     cells, n_rows = g.done()
     return TableLayout(
         key="table2",
         number="二",
         title="二、主动公开政府信息情况",
-        columns=(
-            Column("issued", "本年制发件数"),
-            Column("repealed", "本年废止件数"),
-            Column("in_force", "现行有效件数"),
-            Column("decisions", "本年处理决定数量"),
-            Column("amount", "本年收费金额（单位：万元）", kind="amount"),
-        ),
-        rows=tuple(rows),
-        n_rows=n_rows,
-        n_cols=4,
-        header_rows=0,
-        cells=cells,
-        sums=(),
-        label_cols=1,
-    )
-
-
-def _section_table2_2019() -> TableLayout:
-    g = _Grid(4)
-    rows: list[Row] = []
-    r = 0
-
-    def caption(text: str) -> None:
-        nonlocal r
-        g.label(r, 0, text, cs=4)
-        r += 1
-
-    def header(labels: tuple[str, ...]) -> None:
-        nonlocal r
-        g.label(r, 0, "信息内容")
-        for i, lab in enumerate(labels):
-            # a two-figure header lets its last label span the fourth grid column
-            g.label(r, 1 + i, lab, cs=2 if (len(labels) == 2 and i == 1) else 1)
-        r += 1
-
-    def fig_row(key: str, label: str, cols: tuple[str, ...], path: tuple[str, ...]) -> None:
-        nonlocal r
-        g.label(r, 0, label)
-        for i, col in enumerate(cols):
-            g.figure(r, 1 + i, (key, col), cs=2 if (len(cols) == 2 and i == 1) else 1)
-        rows.append(Row(key, label, cols, path))
-        r += 1
-
-    item1 = "第二十条第（一）项"
-    caption(item1)
-    header(("本年新制作数量", "本年新公开数量", "对外公开总数量"))
-    cols1 = ("made", "published", "total_public")
-    fig_row("regulations", "规章", cols1, (item1,))
-    fig_row("normative_documents", "规范性文件", cols1, (item1,))
-    item5 = "第二十条第（五）项"
-    caption(item5)
-    header(("上一年项目数量", "本年增/减", "处理决定数量"))
-    cols5 = ("previous_items", "change", "decisions")
-    fig_row("licensing", "行政许可", cols5, (item5,))
-    fig_row("other_services", "其他对外管理服务事项", cols5, (item5,))
-    item6 = "第二十条第（六）项"
-    caption(item6)
-    header(("上一年项目数量", "本年增/减", "处理决定数量"))
-    fig_row("punishment", "行政处罚", cols5, (item6,))
-    fig_row("enforcement", "行政强制", cols5, (item6,))
-    item8 = "第二十条第（八）项"
-    caption(item8)
-    header(("上一年项目数量", "本年增/减"))
-    fig_row("administrative_fees", "行政事业性收费", ("previous_items", "change"), (item8,))
-    item9 = "第二十条第（九）项"
-    caption(item9)
-    header(("采购项目数量", "采购总金额"))
-    fig_row("procurement", "政府集中采购", ("procurement_items", "procurement_amount"), (item9,))
-    cells, n_rows = g.done()
-    return TableLayout(
-        key="table2",
-        number="二",
-        title="二、主动公开政府信息情况",
-        columns=(
-            Column("made", "本年新制作数量"),
-            Column("published", "本年新公开数量"),
-            Column("total_public", "对外公开总数量"),
-            Column("previous_items", "上一年项目数量"),
-            Column("change", "本年增/减", kind="signed"),
-            Column("decisions", "处理决定数量"),
-            Column("procurement_items", "采购项目数量"),
-            Column("procurement_amount", "采购总金额", kind="amount"),
-        ),
+        columns=columns,
         rows=tuple(rows),
         n_rows=n_rows,
         n_cols=4,
@@ -717,7 +650,11 @@ LAYOUT_2021 = FormatLayout(
     document=FORMAT_DOCUMENT[FormatVersion.V2021],
     sections=_SECTIONS,
     overview_parts=_OVERVIEW_PARTS,
-    tables=(_section_table2_2021(), _section_table3(_T3_RESULT_GROUPS_2021), _section_table4()),
+    tables=(
+        _section_table2(_T2_ITEMS_2021, _T2_COLUMNS_2021),
+        _section_table3(_T3_RESULT_GROUPS_2021),
+        _section_table4(),
+    ),
     other_items=_OTHER_ITEMS,
 )
 
@@ -726,7 +663,11 @@ LAYOUT_2019 = FormatLayout(
     document=FORMAT_DOCUMENT[FormatVersion.V2019],
     sections=_SECTIONS,
     overview_parts=_OVERVIEW_PARTS,
-    tables=(_section_table2_2019(), _section_table3(_T3_RESULT_GROUPS_2019), _section_table4()),
+    tables=(
+        _section_table2(_T2_ITEMS_2019, _T2_COLUMNS_2019),
+        _section_table3(_T3_RESULT_GROUPS_2019),
+        _section_table4(),
+    ),
     other_items=_OTHER_ITEMS,
 )
 

@@ -17,47 +17,14 @@ from __future__ import annotations
 
 import argparse
 import io
-import statistics
 import tempfile
-import time
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 
 from docxtpl import DocxTemplate
-from hypothesis import HealthCheck, given, settings
 
+from benchmarks._common import sample_reports, time_per_item
 from reportgen.docx import DocxRenderer, build_context, default_template_path
-from reportgen.model import Report
-from tests.strategies import reports
-
-
-def _reports(n: int) -> list[Report]:
-    out: list[Report] = []
-
-    @settings(max_examples=n, database=None, deadline=None, suppress_health_check=list(HealthCheck))
-    @given(reports())
-    def collect(report: Report) -> None:
-        if len(out) < n:
-            out.append(report)
-
-    collect()
-    while len(out) < n:  # hypothesis may stop early; repeat what it gave
-        out.append(out[len(out) % max(len(out), 1)])
-    return out
-
-
-def _time(label: str, n: int, run: Callable[[int], object]) -> float:
-    run(0)  # warm-up (imports, first prepare)
-    samples: list[float] = []
-    for _ in range(3):
-        start = time.perf_counter()
-        for i in range(n):
-            run(i)
-        samples.append((time.perf_counter() - start) / n * 1000)
-    best = min(samples)
-    print(f"{label:<38} {best:8.2f} ms/report  (median of 3 runs {statistics.median(samples):.2f})")
-    return best
 
 
 def main() -> None:
@@ -67,7 +34,7 @@ def main() -> None:
     args = parser.parse_args()
     n: int = args.n
     template = default_template_path()
-    batch = _reports(n)
+    batch = sample_reports(n)
     contexts = [build_context(r) for r in batch]
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
@@ -105,10 +72,10 @@ def main() -> None:
                 raise SystemExit("zip alone does not write reportgen's file byte for byte")
 
         print(f"{n} reports, template {template.name}, one core")
-        t_plain = _time("plain docxtpl (new DocxTemplate each)", n, plain)
-        t_ours = _time("reportgen DocxRenderer (checks on)", n, ours)
-        t_fast = _time("reportgen DocxRenderer (check=False)", n, ours_unchecked)
-        t_zip = _time("zip alone (same parts, same zip)", n, zip_alone)
+        t_plain = time_per_item("plain docxtpl (new DocxTemplate each)", n, plain, unit="report")
+        t_ours = time_per_item("reportgen DocxRenderer (checks on)", n, ours, unit="report")
+        t_fast = time_per_item("reportgen DocxRenderer (check=False)", n, ours_unchecked, unit="report")
+        t_zip = time_per_item("zip alone (same parts, same zip)", n, zip_alone, unit="report")
     print(f"speed-up vs plain docxtpl: {t_plain / t_ours:.1f}x (checks on), {t_plain / t_fast:.1f}x (check=False)")
     print(f"reportgen / zip alone:     {t_ours / t_zip:.2f}x (checks on), {t_fast / t_zip:.2f}x (check=False)")
 

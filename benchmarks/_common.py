@@ -1,0 +1,48 @@
+"""What every benchmark shares: the same generated reports and the same way of timing."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+
+from hypothesis import HealthCheck, given, settings
+
+from reportgen.model import Report
+from tests.strategies import reports
+
+__all__ = ["sample_reports", "time_per_item"]
+
+
+def sample_reports(n: int) -> list[Report]:
+    """``n`` random consistent reports from the test strategies (repeated if hypothesis stops early)."""
+    out: list[Report] = []
+
+    @settings(max_examples=n, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(reports())
+    def collect(report: Report) -> None:
+        if len(out) < n:
+            out.append(report)
+
+    collect()
+    while len(out) < n:
+        out.append(out[len(out) % max(len(out), 1)])
+    return out
+
+
+def time_per_item(label: str, n: int, run: Callable[[int], object], *, unit: str, warm_up: bool = True) -> float:
+    """Best of 3 runs of ``run(0) … run(n-1)``, in ms per item; prints it with the median.
+
+    The first call (``warm_up``) pays imports and one-off preparation, which is reported separately.
+    """
+    if warm_up:
+        run(0)
+    samples: list[float] = []
+    for _ in range(3):
+        start = time.perf_counter()
+        for i in range(n):
+            run(i)
+        samples.append((time.perf_counter() - start) / n * 1000)
+    best = min(samples)
+    print(f"{label:<44} {best:8.3f} ms/{unit}  (median of 3 runs {statistics.median(samples):.3f})")
+    return best

@@ -12,7 +12,6 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import sys
 from collections.abc import Callable
@@ -21,11 +20,11 @@ from pathlib import Path
 
 import attrs
 
-from reportgen._io import atomic_write_text
 from reportgen.checks import CHECKS, Check, CheckContext
 from reportgen.findings import Finding
 from reportgen.layout import FormatVersion
 from reportgen.model import Organ, OrganKind, OtherItem, Overview, Report, Subsection, Table
+from scripts._generated import write_or_check
 
 __all__ = ["DOC_PATH", "EXAMPLES", "render", "sample_findings"]
 
@@ -244,20 +243,9 @@ def render() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Write the catalogue, or with ``--check`` report whether the committed one is current."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--check", action="store_true", help="exit 1 if docs/checks.md is out of date")
-    args = parser.parse_args(argv)
-    text = render()
-    if args.check:
-        current = DOC_PATH.read_text(encoding="utf-8") if DOC_PATH.exists() else ""
-        if current != text:
-            print(f"{DOC_PATH} is out of date; run: python -m scripts.gen_checks_doc", file=sys.stderr)
-            return 1
-        return 0
-    atomic_write_text(DOC_PATH, text)
-    print(f"wrote {DOC_PATH}")
-    return 0
+    """Write the document, or with ``--check`` report whether the committed one is current."""
+    return write_or_check(DOC_PATH, render, command="python -m scripts.gen_checks_doc",
+                          description=__doc__.splitlines()[0] if __doc__ else None, argv=argv)
 
 
 if __name__ == "__main__":

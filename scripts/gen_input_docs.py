@@ -13,13 +13,12 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
-from reportgen._io import atomic_write_text
 from reportgen.layout import ALL_LAYOUTS, FORMAT_DOCUMENT, FormatVersion, TableLayout, get_layout
 from reportgen.model import MAX_DECIMAL_PLACES, OrganKind
+from scripts._generated import write_or_check
 
 __all__ = ["DOC_PATH", "ROOT", "main", "render"]
 
@@ -350,19 +349,9 @@ def render() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Write the reference, or with ``--check`` report whether the committed one is current."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--check", action="store_true", help="exit 1 if docs/input-format.md is out of date")
-    args = parser.parse_args(argv)
-    text = render()
-    if args.check:
-        current = DOC_PATH.read_text(encoding="utf-8") if DOC_PATH.exists() else ""
-        if current != text:
-            print(f"{DOC_PATH} is out of date: run python -m scripts.gen_input_docs", file=sys.stderr)
-            return 1
-        return 0
-    atomic_write_text(DOC_PATH, text)
-    return 0
+    """Write the document, or with ``--check`` report whether the committed one is current."""
+    return write_or_check(DOC_PATH, render, command="python -m scripts.gen_input_docs",
+                          description=__doc__.splitlines()[0] if __doc__ else None, argv=argv)
 
 
 if __name__ == "__main__":

@@ -690,9 +690,13 @@ def extract(path: str | os.PathLike[str]) -> Report:
     problems = _Problems(file)
     try:
         blocks = read_blocks(Path(path))
+    except FileNotFoundError as exc:
+        raise ExtractError("文件不存在。", code="EX-OPEN", location=Location(file=file)) from exc
     except (OSError, zipfile.BadZipFile, KeyError, etree.XMLSyntaxError) as exc:
         raise ExtractError(
-            f"无法打开 Word 文档（.docx）：{exc}", code="EX-OPEN", location=Location(file=file)
+            f"无法打开 Word 文档（.docx）：不是 .docx 文件或文件已损坏（{exc}）。请用 Word/WPS 另存为 .docx 后重试。",
+            code="EX-OPEN",
+            location=Location(file=file),
         ) from exc
     return _Reader(blocks, problems).report()
 

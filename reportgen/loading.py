@@ -872,6 +872,10 @@ def load(path: str | Path, *, previous: Report | None = None) -> Report:
     :raises InputError: when the file is missing, of an unknown kind or invalid; ``findings`` lists every problem.
     """
     file = Path(path)
+    if file.is_dir():
+        raise _file_error("IN-FILE", "这是一个文件夹，不是输入文件。", str(file))
+    if not file.exists():
+        raise _file_error("IN-FILE", "文件不存在。", str(file))
     suffix = file.suffix.lower()
     readers = {".xlsx": ("reportgen.form", "read_form"), ".docx": ("reportgen.extract", "extract")}
     if suffix in readers:

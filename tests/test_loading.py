@@ -345,10 +345,12 @@ def test_all_problems_of_a_file_are_reported_at_once() -> None:
 
 @pytest.mark.parametrize(
     ("name", "code"),
-    [("missing.yaml", "IN-FILE"), ("report.txt", "IN-SUFFIX"), ("report", "IN-SUFFIX")],
+    [("missing.yaml", "IN-FILE"), ("missing.docx", "IN-FILE"), ("report.txt", "IN-SUFFIX"), ("report", "IN-SUFFIX")],
 )
 def test_unreadable_paths_are_input_errors(name: str, code: str, tmp_path: Path) -> None:
     """A missing file or an unknown suffix is an InputError with a code, not an OSError."""
+    if code == "IN-SUFFIX":
+        (tmp_path / name).write_text("year: 2022\n", encoding="utf-8")
     with pytest.raises(InputError) as exc:
         load(tmp_path / name)
     assert exc.value.code == code

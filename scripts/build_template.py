@@ -1,7 +1,9 @@
-"""Build the official Word template ``templates/report-2021.docx`` from the layout data.
+"""Build the official Word templates ``templates/report-2021.docx`` and ``templates/report-2019.docx``.
 
+One template per format version (国办公开办函〔2021〕30号 and the 2019 trial format 〔2019〕60号), both
+from the layout data: the page design is the same, the tables and section titles are the version's.
 Run ``python -m scripts.build_template`` after changing the layout or the page design; the test
-suite checks that the committed template equals a freshly built one (``--check`` does the same).
+suite checks that the committed templates equal freshly built ones (``--check`` does the same).
 
 What the template holds (GB/T 9704-2012 公文 layout)::
 
@@ -33,11 +35,13 @@ import docx
 from docx.shared import Mm
 from lxml import etree
 
+from reportgen._io import atomic_write_bytes
 from reportgen.layout import FormatVersion, GridCell, TableLayout, get_layout
 
 __all__ = [
     "GRID_WIDTHS_MM",
     "TEMPLATE_PATH",
+    "TEMPLATE_PATHS",
     "TEXT_WIDTH_TWIPS",
     "build_template",
     "main",
@@ -45,7 +49,9 @@ __all__ = [
 ]
 
 ROOT = Path(__file__).resolve().parents[1]
-TEMPLATE_PATH = ROOT / "templates" / "report-2021.docx"
+TEMPLATE_PATHS: dict[FormatVersion, Path] = {v: ROOT / "templates" / f"report-{v.value}.docx" for v in FormatVersion}
+"""The committed template of each format version."""
+TEMPLATE_PATH = TEMPLATE_PATHS[FormatVersion.V2021]
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -490,7 +496,7 @@ def build_template(version: FormatVersion = FormatVersion.V2021) -> bytes:
     props.title = "{{ organ }}{{ year }}年度政府信息公开工作年度报告"
     props.author = "{{ organ }}"
     props.subject = "政府信息公开工作年度报告"
-    props.comments = "reportgen 模板（国办公开办函〔2021〕30号格式）"
+    props.comments = f"reportgen 模板（{get_layout(version).document}格式）"
     props.last_modified_by = "reportgen"
     props.created = props.modified = FIXED_DATE.replace(tzinfo=None)
     props.revision = 1
@@ -519,21 +525,26 @@ def template_parts(data: bytes) -> dict[str, bytes]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Write the template (or, with ``--check``, report whether the committed one is current)."""
-    parser = argparse.ArgumentParser(description="Build templates/report-2021.docx from the layout data.")
-    parser.add_argument("-o", "--output", type=Path, default=TEMPLATE_PATH)
-    parser.add_argument("--check", action="store_true", help="only compare with the existing file")
+    """Write the templates (or, with ``--check``, report whether the committed ones are current)."""
+    parser = argparse.ArgumentParser(description="Build templates/report-<version>.docx from the layout data.")
+    parser.add_argument("-o", "--output-dir", type=Path, default=TEMPLATE_PATH.parent,
+                        help="folder of the templates (default: templates/)")
+    parser.add_argument("--check", action="store_true", help="only compare with the existing files")
     args = parser.parse_args(argv)
-    data = build_template()
-    if args.check:
-        current = args.output.read_bytes() if args.output.exists() else b""
-        same = bool(current) and template_parts(current) == template_parts(data)
-        print("up to date" if same else f"{args.output} is out of date: run python -m scripts.build_template")
-        return 0 if same else 1
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_bytes(data)
-    print(f"wrote {args.output}")
-    return 0
+    status = 0
+    for version, default in TEMPLATE_PATHS.items():
+        output = args.output_dir / default.name
+        data = build_template(version)
+        if args.check:
+            current = output.read_bytes() if output.exists() else b""
+            same = bool(current) and template_parts(current) == template_parts(data)
+            print(f"{output}: up to date" if same else f"{output} is out of date: run python -m scripts.build_template")
+            status = status or (0 if same else 1)
+            continue
+        args.output_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(output, data)
+        print(f"wrote {output}")
+    return status
 
 
 if __name__ == "__main__":

@@ -54,6 +54,7 @@ from reportgen.prose import TextPart, format_amount, report_text
 
 __all__ = [
     "DEFAULT_TEMPLATE_NAME",
+    "DEFAULT_TEMPLATE_NAMES",
     "DocxRenderer",
     "ListOf",
     "Schema",
@@ -67,6 +68,11 @@ __all__ = [
 
 DEFAULT_TEMPLATE_NAME = "report-2021.docx"
 """The official template: in ``templates/`` of a source checkout, ``reportgen/templates/`` when installed."""
+DEFAULT_TEMPLATE_NAMES: Mapping[FormatVersion, str] = {
+    FormatVersion.V2021: DEFAULT_TEMPLATE_NAME,
+    FormatVersion.V2019: "report-2019.docx",
+}
+"""The official template of each format version (the 2019 trial format: for reports read back from old publications)."""
 
 # --------------------------------------------------------------------------------------------
 # The context: what a template can use
@@ -563,28 +569,35 @@ def _prepared(data: bytes, source: str, version: FormatVersion) -> _Prepared:
     return prepared
 
 
-def default_template_path() -> Path:
-    """Where the official template is: installed in the package, or ``templates/`` of a checkout."""
-    resource = importlib.resources.files("reportgen").joinpath("templates", DEFAULT_TEMPLATE_NAME)
+def default_template_path(version: FormatVersion = FormatVersion.V2021) -> Path:
+    """Where the official template of ``version`` is: installed in the package, or ``templates/`` of a checkout."""
+    name = DEFAULT_TEMPLATE_NAMES.get(version)
+    if name is None:
+        raise TemplateError(
+            f"没有 {version.value} 年格式的默认模板；请提供自定义模板", code="TPL-FORMAT"
+        )
+    resource = importlib.resources.files("reportgen").joinpath("templates", name)
     if resource.is_file():
         return Path(str(resource))
-    checkout = Path(__file__).resolve().parents[1] / "templates" / DEFAULT_TEMPLATE_NAME
+    checkout = Path(__file__).resolve().parents[1] / "templates" / name
     if checkout.is_file():
         return checkout
-    raise TemplateError(f"找不到默认模板 {DEFAULT_TEMPLATE_NAME}：安装不完整", code="TPL-NOT-FOUND")
+    raise TemplateError(f"找不到默认模板 {name}：安装不完整", code="TPL-NOT-FOUND")
 
 
 _DEFAULT_BYTES: dict[Path, bytes] = {}
 
 
-def _template_bytes(template: str | os.PathLike[str] | bytes | None) -> tuple[bytes, str, bool]:
+def _template_bytes(
+    template: str | os.PathLike[str] | bytes | None, version: FormatVersion
+) -> tuple[bytes, str, bool]:
     """``(content, name for messages, is the official template)``."""
     if template is None:
-        path = default_template_path()
+        path = default_template_path(version)
         data = _DEFAULT_BYTES.get(path)
         if data is None:
             data = _DEFAULT_BYTES[path] = path.read_bytes()
-        return data, DEFAULT_TEMPLATE_NAME, True
+        return data, path.name, True
     if isinstance(template, bytes):
         return template, "模板", False
     path = Path(template)
@@ -602,7 +615,8 @@ def _template_bytes(template: str | os.PathLike[str] | bytes | None) -> tuple[by
 class DocxRenderer:
     """Renders reports into one Word template; prepare once, then :meth:`render` per report.
 
-    ``template``: a path to a .docx template, its bytes, or ``None`` for the official template.
+    ``template``: a path to a .docx template, its bytes, or ``None`` for the official template of
+    ``version`` (:func:`default_template_path`; 2021 and the 2019 trial format both have one).
     Preparing (patching, compiling, checking variables) happens once per process per template
     content; creating more renderers for the same template is cheap.
 
@@ -620,13 +634,8 @@ class DocxRenderer:
         version: FormatVersion = FormatVersion.V2021,
         check: bool = True,
     ) -> None:
-        data, self.source, self.is_default = _template_bytes(template)
+        data, self.source, self.is_default = _template_bytes(template, version)
         self.check = check or not self.is_default
-        if self.is_default and version is not FormatVersion.V2021:
-            raise TemplateError(
-                f"默认模板采用国办公开办函〔2021〕30号格式，不能用于 {version.value} 年格式的报告；请提供自定义模板",
-                code="TPL-FORMAT",
-            )
         self.version = version
         self._prepared = _prepared(data, self.source, version)
 
@@ -735,7 +744,8 @@ def render_docx(
 
     ``path``: a ``.docx`` file name, or a folder to write ``<output_stem(report)>.docx`` into.
     ``template``: a custom .docx template (checked against :func:`context_schema`); ``None`` for the
-    official template (国办公开办函〔2021〕30号, GB/T 9704-2012 layout).
+    official template of the report's format (国办公开办函〔2021〕30号, or the 2019 trial format
+    〔2019〕60号 for reports read back from old publications; GB/T 9704-2012 layout).
     """
     renderer = DocxRenderer(template, version=report.format_version)
     return renderer.render(report, path)

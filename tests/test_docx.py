@@ -32,7 +32,14 @@ from reportgen.layout import FormatVersion, get_layout
 from reportgen.model import Overview, Report, Subsection, Table
 from reportgen.naming import output_stem
 from reportgen.prose import format_amount, report_text
-from scripts.build_template import GRID_WIDTHS_MM, TEMPLATE_PATH, TEXT_WIDTH_TWIPS, build_template, template_parts
+from scripts.build_template import (
+    GRID_WIDTHS_MM,
+    TEMPLATE_PATH,
+    TEMPLATE_PATHS,
+    TEXT_WIDTH_TWIPS,
+    build_template,
+    template_parts,
+)
 from tests.conftest import EXAMPLES, ROOT
 from tests.docx_readback import NS, grid, normalise, parts, text_of, w, xml
 from tests.strategies import reports
@@ -78,6 +85,30 @@ def _assert_prose(report: Report, text: str) -> None:
 def test_committed_template_is_current() -> None:
     """templates/report-2021.docx equals what scripts/build_template.py builds from the layout now."""
     assert template_parts(TEMPLATE_PATH.read_bytes()) == template_parts(build_template())
+
+
+def test_committed_2019_template_is_current() -> None:
+    """templates/report-2019.docx equals what scripts/build_template.py builds from the 2019 trial layout now."""
+    committed = TEMPLATE_PATHS[FormatVersion.V2019].read_bytes()
+    assert template_parts(committed) == template_parts(build_template(FormatVersion.V2019))
+    assert template_parts(committed) != template_parts(TEMPLATE_PATH.read_bytes())
+
+
+def test_build_template_check_covers_both_versions(tmp_path: Path) -> None:
+    """scripts/build_template writes one template per format version and --check compares every one of them."""
+    from scripts.build_template import main
+
+    assert main(["-o", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report-2019.docx", "report-2021.docx"]
+    assert main(["-o", str(tmp_path), "--check"]) == 0
+    (tmp_path / "report-2019.docx").unlink()
+    assert main(["-o", str(tmp_path), "--check"]) == 1
+
+
+def test_default_template_of_each_version_found_in_checkout() -> None:
+    """default_template_path(version) finds templates/report-<version>.docx of a source checkout."""
+    for version, path in TEMPLATE_PATHS.items():
+        assert default_template_path(version).read_bytes() == path.read_bytes()
 
 
 def test_default_template_found_in_checkout() -> None:
@@ -317,16 +348,69 @@ def test_value_line_breaks_become_spaces(busy_report: Report) -> None:
     assert "<w:br/>" not in rendered
 
 
-def test_2019_report_needs_a_custom_template(busy_report: Report, tmp_path: Path) -> None:
-    """The official template is the 2021 format; a 2019-format report asks for a custom template."""
+def _report_2019(busy_report: Report) -> Report:
     v2019 = FormatVersion.V2019
-    old = Report(organ=busy_report.organ, year=2020, format_version=v2019,
-                 table2=Table.from_figures("table2", version=v2019), table3=Table.from_figures("table3", version=v2019),
-                 table4=Table.from_figures("table4", version=v2019))
+    return Report(organ=busy_report.organ, year=2020, format_version=v2019,
+                  table2=Table.from_figures("table2", {("licensing", "change"): -3, ("punishment", "change"): 12,
+                                                       ("procurement", "procurement_amount"): Decimal("35.5")},
+                                            version=v2019),
+                  table3=Table.from_figures("table3", {("other_processing", "natural_person"): 1,
+                                                       ("new_received", "natural_person"): 1}, version=v2019),
+                  table4=Table.from_figures("table4", {("review", "upheld"): 2}, version=v2019))
+
+
+def test_2019_report_renders_with_its_default_template(busy_report: Report, tmp_path: Path) -> None:
+    """A 2019-format report renders with the official 2019 template: its tables, a signed 本年增/减 as -3,
+    the amount 采购总金额 as written, and the 2019 section titles."""
+    old = _report_2019(busy_report)
+    path = render_docx(old, tmp_path)
+    data = path.read_bytes()
+    _assert_tables(old, data)
+    cells = {c.text for tbl in xml(data).findall(".//w:tbl", NS) for c in grid(tbl)}
+    assert {"-3", "12", "35.5", "本年增/减", "采购总金额", "（六）其他处理"} <= cells
+    text = text_of(xml(data))
+    for section in get_layout(FormatVersion.V2019).sections:
+        assert section.title in text
+    assert DocxRenderer(None, version=FormatVersion.V2019).source == "report-2019.docx"
+
+
+def test_report_and_renderer_of_different_formats_refused(busy_report: Report, tmp_path: Path) -> None:
+    """A renderer of one format refuses a report of the other (TPL-FORMAT) and writes nothing."""
     with pytest.raises(TemplateError) as info:
-        render_docx(old, tmp_path)
+        DocxRenderer().render(_report_2019(busy_report), tmp_path)
+    assert info.value.code == "TPL-FORMAT"
+    with pytest.raises(TemplateError) as info:
+        DocxRenderer(version=FormatVersion.V2019).render(busy_report, tmp_path)
     assert info.value.code == "TPL-FORMAT"
     assert not list(tmp_path.iterdir())
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(report=reports(FormatVersion.V2019))
+def test_random_2019_reports_render_every_figure_and_paragraph(report: Report) -> None:
+    """Any valid 2019-format report renders with the default template; each table's grid equals
+    TableLayout.cells with every figure (signed and amounts too) in its cell; the text holds every paragraph."""
+    data = DocxRenderer(version=FormatVersion.V2019).render_bytes(report)
+    _assert_tables(report, data)
+    with docx2python(io.BytesIO(data)) as extracted:
+        _assert_prose(report, extracted.text)
+
+
+def test_cli_renders_an_extracted_2019_report(tmp_path: Path) -> None:
+    """reportgen extract of a 2019 publication, then reportgen render of the data file: the Word report is
+    written with the 2019 template (it reads back equal), and FORMAT-OUTDATED is a warning (exit 0)."""
+    from reportgen.extract import extract
+
+    source = ROOT / "tests" / "data" / "extract" / "trial-2019.docx"
+    data_file = tmp_path / "old.yaml"
+    result = CliRunner().invoke(app, ["extract", str(source), "-o", str(data_file)])
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(app, ["render", str(data_file), "-o", str(tmp_path / "out"), "--no-xlsx"])
+    assert result.exit_code == 0, result.output
+    assert "FORMAT-OUTDATED" in result.output
+    assert "警告" in result.output
+    (written,) = (tmp_path / "out").glob("*.docx")
+    assert extract(written) == extract(source)
 
 
 def test_jinling_sample_prose_reproduced(tmp_path: Path) -> None:

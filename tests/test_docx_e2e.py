@@ -20,6 +20,7 @@ from pypdf import PdfReader
 from reportgen.convert import convert_many_to_pdf, convert_to_pdf
 from reportgen.docx import render_docx
 from reportgen.errors import ConversionError
+from reportgen.extract import extract
 from reportgen.model import Organ, OrganKind, Overview, Report, Subsection, Table
 from tests.conftest import EXAMPLES
 from tests.docx_readback import normalise
@@ -32,6 +33,7 @@ PT_PER_MM = 72 / 25.4
 PAGE_WIDTH_PT = 210 * PT_PER_MM
 LEFT_LIMIT = 28 * PT_PER_MM - 1.5
 RIGHT_LIMIT = PAGE_WIDTH_PT - 26 * PT_PER_MM + 1.5
+TRIAL_2019 = Path(__file__).resolve().parent / "data" / "extract" / "trial-2019.docx"
 
 
 def _hostile_report() -> Report:
@@ -56,6 +58,8 @@ def pdfs(tmp_path_factory: pytest.TempPathFactory, soffice: str, busy_report: Re
     docs = {
         "busy": render_docx(busy_report, out / "busy.docx"),
         "hostile": render_docx(_hostile_report(), out / "hostile.docx"),
+        # An old report read back from a 2019 trial-format publication, rendered with the 2019 template.
+        "trial2019": render_docx(extract(TRIAL_2019), out / "trial2019.docx"),
     }
     jinling = EXAMPLES / "zhaoyuan-jinling-2022.yaml"
     if jinling.exists():
@@ -139,6 +143,13 @@ def test_figures_and_hostile_text_in_pdf(pdfs: dict[str, Path]) -> None:
     assert normalise("A & B <c> \"q\" 'a' {{ 7*7 }} {% if x %}") in hostile
     assert "9116.36" in hostile
     assert "长" * 200 in hostile
+
+
+def test_2019_report_prints_its_tables(pdfs: dict[str, Path]) -> None:
+    """A 2019 trial-format report converts and prints its own table 二 and 三 (signed 本年增/减, 采购总金额)."""
+    text = normalise(_text(pdfs["trial2019"]))
+    for label in ("本年新制作数量", "本年增/减", "-3", "采购总金额", "35.5", "（六）其他处理"):
+        assert label in text, label
 
 
 def test_jinling_prints_its_prose(pdfs: dict[str, Path]) -> None:

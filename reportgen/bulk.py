@@ -414,13 +414,16 @@ def _version() -> str:
 
 
 def _template_digest(template: str | None) -> str:
+    """What the outputs depend on besides the input: the custom template, or every default one."""
+    h = hashlib.sha256()
     if template is None:
-        from reportgen.docx import default_template_path
+        from reportgen.docx import DEFAULT_TEMPLATE_NAMES, default_template_path
 
-        data = default_template_path().read_bytes()
+        for version in sorted(DEFAULT_TEMPLATE_NAMES, key=lambda v: v.value):
+            h.update(default_template_path(version).read_bytes())
     else:
-        data = Path(template).read_bytes()
-    return hashlib.sha256(data).hexdigest()
+        h.update(Path(template).read_bytes())
+    return h.hexdigest()
 
 
 def _input_digest(src: _Source) -> str:

@@ -8,6 +8,9 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from reportgen.errors import OutputError
+from reportgen.findings import Location
+
 __all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text"]
 
 # mkstemp creates files readable by their owner only; published reports must get the ordinary mode
@@ -24,18 +27,33 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     can tell (and clean) leftovers of a killed process.  On any exception it is removed.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    except OSError as exc:
+        raise _output_error(target, exc) from exc
     os.close(fd)
     tmp_path = Path(tmp)
     os.chmod(tmp_path, 0o666 & ~_UMASK)
     try:
         yield tmp_path
         os.replace(tmp_path, target)
+    except OSError as exc:
+        with contextlib.suppress(FileNotFoundError):
+            tmp_path.unlink()
+        raise _output_error(target, exc) from exc
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp_path.unlink()
         raise
+
+
+def _output_error(target: Path, exc: OSError) -> OutputError:
+    reason = exc.strerror or str(exc)
+    return OutputError(
+        f"无法写入文件（{reason}）：请检查输出文件夹是否存在、是否有写入权限、磁盘是否已满。",
+        location=Location(file=str(target)),
+    )
 
 
 def atomic_write_bytes(target: str | os.PathLike[str], data: bytes) -> None:

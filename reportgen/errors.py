@@ -5,12 +5,13 @@ and a Chinese message; the CLI maps each class to an exit status::
 
     ReportgenError                 code, message (Chinese), location
     ├── InputError                 an input file cannot be read into a report (exit 2);
-    │                              .findings lists every problem with its path
+    │   │                          .findings lists every problem with its path
+    │   └── ExtractError           a published report (.docx) cannot be read back
     ├── TemplateError              a Word template is unusable: unknown variable, syntax error
     ├── RenderError                a generated document failed its structural checks
     │                              (nothing was written)
     ├── ConversionError            LibreOffice is missing or failed (PDF, recalculation)
-    └── ExtractError               a published report cannot be read back
+    └── OutputError                an output file cannot be written (folder missing, no permission)
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ __all__ = [
     "ConversionError",
     "ExtractError",
     "InputError",
+    "OutputError",
     "RenderError",
     "ReportgenError",
     "TemplateError",
@@ -87,8 +89,15 @@ class ConversionError(ReportgenError):
     code = "CONVERT-FAILED"
 
 
-class ExtractError(ReportgenError):
-    """A published report could not be read back into the model."""
+class ExtractError(InputError):
+    """A published report could not be read back into the model (an input that cannot be read)."""
 
     code = "EXTRACT-FAILED"
+    exit_code = 2
+
+
+class OutputError(ReportgenError):
+    """An output file could not be written; nothing was left half-written."""
+
+    code = "OUT-WRITE"
     exit_code = 2

@@ -16,13 +16,14 @@ import attrs
 
 from reportgen.checks import check
 from reportgen.docx import DocxRenderer
-from reportgen.findings import Finding, has_errors
+from reportgen.findings import Finding, Location, Severity, has_errors
+from reportgen.layout import normalize_label
 from reportgen.loading import load
 from reportgen.model import Report
 from reportgen.naming import UniqueStems, output_stem
 from reportgen.xlsx import render_xlsx
 
-__all__ = ["Generated", "generate", "match_previous"]
+__all__ = ["Generated", "generate", "load_with_previous", "match_previous"]
 
 
 @attrs.frozen(kw_only=True)
@@ -43,10 +44,51 @@ class Generated:
 
 
 def match_previous(report: Report, previous: Sequence[Report]) -> Report | None:
-    """Last year's report for ``report``: the only one given, or the one of the same organ."""
-    if len(previous) == 1:
-        return previous[0]
-    return next((p for p in previous if p.organ.name == report.organ.name), None)
+    """Last year's report for ``report``: the one of the same organ (name compared as printed labels are)
+    for the year before, or ``None``.
+
+    Using another organ's or another year's report would fill 上年结转 with someone else's figures, so
+    nothing is guessed: a report that does not match is not used (see :func:`load_with_previous`).
+    """
+    name = normalize_label(report.organ.name)
+    for candidate in previous:
+        if candidate.year == report.year - 1 and normalize_label(candidate.organ.name) == name:
+            return candidate
+    return None
+
+
+def _unmatched(report: Report, previous: Sequence[Report]) -> Finding:
+    given = "；".join(f"{p.organ.name} {p.year}年度" for p in previous[:3]) + ("等" if len(previous) > 3 else "")
+    return Finding(
+        code="PREVIOUS-MISMATCH",
+        severity=Severity.WARNING,
+        message=(
+            f"给出的上年度报告（{given}）中没有{report.organ.name}{report.year - 1}年度的报告，未使用："
+            "上年结转未自动填写，也未做跨年度核对"
+        ),
+        location=Location(organ=report.organ.name),
+        expected=f"{report.organ.name} {report.year - 1}年度",
+        actual=given,
+    )
+
+
+def load_with_previous(
+    source: str | os.PathLike[str], previous: Sequence[Report] = ()
+) -> tuple[Report, Report | None, tuple[Finding, ...]]:
+    """Load ``source``; when last year's report of the same organ is among ``previous``, let it fill 上年结转.
+
+    Returns ``(report, last year's report or None, findings about the choice)``: a PREVIOUS-MISMATCH
+    warning when reports were given but none is this organ's for the year before.  Raises
+    :class:`reportgen.InputError` when the input cannot be read.
+    """
+    path = Path(source)
+    report = load(path)
+    if not previous:
+        return report, None, ()
+    prev = match_previous(report, previous)
+    if prev is None:
+        return report, None, (_unmatched(report, previous),)
+    return load(path, previous=prev), prev, ()
 
 
 def generate(
@@ -60,25 +102,26 @@ def generate(
 ) -> Generated:
     """Load ``source`` (a file or a :class:`Report`), check it and write ``<stem>.docx`` and ``<stem>.xlsx``.
 
-    ``previous`` are last year's reports: the one of the same organ (or the only one) fills
-    上年结转 where a YAML/JSON input leaves it out and enables the cross-year checks.  A report
+    ``previous`` are last year's reports: the one of the same organ for the year before fills
+    上年结转 where a YAML/JSON input leaves it out and enables the cross-year checks (none matching:
+    a PREVIOUS-MISMATCH warning).  A report
     with error findings is still written — the findings travel in the result.  Files are named by
     :func:`reportgen.naming.output_stem`; pass one ``names`` to a series of calls so that two
     inputs for the same organ and year get distinct files.  Raises :class:`reportgen.InputError` when the input
     cannot be read; writes are atomic.
     """
+    notes: tuple[Finding, ...] = ()
     if isinstance(source, Report):
         report, name = source, "<report>"
         prev = match_previous(report, previous)
+        if previous and prev is None:
+            notes = (_unmatched(report, previous),)
     else:
         name = os.fspath(source)
-        report = load(Path(source), previous=previous[0] if len(previous) == 1 else None)
-        prev = match_previous(report, previous)
-        if len(previous) > 1 and prev is not None:  # the organ is known only once the input is read
-            report = load(Path(source), previous=prev)
+        report, prev, notes = load_with_previous(source, previous)
     findings = tuple(
         f.with_context(file=None if isinstance(source, Report) else name, organ=report.organ.name)
-        for f in check(report, previous=prev)
+        for f in (*notes, *check(report, previous=prev))
     )
     out = Path(outdir)
     stem = names.claim(output_stem(report)) if names is not None else output_stem(report)

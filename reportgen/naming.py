@@ -17,8 +17,9 @@ _WINDOWS_RESERVED = {
     *(f"COM{i}" for i in range(1, 10)),
     *(f"LPT{i}" for i in range(1, 10)),
 }  # fmt: skip
-MAX_STEM = 120
-"""Characters, leaving room for a suffix and a de-duplicating counter within 255 bytes."""
+MAX_STEM_BYTES = 180
+"""UTF-8 bytes of a stem (a CJK character takes 3): file names may have 255 bytes, and the stem still
+needs a suffix, a de-duplicating counter and the temporary-file prefix and suffix of an atomic write."""
 
 
 def safe_filename(name: str, *, fallback: str = "报告") -> str:
@@ -26,14 +27,16 @@ def safe_filename(name: str, *, fallback: str = "报告") -> str:
 
     Forbidden characters become ``_``; leading/trailing dots and spaces are removed (so ``..``
     cannot climb out of a folder); Windows reserved device names get a ``_`` suffix; the result is
-    cut to :data:`MAX_STEM` characters.  An empty result becomes ``fallback``.
+    cut to :data:`MAX_STEM_BYTES` UTF-8 bytes.  An empty result becomes ``fallback``.
     """
     text = unicodedata.normalize("NFC", name)
     text = _FORBIDDEN.sub("_", text)
     text = text.strip(" .")
     if text.split(".")[0].upper() in _WINDOWS_RESERVED:
         text = text + "_"
-    text = text[:MAX_STEM].rstrip(" .")
+    while len(text.encode("utf-8")) > MAX_STEM_BYTES:
+        text = text[:-1]
+    text = text.rstrip(" .")
     return text or fallback
 
 

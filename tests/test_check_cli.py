@@ -139,13 +139,47 @@ def test_previous_year_carry_over(tmp_path: Path) -> None:
     last["publication_date"] = dt.date(2022, 1, 20)
     last["problems"] = "一是公开形式单一。"
     last["table3"] = {"rows": {"new_received": {"commercial": 2}, "carried_forward": {"commercial": 2}}}
-    this = write(tmp_path / "2022.yaml", clean_mapping())
+    current = clean_mapping()
+    # 上年结转 written down (as 0): it is kept, and compared with last year's 结转下年度.
+    current["table3"] = {"rows": {"carried_over": {"commercial": 0}}}
+    this = write(tmp_path / "2022.yaml", current)
     previous = write(tmp_path / "2021.yaml", last)
     result = run(str(this), "--previous", str(previous))
     assert result.exit_code == 0, result.output
     assert "T3-CARRY-OVER" in result.output
     assert "商业企业" in result.output
     assert "警告 1 条" in result.output
+
+
+def test_previous_fills_carried_over_as_render_does(tmp_path: Path) -> None:
+    """--previous fills a 上年结转 row the input leaves out, so check and render agree."""
+    last = clean_mapping()
+    last["year"] = 2021
+    last["publication_date"] = dt.date(2022, 1, 20)
+    last["problems"] = "一是公开形式单一。"
+    last["table3"] = {"rows": {"new_received": {"commercial": 2}, "carried_forward": {"commercial": 2}}}
+    current = clean_mapping()
+    current["table3"] = {"rows": {"granted": {"commercial": 2}}}  # the two carried-over applications, done
+    this = write(tmp_path / "2022.yaml", current)
+    previous = write(tmp_path / "2021.yaml", last)
+    assert run(str(this)).exit_code == 1  # alone: 2 results out of nothing break the balance
+    result = run(str(this), "--previous", str(previous))
+    assert result.exit_code == 0, result.output
+    assert "T3-CARRY-OVER" not in result.output
+
+
+def test_previous_of_another_organ_is_not_used(tmp_path: Path) -> None:
+    """Last year's report of another organ never fills 上年结转; a PREVIOUS-MISMATCH warning says why."""
+    last = clean_mapping()
+    last["year"] = 2021
+    last["organ"] = {"name": "招远市另一个镇人民政府", "kind": "township"}
+    last["table3"] = {"rows": {"new_received": {"commercial": 2}, "carried_forward": {"commercial": 2}}}
+    this = write(tmp_path / "2022.yaml", clean_mapping())
+    previous = write(tmp_path / "2021.yaml", last)
+    result = run(str(this), "--previous", str(previous))
+    assert result.exit_code == 0, result.output
+    assert "PREVIOUS-MISMATCH" in result.output
+    assert "T3-BALANCE" not in result.output
 
 
 def test_help_is_bilingual() -> None:

@@ -5,9 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import openpyxl
+import pytest
+from click.testing import CliRunner
 from docx import Document
 
 from reportgen import Report, generate, load
+from reportgen.cli import app
+from reportgen.errors import OutputError
 from reportgen.naming import UniqueStems
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -51,3 +55,36 @@ def test_generate_from_a_model_and_previous_year(tmp_path: Path) -> None:
         ("自然人", figure + 1, report.table3.count("carried_over", "natural_person"))
     ]
     assert result.docx.exists()
+
+
+def test_one_unreadable_input_does_not_stop_the_others(tmp_path: Path) -> None:
+    """render: a broken .docx among the inputs is reported (exit 2) and the good input is still written."""
+    broken = tmp_path / "broken.docx"
+    broken.write_bytes(b"PK\x03\x04 not really a zip")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app, ["render", str(broken), str(EXAMPLES / "zhaoyuan-natural-resources-2022.yaml"), "-o", str(out)]
+    )
+    assert result.exit_code == 2, result.output
+    assert "EX-OPEN" in result.output
+    assert (out / "招远市自然资源和规划局2022年度政府信息公开工作年度报告.docx").exists()
+
+
+def test_very_long_organ_name_still_gives_a_file(tmp_path: Path) -> None:
+    """A 100-character organ name is cut to a file name the file system accepts (255 bytes)."""
+    report = load(EXAMPLES / "zhaoyuan-natural-resources-2022.yaml")
+    long_name = "招远市" + "很长的机关名称" * 14 + "局"
+    result = generate(report.evolve(organ=report.organ.__class__(name=long_name)), tmp_path)
+    assert result.docx.exists()
+    assert len(result.docx.name.encode("utf-8")) <= 255
+
+
+def test_unwritable_output_is_a_located_error(tmp_path: Path) -> None:
+    """An output folder that cannot be created gives OutputError naming the file, not an OSError."""
+    blocker = tmp_path / "file-not-folder"
+    blocker.write_text("x", encoding="utf-8")
+    with pytest.raises(OutputError) as exc:
+        generate(EXAMPLES / "zhaoyuan-natural-resources-2022.yaml", blocker / "out")
+    assert exc.value.code == "OUT-WRITE"
+    assert "file-not-folder" in (exc.value.location.file or "")
+    assert "无法写入文件" in exc.value.message

@@ -21,7 +21,7 @@ from reportgen.checks import check
 from reportgen.cli._app import EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE, app, handle_errors, out_console
 from reportgen.errors import ReportgenError
 from reportgen.findings import Finding, Value
-from reportgen.generate import match_previous
+from reportgen.generate import load_with_previous
 from reportgen.loading import load
 
 __all__ = ["check_command"]
@@ -138,13 +138,13 @@ def check_command(files: tuple[Path, ...], previous_files: tuple[Path, ...], as_
     results: list[_FileResult] = []
     for path in files:
         try:
-            report = load(path)
+            report, prev, notes = load_with_previous(path, previous)  # fills 上年结转 as render does
         except ReportgenError as exc:
             found = tuple(f.with_context(file=str(path)) for f in exc.findings)
             results.append(_FileResult(str(path), None, found, exc))
             continue
         organ = report.organ.name
-        found = tuple(f.with_context(file=str(path), organ=organ) for f in check(report, previous=match_previous(report, previous)))
+        found = tuple(f.with_context(file=str(path), organ=organ) for f in (*notes, *check(report, previous=prev)))
         results.append(_FileResult(str(path), organ, found))
 
     unreadable = sum(r.error is not None for r in results)

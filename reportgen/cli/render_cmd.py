@@ -15,7 +15,7 @@ import click
 
 from reportgen.cli._app import EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE, app, err_console, handle_errors, out_console
 from reportgen.convert import convert_many_to_pdf
-from reportgen.errors import InputError
+from reportgen.errors import ReportgenError
 from reportgen.generate import generate
 from reportgen.loading import load
 from reportgen.naming import UniqueStems
@@ -75,9 +75,9 @@ def render_command(
     for path in inputs:
         try:
             result = generate(path, outdir, template=template, previous=previous, xlsx=not no_xlsx, names=names)
-        except InputError as exc:
+        except ReportgenError as exc:  # unreadable input, unusable template, failed output: the others go on
             unreadable += 1
-            err_console.print(f"{path}：无法读取 [{exc.code}] {exc.message}", markup=False, highlight=False)
+            err_console.print(f"{path}：无法生成 [{exc.code}] {exc.message}", markup=False, highlight=False)
             for finding in exc.findings:
                 err_console.print(f"  {finding.with_context(file=str(path))}", markup=False, highlight=False)
             continue

@@ -182,10 +182,13 @@ def _styles_xml() -> bytes:
         return s, spr, srpr
 
     def para_props(ppr: etree._Element, *, line: int | None, rule: str, jc: str, indent: bool,
-                   after: int = 0, outline: int | None = None) -> None:
+                   after: int = 0, outline: int | None = None, snap_to_grid: bool = True) -> None:
         _el("widowControl", ppr, val=0)
         # Punctuation stays inside the 版心 (no hanging past the right margin).
         _el("overflowPunct", ppr, val=0)
+        if not snap_to_grid:
+            # The section's line grid (28.95 pt) would otherwise round every table line up to a grid line.
+            _el("snapToGrid", ppr, val=0)
         if line is not None:
             _el("spacing", ppr, before=0, after=after, line=line, lineRule=rule)
         if indent:
@@ -216,7 +219,7 @@ def _styles_xml() -> bytes:
         run_props(rpr, font, 32)
 
     _, ppr, rpr = style("paragraph", "TableText", "Table Text", based_on="Normal")
-    para_props(ppr, line=240, rule="auto", jc="center", indent=False)
+    para_props(ppr, line=240, rule="auto", jc="center", indent=False, snap_to_grid=False)
     run_props(rpr, TABLE_FONT, TABLE_FONT_HALF_POINTS)
 
     _, ppr, rpr = style("paragraph", "Footer", "footer", based_on="Normal")

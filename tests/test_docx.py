@@ -191,6 +191,29 @@ def test_styles_fonts_and_spacing() -> None:
     assert (table_spacing.get(w("line")), table_spacing.get(w("lineRule"))) == ("240", "auto")
 
 
+def test_table_text_ignores_the_line_grid() -> None:
+    """Every paragraph style used in a table opts out of the section's 28.95 pt line grid (w:snapToGrid 0),
+    with single spacing, so table lines are not rounded up to a grid line (rows would blow up)."""
+    for path in TEMPLATE_PATHS.values():
+        data = path.read_bytes()
+        root = xml(data)
+        grid = root.find(".//w:sectPr/w:docGrid", NS)
+        assert grid is not None
+        assert grid.get(w("type")) == "lines"  # the grid the tables must escape
+        used = {s.get(w("val")) for tbl in root.iter(w("tbl")) for s in tbl.iter(w("pStyle"))}
+        assert used == {"TableText"}
+        styles = xml(data, "word/styles.xml")
+        for style_id in used:
+            ppr = _style(styles, str(style_id)).find("w:pPr", NS)
+            assert ppr is not None
+            snap = ppr.find("w:snapToGrid", NS)
+            assert snap is not None, (path.name, style_id)
+            assert snap.get(w("val")) == "0", (path.name, style_id)
+            spacing = ppr.find("w:spacing", NS)
+            assert spacing is not None
+            assert (spacing.get(w("line")), spacing.get(w("lineRule"))) == ("240", "auto")
+
+
 def test_no_theme_fonts_and_every_cjk_run_names_its_font(busy_report: Report) -> None:
     """No theme-font attribute in any part; every run with CJK text has an explicit w:eastAsia font and the hint."""
     data = DocxRenderer().render_bytes(busy_report.evolve(problems=("“引号”—破折号…省略号",)))

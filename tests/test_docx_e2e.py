@@ -101,20 +101,25 @@ def test_page_numbers_alternate_sides(pdfs: dict[str, Path]) -> None:
         assert all((x > PAGE_WIDTH_PT / 2) == (page % 2 == 1) for x in xs), (page, xs)
 
 
-def _bbox_words(pdf: Path) -> list[tuple[int, float, float, float, str]]:
-    """``(page, xmin, xmax, height, text)`` of every word, from ``pdftotext -bbox``."""
+def _bbox(pdf: Path) -> list[tuple[int, float, float, float, float, str]]:
+    """``(page, xmin, ymin, xmax, ymax, text)`` of every word, from ``pdftotext -bbox``."""
     if shutil.which("pdftotext") is None:
         if os.environ.get("REPORTGEN_REQUIRE_LIBREOFFICE") == "1":
             pytest.fail("pdftotext (poppler-utils) is required here but not installed")
         pytest.skip("pdftotext (poppler-utils) not installed")
     html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, check=True).stdout
     root = etree.fromstring(html, etree.HTMLParser(encoding="utf-8"))
-    out: list[tuple[int, float, float, float, str]] = []
+    out: list[tuple[int, float, float, float, float, str]] = []
     for n, page in enumerate(root.iter("page"), 1):
         for word in page.iter("word"):
-            height = float(word.get("ymax", "0")) - float(word.get("ymin", "0"))
-            out.append((n, float(word.get("xmin", "0")), float(word.get("xmax", "0")), height, word.text or ""))
+            x0, y0, x1, y1 = (float(word.get(k, "0")) for k in ("xmin", "ymin", "xmax", "ymax"))
+            out.append((n, x0, y0, x1, y1, word.text or ""))
     return out
+
+
+def _bbox_words(pdf: Path) -> list[tuple[int, float, float, float, str]]:
+    """``(page, xmin, xmax, height, text)`` of every word, from ``pdftotext -bbox``."""
+    return [(page, x0, x1, y1 - y0, text) for page, x0, y0, x1, y1, text in _bbox(pdf)]
 
 
 def test_everything_inside_the_margins(pdfs: dict[str, Path]) -> None:
@@ -159,6 +164,27 @@ def test_jinling_prints_its_prose(pdfs: dict[str, Path]) -> None:
     text = normalise(_text(pdfs["jinling"]))
     assert "招远市金岭镇人民政府2022年度政府信息公开工作年度报告" in text
     assert "金岭镇无其他有关文件专门要求通过政府信息公开工作年度报告予以报告的事项。" in text
+
+
+def test_table_rows_do_not_snap_to_the_line_grid(pdfs: dict[str, Path]) -> None:
+    """Table 三 of the 金岭镇 example is printed at single spacing: one-line rows are under 20 pt apart (not the
+    28.95 pt body grid) and the whole table spans at most two pages."""
+    if "jinling" not in pdfs:
+        pytest.skip("examples/zhaoyuan-jinling-2022.yaml not written yet")
+    words = _bbox(pdfs["jinling"])
+
+    def first(text: str) -> tuple[int, float]:
+        found = [(page, y0) for page, _x0, y0, _x1, _y1, t in words if t.startswith(text)]
+        assert found, text
+        return found[0]
+
+    start_page, new_y = first("一、本年新收政府信息公开申请数量")
+    carried_page, carried_y = first("二、上年结转政府信息公开申请数量")
+    assert carried_page == start_page
+    assert 0 < carried_y - new_y < 20, carried_y - new_y
+    heading_page, _ = first("三、收到和处理政府信息公开申请情况")
+    end_page, _ = first("四、结转下年度继续办理")
+    assert end_page - heading_page <= 1, (heading_page, end_page)
 
 
 # No shrinking: every example costs a LibreOffice run.

@@ -137,7 +137,7 @@ class Organ:
 
     name: str = attrs.field(converter=clean_text, validator=_non_empty)
     """Full name, e.g. 招远市金岭镇人民政府."""
-    kind: OrganKind = OrganKind.OTHER
+    kind: OrganKind = attrs.field(default=OrganKind.OTHER, validator=attrs.validators.instance_of(OrganKind))
     province: str = attrs.field(default="", converter=clean_text)
     city: str = attrs.field(default="", converter=clean_text)
     county: str = attrs.field(default="", converter=clean_text)
@@ -228,13 +228,16 @@ class Table:
             missing = sorted(leaves - given)
             extra = sorted(given - leaves)
             raise ValueError(f"{self.key}: figures missing {missing[:3]} / unknown {extra[:3]}")
-        for ref, value in self.figures.items():
-            _check_figure(layout.kind(ref), value)
+        # Own copies with amounts as Decimal: the caller's dicts may change later, totals must not go stale.
+        figures = {ref: _check_figure(layout.kind(ref), value) for ref, value in self.figures.items()}
+        stated: dict[tuple[str, str], Figure] = {}
         for ref, value in self.stated.items():
             if not layout.is_computed(ref):
                 raise ValueError(f"{self.key}: {ref} is not a total")
-            _check_figure(layout.kind(ref), value)
-        values: dict[tuple[str, str], Figure] = dict(self.figures)
+            stated[ref] = _check_figure(layout.kind(ref), value)
+        object.__setattr__(self, "figures", figures)
+        object.__setattr__(self, "stated", stated)
+        values: dict[tuple[str, str], Figure] = dict(figures)
         for total in layout.sums:
             values[total.target] = sum((values[t] for t in total.terms), 0)
         object.__setattr__(self, "_values", values)
@@ -325,6 +328,12 @@ def _tables_match(instance: Report, attribute: attrs.Attribute[Table], value: Ta
         )
 
 
+def _amount(value: int | Decimal) -> Decimal:
+    amount = _check_figure("amount", value)
+    assert isinstance(amount, Decimal)  # _check_figure returns Decimal for amounts
+    return amount
+
+
 def _items(value: Iterable[OtherItem]) -> tuple[OtherItem, ...]:
     return tuple(value)
 
@@ -337,11 +346,15 @@ def _default_table(key: str) -> Any:
 class Report:
     """A whole 政府信息公开工作年度报告."""
 
-    organ: Organ
+    organ: Organ = attrs.field(validator=attrs.validators.instance_of(Organ))
     year: int = attrs.field(validator=_valid_year)
     """The year reported on (a report published in January 2023 is for 2022)."""
-    format_version: FormatVersion = FormatVersion.V2021
-    publication_date: dt.date | None = None
+    format_version: FormatVersion = attrs.field(
+        default=FormatVersion.V2021, validator=attrs.validators.instance_of(FormatVersion)
+    )
+    publication_date: dt.date | None = attrs.field(
+        default=None, validator=attrs.validators.optional(attrs.validators.instance_of(dt.date))
+    )
     overview: Overview = attrs.field(factory=Overview)
     """一、总体情况."""
     table2: Table = attrs.field(default=_default_table("table2"), validator=_tables_match)
@@ -356,12 +369,8 @@ class Report:
     """五、存在的主要问题及改进情况."""
     other_matters: tuple[OtherItem, ...] = attrs.field(default=(), converter=_items)
     """六、其他需要报告的事项, in order; the 信息处理费 item is added first when missing."""
-    processing_fee: Decimal = attrs.field(default=Decimal(0))
+    processing_fee: Decimal = attrs.field(default=Decimal(0), converter=_amount)
     """信息处理费 charged in the year, in 元 (《政府信息公开信息处理费管理办法》)."""
-
-    @processing_fee.validator
-    def _fee_ok(self, attribute: attrs.Attribute[Decimal], value: Decimal) -> None:
-        _check_figure("amount", value)
 
     @property
     def layout(self) -> FormatLayout:

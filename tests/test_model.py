@@ -1,0 +1,51 @@
+"""The model validates at construction and owns its data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from reportgen.model import Organ, Report, Table
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"publication_date": "2023-01-01"}, {"format_version": "2021"}, {"organ": {"name": "x"}}],
+)
+def test_wrong_types_are_refused(changes: dict[str, Any]) -> None:
+    """Strings or dicts where an enum, a date or an Organ belongs fail at once, not later in a renderer."""
+    fields: dict[str, Any] = {"organ": Organ(name="招远市金岭镇人民政府"), "year": 2022, **changes}
+    with pytest.raises(TypeError):
+        Report(**fields)
+
+
+def test_organ_kind_must_be_the_enum() -> None:
+    """Organ(kind="township") is refused: .kind.label would fail later."""
+    with pytest.raises(TypeError):
+        Organ(name="x", kind="township")  # type: ignore[arg-type]
+
+
+def test_amounts_are_decimals() -> None:
+    """An int fee or amount becomes a Decimal, so renderers and readers see one type."""
+    report = Report(organ=Organ(name="x"), year=2022, processing_fee=3)
+    assert isinstance(report.processing_fee, Decimal)
+    table = Table.from_figures("table2", {("administrative_fees", "amount"): 5})
+    assert isinstance(table.value("administrative_fees", "amount"), Decimal)
+
+
+def test_table_keeps_its_own_copy() -> None:
+    """Changing the dict a Table was built from changes neither its figures nor its totals."""
+    figures = dict(Table.from_figures("table3").figures)
+    table = Table(key="table3", figures=figures)
+    figures[("granted", "natural_person")] = 7
+    assert table.value("granted", "natural_person") == 0
+    assert table.value("results_total", "total") == 0
+
+
+def test_publication_date_accepts_a_date() -> None:
+    """A real date is fine."""
+    report = Report(organ=Organ(name="x"), year=2022, publication_date=dt.date(2023, 1, 18))
+    assert report.publication_date == dt.date(2023, 1, 18)

@@ -349,9 +349,8 @@ class Report:
     organ: Organ = attrs.field(validator=attrs.validators.instance_of(Organ))
     year: int = attrs.field(validator=_valid_year)
     """The year reported on (a report published in January 2023 is for 2022)."""
-    format_version: FormatVersion = attrs.field(
-        default=FormatVersion.V2021, validator=attrs.validators.instance_of(FormatVersion)
-    )
+    format_version: FormatVersion = attrs.field(default=FormatVersion.V2021, converter=FormatVersion)
+    """``FormatVersion.V2021`` (or its value ``"2021"``)."""
     publication_date: dt.date | None = attrs.field(
         default=None, validator=attrs.validators.optional(attrs.validators.instance_of(dt.date))
     )

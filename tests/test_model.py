@@ -8,12 +8,13 @@ from typing import Any
 
 import pytest
 
+from reportgen.layout import FormatVersion
 from reportgen.model import Organ, Report, Table
 
 
 @pytest.mark.parametrize(
     "changes",
-    [{"publication_date": "2023-01-01"}, {"format_version": "2021"}, {"organ": {"name": "x"}}],
+    [{"publication_date": "2023-01-01"}, {"organ": {"name": "x"}}],
 )
 def test_wrong_types_are_refused(changes: dict[str, Any]) -> None:
     """Strings or dicts where an enum, a date or an Organ belongs fail at once, not later in a renderer."""
@@ -49,3 +50,10 @@ def test_publication_date_accepts_a_date() -> None:
     """A real date is fine."""
     report = Report(organ=Organ(name="x"), year=2022, publication_date=dt.date(2023, 1, 18))
     assert report.publication_date == dt.date(2023, 1, 18)
+
+
+def test_format_version_by_value() -> None:
+    """"2021" is taken as FormatVersion.V2021; an unknown format is refused."""
+    assert Report(organ=Organ(name="x"), year=2022, format_version="2021").format_version is FormatVersion.V2021
+    with pytest.raises(ValueError, match="2020"):
+        Report(organ=Organ(name="x"), year=2022, format_version="2020")

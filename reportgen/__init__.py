@@ -8,6 +8,8 @@ Word report and the Excel workbook.
 This module only re-exports the public API.
 """
 
+import importlib.metadata as _metadata
+
 from reportgen.audit import AuditEntry, AuditResult, audit
 from reportgen.bulk import BulkResult, Status, TownshipOutcome, bulk
 from reportgen.checks import CHECKS, Check, CheckContext, check, get_check
@@ -88,4 +90,7 @@ __all__ = [
     "write_form",
 ]
 
-__version__ = "0.1.0"
+try:
+    __version__ = _metadata.version("reportgen")
+except _metadata.PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0.0.0+unknown"

@@ -149,6 +149,10 @@ def _grid(tbl: etree._Element) -> Grid:
     return Grid(tuple(tuple(row + [None] * (n_cols - len(row))) for row in rows), n_cols)
 
 
+MAX_DOCUMENT_XML_BYTES = 32 * 2**20
+"""A real annual report's body is well under 1 MB; anything past this is not a report."""
+
+
 def read_blocks(path: Path) -> list[Block]:
     """The body of the .docx at ``path``: paragraphs and tables in document order.
 
@@ -156,8 +160,12 @@ def read_blocks(path: Path) -> list[Block]:
     is not a Word document; the caller turns them into a located error.
     """
     with zipfile.ZipFile(path) as archive:
+        # Reports come from townships and web sites: refuse a "zip bomb" before inflating it.
+        size = archive.getinfo("word/document.xml").file_size
+        if size > MAX_DOCUMENT_XML_BYTES:
+            raise OSError(f"word/document.xml 解压后 {size // 2**20} MB，超过 {MAX_DOCUMENT_XML_BYTES // 2**20} MB 上限")
         data = archive.read("word/document.xml")
-    root = etree.fromstring(data, parser=etree.XMLParser(resolve_entities=False, huge_tree=True))
+    root = etree.fromstring(data, parser=etree.XMLParser(resolve_entities=False, no_network=True))
     body = root.find(f"{_W}body")
     if body is None:
         return []

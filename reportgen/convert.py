@@ -8,8 +8,10 @@ and moved into place, so a killed conversion leaves no half-written PDF.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Sequence
@@ -34,6 +36,19 @@ def convert_to_pdf(
 ) -> Path:
     """Convert ``path`` (.docx, .xlsx, …) to ``outdir/<stem>.pdf`` and return the PDF's path."""
     return convert_many_to_pdf([path], outdir, timeout=timeout)[0]
+
+
+def _run(command: list[str], timeout: float) -> subprocess.CompletedProcess[bytes]:
+    """Run LibreOffice in its own process group, so a timeout ends soffice.bin too, not only its launcher."""
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True) as proc:
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            raise
+    return subprocess.CompletedProcess(command, proc.returncode, out, err)
 
 
 def convert_many_to_pdf(
@@ -75,7 +90,7 @@ def convert_many_to_pdf(
             *(str(s.resolve()) for s in sources),
         ]
         try:
-            done = subprocess.run(command, capture_output=True, timeout=timeout * len(sources), check=False)
+            done = _run(command, timeout * len(sources))
         except subprocess.TimeoutExpired as exc:
             raise ConversionError(
                 f"LibreOffice 转换 PDF 超时（{timeout * len(sources):.0f} 秒）：{', '.join(s.name for s in sources)}",

@@ -16,6 +16,9 @@ import concurrent.futures as cf
 import contextlib
 import multiprocessing
 import os
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Generic, TypeVar
 
@@ -65,6 +68,39 @@ def _noop() -> None:
     return None
 
 
+PARENT_POLL_SECONDS = 0.5
+"""How often a pool worker checks that the process that started it is still alive."""
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Make this worker exit when ``parent`` dies (a ``kill -9`` of the main process leaves no workers)."""
+    if sys.platform.startswith("linux"):
+        # The kernel sends SIGKILL to this process the moment its parent thread dies; best effort.
+        with contextlib.suppress(Exception):
+            import ctypes
+            import signal
+
+            pr_set_pdeathsig = 1
+            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+    def watch() -> None:
+        # Portable fallback (and a guard for the race before prctl): re-parenting changes getppid().
+        while True:
+            if os.getppid() != parent:
+                os._exit(1)
+            time.sleep(PARENT_POLL_SECONDS)
+
+    if os.getppid() != parent:
+        os._exit(1)
+    threading.Thread(target=watch, name="reportgen-parent-watch", daemon=True).start()
+
+
+def _init_worker(parent: int, initializer: Callable[..., object] | None, initargs: tuple[Any, ...]) -> None:
+    _exit_with_parent(parent)
+    if initializer is not None:
+        initializer(*initargs)
+
+
 @contextlib.contextmanager
 def process_pool(
     jobs: int | None = None,
@@ -77,11 +113,16 @@ def process_pool(
     Starting every worker up front (with ``fork`` on Linux) means the workers are forked before the
     caller starts any threads, e.g. a progress bar's refresh thread.  ``initializer`` runs once per
     worker — the place to prepare templates.
+
+    Workers exit by themselves when the process that made the pool dies, even by ``kill -9``
+    (``prctl(PR_SET_PDEATHSIG)`` on Linux, and everywhere a watcher thread that checks the parent
+    process id every :data:`PARENT_POLL_SECONDS`).
     """
     n = jobs or default_jobs()
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     ctx = multiprocessing.get_context(method)
-    pool = cf.ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=initializer, initargs=initargs)
+    pool = cf.ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_init_worker,
+                                  initargs=(os.getpid(), initializer, initargs))
     try:
         # With fork the pool starts all workers at the first submit; wait for them here.
         for future in [pool.submit(_noop) for _ in range(n)]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import os
 import shutil
 import signal
@@ -250,8 +251,10 @@ def _alive_docx(outdir: Path) -> list[Path]:
     return list(outdir.glob("*.docx"))
 
 
-def test_kill_leaves_no_partial_files_and_rerun_completes(tmp_path: Path) -> None:
-    """SIGKILL mid-run: every file present is complete; a re-run removes leftovers and finishes every township."""
+def test_kill_leaves_no_partial_files_no_workers_and_rerun_completes(tmp_path: Path) -> None:
+    """SIGKILL of the main process mid-run: its pool workers exit within seconds; every file present is complete;
+    a re-run removes leftovers and finishes every township."""
+    psutil = pytest.importorskip("psutil")
     n = 150
     county = write_county_form(tmp_path / "big.xlsx", [f"第{i:03d}镇" for i in range(n)], year=2022, county="某县")
     out = tmp_path / "out"
@@ -263,8 +266,15 @@ def test_kill_leaves_no_partial_files_and_rerun_completes(tmp_path: Path) -> Non
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and (not out.exists() or len(_alive_docx(out)) < 10):
             time.sleep(0.01)
-        os.killpg(proc.pid, signal.SIGKILL)  # the CLI and its worker processes, as a crash would
+        workers = psutil.Process(proc.pid).children(recursive=True)
+        assert len(workers) >= 2
+        os.kill(proc.pid, signal.SIGKILL)  # only the main process, as `kill -9 <pid>` or an OOM kill would
+        proc.wait()
+        _, alive = psutil.wait_procs(workers, timeout=5)
+        assert not alive, f"workers survived their parent: {[p.pid for p in alive]}"
     finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # never leave anything behind, even when the test fails
         proc.wait()
     done_before = len(_alive_docx(out))
     assert 10 <= done_before < n, "the run should be killed in the middle"

@@ -351,7 +351,7 @@ def _write_info(ws: Worksheet, info: Mapping[str, object], note: str) -> None:
     r = len(_INFO_FIELDS) + 3
     ws.cell(r, 1, "填写说明").font = _HEAD_FONT
     help_lines = (
-        f"“{DATA_SHEET}”表每行一个乡镇（街道）：填写全部统计数字（非负整数，没有的填 0，不得留空）；"
+        f"“{DATA_SHEET}”表每行一个乡镇（街道）：填写统计数字（非负整数），空白或“/”按 0 计（与单个填报表相同）；"
         "机关名称留空时按“县（市、区）＋乡镇名称＋人民政府/办事处”生成。",
         f"“{SHARED_SHEET}”表填写所有乡镇（街道）共用的文字；每个单元格内每一行为一个段落。"
         "“依申请公开”“表四说明”“信息处理费”留空时按统计数字自动生成。",
@@ -435,9 +435,10 @@ def _write_data(
             cell.protection, cell.border, cell.font = _UNLOCKED, _BORDER, _BODY_FONT
 
     first = HEADER_ROWS + 1
-    counts = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=False)
-    counts.errorTitle, counts.error = "统计数字", "请填写大于或等于 0 的整数（没有的填 0）。"
-    amounts = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=False)
+    # Blank cells are allowed and read as 0, as on the single fill-in form (reportgen.form).
+    counts = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
+    counts.errorTitle, counts.error = "统计数字", "请填写大于或等于 0 的整数（没有的填 0 或留空）。"
+    amounts = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
     amounts.errorTitle, amounts.error = "金额", "请填写大于或等于 0 的数（最多 6 位小数）。"
     kinds = DataValidation(type="list", formula1='"' + ",".join(k.label for k in OrganKind) + '"', allow_blank=True)
     kinds.error = "请从列表中选择机关类型。"
@@ -761,13 +762,15 @@ class _Builder:
 
     # -- figures -------------------------------------------------------------------------
     def _figure(self, value: object, kind: FigureKind) -> tuple[Figure | None, str, str]:
-        """``(figure, code, message)``; figure is None when the cell is unusable (a 0 must be written)."""
+        """``(figure, code, message)``; figure is None when the cell is unusable.
+
+        Read exactly as the single fill-in form reads its cells (:func:`reportgen.form.read_form`,
+        ``blank="zero"``): a blank cell and the zero marks ``/``, ``—``, ``无`` … are 0.
+        """
         try:
-            return parse_figure(value, kind, blank="error"), "", ""
+            return parse_figure(value, kind, blank="zero"), "", ""
         except FigureError as exc:
             noun = "金额" if kind == "amount" else "整数"
-            if exc.reason is Reason.BLANK:
-                return None, "IN-BLANK", "不得留空，没有的请填 0。"
             if exc.reason is Reason.NEGATIVE:
                 return None, "IN-NEGATIVE", f"应为大于或等于 0 的{noun}，实际为“{value}”。"
             if exc.reason is Reason.PLACES:

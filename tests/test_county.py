@@ -139,7 +139,7 @@ def test_figures_round_trip(tmp_path: Path, t2: object, t3: object, t4: object, 
 
 
 def test_bad_cells_are_located_and_only_their_row_fails(tmp_path: Path) -> None:
-    """Text, negative and blank figures give located findings (sheet, cell, township, table, row, column)."""
+    """Text and negative figures give located findings (sheet, cell, township, table, row, column); blank is 0."""
     path = write_county_form(tmp_path / "c.xlsx", ["金岭镇", "泉山街道", "辛庄镇"], year=2022)
     granted = _data_coord(path, "泉山街道", "table3", "granted", "natural_person")
     review = _data_coord(path, "泉山街道", "table4", "review", "upheld")
@@ -152,7 +152,6 @@ def test_bad_cells_are_located_and_only_their_row_fails(tmp_path: Path) -> None:
     jinling, quanshan, xinzhuang = read_county(path)
     assert isinstance(jinling.result, Report)
     assert isinstance(quanshan.result, InputError)
-    assert isinstance(xinzhuang.result, InputError)
     by_code = {f.code: f for f in quanshan.result.findings}
     type_loc = by_code["IN-TYPE"].location
     assert type_loc.cell == f"{DATA_SHEET}!{granted}"
@@ -161,10 +160,34 @@ def test_bad_cells_are_located_and_only_their_row_fails(tmp_path: Path) -> None:
     assert type_loc.row == "三、本年度办理结果 / （一）予以公开"
     assert type_loc.column == "自然人"
     assert by_code["IN-NEGATIVE"].location.column == "结果维持"
-    (blank,) = xinzhuang.result.findings
-    assert blank.code == "IN-BLANK"
-    assert blank.location.row == "第二十条第（五）项 / 行政许可"
-    assert f"单元格 {DATA_SHEET}!{licensing}" in str(blank)
+    assert isinstance(xinzhuang.result, Report)  # a blank cell is 0, as on the single form
+    assert xinzhuang.result.table2.value("licensing", "decisions") == 0
+    assert f"单元格 {DATA_SHEET}!{granted}" in str(by_code["IN-TYPE"])
+
+
+@pytest.mark.parametrize("mark", [None, "", " ", "/", "／", "—", "——", "-", "无"])
+def test_blank_and_zero_marks_read_as_zero_like_the_single_form(tmp_path: Path, mark: object) -> None:
+    """A blank cell or a zero mark (“/”, “—”, “无” …) is 0 in the county workbook, exactly as on the single form."""
+    from reportgen.figures import parse_figure
+    from reportgen.form import read_form, write_form
+
+    path = write_county_form(tmp_path / "c.xlsx", ["金岭镇"], year=2022)
+    coord = _data_coord(path, "金岭镇", "table3", "granted", "natural_person")
+    fee = _data_coord(path, "金岭镇", "table2", "administrative_fees", "amount")
+    wb = openpyxl.load_workbook(path)
+    wb[DATA_SHEET][coord].value = mark
+    wb[DATA_SHEET][fee].value = mark
+    wb[DATA_SHEET]["E4"].value = mark  # 信息处理费
+    wb.save(path)
+    (entry,) = read_county(path)
+    report = _report(entry.result)
+    assert report.table3.value("granted", "natural_person") == 0
+    assert report.table2.value("administrative_fees", "amount") == 0
+    assert report.processing_fee == 0
+    # The single form reads the same value the same way.
+    assert parse_figure(mark, "count") == 0
+    form = write_form(tmp_path / "form.xlsx", organ="招远市金岭镇人民政府", year=2022)
+    assert read_form(form).table3.value("granted", "natural_person") == 0
 
 
 def test_placeholders_are_substituted_as_data() -> None:
@@ -269,6 +292,18 @@ def test_cli_bulk_form(tmp_path: Path) -> None:
     assert again.exit_code == 2
     assert "--force" in again.output
     assert CliRunner().invoke(app, [*args, "--force"]).exit_code == 0
+
+
+def test_cli_bulk_form_refuses_duplicate_names(tmp_path: Path) -> None:
+    """A township listed twice: exit 2, a Chinese message naming it and its line numbers; no file written."""
+    names = tmp_path / "names.txt"
+    names.write_text("金岭镇\n\n泉山街道\n金岭镇\t招远市金岭镇人民政府\n", encoding="utf-8")
+    out = tmp_path / "county.xlsx"
+    result = CliRunner().invoke(app, ["bulk-form", "-o", str(out), "--townships", str(names), "--year", "2022"])
+    assert result.exit_code == 2, result.output
+    assert "重复" in result.output
+    assert "“金岭镇”在第 1、4 行" in result.output
+    assert not out.exists()
 
 
 def test_example_workbook(tmp_path: Path) -> None:

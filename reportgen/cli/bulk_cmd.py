@@ -193,10 +193,18 @@ def bulk_form_command(output: Path, townships: Path, year: int | None, province:
     from reportgen.county import CountyRow
 
     rows: list[CountyRow] = []
-    for line in townships.read_text(encoding="utf-8-sig").splitlines():
+    lines: dict[str, list[int]] = {}
+    for number, line in enumerate(townships.read_text(encoding="utf-8-sig").splitlines(), start=1):
         name, _, organ = line.partition("\t")
-        if name.strip():
+        if name.strip():  # blank lines are ignored
             rows.append(CountyRow(name=name.strip(), organ=organ.strip()))
+            lines.setdefault(name.strip(), []).append(number)
+    duplicates = {name: numbers for name, numbers in lines.items() if len(numbers) > 1}
+    if duplicates:
+        listed = "；".join(f"“{name}”在第 {'、'.join(map(str, numbers))} 行" for name, numbers in duplicates.items())
+        err_console.print(f"名单中有重复的乡镇（街道）：{listed}（{townships}）。每个乡镇（街道）只能写一次。"
+                          "(duplicate township names in the list)", markup=False, highlight=False)
+        sys.exit(EXIT_UNREADABLE)
     if not rows:
         err_console.print(f"名单中没有乡镇（街道）：{townships}（the list is empty）", markup=False, highlight=False)
         sys.exit(EXIT_UNREADABLE)

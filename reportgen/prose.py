@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import attrs
 
-from reportgen.layout import PROCESSING_FEE_ITEM
+from reportgen.layout import PROCESSING_FEE_ITEM, get_layout
 from reportgen.model import OtherItem, Prose, Report
 
 __all__ = [
@@ -80,13 +80,17 @@ class ReportText:
 
     def all_paragraphs(self) -> list[tuple[str, str]]:
         """``(section title, paragraph)`` for every paragraph, for searching the prose."""
-        out = [("一、总体情况", p) for p in self.overview_intro]
+        layout = get_layout()  # section titles are the same in both formats
+        overview, table4, problems, other = (
+            layout.section(key).title for key in ("overview", "table4", "problems", "other_matters")
+        )
+        out = [(overview, p) for p in self.overview_intro]
         for part in self.overview_parts:
-            out += [(f"一、总体情况 {part.title}", p) for p in part.paragraphs]
-        out += [("四、政府信息公开行政复议、行政诉讼情况", p) for p in self.review_litigation_note]
-        out += [("五、存在的主要问题及改进情况", p) for p in self.problems]
+            out += [(f"{overview} {part.title}", p) for p in part.paragraphs]
+        out += [(table4, p) for p in self.review_litigation_note]
+        out += [(problems, p) for p in self.problems]
         for part in self.other_matters:
-            out += [(f"六、其他需要报告的事项 {part.title}", p) for p in part.paragraphs]
+            out += [(f"{other} {part.title}", p) for p in part.paragraphs]
         return out
 
 
@@ -114,7 +118,6 @@ def default_on_request(report: Report) -> Prose:
     return (text,)
 
 
-_T4_OUTCOMES = (("upheld", "结果维持"), ("corrected", "结果纠正"), ("other", "其他结果"), ("pending", "尚未审结"))
 
 
 def default_review_litigation(report: Report) -> Prose:
@@ -129,7 +132,7 @@ def default_review_litigation(report: Report) -> Prose:
     def outcome(row: str) -> str:
         parts = [
             f"{label}{t4.count(row, key)}件"
-            for key, label in _T4_OUTCOMES
+            for key, label in ((c.key, c.label) for c in t4.layout.columns if not c.computed)
             if t4.count(row, key)
         ]
         return f"（{'，'.join(parts)}）" if parts else ""

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import attrs
 
+from reportgen._io import atomic_write_bytes
 from reportgen.checks import check
 from reportgen.docx import DocxRenderer
 from reportgen.findings import Finding, Location, Severity, has_errors
@@ -21,7 +22,7 @@ from reportgen.layout import normalize_label
 from reportgen.loading import load
 from reportgen.model import Report
 from reportgen.naming import UniqueStems, output_stem
-from reportgen.xlsx import render_xlsx
+from reportgen.xlsx import workbook_bytes
 
 __all__ = ["Generated", "generate", "load_with_previous", "match_previous"]
 
@@ -125,6 +126,13 @@ def generate(
     )
     out = Path(outdir)
     stem = names.claim(output_stem(report)) if names is not None else output_stem(report)
-    docx_path = DocxRenderer(template, version=report.format_version).render(report, out / f"{stem}.docx")
-    xlsx_path = render_xlsx(report, out / f"{stem}.xlsx", findings=findings) if xlsx else None
+    # Both documents are built in memory first, so a failure leaves neither, never a lone .docx.
+    docx_bytes = DocxRenderer(template, version=report.format_version).render_bytes(report)
+    xlsx_bytes = workbook_bytes(report, findings=findings) if xlsx else None
+    docx_path = out / f"{stem}.docx"
+    atomic_write_bytes(docx_path, docx_bytes)
+    xlsx_path = None
+    if xlsx_bytes is not None:
+        xlsx_path = out / f"{stem}.xlsx"
+        atomic_write_bytes(xlsx_path, xlsx_bytes)
     return Generated(source=name, report=report, findings=findings, docx=docx_path, xlsx=xlsx_path)

@@ -7,7 +7,8 @@ suite checks that the committed templates equal freshly built ones (``--check`` 
 
 What the template holds (GB/T 9704-2012 公文 layout)::
 
-    {{ organ }}{{ year }}年度政府信息公开工作年度报告        Title: 22 pt 方正小标宋简体, centred
+    {{ organ }}                                           Title: 22 pt 方正小标宋简体, centred, two lines
+    {{ year }}年度政府信息公开工作年度报告                  (a w:br after the organ: broken by meaning)
     一、总体情况                                           Heading 1: 16 pt 黑体
         {%p for p in overview_intro %} {{ p }}            Normal: 16 pt 仿宋_GB2312, 2-char indent, exact 28.95 pt
         {%p for part in overview_parts %}
@@ -363,9 +364,20 @@ def _titled_parts_loop(body: list[etree._Element], items: str, var: str) -> None
     body.append(_loop("endfor"))
 
 
+def _title() -> etree._Element:
+    """The title over two lines, broken by meaning (GB/T 9704): the organ, then ``{year}年度…年度报告``.
+
+    One paragraph with a line break (``w:br``), so readers see one title and the spacing after it stays single.
+    """
+    p = _paragraph("Title", "{{ organ }}", TITLE_FONT)
+    _el("br", _el("r", p))
+    _run(p, "{{ year }}年度政府信息公开工作年度报告", TITLE_FONT)
+    return p
+
+
 def _body(version: FormatVersion) -> list[etree._Element]:
     layout = get_layout(version)
-    body: list[etree._Element] = [_paragraph("Title", "{{ organ }}{{ year }}年度政府信息公开工作年度报告", TITLE_FONT)]
+    body: list[etree._Element] = [_title()]
     for section in layout.sections:
         body.append(_paragraph("Heading1", section.title, H1_FONT))
         if section.key == "overview":

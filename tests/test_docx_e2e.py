@@ -166,6 +166,18 @@ def test_jinling_prints_its_prose(pdfs: dict[str, Path]) -> None:
     assert "金岭镇无其他有关文件专门要求通过政府信息公开工作年度报告予以报告的事项。" in text
 
 
+def test_title_breaks_after_the_organ(pdfs: dict[str, Path]) -> None:
+    """The printed title is two lines broken by meaning: the organ, then 2022年度政府信息公开工作年度报告."""
+    if "jinling" not in pdfs:
+        pytest.skip("examples/zhaoyuan-jinling-2022.yaml not written yet")
+    lines: dict[int, list[tuple[float, str]]] = {}
+    for page, x0, _y0, _x1, y1, text in _bbox(pdfs["jinling"]):
+        if page == 1:
+            lines.setdefault(round(y1), []).append((x0, text))  # words of one line share their baseline
+    printed = ["".join(text for _x, text in sorted(words)) for _y, words in sorted(lines.items())]
+    assert printed[:2] == ["招远市金岭镇人民政府", "2022年度政府信息公开工作年度报告"]
+
+
 def test_table_rows_do_not_snap_to_the_line_grid(pdfs: dict[str, Path]) -> None:
     """Table 三 of the 金岭镇 example is printed at single spacing: one-line rows are under 20 pt apart (not the
     28.95 pt body grid) and the whole table spans at most two pages."""

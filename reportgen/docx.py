@@ -46,7 +46,7 @@ from markupsafe import Markup, escape
 from reportgen import _ooxml
 from reportgen._io import atomic_path
 from reportgen.errors import RenderError, TemplateError
-from reportgen.findings import Location
+from reportgen.findings import Finding, Location, Severity
 from reportgen.layout import FormatVersion, TableLayout, get_layout
 from reportgen.model import Report, Table, clean_text
 from reportgen.naming import output_stem
@@ -341,9 +341,17 @@ class _VariableChecker:
     ANY: Any = object()
     _GLOBALS = frozenset(_ENV.globals)
 
-    def __init__(self, schema: Mapping[str, Schema], where: _Where) -> None:
+    def __init__(self, schema: Mapping[str, Schema], where: _Where, unknown: list[Finding]) -> None:
         self.schema = schema
         self.where = where
+        self.unknown = unknown
+        """Every unknown variable found (one finding each, with its place); checking goes on after one."""
+
+    def unknown_variable(self, node: nodes.Node, message: str) -> Any:
+        finding = self.where.finding(node, "TPL-UNKNOWN-VAR", message)
+        if finding not in self.unknown:
+            self.unknown.append(finding)
+        return self.ANY
 
     def body(self, items: Sequence[nodes.Node], scope: dict[str, Any]) -> None:
         for item in items:
@@ -408,9 +416,7 @@ class _VariableChecker:
         if isinstance(base, Mapping):
             if name not in base:
                 known = "、".join(list(base)[:12])
-                raise self.where.error(
-                    node, "TPL-UNKNOWN-VAR", f"模板使用了未知变量“{_dotted(node)}”；此处可用的名称：{known}"
-                )
+                return self.unknown_variable(node, f"模板使用了未知变量“{_dotted(node)}”；此处可用的名称：{known}")
             return base[name]
         return self.ANY
 
@@ -424,7 +430,7 @@ class _VariableChecker:
                 return self.schema[node.name]
             if node.name in self._GLOBALS:
                 return self.ANY
-            raise self.where.error(node, "TPL-UNKNOWN-VAR", f"模板使用了未知变量“{node.name}”")
+            return self.unknown_variable(node, f"模板使用了未知变量“{node.name}”")
         if isinstance(node, nodes.Getattr):
             return self.member(self.expr(node.node, scope), node.attr, node)
         if isinstance(node, nodes.Getitem):
@@ -477,6 +483,82 @@ class _Where:
         lineno = getattr(node, "lineno", None) if node is not None else None
         return TemplateError(f"{message}。位置：{self.describe(lineno)}", code=code, location=Location(file=self.file))
 
+    def finding(self, node: nodes.Node, code: str, message: str) -> Finding:
+        return Finding(code=code, severity=Severity.ERROR, location=Location(file=self.file),
+                       message=f"{message}。位置：{self.describe(getattr(node, 'lineno', None))}")
+
+
+def _unknown_variables_error(found: Sequence[Finding], source: str) -> TemplateError:
+    """One error for every unknown variable of a template (each finding names its place)."""
+    if len(found) == 1:
+        message = found[0].message
+    else:
+        names = "、".join(re.findall(r"未知变量(“[^”]*”)", " ".join(f.message for f in found)))
+        message = f"模板使用了 {len(found)} 个未知变量：{names}（各自的位置见下）"
+    return TemplateError(message, code="TPL-UNKNOWN-VAR", location=Location(file=source), findings=found)
+
+
+# --- syntax errors: where the unclosed tag is, in Chinese ------------------------------------
+
+_BLOCK_TAGS = frozenset({"for", "if", "macro", "call", "filter", "with", "block", "autoescape", "trans"})
+
+
+def _unclosed_block(source: str) -> tuple[str, int] | None:
+    """``(tag, line)`` of the innermost block tag of ``source`` that is never closed, or ``None``."""
+    stack: list[tuple[str, int]] = []
+    tokens = iter(_ENV.lex(source))
+    try:
+        for lineno, kind, _value in tokens:
+            if kind != "block_begin":
+                continue
+            name = next((v for _, k, v in tokens if k != "whitespace"), "")
+            rest: list[str] = []
+            for _, k, v in tokens:
+                if k == "block_end":
+                    break
+                rest.append(v)
+            if name in _BLOCK_TAGS or (name == "set" and "=" not in rest):
+                stack.append((name, lineno))
+            elif name.startswith("end") and stack and stack[-1][0] == name[3:]:
+                stack.pop()
+    except jinja2.TemplateSyntaxError:
+        return None
+    return stack[-1] if stack else None
+
+
+_JINJA_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^Encountered unknown tag '(end\w*)'"), "结束标签“{{% {0} %}}”前面没有与之对应的开始标签"),
+    (re.compile(r"^Encountered unknown tag '(\w+)'"), "不认识的标签“{{% {0} %}}”"),
+    (re.compile(r"^unexpected end of template, expected 'end of print statement'"), "“{{{{”没有对应的“}}}}”"),
+    (re.compile(r"^unexpected end of template, expected 'end of statement block'"), "“{{%”没有对应的“%}}”"),
+    (re.compile(r"^Unexpected end of template"), "模板在块结束之前就结束了：缺少结束标签"),
+    (re.compile(r"^unexpected '(.+)'"), "意外的“{0}”"),
+    (re.compile(r"^expected token 'end of print statement', got '(.+)'"), "“{{{{”之后应以“}}}}”结束，实际遇到“{0}”"),
+    (re.compile(r"^expected token 'end of statement block', got '(.+)'"), "“{{%”之后应以“%}}”结束，实际遇到“{0}”"),
+    (re.compile(r"^expected token '(.+)', got '(.+)'"), "此处应为“{0}”，实际是“{1}”"),
+    (re.compile(r"^unexpected char '(.+)'"), "不能使用的字符“{0}”"),
+)
+
+
+def _syntax_error(exc: jinja2.TemplateSyntaxError, source: str, where: _Where) -> TemplateError:
+    """TPL-SYNTAX in Chinese, placed at the unclosed tag when the template ends inside a block."""
+    english = exc.message or str(exc)
+    lineno = exc.lineno
+    opened = _unclosed_block(source) if english.startswith(("Unexpected end of template", "Encountered unknown tag")) \
+        else None
+    if opened is not None and english.startswith("Unexpected end of template"):
+        tag, lineno = opened
+        what = f"“{{% {tag} %}}”没有对应的结束标签“{{% end{tag} %}}”（块未闭合）"
+    elif opened is not None and english.startswith("Encountered unknown tag 'end"):
+        tag, opened_at = opened
+        what = (f"结束标签与前面未闭合的“{{% {tag} %}}”不匹配，“{{% {tag} %}}”应以“{{% end{tag} %}}”结束"
+                f"（“{{% {tag} %}}”位于{where.describe(opened_at)}）")
+    else:
+        what = next((chinese.format(*m.groups()) for pattern, chinese in _JINJA_MESSAGES
+                     if (m := pattern.match(english))), "模板代码无法解析")
+    return TemplateError(f"模板语法错误：{what}（{english}）。位置：{where.describe(lineno)}", code="TPL-SYNTAX",
+                         location=Location(file=where.file))
+
 
 def _templated_parts(files: Mapping[str, bytes]) -> dict[str, str]:
     """``{part name: label}`` of the parts that may hold template code, from ``[Content_Types].xml``."""
@@ -509,6 +591,7 @@ def _prepare(data: bytes, source: str, version: FormatVersion) -> _Prepared:
     schema = context_schema(version)
     parts: list[_Part] = []
     static_ids: set[str] = set()
+    unknown: list[Finding] = []
     for name, raw in files.items():
         label = templated.get(name)
         if label is None:
@@ -530,18 +613,16 @@ def _prepare(data: bytes, source: str, version: FormatVersion) -> _Prepared:
         try:
             tree = _ENV.parse(analysed)
         except jinja2.TemplateSyntaxError as exc:
-            raise TemplateError(
-                f"模板语法错误：{exc.message}。位置：{where.describe(exc.lineno)}",
-                code="TPL-SYNTAX",
-                location=Location(file=source),
-            ) from exc
-        _VariableChecker(schema, where).body(tree.body, {})
+            raise _syntax_error(exc, analysed, where) from exc
+        _VariableChecker(schema, where, unknown).body(tree.body, {})
         try:
             compiled = _ENV.from_string(_XML_DECLARATION + patched)
         except jinja2.TemplateError as exc:  # pragma: no cover - the analysed version parsed
             raise TemplateError(f"模板无法编译：{exc}。位置：{where.describe(None)}", code="TPL-SYNTAX") from exc
         parts.append(_Part(name, label, compiled, bool(_TABLE_FIXING.search(text))))
 
+    if unknown:
+        raise _unknown_variables_error(unknown, source)
     static = io.BytesIO()
     rendered = {p.name for p in parts}
     with zipfile.ZipFile(static, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -603,9 +684,15 @@ def _template_bytes(
     path = Path(template)
     try:
         return path.read_bytes(), str(path), False
+    except FileNotFoundError:
+        problem = "模板文件不存在"
+    except IsADirectoryError:
+        problem = "这是一个文件夹，不是 Word 模板（.docx）"
+    except PermissionError:
+        problem = "没有读取模板文件的权限"
     except OSError as exc:
-        raise TemplateError(f"无法读取模板文件 {path}：{exc.strerror or exc}", code="TPL-NOT-FOUND",
-                            location=Location(file=str(path))) from exc
+        problem = f"无法读取模板文件（{exc.strerror or exc}）"
+    raise TemplateError(f"{problem}：{path}", code="TPL-NOT-FOUND", location=Location(file=str(path)))
 
 
 # --------------------------------------------------------------------------------------------

@@ -523,13 +523,52 @@ def test_unknown_variable_is_named_with_its_place(
     assert not (tmp_path / "out").exists()
 
 
-def test_template_syntax_error_names_the_paragraph(tmp_path: Path, busy_report: Report) -> None:
-    """A Jinja syntax error is a TemplateError with the part and the paragraph."""
-    template = _custom(tmp_path, "正文", "{% if organ %}未结束的条件")
+def test_every_unknown_variable_is_reported_at_once(tmp_path: Path, busy_report: Report) -> None:
+    """All unknown variables of a template (body, loop, cell, header) come in one TemplateError, one finding each
+    with its place, so a template author fixes them in one go."""
+    template = _custom(tmp_path, "{{ organ_name }}年度{{ organ_name }}", "{%p for part in overview_parts %}",
+                       "{{ part.titel }}", "{%p endfor %}", cell="{{ table3.granted.natural }}", header="{{ tabel2 }}")
+    with pytest.raises(TemplateError) as info:
+        render_docx(busy_report, tmp_path / "out", template=template)
+    error = info.value
+    assert error.code == "TPL-UNKNOWN-VAR"
+    assert "4 个未知变量" in error.message
+    places = {"organ_name": "organ_name }}年度", "part.titel": "part.titel", "table3.granted.natural": "第1个表格第2行第2个单元格",
+              "tabel2": "页眉"}
+    assert len(error.findings) == 4  # organ_name twice in one paragraph: reported once
+    for finding, (name, place) in zip(error.findings, places.items(), strict=True):
+        assert finding.code == "TPL-UNKNOWN-VAR"
+        assert f"“{name}”" in finding.message
+        assert place in finding.message
+        assert f"“{name}”" in error.message
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "explained", "place"),
+    [
+        (("正文", "{% if organ %}未闭合", "后面的段落一", "后面的段落二"), "“{% if %}”没有对应的结束标签“{% endif %}”",
+         "段落“{% if organ %}未闭合”"),
+        (("前面", "{%p for part in overview_parts %}", "{{ part.title }}", "中间", "结尾"),
+         "“{% for %}”没有对应的结束标签", "{% for part in overview_parts %}”"),
+        (("前面", "{% if organ %}条件", "{% endfor %}", "结尾"), "不匹配", "段落“{% endfor %}”"),
+        (("前面", "{{ organ 未闭合", "结尾"), "“{{”之后应以“}}”结束", "段落“{{ organ 未闭合"),
+    ],
+)
+def test_template_syntax_error_names_the_paragraph(
+    tmp_path: Path, busy_report: Report, paragraphs: tuple[str, ...], explained: str, place: str
+) -> None:
+    """A Jinja syntax error is a TemplateError in Chinese (Jinja's English in parentheses) naming the part and the
+    paragraph where the problem is: for a block never closed, the paragraph of its opening tag, not the last one."""
+    template = _custom(tmp_path, *paragraphs)
     with pytest.raises(TemplateError) as info:
         render_docx(busy_report, tmp_path, template=template)
+    message = info.value.message
     assert info.value.code == "TPL-SYNTAX"
-    assert "正文（word/document.xml）" in info.value.message
+    assert message.startswith("模板语法错误：")
+    assert "正文（word/document.xml）" in message
+    assert explained in message
+    assert place in message.rsplit("位置：", 1)[1], message
 
 
 @pytest.mark.parametrize("code", ["{{ ''.__class__ }}", "{{ organ.__class__.__mro__ }}", "{{ organ|attr('__class__') }}",
@@ -581,6 +620,22 @@ def test_not_a_docx_template(tmp_path: Path, busy_report: Report) -> None:
     with pytest.raises(TemplateError) as info:
         render_docx(busy_report, tmp_path, template=tmp_path / "missing.docx")
     assert info.value.code == "TPL-NOT-FOUND"
+    assert info.value.message == f"模板文件不存在：{tmp_path / 'missing.docx'}"
+    with pytest.raises(TemplateError) as info:
+        render_docx(busy_report, tmp_path, template=tmp_path)
+    assert info.value.code == "TPL-NOT-FOUND"
+    assert "文件夹" in info.value.message
+
+
+def test_cli_missing_template_is_explained_in_chinese(tmp_path: Path) -> None:
+    """``reportgen render --template missing.docx`` reports TPL-NOT-FOUND in Chinese (not click's English) and exits 2."""
+    result = CliRunner().invoke(app, ["render", str(EXAMPLES / "zhaoyuan-jinling-2022.yaml"), "-o", str(tmp_path),
+                                      "--template", str(tmp_path / "missing.docx")])
+    assert result.exit_code == 2, result.output
+    assert "TPL-NOT-FOUND" in result.output
+    assert "模板文件不存在" in result.output
+    assert "does not exist" not in result.output
+    assert not list(tmp_path.glob("*.docx"))
 
 
 # --- structural checks ----------------------------------------------------------------------

@@ -35,7 +35,8 @@ __all__ = ["render_command"]
 @click.option(
     "--template",
     "-t",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    # Not exists=True: a missing template is the library's TemplateError TPL-NOT-FOUND, in Chinese (exit 2).
+    type=click.Path(path_type=Path),
     help="自定义 Word 模板 (custom .docx template)；默认使用官方格式模板 (default: the official template).",
 )
 @click.option(

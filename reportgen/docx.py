@@ -650,8 +650,20 @@ def _prepared(data: bytes, source: str, version: FormatVersion) -> _Prepared:
     return prepared
 
 
-def default_template_path(version: FormatVersion = FormatVersion.V2021) -> Path:
-    """Where the official template of ``version`` is: installed in the package, or ``templates/`` of a checkout."""
+def default_template_path(version: FormatVersion | str = FormatVersion.V2021) -> Path:
+    """Where the official template of ``version`` is: installed in the package, or ``templates/`` of a checkout.
+
+    ``version``: a :class:`~reportgen.layout.FormatVersion` or its value (``"2021"``, ``"2019"``).
+
+    :raises TemplateError: ``TPL-FORMAT`` for a version without an official template, ``TPL-NOT-FOUND``
+        when the installation lacks the template file.
+    """
+    if not isinstance(version, FormatVersion):
+        try:
+            version = FormatVersion(str(version).strip())
+        except ValueError:
+            known = "、".join(f"“{v.value}”" for v in FormatVersion)
+            raise TemplateError(f"不认识的格式版本“{version}”：应为 {known}", code="TPL-FORMAT") from None
     name = DEFAULT_TEMPLATE_NAMES.get(version)
     if name is None:
         raise TemplateError(

@@ -610,6 +610,17 @@ def test_invalid_output_is_not_written(tmp_path: Path, busy_report: Report) -> N
     assert not list((tmp_path / "out").glob("*")) if (tmp_path / "out").exists() else True
 
 
+def test_default_template_path_accepts_the_version_value() -> None:
+    """``default_template_path`` takes a FormatVersion or its string value; an unknown version is TPL-FORMAT."""
+    for version in FormatVersion:
+        assert default_template_path(version.value) == default_template_path(version)
+        assert default_template_path(version).name == f"report-{version.value}.docx"
+    with pytest.raises(TemplateError) as info:
+        default_template_path("2020")
+    assert info.value.code == "TPL-FORMAT"
+    assert "“2020”" in info.value.message
+
+
 def test_not_a_docx_template(tmp_path: Path, busy_report: Report) -> None:
     """A template that is not a .docx, or missing, is a TemplateError."""
     bad = tmp_path / "bad.docx"

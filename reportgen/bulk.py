@@ -4,12 +4,13 @@
 
     inputs ──► main process ─────────────────────────────────────────────► OUTDIR/
                │ scan the folder / stream the county workbook rows           <stem>.docx, <stem>.xlsx
-               │ name each township's outputs (safe, unique)                 summary.xlsx
-               │ skip it when the manifest says nothing changed              <roll-up>.docx/.xlsx
-               │ submit ≤ max_in_flight jobs ──► workers: load, check,       .reportgen-manifest.jsonl
-               │                                  render .docx + .xlsx
+               │ skip a township when the manifest says nothing changed      summary.xlsx
+               │ submit ≤ max_in_flight jobs ──► workers: load, check,       <roll-up>.docx/.xlsx
+               │                                  render to temporary .part  .reportgen-manifest.jsonl
                │ ◄── small outcome records (status, counts, first messages, non-zero figures)
-               └ running roll-up sums, manifest records, progress callback
+               │ in input order: name the outputs (organ + year, safe, unique) and rename them,
+               │   drop a second report of the same organ and year, add to the roll-up sums
+               └ at the end: pick the roll-up's year and format; progress callback on each return
 
 A *job* sent to a worker holds an input file path or one township's :class:`~reportgen.model.Report`
 (rows of a county workbook), never more; a worker sends back a :class:`TownshipOutcome` and the
@@ -34,10 +35,10 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import hashlib
-import heapq
 import importlib.metadata
 import json
 import os
+import secrets
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
 from decimal import Decimal
@@ -57,6 +58,7 @@ from reportgen.parallel import Completed, InlineExecutor, bounded_map, default_j
 from reportgen.prose import format_amount, strip_number
 
 __all__ = [
+    "EXCLUSION_REASONS",
     "INPUT_SUFFIXES",
     "MANIFEST_NAME",
     "SUMMARY_NAME",
@@ -76,7 +78,9 @@ INPUT_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
 MAX_FINDINGS_KEPT = 20
 """Findings kept per township in an outcome; the counts are always complete."""
 MAX_MESSAGES = 3
-_MANIFEST_VERSION = 1
+_MANIFEST_VERSION = 2
+EXCLUSION_REASONS = ("失败", "重复", "年度不同", "格式不同", "仅检查")
+"""Why a township is left out of the roll-up (the part of :attr:`TownshipOutcome.rollup_note` before ``：``)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -103,6 +107,12 @@ class TownshipOutcome:
     """True when nothing changed since the last run and its outputs were kept."""
     in_rollup: bool = False
     """Whether its figures are in the county roll-up."""
+    rollup_note: str = ""
+    """Why it is not in the roll-up, ``<reason>：<detail>`` (reason one of :data:`EXCLUSION_REASONS`)."""
+    year: int | None = None
+    """The year reported on, when the input loaded."""
+    format_version: str | None = None
+    """``"2021"`` or ``"2019"``, when the input loaded."""
 
     @property
     def failed(self) -> bool:
@@ -149,6 +159,11 @@ class BulkResult:
     def skipped(self) -> tuple[TownshipOutcome, ...]:
         """Townships left as they were (unchanged since the last run)."""
         return tuple(o for o in self.outcomes if o.skipped)
+
+    def excluded(self) -> dict[str, int]:
+        """Townships left out of the roll-up, per reason (:data:`EXCLUSION_REASONS`; only reasons that occur)."""
+        counts = Counter(o.rollup_note.split("：", 1)[0] for o in self.outcomes if not o.in_rollup)
+        return {r: counts[r] for r in EXCLUSION_REASONS if counts.get(r)}
 
     def counts(self) -> dict[str, int]:
         """Number of townships per status."""
@@ -289,7 +304,8 @@ class _Job:
     index: int
     name: str
     source: str
-    stem: str
+    temp: str
+    """Stem of the temporary outputs ``.<temp>.docx.part``; the main process renames them once named."""
     outdir: str
     template: str | None
     check_only: bool
@@ -302,6 +318,10 @@ class _Done:
     """What a worker sends back."""
 
     outcome: TownshipOutcome
+    wanted: str = ""
+    """The output stem the report asks for (:func:`~reportgen.naming.output_stem`), before de-duplication."""
+    temp: str | None = None
+    """Stem of the temporary outputs when they were written."""
     version: str | None = None
     year: int | None = None
     organ: tuple[str, str, str, str] | None = None
@@ -381,25 +401,34 @@ def _run_job(job: _Job) -> _Done:
         findings = [f.with_context(file=file, organ=organ) for f in check(report)]
         written = False
         if not job.check_only:
-            outdir = Path(job.outdir)
-            docx = outdir / f"{job.stem}.docx"
-            xlsx = outdir / f"{job.stem}.xlsx"
-            _docx_renderer(job.template, report.format_version).render(report, docx)
-            from reportgen.xlsx import render_xlsx
+            # The final name is given by the main process, in input order (see bulk()); write under a temporary one.
+            docx, xlsx = _temp_paths(Path(job.outdir), job.temp)
+            try:
+                atomic_write_bytes(docx, _docx_renderer(job.template, report.format_version).render_bytes(report))
+                from reportgen.xlsx import render_xlsx
 
-            render_xlsx(report, xlsx, findings=findings)
+                render_xlsx(report, xlsx, findings=findings)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    docx.unlink(missing_ok=True)
+                raise
             written = True
     except Exception as exc:
         return _Done(_failed(job.name, job.source, exc, file, organ))
     errors = sum(f.is_error for f in findings)
+    version = report.format_version.value
     outcome = TownshipOutcome(
         name=job.name, source=job.source, status=_status(findings), organ=organ, errors=errors,
         warnings=len(findings) - errors, findings=tuple(findings[:MAX_FINDINGS_KEPT]),
-        outdir=Path(job.outdir) if written else None, stem=job.stem if written else "",
+        year=report.year, format_version=version,
     )
     o = report.organ
-    return _Done(outcome, report.format_version.value, report.year, (o.kind.value, o.province, o.city, o.county),
-                 _figures(report))
+    return _Done(outcome, output_stem(report), job.temp if written else None, version, report.year,
+                 (o.kind.value, o.province, o.city, o.county), _figures(report))
+
+
+def _temp_paths(outdir: Path, temp: str) -> tuple[Path, Path]:
+    return outdir / f"{temp}.docx.part", outdir / f"{temp}.xlsx.part"
 
 
 # --------------------------------------------------------------------------------------------
@@ -440,11 +469,15 @@ def _input_digest(src: _Source) -> str:
 
 
 class _Manifest:
-    """``stem → record`` of the townships finished in earlier runs, and the journal of this run."""
+    """``input id → record`` of the townships finished in earlier runs, and the journal of this run.
+
+    The id names the input, not the output: a file's path, or a report's wanted stem and its occurrence
+    (output stems are only known once an input is loaded and named in input order).
+    """
 
     def __init__(self, outdir: Path) -> None:
         self.path = outdir / MANIFEST_NAME
-        self.previous: dict[str, str] = {}  # stem → raw JSON line (parsed only when used)
+        self.previous: dict[str, str] = {}  # input id → raw JSON line (parsed only when used)
         self._fd: int | None = None
         if not self.path.exists():
             return
@@ -453,19 +486,19 @@ class _Manifest:
         for line in raw:
             try:
                 record = json.loads(line)
-                stem = record["stem"]
+                ident = record["id"]
                 if record.get("v") != _MANIFEST_VERSION:
                     raise ValueError
             except (ValueError, KeyError, TypeError):
                 dirty = True  # a torn last line of a killed run, or an older format
                 continue
-            dirty = dirty or stem in self.previous
-            self.previous[stem] = line
+            dirty = dirty or ident in self.previous
+            self.previous[ident] = line
         if dirty:
             atomic_write_bytes(self.path, "".join(line + "\n" for line in self.previous.values()).encode("utf-8"))
 
-    def get(self, stem: str, key: str) -> dict[str, Any] | None:
-        line = self.previous.get(stem)
+    def get(self, ident: str, key: str) -> dict[str, Any] | None:
+        line = self.previous.get(ident)
         if line is None:
             return None
         record: dict[str, Any] = json.loads(line)
@@ -505,72 +538,89 @@ ROLLUP_LISTED = 100
 """How many organs the roll-up's text names (in input order) before it says 等."""
 
 
-class _RollUp:
-    """Running sums of the leaf figures of every township that loaded (never the reports)."""
+RollupKey: TypeAlias = tuple[int, str]
+"""``(year, format version)``: the roll-up sums only reports of one year and one format."""
 
-    def __init__(self) -> None:
-        self.version: FormatVersion | None = None
+
+class _Sums:
+    """Running sums of the leaf figures of the reports of one (year, format)."""
+
+    def __init__(self, version: FormatVersion) -> None:
+        self.layout = get_layout(version)
         self.sums: dict[str, Figure] = {}
         self.fee = Decimal(0)
         self.count = 0
-        # The first organs in input order (workers finish in any order): a max-heap of (-index, name).
-        self.names: list[tuple[int, str]] = []
-        self.years: Counter[int] = Counter()
         self.kinds: Counter[str] = Counter()
         self.place: tuple[str, str, str] | None = None
 
-    def accepts(self, version: str | None) -> bool:
-        if version is None:
-            return False
-        v = FormatVersion(version)
-        if self.version is None:
-            self.version = v
-        return v is self.version
-
-    def add(self, done: Mapping[str, Any], name: str, index: int) -> None:
-        layout = get_layout(self.version or FormatVersion.V2021)
-        for key, text in done["figures"].items():
+    def add(self, figures: Mapping[str, str], organ: tuple[str, str, str, str], sign: int = 1) -> None:
+        for key, text in figures.items():
             if key == "fee":
-                self.fee += Decimal(text)
+                self.fee += sign * Decimal(text)
                 continue
             table, row, col = key.split(".")
-            value: Figure = Decimal(text) if layout.table(table).kind((row, col)) == "amount" else int(text)
-            self.sums[key] = self.sums.get(key, 0) + value
-        self.count += 1
-        if len(self.names) < ROLLUP_LISTED:
-            heapq.heappush(self.names, (-index, name))
-        elif -self.names[0][0] > index:
-            heapq.heapreplace(self.names, (-index, name))
-        self.years[int(done["year"])] += 1
-        kind, province, city, county = done["organ"]
-        self.kinds[kind] += 1
+            value: Figure = Decimal(text) if self.layout.table(table).kind((row, col)) == "amount" else int(text)
+            self.sums[key] = self.sums.get(key, 0) + sign * value
+        self.count += sign
+        kind, province, city, county = organ
+        self.kinds[kind] += sign
         if self.place is None:
             self.place = (province, city, county)
 
-    def report(self, info: county_mod.CountyInfo | None, excluded: int) -> Report | None:
-        if self.count == 0 or self.version is None:
+
+class _RollUp:
+    """Running sums per (year, format) — a handful of keys at most; the one to publish is chosen at the end.
+
+    Never holds reports: only the sums, and the names are taken from the outcomes in input order.
+    """
+
+    def __init__(self) -> None:
+        self.by_key: dict[RollupKey, _Sums] = {}
+
+    def add(self, key: RollupKey, figures: Mapping[str, str], organ: tuple[str, str, str, str], sign: int = 1) -> None:
+        sums = self.by_key.get(key)
+        if sums is None:
+            sums = self.by_key[key] = _Sums(FormatVersion(key[1]))
+        sums.add(figures, organ, sign)
+
+    def choose(self, info: county_mod.CountyInfo | None) -> RollupKey | None:
+        """The county workbook's year and format; else the most common year (ties: the later), then the most
+        common format of that year (ties: the newer)."""
+        live = {k: v.count for k, v in self.by_key.items() if v.count > 0}
+        if info is not None:
+            key = (info.year, info.format_version.value)
+            return key if key in live else None
+        if not live:
             return None
-        version = self.version
-        province, city, county = self.place or ("", "", "")
+        years: Counter[int] = Counter()
+        for (year, _), n in live.items():
+            years[year] += n
+        year = max(years, key=lambda y: (years[y], y))
+        return max((k for k in live if k[0] == year), key=lambda k: (live[k], k[1]))
+
+    def report(self, key: RollupKey, info: county_mod.CountyInfo | None, organs: list[str],
+               excluded: Mapping[str, int]) -> Report:
+        sums = self.by_key[key]
+        year, version = key[0], FormatVersion(key[1])
+        province, city, county = sums.place or ("", "", "")
         if info is not None:
             province, city, county = info.province or province, info.city or city, info.county or county
-        year = self.years.most_common(1)[0][0]
-        township_level = all(OrganKind(k).is_township_level for k in self.kinds)
+        township_level = all(OrganKind(k).is_township_level for k, n in sums.kinds.items() if n > 0)
         scope = "乡镇（街道）" if township_level else "机关"
         name = (info.rollup_name if info is not None and info.rollup_name else "") or f"{county}{scope}汇总"
         tables: dict[str, dict[tuple[str, str], Figure]] = {t.key: {} for t in get_layout(version).tables}
-        for key, value in self.sums.items():
-            table, row, col = key.split(".")
+        for ref, value in sums.sums.items():
+            table, row, col = ref.split(".")
             tables[table][(row, col)] = value
-        listing = "、".join(name for _, name in sorted(self.names, reverse=True))
-        listing += "等" if self.count > len(self.names) else ""
+        listing = "、".join(organs[:ROLLUP_LISTED]) + ("等" if sums.count > ROLLUP_LISTED else "")
         intro = [
-            f"本报告汇总了{county}{self.count}个{scope}{year}年度政府信息公开工作年度报告的统计数据，"
+            f"本报告汇总了{county}{sums.count}个{scope}{year}年度政府信息公开工作年度报告的统计数据，"
             f"表中各项数字为各{scope}报告相应数字之和。",
             f"汇总范围：{listing}。",
         ]
         if excluded:
-            intro.append(f"另有{excluded}个{scope}的报告未能读取，未计入本汇总。")
+            reasons = "，".join(f"{_EXCLUSION_TEXT[r]}{n}个" for r, n in excluded.items())
+            intro.append(f"另有{sum(excluded.values())}个报告未计入本汇总（{reasons}）。")
         base = Report(
             organ=Organ(name=name, kind=OrganKind.OTHER, province=province, city=city, county=county),
             year=year,
@@ -584,7 +634,7 @@ class _RollUp:
             table2=Table.from_figures("table2", tables["table2"], version=version),
             table3=Table.from_figures("table3", tables["table3"], version=version),
             table4=Table.from_figures("table4", tables["table4"], version=version),
-            processing_fee=self.fee,
+            processing_fee=sums.fee,
         )
         t4 = base.table4
         review = t4.count("review", "total")
@@ -597,9 +647,13 @@ class _RollUp:
             other_matters=(
                 OtherItem(key="processing_fee", title="收取信息处理费情况",
                           paragraphs=(f"{year}年度，汇总范围内各{scope}共收取政府信息公开信息处理费"
-                                      f"{format_amount(self.fee)}元。",)),
+                                      f"{format_amount(sums.fee)}元。",)),
             ),
         )
+
+
+_EXCLUSION_TEXT = {"失败": "未能读取或生成的", "重复": "重复的", "年度不同": "年度不同的", "格式不同": "报告格式不同的",
+                   "仅检查": "仅检查的"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -637,7 +691,8 @@ def _write_summary(path: Path, outcomes: Iterable[TownshipOutcome], result_count
         last = WriteOnlyCell(ws, value="\n".join(o.messages))
         last.data_type, last.alignment = "s", wrap
         ws.append([i, cell(o.name), cell(o.organ), cell(o.source), cell(o.status), o.errors, o.warnings,
-                   cell("是" if o.in_rollup else "否"), cell("是" if o.skipped else "否"),
+                   cell("是" if o.in_rollup else f"否（{o.rollup_note}）" if o.rollup_note else "否"),
+                   cell("是" if o.skipped else "否"),
                    cell("\n".join(p.name for p in o.outputs)), last])
 
     info = wb.create_sheet("概况")
@@ -661,7 +716,7 @@ def _write_summary(path: Path, outcomes: Iterable[TownshipOutcome], result_count
     ex.column_dimensions["C"].width = 100
     ex.append([cell("乡镇（街道）", header=True), cell("来源", header=True), cell("原因", header=True)])
     for o in excluded:
-        ex.append([cell(o.name), cell(o.source), cell("\n".join(o.messages) or o.status)])
+        ex.append([cell(o.name), cell(o.source), cell("\n".join([o.rollup_note, *o.messages]).strip() or o.status)])
     with atomic_path(path) as tmp:
         wb.save(tmp)
 
@@ -670,10 +725,10 @@ def _write_summary(path: Path, outcomes: Iterable[TownshipOutcome], result_count
 # The run
 
 
-def _record(stem: str, key: str, done: _Done) -> dict[str, Any]:
+def _record(ident: str, key: str, done: _Done) -> dict[str, Any]:
     o = done.outcome
     return {
-        "v": _MANIFEST_VERSION, "stem": stem, "key": key, "name": o.name, "organ": o.organ, "status": o.status,
+        "v": _MANIFEST_VERSION, "id": ident, "stem": o.stem, "wanted": done.wanted, "key": key, "name": o.name, "organ": o.organ, "status": o.status,
         "errors": o.errors, "warnings": o.warnings, "findings": [_finding_json(f) for f in o.findings],
         "outputs": [p.name for p in o.outputs], "version": done.version, "year": done.year,
         "organ_info": list(done.organ or ()), "figures": done.figures or {},
@@ -695,11 +750,11 @@ def _skipped(src: _Source, record: Mapping[str, Any], outdir: Path) -> _Done:
         name=src.name, source=src.source, status=record["status"], organ=record["organ"],
         errors=record["errors"], warnings=record["warnings"],
         findings=tuple(_finding_from_json(f) for f in record["findings"]),
-        outdir=outdir, stem=record["stem"], skipped=True,
+        outdir=outdir, stem=record["stem"], skipped=True, year=record["year"], format_version=record["version"],
     )
     organ = record["organ_info"]
-    return _Done(outcome, record["version"], record["year"], (organ[0], organ[1], organ[2], organ[3]),
-                 record["figures"])
+    return _Done(outcome, record["wanted"], None, record["version"], record["year"],
+                 (organ[0], organ[1], organ[2], organ[3]), record["figures"])
 
 
 def bulk(
@@ -723,10 +778,13 @@ def bulk(
     workbook is one failed entry instead.
 
     For each township ``<stem>.docx`` and ``<stem>.xlsx`` are written, where ``<stem>`` is the report
-    title for reports and workbook rows, and the file name for input files — made safe for Windows and
-    Linux and unique (``-2``, ``-3`` …).  ``summary.xlsx`` lists every township's status, finding
-    counts, outputs and first messages; the roll-up (every township that loaded, figures summed) is
-    written as its own .docx and .xlsx.  A township that fails never stops the others.
+    title (:func:`~reportgen.naming.output_stem`: organ and year) for every input — made safe for Windows and
+    Linux and unique (``-2``, ``-3`` …, given in input order whatever order the workers finish in).  ``summary.xlsx`` lists every township's status, finding
+    counts, outputs and first messages; the roll-up is written as its own .docx and .xlsx: the sums of
+    the reports of one year and format (the county workbook's; else the most common year, then the most
+    common format of it), each organ once — a second report of the same organ and year is ``有错误``
+    (``BULK-DUPLICATE``) and left out; :attr:`TownshipOutcome.rollup_note` says why a township is not
+    summed.  A township that fails never stops the others.
 
     ``jobs``: worker processes (default: all cores; 1 runs in this process).  ``executor``: run on
     this executor instead (e.g. ``distributed.Client(...).get_executor()``; files are written by the
@@ -750,43 +808,99 @@ def bulk(
     manifest = None if check_only else _Manifest(out)
     run_key = "" if check_only else hashlib.sha256(
         f"{_template_digest(template_str)}|{_version()}".encode()).hexdigest()
+    token = secrets.token_hex(4)
     names = UniqueStems([Path(SUMMARY_NAME).stem, Path(MANIFEST_NAME).stem])
     results: dict[int, TownshipOutcome] = {}
     rollup = _RollUp()
+    organs: dict[tuple[str, int], str] = {}  # (organ name, year) → source of the first report of it
     done_count = 0
-    keys: dict[int, tuple[str, str]] = {}
+    keys: dict[int, tuple[str, str]] = {}  # index → (input id, manifest key) of the jobs sent
+    # Outcomes arrive in completion order; naming, the duplicate check and the roll-up happen in input order
+    # (deterministic whatever the workers do).  Only the outcomes that finished early wait here.
+    pending: dict[int, _Done] = {}
+    next_index = 0
+    redo: dict[int, tuple[_Job, str, _Done]] = {}  # skipped townships whose name is taken: render again
+    waiting: dict[int, _Job] = {}  # skipped townships' jobs, until they are named
 
-    def finish(index: int, done: _Done, stem: str | None = None) -> None:
-        nonlocal done_count
+    def finish(index: int, done: _Done) -> None:
+        nonlocal done_count, next_index
+        done_count += 1
+        if progress is not None:
+            progress(done_count, total, done.outcome)
+        pending[index] = done
+        while next_index in pending:
+            settle(next_index, pending.pop(next_index))
+            next_index += 1
+
+    def move(done: _Done, stem: str) -> None:
+        assert done.temp is not None
+        for temp, final in zip(_temp_paths(out, done.temp), (out / f"{stem}.docx", out / f"{stem}.xlsx"),
+                               strict=True):
+            os.replace(temp, final)  # atomic; the temporary file is complete
+
+    def settle(index: int, done: _Done) -> None:
         outcome = done.outcome
         if outcome.outdir is not None and outcome.outdir is not out:
             outcome = attrs.evolve(outcome, outdir=out)  # one shared Path, not one per township
-        if not check_only and done.figures is not None and rollup.accepts(done.version):
-            rollup.add({"figures": done.figures, "year": done.year, "organ": done.organ}, outcome.name, index)
-            outcome = attrs.evolve(outcome, in_rollup=True)
-        if manifest is not None and index in keys and not outcome.skipped and not outcome.failed:
-            stem_, key = keys.pop(index)
-            manifest.append(_record(stem_, key, done))
-        results[index] = outcome
-        done_count += 1
-        if progress is not None:
-            progress(done_count, total, outcome)
+        job = waiting.pop(index, None)
+        ident_key = keys.pop(index, None)
+        if done.temp is not None:
+            stem = names.claim(done.wanted)
+            move(done, stem)
+            outcome = attrs.evolve(outcome, outdir=out, stem=stem)
+            if manifest is not None and ident_key is not None:
+                manifest.append(_record(*ident_key, attrs.evolve(done, outcome=outcome)))
+        elif outcome.skipped:
+            stem = names.claim(done.wanted)
+            if stem != outcome.stem and job is not None and ident_key is not None:
+                keys[index] = ident_key
+                # Another input now comes first with this name: its files may be replaced; render again.
+                redo[index] = (attrs.evolve(job, index=index), stem, done)
+                outcome = attrs.evolve(outcome, stem=stem, skipped=False)
+        results[index] = judge(outcome, done)
+
+    def judge(outcome: TownshipOutcome, done: _Done) -> TownshipOutcome:
+        """Duplicate check and roll-up (the year/format choice comes at the end)."""
+        if check_only:
+            return attrs.evolve(outcome, rollup_note="仅检查：只检查，不汇总")
+        if outcome.failed or done.figures is None or done.year is None or done.version is None:
+            return attrs.evolve(outcome, rollup_note="失败：未能读取或生成")
+        first = organs.setdefault((outcome.organ, done.year), outcome.source)
+        if first != outcome.source:
+            message = (f"{outcome.organ}{done.year}年度的报告重复：“{first}”和“{outcome.source}”是同一机关同一年度的"
+                       f"报告，后者未计入县级汇总；请只保留一个。")
+            finding = Finding(code="BULK-DUPLICATE", severity=Severity.ERROR, message=message,
+                              location=Location(file=outcome.source, organ=outcome.organ))
+            return attrs.evolve(
+                outcome, status=Status.ERRORS, errors=outcome.errors + 1,
+                findings=(finding, *outcome.findings)[:MAX_FINDINGS_KEPT],
+                rollup_note=f"重复：与“{first}”为同一机关同一年度的报告")
+        rollup.add((done.year, done.version), done.figures, done.organ or ("other", "", "", ""))
+        return attrs.evolve(outcome, in_rollup=True)
 
     def jobs_iter() -> Iterator[_Job]:
+        occurrences: Counter[str] = Counter()
         for index, src in enumerate(_sources(inputs, out)):
             if src.error is not None:
                 finish(index, _Done(_failed(src.name, src.source, src.error, None)))
                 continue
-            wanted = output_stem(src.report) if src.report is not None else src.name
-            stem = names.claim(wanted)
+            job = _Job(index, src.name, src.source, f".rg-{token}-{index}", str(out), template_str, check_only,
+                       src.path, src.report)
             if manifest is not None:
-                key = hashlib.sha256(f"{run_key}|{stem}|{_input_digest(src)}".encode()).hexdigest()
-                record = None if force else manifest.get(stem, key)
+                if src.report is not None:
+                    wanted = output_stem(src.report)
+                    occurrences[wanted.casefold()] += 1
+                    ident = f"report:{wanted}#{occurrences[wanted.casefold()]}"
+                else:
+                    ident = f"file:{src.path}"
+                key = hashlib.sha256(f"{run_key}|{ident}|{_input_digest(src)}".encode()).hexdigest()
+                record = None if force else manifest.get(ident, key)
+                keys[index] = (ident, key)
                 if record is not None and all((out / n).exists() for n in record["outputs"]):
+                    waiting[index] = job
                     finish(index, _skipped(src, record, out))
                     continue
-                keys[index] = (stem, key)
-            yield _Job(index, src.name, src.source, stem, str(out), template_str, check_only, src.path, src.report)
+            yield job
 
     n_jobs = jobs or default_jobs()
     in_flight = max_in_flight or max(4, 4 * n_jobs)
@@ -797,13 +911,36 @@ def bulk(
         try:
             for completed in bounded_map(_run_job, jobs_iter(), executor, max_in_flight=in_flight):
                 finish(completed.item.index, _outcome(completed))
+            # Rare: skipped townships whose name went to an input listed before them (already named).
+            for completed in bounded_map(_run_job, [job for job, _, _ in redo.values()], executor,
+                                         max_in_flight=in_flight):
+                index = completed.item.index
+                _, stem, before = redo.pop(index)
+                again = _outcome(completed)
+                if again.temp is not None:
+                    move(again, stem)
+                    results[index] = attrs.evolve(results[index], outdir=out, stem=stem)
+                    if manifest is not None and index in keys:
+                        ident, key = keys.pop(index)
+                        manifest.append(_record(ident, key, attrs.evolve(
+                            again, outcome=attrs.evolve(again.outcome, outdir=out, stem=stem))))
+                else:
+                    if results[index].in_rollup and before.figures is not None and before.organ is not None:
+                        rollup.add((before.year or 0, before.version or ""), before.figures, before.organ, sign=-1)
+                    results[index] = attrs.evolve(again.outcome, rollup_note="失败：未能读取或生成")
         finally:
             if manifest is not None:
                 manifest.close()
 
-    outcomes = tuple(results[i] for i in sorted(results))
+    chosen = rollup.choose(info[0] if info else None)
+    outcomes = tuple(_final(results[i], chosen) for i in sorted(results))
     excluded = [o for o in outcomes if not o.in_rollup]
-    rollup_report = None if check_only else rollup.report(info[0] if info else None, len(excluded))
+    rollup_report = None
+    if chosen is not None:
+        reasons = Counter(o.rollup_note.split("：", 1)[0] for o in excluded)
+        rollup_report = rollup.report(chosen, info[0] if info else None,
+                                      [o.organ for o in outcomes if o.in_rollup][:ROLLUP_LISTED],
+                                      {r: reasons[r] for r in EXCLUSION_REASONS if reasons.get(r)})
     rollup_outputs: tuple[Path, ...] = ()
     rollup_findings: tuple[Finding, ...] = ()
     if rollup_report is not None:
@@ -820,11 +957,23 @@ def bulk(
     _write_summary(
         summary, outcomes,
         {s: counts.get(s, 0) for s in (Status.OK, Status.WARNINGS, Status.ERRORS, Status.FAILED)},
-        (rollup_report.organ.name, rollup_outputs, rollup.count) if rollup_report is not None else None,
+        (rollup_report.organ.name, rollup_outputs, len(outcomes) - len(excluded))
+        if rollup_report is not None else None,
         excluded,
     )
     return BulkResult(outdir=out, outcomes=outcomes, summary=summary, rollup=rollup_report,
                       rollup_outputs=rollup_outputs, rollup_findings=rollup_findings)
+
+
+def _final(outcome: TownshipOutcome, chosen: RollupKey | None) -> TownshipOutcome:
+    """Leave out of the roll-up a township of another year or format than the one chosen."""
+    if not outcome.in_rollup or chosen is None or (outcome.year, outcome.format_version) == chosen:
+        return outcome
+    if outcome.year != chosen[0]:
+        note = f"年度不同：{outcome.year}年度，汇总的是{chosen[0]}年度"
+    else:
+        note = f"格式不同：{outcome.format_version}年格式，汇总的是{chosen[1]}年格式"
+    return attrs.evolve(outcome, in_rollup=False, rollup_note=note)
 
 
 def _outcome(completed: Completed[_Job, _Done]) -> _Done:

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
+import attrs
 import openpyxl
 import pytest
 from click.testing import CliRunner
@@ -27,12 +28,15 @@ from reportgen.errors import InputError
 from reportgen.layout import get_layout
 from reportgen.loading import dump
 from reportgen.model import Figure, Report, Table
+from reportgen.naming import output_stem
 from reportgen.parallel import bounded_map
 from reportgen.xlsx import grid_coord, table_sheet_title
 from tests.conftest import EXAMPLES, ROOT
 
 EXAMPLE = EXAMPLES / "zhaoyuan-county-2022.xlsx"
 ROLLUP_STEM = "招远市乡镇（街道）汇总2022年度政府信息公开工作年度报告"
+JINLING = "招远市金岭镇人民政府2022年度政府信息公开工作年度报告"
+RESOURCES = "招远市自然资源和规划局2022年度政府信息公开工作年度报告"
 
 
 def figures_of(xlsx: Path) -> dict[tuple[str, str, str], Figure]:
@@ -109,11 +113,11 @@ def test_broken_file_among_good_ones(tmp_path: Path) -> None:
     assert "失败：坏文件" in result.output
     assert "$.table2.rows.licensing" in result.output
     names = outputs(out)
-    assert {"金岭镇.docx", "金岭镇.xlsx", "自然资源局.docx", "自然资源局.xlsx"} <= set(names)
+    assert {f"{JINLING}.docx", f"{JINLING}.xlsx", f"{RESOURCES}.docx", f"{RESOURCES}.xlsx"} <= set(names)
     assert not any(n.startswith("坏文件") for n in names)
     rows = {r["乡镇（街道）"]: r for r in summary_rows(out)}
     assert rows["坏文件"]["状态"] == Status.FAILED
-    assert rows["坏文件"]["计入汇总"] == "否"
+    assert rows["坏文件"]["计入汇总"] == "否（失败：未能读取或生成）"
     assert "$.table2.rows.licensing" in str(rows["坏文件"]["主要问题"])
     assert rows["金岭镇"]["状态"] in (Status.OK, Status.WARNINGS)
     excluded = openpyxl.load_workbook(out / SUMMARY_NAME)["未计入汇总"]
@@ -136,20 +140,22 @@ def test_hostile_names_stay_inside_and_never_collide(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.rglob("*.docx")) == sorted(
         [p.name for p in written if p.suffix == ".docx"] + [f"{ROLLUP_STEM}.docx"]
     )
-    # Input files named like devices, differing only in case: usable, distinct names on Windows too.
+    # Folder mode names by organ too: hostile organ names in input files stay inside, distinct on Windows too.
+    from reportgen.loading import load
+
     inputs = tmp_path / "in"
     inputs.mkdir()
-    for name in ("CON.yaml", "con.json", "aux.yaml"):
-        text = (EXAMPLES / "zhaoyuan-jinling-2022.yaml").read_text(encoding="utf-8")
-        if name.endswith(".json"):
-            from reportgen.loading import dumps, loads
-
-            text = dumps(loads(text), "json")
-        (inputs / name).write_text(text, encoding="utf-8")
-    devices = bulk(inputs, out, jobs=1)
-    stems = [p.stem for o in devices.outcomes for p in o.outputs if p.suffix == ".docx"]
-    assert sorted(stems) == ["CON_", "aux_", "con_-2"]
-    assert (out / SUMMARY_NAME).is_file()
+    jinling = load(EXAMPLES / "zhaoyuan-jinling-2022.yaml")
+    for i, organ in enumerate(("CON", "con", "../../逃逸", "a\\b/c")):
+        dump(jinling.evolve(organ=attrs.evolve(jinling.organ, name=organ)), inputs / f"{i}.yaml")
+    folder = bulk(inputs, tmp_path / "out2", jobs=2)
+    assert not folder.failed
+    stems = [p.stem for o in folder.outcomes for p in o.outputs if p.suffix == ".docx"]
+    assert stems == ["CON2022年度政府信息公开工作年度报告", "con2022年度政府信息公开工作年度报告-2",
+                     "_.._逃逸2022年度政府信息公开工作年度报告", "a_b_c2022年度政府信息公开工作年度报告"]
+    assert all(p.parent == tmp_path / "out2" and p.is_file() for o in folder.outcomes for p in o.outputs)
+    assert not list(tmp_path.glob("逃逸*"))
+    assert not list((tmp_path / "out2").glob(".*.part"))
 
 
 def _two_reports(tmp_path: Path) -> Path:
@@ -174,10 +180,10 @@ def test_rerun_skips_unchanged_and_force_redoes(tmp_path: Path) -> None:
 
     text = (inputs / "a.yaml").read_text(encoding="utf-8").replace("licensing: 0", "licensing: 3", 1)
     (inputs / "a.yaml").write_text(text, encoding="utf-8")
-    (out / "b.docx").unlink()
+    (out / f"{RESOURCES}.docx").unlink()
     third = bulk(inputs, out, jobs=1)
     assert [o.skipped for o in third.outcomes] == [False, False]
-    assert figures_of(out / "a.xlsx")[("table2", "licensing", "decisions")] == 3
+    assert figures_of(out / f"{JINLING}.xlsx")[("table2", "licensing", "decisions")] == 3
     assert len(bulk(inputs, out, jobs=1).skipped) == 2
     result = CliRunner().invoke(app, ["bulk", str(inputs), "-o", str(out), "-j", "1", "--force"])
     assert result.exit_code == 0, result.output
@@ -298,7 +304,7 @@ def test_torn_manifest_line_and_stale_parts(tmp_path: Path) -> None:
     bulk(inputs, out, jobs=1)
     manifest = out / MANIFEST_NAME
     with manifest.open("a", encoding="utf-8") as fh:
-        fh.write('{"v":1,"stem":"a","key":"tor')
+        fh.write('{"v":2,"id":"file:a","stem":"a","key":"tor')
     (out / ".a.docx.abc123.part").write_bytes(b"half")
     result = bulk(inputs, out, jobs=1)
     assert len(result.skipped) == 2
@@ -358,8 +364,81 @@ def test_mixed_folder_yaml_json_and_xlsx_form(tmp_path: Path, busy_report: Repor
     result = bulk(inputs, tmp_path / "out", jobs=2)
     assert [o.name for o in result.outcomes] == ["局", "表格", "金岭镇"]
     assert not result.failed
-    for stem in ("局", "表格"):
-        assert figures_of(tmp_path / "out" / f"{stem}.xlsx")[("table3", "granted", "natural_person")] == 6
-    assert all(o.in_rollup for o in result.outcomes)
+    stem = output_stem(busy_report)
+    for name in (stem, f"{stem}-2"):
+        assert figures_of(tmp_path / "out" / f"{name}.xlsx")[("table3", "granted", "natural_person")] == 6
+    # The same organ and year twice (局.json, 表格.xlsx): the second is a duplicate, left out of the roll-up.
+    assert [o.in_rollup for o in result.outcomes] == [True, False, True]
+    assert result.outcomes[1].findings[0].code == "BULK-DUPLICATE"
     assert result.rollup is not None
-    assert result.rollup.table3.value("granted", "natural_person") == 12
+    assert result.rollup.table3.value("granted", "natural_person") == 6
+
+
+def test_rollup_sums_one_year_and_each_organ_once(tmp_path: Path) -> None:
+    """A folder mixing years and the same organ as .yaml and .json: the roll-up sums the most common year only,
+    each organ once (the later copy is 有错误 BULK-DUPLICATE naming both files), names organs, and summary.xlsx
+    and the CLI say what was left out and why; files are named by organ and year, deterministically."""
+    from reportgen.loading import load
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    jinling = load(EXAMPLES / "zhaoyuan-jinling-2022.yaml")
+    resources = load(EXAMPLES / "zhaoyuan-natural-resources-2022.yaml")
+    dump(jinling, inputs / "a.yaml")
+    dump(resources, inputs / "b.yaml")
+    dump(jinling.evolve(year=2023), inputs / "c.yaml")
+    dump(jinling.evolve(organ=attrs.evolve(jinling.organ, name="招远市辛庄镇人民政府")), inputs / "d.yaml")
+    dump(resources, inputs / "h0.json")
+    out = tmp_path / "out"
+    from reportgen.docx import default_template_path
+    from reportgen.layout import FormatVersion
+
+    template = shutil.copy(default_template_path(FormatVersion.V2021), tmp_path / "t.docx")  # fixed for the re-run
+    result = CliRunner().invoke(app, ["bulk", str(inputs), "-o", str(out), "-j", "2", "-t", str(template)])
+    assert result.exit_code == 1, result.output  # the duplicate is an error
+    assert "未计入县级汇总 2 个：重复 1，年度不同 1" in result.output
+    rows = {r["乡镇（街道）"]: r for r in summary_rows(out)}
+    assert [rows[n]["计入汇总"] for n in ("a", "b", "d")] == ["是", "是", "是"]
+    assert str(rows["c"]["计入汇总"]).startswith("否（年度不同：2023年度，汇总的是2022年度")
+    assert str(rows["h0"]["计入汇总"]).startswith("否（重复：")
+    assert rows["h0"]["状态"] == Status.ERRORS
+    assert "BULK-DUPLICATE" in str(rows["h0"]["主要问题"])
+    assert "b.yaml" in str(rows["h0"]["主要问题"])
+    assert "h0.json" in str(rows["h0"]["主要问题"])
+    # Named by organ and year like `reportgen render`; the copy listed later gets "-2", whatever finished first.
+    assert rows["b"]["输出文件"] == f"{RESOURCES}.docx\n{RESOURCES}.xlsx"
+    assert rows["h0"]["输出文件"] == f"{RESOURCES}-2.docx\n{RESOURCES}-2.xlsx"
+    assert str(rows["c"]["输出文件"]).startswith("招远市金岭镇人民政府2023年度")
+    rollup_xlsx = out / "招远市机关汇总2022年度政府信息公开工作年度报告.xlsx"
+    assert figures_of(rollup_xlsx) == {
+        k: figures_of(out / f"{JINLING}.xlsx")[k] * 2 + figures_of(out / f"{RESOURCES}.xlsx")[k]
+        for k in figures_of(rollup_xlsx)
+    }
+    with zipfile.ZipFile(rollup_xlsx.with_suffix(".docx")) as zf:
+        body = zf.read("word/document.xml").decode("utf-8")
+    assert "3个机关2022年度" in body
+    assert "汇总范围：招远市金岭镇人民政府、招远市自然资源和规划局、招远市辛庄镇人民政府。" in body
+    assert "另有2个报告未计入本汇总（重复的1个，年度不同的1个）" in body
+    again = bulk(inputs, out, jobs=2, template=template)  # a re-run: all skipped, same names, same decisions
+    assert len(again.skipped) == 5
+    assert [o.stem for o in again.outcomes] == [str(r["输出文件"]).split(".docx")[0] for r in rows.values()]
+    assert [o.in_rollup for o in again.outcomes] == [True, True, False, True, False]
+
+
+def test_county_workbook_with_a_township_twice(tmp_path: Path) -> None:
+    """泉山街道 on two rows of the county workbook: the second row is 有错误 (BULK-DUPLICATE, naming both rows) and
+    is not summed; the roll-up counts each organ once."""
+    rows = [CountyRow(name="泉山街道", figures={("table2", "licensing", "decisions"): 5}),
+            CountyRow(name="罗峰街道", figures={("table2", "licensing", "decisions"): 1}),
+            CountyRow(name="泉山街道", figures={("table2", "licensing", "decisions"): 7})]
+    county = write_county_form(tmp_path / "c.xlsx", rows, year=2022, county="招远市")
+    result = bulk(county, tmp_path / "out", jobs=2)
+    assert [o.status for o in result.outcomes][2] == Status.ERRORS
+    (dup,) = [f for f in result.outcomes[2].findings if f.code == "BULK-DUPLICATE"]
+    assert "c.xlsx #1" in dup.message
+    assert "c.xlsx #3" in dup.message
+    assert [o.in_rollup for o in result.outcomes] == [True, True, False]
+    assert result.rollup is not None
+    assert result.rollup.table2.value("licensing", "decisions") == 6
+    assert "2个乡镇（街道）" in result.rollup.overview.intro[0]
+    assert result.exit_code == 1

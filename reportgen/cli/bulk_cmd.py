@@ -122,7 +122,13 @@ def _report(result: BulkResult, check_only: bool) -> None:
         if result.rollup is not None:
             files = "、".join(p.name for p in result.rollup_outputs)
             n = sum(o.in_rollup for o in result.outcomes)
-            out_console.print(f"县级汇总 (roll-up, {n} 个)：{files}", markup=False, highlight=False)
+            out_console.print(f"县级汇总 (roll-up, {result.rollup.year} 年度, {n} 个)：{files}", markup=False,
+                              highlight=False)
+        excluded = result.excluded()
+        if excluded:
+            parts = "，".join(f"{reason} {n}" for reason, n in excluded.items())
+            out_console.print(f"未计入县级汇总 {sum(excluded.values())} 个：{parts}（原因见 summary.xlsx）。",
+                              markup=False, highlight=False)
         else:
             out_console.print("没有可汇总的报告，未生成县级汇总。", markup=False, highlight=False)
 

@@ -556,6 +556,15 @@ def _section_heading(
     return None
 
 
+def _heading_title(text: str, spec: SectionSpec) -> str:
+    """Which of the section's headings (official title or a layout alias) a printed heading spells exactly;
+    the official title when it spells none exactly (wording around it, another number form)."""
+    line = clean_text(text)
+    match = _SECTION_NUMBER.match(line)
+    printed = normalize_label(match.group(2) if match else line)
+    return next((t for t in spec.aliases if printed == normalize_label(strip_number(t))), spec.title)
+
+
 def _split_heading(rest: str, titles: Sequence[str]) -> tuple[str, str | None, str | None]:
     """``(title as printed, official title matched or None, inline text)`` of a numbered heading.
 
@@ -752,6 +761,7 @@ class _Reader:
         current = -1
         content: dict[str, list[tuple[int, str]]] = {s.key: [] for s in sections}
         section_of: dict[int, str] = {}
+        headings: dict[str, str] = {}
         for i, block in enumerate(self.blocks):
             if not isinstance(block, Para):
                 if first_heading is None and i in self.kinds:
@@ -764,6 +774,7 @@ class _Reader:
                 if first_heading is None:
                     first_heading = i
                 current = heading
+                headings[sections[heading].key] = _heading_title(block.text, sections[heading])
                 continue
             if current >= 0:
                 content[sections[current].key].append((i, block.text))
@@ -791,6 +802,7 @@ class _Reader:
                 review_litigation_note=note,
                 problems=_paragraphs(t for _, t in content["problems"]),
                 other_matters=(),
+                section_titles=headings,  # an alias heading as printed; official ones are dropped
             )
         except (TypeError, ValueError) as exc:
             self.problems.add("EX-INVALID", f"读出的报告无效：{exc}")

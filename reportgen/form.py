@@ -65,6 +65,7 @@ from reportgen.xlsx import (
     NOTE_LABEL,
     OTHER_LABEL,
     PROBLEMS_LABEL,
+    SECTION_TITLE_ROWS,
     STATED_LABEL,
     STATUS_ADDED,
     STATUS_DEFAULT,
@@ -382,6 +383,8 @@ class _ProseCell:
     status: str
     key: str
     pos: Pos
+    title_pos: Pos | None = None
+    """Where the 标题 cell is (when the sheet has that column)."""
 
 
 def _info_rows(sheet: _Sheet, header: int, cols: dict[str, int]) -> Iterator[tuple[str, _ProseCell]]:
@@ -394,7 +397,8 @@ def _info_rows(sheet: _Sheet, header: int, cols: dict[str, int]) -> Iterator[tup
 
         label = normalize_label(get(INFO_HEADERS[0]))
         cell = _ProseCell(get(INFO_HEADERS[2]), get(INFO_HEADERS[1]), get(INFO_HEADERS[3]).strip(),
-                          get(INFO_HEADERS[4]).strip(), (r, cols[INFO_HEADERS[2]]))
+                          get(INFO_HEADERS[4]).strip(), (r, cols[INFO_HEADERS[2]]),
+                          (r, cols[INFO_HEADERS[1]]) if cols.get(INFO_HEADERS[1]) else None)
         if not label and previous == normalize_label(OTHER_LABEL) and (cell.text.strip() or cell.title.strip()):
             label = previous  # a row a user added under 六 without repeating its label
         if label:
@@ -613,6 +617,9 @@ class _Prose:
         self.note: tuple[Prose | None, Prose | None] = (None, None)
         self.items: list[tuple[OtherItem, Prose | None, bool]] = []
         """(item, text to compare with the default, whether it was added automatically)."""
+        self.layout = layout
+        self.section_titles: dict[str, str] = {}
+        self.heading_rows = {normalize_label(label): key for label, key in SECTION_TITLE_ROWS.items()}
         self.part_labels: dict[str, str] = {}
         for spec in layout.overview_parts:
             for title in (spec.title, *spec.aliases):
@@ -628,7 +635,23 @@ class _Prose:
             return paragraphs, None
         return (paragraphs or None), None
 
+    def heading(self, key: str, cell: _ProseCell, label: str) -> None:
+        """The section heading a prose row's 标题 cell chooses: the official title or one of its aliases."""
+        text = clean_text(cell.title)
+        if not text:
+            return
+        spec = self.layout.section(key)
+        try:
+            self.section_titles[key] = spec.heading(text)
+        except ValueError:
+            allowed = "、".join(f"“{t}”" for t in spec.titles)
+            where = self.sheet.ref(cell.title_pos or cell.pos) if self.sheet else None
+            self.reader.error("IN-XLSX-SECTION-TITLE", f"第{spec.number}部分的标题只能是{allowed}（或留空），实际是“{text}”。",
+                              expected=spec.title, actual=text, cell=where, row=label)
+
     def add(self, label: str, cell: _ProseCell) -> None:
+        if label in self.heading_rows:
+            self.heading(self.heading_rows[label], cell, label)
         if label == normalize_label(INTRO_LABEL):
             self.intro = clean_paragraphs(cell.text)
         elif label == normalize_label(PROBLEMS_LABEL):
@@ -660,6 +683,7 @@ class _Prose:
             problems=self.problems,
             review_litigation_note=self.note[0],
             other_matters=tuple(items),
+            section_titles=self.section_titles,
         )
         # Text marked 未填写 that a user edited is theirs; unchanged, it was the default and stays None.
         changes: dict[str, Any] = {}

@@ -267,6 +267,24 @@ class SectionSpec:
     aliases: tuple[str, ...] = ()
     """Other headings seen in real reports for the same section."""
 
+    @property
+    def titles(self) -> tuple[str, ...]:
+        """The official title, then its aliases: every heading a report may print for this section."""
+        return (self.title, *self.aliases)
+
+    def heading(self, text: str) -> str:
+        """The official title or alias that ``text`` spells (compared by :func:`normalize_label`; the number
+        ``四、`` may be left out), as the layout writes it.
+
+        :raises ValueError: when ``text`` is none of :attr:`titles`.
+        """
+        wanted = normalize_label(text)
+        for title in self.titles:
+            core = title.split("、", 1)[1] if title.startswith(f"{self.number}、") else title
+            if wanted in (normalize_label(title), normalize_label(core)):
+                return title
+        raise ValueError(f"{text!r} is not a heading of section {self.key}: {self.titles}")
+
 
 @attrs.frozen
 class OtherItemSpec:

@@ -91,6 +91,7 @@ TOP_KEYS = (
     "year",
     "publication_date",
     "organ",
+    "section_titles",
     "overview",
     "table2",
     "table3",
@@ -550,6 +551,7 @@ class _Validator:
         year = self.year(fields.get("year"), "year" in fields)
         publication_date = self.date(fields.get("publication_date"), "$.publication_date")
         organ = self.organ(fields.get("organ"))
+        section_titles = self.section_titles(fields.get("section_titles"))
         overview = self.overview(fields.get("overview"))
         tables = {key: self.table(fields.get(key), key) for key in ("table2", "table3", "table4")}
         note = self.prose(fields.get("review_litigation_note"), "$.review_litigation_note")
@@ -575,6 +577,7 @@ class _Validator:
                 problems=problems or (),
                 other_matters=other,
                 processing_fee=processing_fee,
+                section_titles=section_titles,
             )
         except (ValueError, TypeError) as exc:  # the model's own invariants; the edge should have caught them
             self.problem("IN-INVALID", "$", f"数据不能构成一份报告：{exc}")
@@ -591,6 +594,29 @@ class _Validator:
         self.problem("IN-ENUM", "$.format_version", f"格式版本应为 {allowed}，实际是{_describe(value)}。",
                      expected="2021", actual=value)
         return FormatVersion.V2021
+
+    def section_titles(self, value: object) -> dict[str, str]:
+        """``{section key: heading}``: each the official title or one of its layout aliases (number optional)."""
+        path = "$.section_titles"
+        data = self.mapping(value, path, "各部分的标题（部分的键: 标题）")
+        if data is None:
+            return {}
+        sections = self.layout.sections
+        fields = self.fields(data, path, [s.key for s in sections], labels={s.key: s.title for s in sections})
+        chosen: dict[str, str] = {}
+        for key, raw in fields.items():
+            spec = self.layout.section(key)
+            text = self.text(raw, _join(path, key))
+            if not text:
+                continue  # null or "": the official heading
+            try:
+                chosen[key] = spec.heading(text)
+            except ValueError:
+                allowed = "、".join(f"“{t}”" for t in spec.titles)
+                self.problem("IN-ENUM", _join(path, key),
+                             f"第{spec.number}部分的标题只能是{'以下之一：' if spec.aliases else ''}{allowed}，实际是“{text}”。",
+                             table=spec.title, expected=spec.title, actual=text)
+        return chosen
 
     def year(self, value: object, given: bool) -> int | None:
         path = "$.year"
@@ -985,6 +1011,8 @@ def to_mapping(report: Report) -> dict[str, Any]:
     for key in ("province", "city", "county"):
         if getattr(organ, key):
             out["organ"][key] = getattr(organ, key)
+    if report.section_titles:
+        out["section_titles"] = dict(report.section_titles)
     overview: dict[str, Any] = {"intro": list(report.overview.intro)}
     for spec, (key, sub) in zip(report.layout.overview_parts, report.overview.parts(), strict=True):
         part: dict[str, Any] = {}
@@ -1146,6 +1174,11 @@ def skeleton(
     lines.add("  province:", "省，如 山东省")
     lines.add("  city:", "市，如 烟台市")
     lines.add("  county:", "县（市、区），如 招远市")
+    lines.comment("")
+    lines.comment("各部分标题：不写则用官方标题；可改用实际报告中的另一写法，例如：")
+    for section in layout.sections:
+        for alias in section.aliases:
+            lines.comment(f"section_titles: {{{section.key}: {_q(alias)}}}")
     lines.comment("")
     lines.add("overview:", layout.section("overview").title)
     lines.add("  intro:", "开头段落（总体情况概述），每行一段")

@@ -30,6 +30,7 @@ __all__ = [
     "Overview",
     "Prose",
     "Report",
+    "SectionTitles",
     "Subsection",
     "Table",
     "clean_paragraphs",
@@ -338,6 +339,45 @@ def _items(value: Iterable[OtherItem]) -> tuple[OtherItem, ...]:
     return tuple(value)
 
 
+class SectionTitles(Mapping[str, str]):
+    """An immutable, hashable ``{section key: heading}`` mapping (the headings a report chose, see
+    :attr:`Report.section_titles`); equal to any mapping with the same items."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Mapping[str, str] | Iterable[tuple[str, str]] = ()) -> None:
+        pairs = dict(items.items() if isinstance(items, Mapping) else items)
+        for key, title in pairs.items():
+            if not isinstance(key, str) or not isinstance(title, str):
+                raise TypeError(f"section titles map section keys to titles (str), not {key!r}: {title!r}")
+        self._items: dict[str, str] = pairs
+
+    def __getitem__(self, key: str) -> str:
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._items.items()))
+
+    def __repr__(self) -> str:
+        return f"SectionTitles({self._items!r})"
+
+    def __getstate__(self) -> dict[str, str]:
+        return self._items
+
+    def __setstate__(self, state: dict[str, str]) -> None:
+        self._items = dict(state)
+
+
+def _section_titles(value: Mapping[str, str] | Iterable[tuple[str, str]] | None) -> SectionTitles:
+    return SectionTitles(() if value is None else value)
+
+
 def _default_table(key: str) -> Any:
     return attrs.Factory(lambda self: Table.from_figures(key, version=self.format_version), takes_self=True)
 
@@ -370,6 +410,29 @@ class Report:
     """六、其他需要报告的事项, in order; the 信息处理费 item is added first when missing."""
     processing_fee: Decimal = attrs.field(default=Decimal(0), converter=_amount)
     """信息处理费 charged in the year, in 元 (《政府信息公开信息处理费管理办法》)."""
+    section_titles: SectionTitles = attrs.field(factory=SectionTitles, converter=_section_titles)
+    """The heading printed for a section, where the report uses an alias of the official one:
+    ``{"table4": "四、因政府信息公开工作被申请行政复议、提起行政诉讼情况"}``.  Keys are section keys
+    (:attr:`FormatLayout.sections`), values the official title or one of its
+    :attr:`~reportgen.layout.SectionSpec.aliases` (spelt as the layout does; the number may be left out).
+    Empty (the default): every heading is the official one.  An official title given here is dropped,
+    so ``section_titles={"table4": official}`` equals the default; anything else is a ``ValueError``."""
+
+    def __attrs_post_init__(self) -> None:
+        chosen: dict[str, str] = {}
+        for section in self.layout.sections:  # in the layout's order, whatever order they were given in
+            if section.key in self.section_titles:
+                title = section.heading(clean_text(self.section_titles[section.key]))
+                if title != section.title:
+                    chosen[section.key] = title
+        unknown = sorted(set(self.section_titles) - {s.key for s in self.layout.sections})
+        if unknown:
+            raise ValueError(f"section_titles: unknown section keys {unknown}")
+        object.__setattr__(self, "section_titles", SectionTitles(chosen))
+
+    def section_title(self, key: str) -> str:
+        """The heading printed for section ``key``: the chosen alias, or the official title."""
+        return self.section_titles.get(key) or self.layout.section(key).title
 
     @property
     def layout(self) -> FormatLayout:

@@ -53,6 +53,7 @@ from reportgen.prose import report_text
 __all__ = [
     "FINDINGS_SHEET",
     "INFO_SHEET",
+    "SECTION_TITLE_ROWS",
     "form_bytes",
     "grid_coord",
     "openpyxl_workbook",
@@ -88,6 +89,8 @@ INTRO_LABEL = "一、总体情况"
 NOTE_LABEL = "四、政府信息公开行政复议、行政诉讼情况（表下说明）"
 PROBLEMS_LABEL = "五、存在的主要问题及改进情况"
 OTHER_LABEL = "六、其他需要报告的事项"
+SECTION_TITLE_ROWS: Mapping[str, str] = {INTRO_LABEL: "overview", NOTE_LABEL: "table4", PROBLEMS_LABEL: "problems"}
+"""Prose rows whose 标题 cell holds the section's chosen heading (:attr:`Report.section_titles`; empty: official)."""
 STATED_LABEL = "填报的合计数"
 STATUS_GIVEN = "填写"
 """内容来源: the text is the user's (an empty cell then means "deliberately nothing")."""
@@ -374,13 +377,17 @@ def _info_rows(report: Report | None, layout: FormatLayout) -> list[_Row]:
         return rows
 
     text = report_text(report)
-    rows.append(_prose_row(INTRO_LABEL, "", report.overview.intro, ""))
+
+    def heading(label: str) -> str:
+        return report.section_titles.get(SECTION_TITLE_ROWS[label], "")
+
+    rows.append(_prose_row(INTRO_LABEL, heading(INTRO_LABEL), report.overview.intro, ""))
     for spec, part, (_, sub) in zip(layout.overview_parts, text.overview_parts, report.overview.parts(), strict=True):
         status = STATUS_DEFAULT if sub.paragraphs is None else STATUS_GIVEN
         rows.append(_prose_row(spec.title, sub.title or "", part.paragraphs, status))
     note_status = STATUS_DEFAULT if report.review_litigation_note is None else STATUS_GIVEN
-    rows.append(_prose_row(NOTE_LABEL, "", text.review_litigation_note, note_status))
-    rows.append(_prose_row(PROBLEMS_LABEL, "", report.problems, ""))
+    rows.append(_prose_row(NOTE_LABEL, heading(NOTE_LABEL), text.review_litigation_note, note_status))
+    rows.append(_prose_row(PROBLEMS_LABEL, heading(PROBLEMS_LABEL), report.problems, ""))
     given = list(report.other_matters)
     printed = list(text.other_matters)
     if len(printed) > len(given):  # report_text put the 信息处理费 item first

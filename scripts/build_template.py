@@ -9,7 +9,7 @@ What the template holds (GB/T 9704-2012 公文 layout)::
 
     {{ organ }}                                           Title: 22 pt 方正小标宋简体, centred, two lines
     {{ year }}年度政府信息公开工作年度报告                  (a w:br after the organ: broken by meaning)
-    一、总体情况                                           Heading 1: 16 pt 黑体
+    {{ sections.overview }} (一、总体情况)                 Heading 1: 16 pt 黑体 (the report's choice of heading)
         {%p for p in overview_intro %} {{ p }}            Normal: 16 pt 仿宋_GB2312, 2-char indent, exact 28.95 pt
         {%p for part in overview_parts %}
         （一）…  {{ part.title }}                          Heading 2: 16 pt 楷体_GB2312
@@ -379,7 +379,8 @@ def _body(version: FormatVersion) -> list[etree._Element]:
     layout = get_layout(version)
     body: list[etree._Element] = [_title()]
     for section in layout.sections:
-        body.append(_paragraph("Heading1", section.title, H1_FONT))
+        # A placeholder: a report may print an alias of the official heading (Report.section_titles).
+        body.append(_paragraph("Heading1", "{{ sections.%s }}" % section.key, H1_FONT))  # noqa: UP031
         if section.key == "overview":
             _paragraph_loop(body, "overview_intro")
             _titled_parts_loop(body, "overview_parts", "part")

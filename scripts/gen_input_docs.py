@@ -39,7 +39,8 @@ INPUT_CODES = (
     ("IN-NEGATIVE", "件数或金额为负数", "negative count or amount"),
     ("IN-FRACTION", "件数有小数", "count with a fraction"),
     ("IN-PRECISION", f"金额超过 {MAX_DECIMAL_PLACES} 位小数", f"amount with more than {MAX_DECIMAL_PLACES} decimals"),
-    ("IN-ENUM", "取值不在允许范围：format_version、organ.kind、事项 key", "value not among the allowed ones"),
+    ("IN-ENUM", "取值不在允许范围：format_version、organ.kind、事项 key、section_titles 的标题",
+     "value not among the allowed ones"),
     ("IN-DATE", "日期无效（如 2023-02-30）", "invalid date"),
     ("IN-YEAR", "报告年度不是 2008–2100 之间的四位整数", "year not a four-digit year 2008–2100"),
     ("IN-FILE", "文件不存在或无法读取", "file missing or unreadable"),
@@ -80,6 +81,7 @@ Tables, rows and columns left out are 0; prose left out gets a default sentence 
 | `year` | 报告年度 | 是 | 四位整数，如 `2022`（报告 2023 年 1 月发布，年度为 2022） |
 | `publication_date` | 发布日期 | 否 | `2023-01-18`、`"2023年1月18日"` |
 | `organ` | 行政机关 | 是 | 见 [organ](#organ) |
+| `section_titles` | 各部分标题的写法 | 否 | 见 [section_titles](#section_titles)；不写则全部用官方标题 |
 | `overview` | {overview} | 否 | 见 [overview](#overview) |
 | `table2` | {table2} | 否 | 见 [表二](#table2) |
 | `table3` | {table3} | 否 | 见 [表三](#table3) |
@@ -111,6 +113,21 @@ Tables, rows and columns left out are 0; prose left out gets a default sentence 
 | `kind` | 机关类型 |
 | --- | --- |
 {kinds}
+
+## section_titles
+
+实际报告中个别部分的标题有另一种写法。`section_titles` 为某部分选择标题：键为部分的键，值只能是该部分的官方标题
+或下表所列的另一写法（编号“四、”可写可不写）；写其他文字、未知的键均报错（`IN-ENUM`、`IN-UNKNOWN-KEY`）。
+Choose a section's heading among its official title and the aliases below; anything else is an error.
+
+| 键 key | 官方标题 | 另一写法 (aliases) |
+| --- | --- | --- |
+{section_aliases}
+
+```yaml
+section_titles:
+  table4: 四、因政府信息公开工作被申请行政复议、提起行政诉讼情况
+```
 
 ## overview
 
@@ -334,6 +351,9 @@ def render() -> str:
         problems=sections["problems"],
         other_matters=sections["other_matters"],
         kinds="\n".join(f"| `{k.value}` | {k.label} |" for k in OrganKind),
+        section_aliases="\n".join(
+            f"| `{s.key}` | {s.title} | {'、'.join(s.aliases)} |" for s in layout.sections if s.aliases
+        ),
         parts="\n".join(
             f"| `{p.key}` | {p.title} | {'、'.join(p.aliases)} |" for p in layout.overview_parts
         ),

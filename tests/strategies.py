@@ -71,6 +71,13 @@ def reports(draw: st.DrawFn, version: FormatVersion = FormatVersion.V2021) -> Re
         supervision=Subsection(paragraphs=draw(paragraphs)),
     )
     items = draw(st.lists(st.builds(OtherItem, title=texts, paragraphs=paragraphs), max_size=3))
+    # Sometimes a section printed under one of its layout aliases (e.g. 四's wording in real reports).
+    section_titles: dict[str, str] = {}
+    for section in get_layout(version).sections:
+        if not section.aliases:
+            continue
+        if draw(st.booleans()):
+            section_titles[section.key] = draw(st.sampled_from(section.titles))
     return Report(
         organ=organ,
         year=draw(st.integers(2019, 2030)),
@@ -83,4 +90,5 @@ def reports(draw: st.DrawFn, version: FormatVersion = FormatVersion.V2021) -> Re
         problems=draw(paragraphs),
         other_matters=tuple(items),
         processing_fee=draw(amounts),
+        section_titles=section_titles,
     )

@@ -158,12 +158,13 @@ def test_2019_report_prints_its_tables(pdfs: dict[str, Path]) -> None:
 
 
 def test_jinling_prints_its_prose(pdfs: dict[str, Path]) -> None:
-    """The 金岭镇 example converts and prints its title and closing item."""
+    """The 金岭镇 example converts and prints its title, the sample's wording of heading 四, and its closing item."""
     if "jinling" not in pdfs:
         pytest.skip("examples/zhaoyuan-jinling-2022.yaml not written yet")
     text = normalise(_text(pdfs["jinling"]))
     assert "招远市金岭镇人民政府2022年度政府信息公开工作年度报告" in text
     assert "金岭镇无其他有关文件专门要求通过政府信息公开工作年度报告予以报告的事项。" in text
+    assert "四、因政府信息公开工作被申请行政复议、提起行政诉讼情况" in text
 
 
 def test_title_breaks_after_the_organ(pdfs: dict[str, Path]) -> None:

@@ -13,7 +13,7 @@ from reportgen.docx import render_docx
 from reportgen.errors import ExtractError
 from reportgen.extract import extract, infer_organ_kind
 from reportgen.findings import Severity
-from reportgen.layout import FormatVersion
+from reportgen.layout import FormatVersion, get_layout
 from reportgen.model import Organ, OrganKind, Report
 from reportgen.prose import report_text, strip_number
 from tests.strategies import reports
@@ -49,6 +49,14 @@ def test_round_trip_of_rendered_2019_reports(report: Report, tmp_path_factory: p
     assume(_titles_unnumbered(report))
     path = render_docx(report, tmp_path_factory.mktemp("rt2019") / "r.docx")
     assert extract(path) == _as_extracted(report)
+
+
+def test_alias_heading_reads_back_as_the_choice(busy_report: Report, tmp_path: Path) -> None:
+    """A report printed under 四's alias heading reads back with that choice; the official heading sets none."""
+    alias = get_layout().section("table4").aliases[0]
+    chosen = busy_report.evolve(section_titles={"table4": alias})
+    assert extract(render_docx(chosen, tmp_path / "alias.docx")).section_titles == {"table4": alias}
+    assert extract(render_docx(busy_report, tmp_path / "official.docx")).section_titles == {}
 
 
 def test_round_trip_keeps_printed_text_of_fixture(busy_report: Report, tmp_path: Path) -> None:

@@ -19,7 +19,16 @@ from reportgen.findings import Finding
 from reportgen.form import normalize_label, parse_figure, read_form, write_form
 from reportgen.layout import FormatVersion, TableLayout, get_layout
 from reportgen.model import OrganKind, Report, Table
-from reportgen.xlsx import INFO_FIELD_ROW, INFO_SHEET, PROSE_TOP, grid_coord, render_xlsx, table_sheet_title
+from reportgen.xlsx import (
+    INFO_FIELD_ROW,
+    INFO_SHEET,
+    NOTE_LABEL,
+    PROSE_TOP,
+    SECTION_TITLE_ROWS,
+    grid_coord,
+    render_xlsx,
+    table_sheet_title,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "zhaoyuan-natural-resources-2022.yaml"
@@ -290,6 +299,27 @@ def test_a_typed_total_is_kept_as_stated(busy_report: Report, filled: Path, tmp_
 
 
 # -- broken forms: located errors --------------------------------------------------------------------
+
+
+def test_section_heading_chosen_in_the_form(filled: Path, tmp_path: Path) -> None:
+    """The 标题 cell of the 四 note row chooses 四's heading (an alias of the official title); any other text there
+    is IN-XLSX-SECTION-TITLE at that cell; every section with aliases has such a row."""
+    for layout in (get_layout(v) for v in FormatVersion):
+        assert {s.key for s in layout.sections if s.aliases} <= set(SECTION_TITLE_ROWS.values())
+    alias = get_layout().section("table4").aliases[0]
+    wb = openpyxl.load_workbook(filled)
+    ws = wb[INFO_SHEET]
+    row = next(r for r in range(PROSE_TOP, ws.max_row + 1) if ws[f"A{r}"].value == NOTE_LABEL)
+    ws[f"B{row}"] = alias
+    wb.save(tmp_path / "alias.xlsx")
+    assert read_form(tmp_path / "alias.xlsx").section_titles == {"table4": alias}
+    ws[f"B{row}"] = "四、复议诉讼"
+    wb.save(tmp_path / "bad.xlsx")
+    (finding,) = _errors(tmp_path / "bad.xlsx")
+    assert finding.code == "IN-XLSX-SECTION-TITLE"
+    assert finding.location.cell == f"{INFO_SHEET}!B{row}"
+    assert finding.actual == "四、复议诉讼"
+    assert alias in finding.message
 
 
 def test_altered_label_is_located(filled: Path, tmp_path: Path) -> None:

@@ -223,6 +223,36 @@ def test_numbered_titles_are_stored_without_their_number() -> None:
     assert [i.title for i in report.other_matters] == ["收取信息处理费情况", "其他事项"]
 
 
+def test_section_titles_choose_among_the_official_heading_and_its_aliases() -> None:
+    """section_titles picks a section's heading among its official title and layout aliases (number optional);
+    the official title itself is the default and is not stored; the choice dumps and loads back."""
+    alias = get_layout().section("table4").aliases[0]
+    base = {"year": 2022, "organ": {"name": "招远市金岭镇人民政府", "kind": "township"}}
+    report = from_mapping({**base, "section_titles": {"table4": alias.split("、", 1)[1]}})
+    assert dict(report.section_titles) == {"table4": alias}
+    assert report.section_title("table4") == alias
+    assert report.section_title("table3") == get_layout().section("table3").title
+    assert to_mapping(report)["section_titles"] == {"table4": alias}
+    for fmt in ("yaml", "json"):
+        assert loads(dumps(report, fmt), fmt) == report
+    official = from_mapping({**base, "section_titles": {"table4": get_layout().section("table4").title}})
+    assert official == from_mapping(base)
+    assert "section_titles" not in to_mapping(official)
+    assert hash(report) != hash(official)
+    for bad in ({"table4": "四、行政复议和行政诉讼情况"}, {"table5": alias}, {"table3": alias}):
+        with pytest.raises(ValueError, match="section"):
+            Report(organ=report.organ, year=2022, section_titles=bad)
+
+
+def test_skeleton_shows_the_section_title_choice() -> None:
+    """The skeleton names section_titles with the alias as a comment; uncommented, it loads into the choice."""
+    alias = get_layout().section("table4").aliases[0]
+    text = skeleton(organ="招远市金岭镇人民政府", year=2022)
+    line = f'# section_titles: {{table4: "{alias}"}}'
+    assert line in text
+    assert loads(text.replace(line, line[2:]), "yaml").section_titles == {"table4": alias}
+
+
 def test_stated_totals_are_kept_apart_from_the_figures() -> None:
     """A row's `total` and table 三's `results_total` go to Table.stated, never into the data."""
     report = loads(

@@ -9,7 +9,7 @@ or raises :class:`FigureError`, whose :class:`Reason` is stable and whose ``mess
 Chinese reason (``不是整数``) that callers put into their own located messages.
 
 What differs between readers is explicit: whether a blank cell or a zero marker means 0 (a fill-in
-form, a published report) or is an error (an input file, the county workbook: 没有请填 0), and
+form, the county workbook, a published report) or is an error (an input file: 没有请填 0), and
 whether a unit after the number (``件``, ``项``, ``万元`` …) is accepted (published reports only).
 """
 
@@ -96,7 +96,7 @@ def parse_figure(
       float noise beyond :data:`~reportgen.model.MAX_DECIMAL_PLACES` (``0.1+0.2``) by Excel's 15
       significant digits.
     - ``blank``: ``"zero"`` (the default: forms and published reports) reads ``None``, blank text and
-      the :data:`ZERO_MARKS` as 0; ``"error"`` (input files, the county workbook, where a 0 must be
+      the :data:`ZERO_MARKS` as 0; ``"error"`` (YAML/JSON input files, where a 0 must be
       written) raises :attr:`Reason.BLANK` for blanks and :attr:`Reason.MARK` for the markers.
     - ``units``: accept a unit after the number, ``件 项 个 条 次 万元`` (published reports print
       ``12件``); off by default.

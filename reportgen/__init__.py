@@ -30,7 +30,7 @@ from reportgen.form import read_form, write_form
 from reportgen.generate import Generated, generate
 from reportgen.layout import FormatVersion, get_layout
 from reportgen.loading import dump, dumps, from_mapping, load, loads, skeleton, to_mapping
-from reportgen.model import Organ, OrganKind, OtherItem, Overview, Report, Subsection, Table
+from reportgen.model import Organ, OrganKind, OtherItem, Overview, Report, SectionTitles, Subsection, Table
 from reportgen.prose import ReportText, report_text
 from reportgen.xlsx import render_xlsx
 
@@ -57,6 +57,7 @@ __all__ = [
     "Report",
     "ReportText",
     "ReportgenError",
+    "SectionTitles",
     "Severity",
     "Status",
     "Subsection",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -12,7 +13,7 @@ from rich.console import Console
 
 from reportgen.errors import ReportgenError
 
-__all__ = ["app", "err_console", "handle_errors", "main", "out_console"]
+__all__ = ["app", "check_new_output", "err_console", "handle_errors", "main", "out_console"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -56,6 +57,21 @@ def handle_errors(func: F) -> F:
             sys.exit(exc.exit_code)
 
     return wrapper  # type: ignore[return-value]
+
+
+def check_new_output(output: Path, *, suffixes: tuple[str, ...], kind: str, force: bool) -> None:
+    """Exit 2 with a Chinese message unless ``output`` has one of ``suffixes`` and may be (over)written.
+
+    ``kind`` names the file for the message, e.g. ``填报表是 Excel 工作簿``.
+    """
+    if output.suffix.lower() not in suffixes:
+        err_console.print(f"{kind}，请使用 {suffixes[0]} 后缀：{output}（use {suffixes[0]}）", markup=False,
+                          highlight=False)
+        sys.exit(EXIT_UNREADABLE)
+    if output.exists() and not force:
+        err_console.print(f"文件已存在，未覆盖：{output}（加 --force 覆盖 / use --force to overwrite）",
+                          markup=False, highlight=False)
+        sys.exit(EXIT_UNREADABLE)
 
 
 def main() -> None:

@@ -28,7 +28,7 @@ from rich.progress import (
 from rich.text import Text
 
 from reportgen.bulk import BulkResult, ProgressCallback, Status, TownshipOutcome, bulk
-from reportgen.cli._app import EXIT_UNREADABLE, app, err_console, handle_errors, out_console
+from reportgen.cli._app import EXIT_UNREADABLE, app, check_new_output, err_console, handle_errors, out_console
 from reportgen.county import write_county_form
 from reportgen.errors import ReportgenError
 from reportgen.layout import get_layout
@@ -189,13 +189,7 @@ def bulk_form_command(output: Path, townships: Path, year: int | None, province:
     One row per township, one column per figure under the official headers (locked, validated);
     prose on the 共用文字 / 分别文字 sheets, with placeholders such as {机关名称}.
     """
-    if output.suffix.lower() != ".xlsx":
-        err_console.print(f"填报表应使用 .xlsx 后缀：{output}（use .xlsx）", markup=False, highlight=False)
-        sys.exit(EXIT_UNREADABLE)
-    if output.exists() and not force:
-        err_console.print(f"文件已存在：{output}（加 --force 覆盖 / use --force to overwrite）", markup=False,
-                          highlight=False)
-        sys.exit(EXIT_UNREADABLE)
+    check_new_output(output, suffixes=(".xlsx",), kind="县级填报表是 Excel 工作簿", force=force)
     from reportgen.county import CountyRow
 
     rows: list[CountyRow] = []

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-from reportgen.cli._app import EXIT_UNREADABLE, app, err_console, handle_errors, out_console
+from reportgen.cli._app import app, check_new_output, handle_errors, out_console
 from reportgen.form import write_form
 from reportgen.layout import FormatVersion
 from reportgen.model import OrganKind
@@ -52,13 +51,6 @@ def form_command(
     Tables 二, 三, 四 in the official layout; only the white cells take input, totals are formulas.
     A filled-in form is an input file for reportgen check and reportgen render.
     """
-    if output.suffix.lower() != ".xlsx":
-        err_console.print(f"填报表是 Excel 工作簿，请使用 .xlsx 后缀：{output}（use .xlsx）", markup=False,
-                          highlight=False)
-        sys.exit(EXIT_UNREADABLE)
-    if output.exists() and not force:
-        err_console.print(f"文件已存在，未覆盖：{output}（加 --force 覆盖 / use --force to overwrite）",
-                          markup=False, highlight=False)
-        sys.exit(EXIT_UNREADABLE)
+    check_new_output(output, suffixes=(".xlsx",), kind="填报表是 Excel 工作簿", force=force)
     path = write_form(output, organ=organ, year=year, kind=kind, version=FormatVersion(version))
     out_console.print(f"已写入填报表 {path}（wrote the fill-in form）", markup=False, highlight=False)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
 from reportgen._io import atomic_write_text
-from reportgen.cli._app import EXIT_UNREADABLE, app, err_console, handle_errors, out_console
+from reportgen.cli._app import app, check_new_output, handle_errors, out_console
 from reportgen.layout import get_layout
 from reportgen.loading import skeleton
 from reportgen.model import OrganKind
@@ -49,20 +48,7 @@ def new_command(output: Path, organ: str | None, kind: str, year: int | None, pr
     每个字段旁注明官方表格中的名称；文件本身即可通过检查（数字均为 0），填写后用 reportgen check 检查。
     Every field carries its official Chinese label; the file loads as it is (all figures 0).
     """
-    if output.suffix.lower() not in (".yaml", ".yml"):
-        err_console.print(
-            f"输入文件模板是带注释的 YAML，请使用 .yaml 后缀：{output}（the skeleton is commented YAML: use .yaml）",
-            markup=False,
-            highlight=False,
-        )
-        sys.exit(EXIT_UNREADABLE)
-    if output.exists() and not force:
-        err_console.print(
-            f"文件已存在，未覆盖：{output}。如需覆盖请加 --force。(file exists; use --force to overwrite)",
-            markup=False,
-            highlight=False,
-        )
-        sys.exit(EXIT_UNREADABLE)
+    check_new_output(output, suffixes=(".yaml", ".yml"), kind="输入文件模板是带注释的 YAML", force=force)
     atomic_write_text(output, skeleton(organ=organ, kind=kind, year=year, preset=preset))
     out_console.print(f"已写入 {output}（wrote the skeleton）；填写后运行：reportgen check {output}", markup=False,
                       highlight=False)

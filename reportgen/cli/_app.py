@@ -13,7 +13,7 @@ from rich.console import Console
 
 from reportgen.errors import ReportgenError
 
-__all__ = ["app", "check_new_output", "err_console", "handle_errors", "main", "out_console"]
+__all__ = ["app", "check_new_output", "err_console", "handle_errors", "main", "out_console", "previous_option"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -57,6 +57,19 @@ def handle_errors(func: F) -> F:
             sys.exit(exc.exit_code)
 
     return wrapper  # type: ignore[return-value]
+
+
+previous_option = click.option(
+    "--previous",
+    "-p",
+    "previous_files",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="上年度报告（.docx/.xlsx/.yaml/.json）：输入未填“上年结转”时取其“结转下年度继续办理”，并做跨年度核对；"
+    "可多次给出，按机关名称和年度对应 (last year's report: fills 上年结转 when the input leaves it out and runs "
+    "the cross-year checks; repeatable, matched by organ name and year).",
+)
+"""``--previous`` of ``check`` and ``render``: both fill 上年结转 and run the cross-year checks the same way."""
 
 
 def check_new_output(output: Path, *, suffixes: tuple[str, ...], kind: str, force: bool) -> None:

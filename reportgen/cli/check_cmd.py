@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from reportgen.checks import check
-from reportgen.cli._app import EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE, app, handle_errors, out_console
+from reportgen.cli._app import EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE, app, handle_errors, out_console, previous_option
 from reportgen.errors import ReportgenError
 from reportgen.findings import Finding, Value
 from reportgen.generate import load_with_previous
@@ -115,15 +115,7 @@ def _piped_console() -> Console:
 
 @app.command("check")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--previous",
-    "-p",
-    "previous_files",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="上年度报告文件，用于跨年度核对；可多次给出，按机关名称对应 "
-    "(last year's report for cross-year checks; repeatable, matched by organ name).",
-)
+@previous_option
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出检查结果 (machine-readable findings).")
 @handle_errors
 def check_command(files: tuple[Path, ...], previous_files: tuple[Path, ...], as_json: bool) -> None:

@@ -13,7 +13,16 @@ from pathlib import Path
 
 import click
 
-from reportgen.cli._app import EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE, app, err_console, handle_errors, out_console
+from reportgen.cli._app import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_UNREADABLE,
+    app,
+    err_console,
+    handle_errors,
+    out_console,
+    previous_option,
+)
 from reportgen.convert import convert_many_to_pdf
 from reportgen.errors import ReportgenError
 from reportgen.generate import generate
@@ -39,16 +48,7 @@ __all__ = ["render_command"]
     type=click.Path(path_type=Path),
     help="自定义 Word 模板 (custom .docx template)；默认使用官方格式模板 (default: the official template).",
 )
-@click.option(
-    "--previous",
-    "-p",
-    "previous_files",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="上年度报告（.docx/.xlsx/.yaml/.json）：输入未填“上年结转”时取其“结转下年度继续办理”，并做跨年度核对；"
-    "可多次给出，按机关名称对应 (last year's report: fills 上年结转 when the input leaves it out and runs the "
-    "cross-year checks; repeatable, matched by organ name).",
-)
+@previous_option
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 生成 PDF (also write a PDF; needs LibreOffice).")
 @click.option("--no-xlsx", is_flag=True, help="不生成 Excel 数据表 (do not write the .xlsx workbook).")
 @handle_errors

@@ -117,12 +117,15 @@ _OVERRIDE_ROWS_PER_TOWNSHIP = 3
 # Placeholders
 
 
-def _t(table: str, row: str, col: str) -> Callable[[Report], str]:
+def _t(table: str, row: str, col: str) -> tuple[str, Callable[[Report], str]]:
+    """A figure placeholder: its description from the layout's labels, and how to read it."""
+    layout = get_layout().table(table)
+
     def value(report: Report) -> str:
         figure = report.table(table).value(row, col)
         return format_amount(figure) if isinstance(figure, Decimal) else str(figure)
 
-    return value
+    return f"{layout.name} {layout.row_label(row)} {layout.column(col).label}", value
 
 
 def _litigation(report: Report) -> str:
@@ -136,19 +139,19 @@ _PLACEHOLDER_FUNCS: dict[str, tuple[str, Callable[[Report], str]]] = {
     "省": ("省（自治区、直辖市）", lambda r: r.organ.province),
     "市": ("设区的市", lambda r: r.organ.city),
     "县": ("县（市、区）", lambda r: r.organ.county),
-    "本年新收申请总数": ("表三 一、本年新收政府信息公开申请数量 总计", _t("table3", "new_received", "total")),
-    "上年结转申请总数": ("表三 二、上年结转政府信息公开申请数量 总计", _t("table3", "carried_over", "total")),
-    "办结申请总数": ("表三 三、（七）总计 总计", _t("table3", "results_total", "total")),
-    "予以公开数": ("表三 （一）予以公开 总计", _t("table3", "granted", "total")),
-    "结转下年度申请总数": ("表三 四、结转下年度继续办理 总计", _t("table3", "carried_forward", "total")),
-    "行政复议总数": ("表四 行政复议 总计", _t("table4", "review", "total")),
+    "本年新收申请总数": _t("table3", "new_received", "total"),
+    "上年结转申请总数": _t("table3", "carried_over", "total"),
+    "办结申请总数": _t("table3", "results_total", "total"),
+    "予以公开数": _t("table3", "granted", "total"),
+    "结转下年度申请总数": _t("table3", "carried_forward", "total"),
+    "行政复议总数": _t("table4", "review", "total"),
     "行政诉讼总数": ("表四 行政诉讼 两组总计之和", _litigation),
-    "行政规范性文件制发数": ("表二 行政规范性文件 本年制发件数", _t("table2", "normative_documents", "issued")),
-    "行政规范性文件现行有效数": ("表二 行政规范性文件 现行有效件数", _t("table2", "normative_documents", "in_force")),
-    "行政许可决定数": ("表二 行政许可 本年处理决定数量", _t("table2", "licensing", "decisions")),
-    "行政处罚决定数": ("表二 行政处罚 本年处理决定数量", _t("table2", "punishment", "decisions")),
-    "行政强制决定数": ("表二 行政强制 本年处理决定数量", _t("table2", "enforcement", "decisions")),
-    "行政事业性收费金额": ("表二 行政事业性收费 本年收费金额（万元）", _t("table2", "administrative_fees", "amount")),
+    "行政规范性文件制发数": _t("table2", "normative_documents", "issued"),
+    "行政规范性文件现行有效数": _t("table2", "normative_documents", "in_force"),
+    "行政许可决定数": _t("table2", "licensing", "decisions"),
+    "行政处罚决定数": _t("table2", "punishment", "decisions"),
+    "行政强制决定数": _t("table2", "enforcement", "decisions"),
+    "行政事业性收费金额": _t("table2", "administrative_fees", "amount"),
     "信息处理费": ("收取的信息处理费（元）", lambda r: format_amount(r.processing_fee)),
 }
 _TOWNSHIP_PLACEHOLDER = "乡镇名称"

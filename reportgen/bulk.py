@@ -379,10 +379,6 @@ def _failed(name: str, source: str, exc: BaseException, file: str | None, organ:
                            findings=findings[:MAX_FINDINGS_KEPT])
 
 
-def _status(findings: list[Finding]) -> str:
-    return status_of(findings)
-
-
 def _run_job(job: _Job) -> _Done:
     """Load, check and render one township (runs in a worker)."""
     from reportgen.checks import check
@@ -418,7 +414,7 @@ def _run_job(job: _Job) -> _Done:
     errors = sum(f.is_error for f in findings)
     version = report.format_version.value
     outcome = TownshipOutcome(
-        name=job.name, source=job.source, status=_status(findings), organ=organ, errors=errors,
+        name=job.name, source=job.source, status=status_of(findings), organ=organ, errors=errors,
         warnings=len(findings) - errors, findings=tuple(findings[:MAX_FINDINGS_KEPT]),
         year=report.year, format_version=version,
     )

@@ -39,7 +39,7 @@ from decimal import Decimal
 import attrs
 
 from reportgen.findings import Finding, Location, Severity, Value
-from reportgen.layout import FORMAT_DOCUMENT, FormatVersion, Row, TableLayout
+from reportgen.layout import FORMAT_DOCUMENT, FormatVersion, TableLayout
 from reportgen.model import Figure, OrganKind, Report, Table
 from reportgen.prose import ReportText, format_amount, report_text
 
@@ -145,18 +145,10 @@ def _rule(code: str, severity: Severity, title: str, *, needs_previous: bool = F
 # Helpers
 
 
-def _table_name(layout: TableLayout) -> str:
-    return layout.name
-
-
-def _row_label(layout: TableLayout, row: Row) -> str:
-    return layout.row_label(row.key)
-
-
 def _location(layout: TableLayout, ref: tuple[str, str], *, path: bool = True) -> Location:
     return Location(
-        table=_table_name(layout),
-        row=_row_label(layout, layout.row(ref[0])),
+        table=layout.name,
+        row=layout.row_label(ref[0]),
         column=layout.column(ref[1]).label,
         path=f"$.{layout.key}.rows.{ref[0]}.{ref[1]}" if path else None,
     )
@@ -184,11 +176,11 @@ def _stated_totals(ctx: CheckContext, table: Table, rows: Callable[[str], bool])
         if row.computed:
             # （七）总计: the sum of the result rows above it, in this column.
             first, last = layout.row(terms[0][0]), layout.row(terms[-1][0])
-            formula = f"{_row_label(layout, first)} 至 {_row_label(layout, last)} 之和"
+            formula = f"{layout.row_label(first.key)} 至 {layout.row_label(last.key)} 之和"
         else:
             formula = " + ".join(layout.column(c).label for _, c in terms)
         yield ctx.finding(
-            f"{_table_name(layout)}“{_row_label(layout, row)}”行“{col.label}”列：填写的数为{_fmt(stated)}，"
+            f"{layout.name}“{layout.row_label(row.key)}”行“{col.label}”列：填写的数为{_fmt(stated)}，"
             f"按 {formula} 计算应为{_fmt(computed)}",
             _location(layout, ref),
             expected=computed,
@@ -220,7 +212,7 @@ def _t3_balance(ctx: CheckContext) -> Iterator[Finding]:
             f"表三“{label}”列：{new.label}({t3[(new.key, col)]}) + {carried.label}({t3[(carried.key, col)]})"
             f" = {incoming}，应等于 {results.label}({t3[(results.key, col)]}) + {forward.label}"
             f"({t3[(forward.key, col)]}) = {outgoing}",
-            Location(table=_table_name(layout), column=label),
+            Location(table=layout.name, column=label),
             expected=outgoing,
             actual=incoming,
         )
@@ -580,10 +572,10 @@ def _quoted_target(ctx: CheckContext, quote: _Quote) -> str:
         t4 = ctx.report.table4.layout
         direct, after = t4.row("litigation_direct"), t4.row("litigation_after_review")
         total = t4.column("total").label
-        return f"表四“{_row_label(t4, direct)}”与“{_row_label(t4, after)}”的“{total}”之和"
+        return f"表四“{t4.row_label(direct.key)}”与“{t4.row_label(after.key)}”的“{total}”之和"
     layout = ctx.report.table(quote.table).layout
     row, col = layout.row(quote.ref[0]), layout.column(quote.ref[1])
-    return f"{_table_name(layout)}“{_row_label(layout, row)}”“{col.label}”"
+    return f"{layout.name}“{layout.row_label(row.key)}”“{col.label}”"
 
 
 @_rule("PROSE-NO-APPLICATIONS", Severity.ERROR, "文字称未收到申请而表三有新收申请")
@@ -596,7 +588,7 @@ def _prose_no_applications(ctx: CheckContext) -> Iterator[Finding]:
     if not new:
         return
     layout = t3.layout
-    target = f"{_table_name(layout)}“{layout.row('new_received').label}”“{layout.column('total').label}”"
+    target = f"{layout.name}“{layout.row('new_received').label}”“{layout.column('total').label}”"
     for para in _paragraphs(ctx):
         for match in _NO_APPLICATIONS.finditer(para.text):
             clause = _clause(para.text, match.start(), match.end())

@@ -649,10 +649,6 @@ def _fail(file: str, code: str, message: str, *, cell: str | None = None) -> Inp
                       findings=[Finding(code=code, severity=Severity.ERROR, message=message, location=loc)])
 
 
-def _date(value: object) -> dt.date | None:
-    return parse_cell_date(value)
-
-
 def _read_info(wb: Any, file: str) -> CountyInfo:
     ws = wb[INFO_SHEET]
     by_label = {label: key for key, label in _INFO_FIELDS}
@@ -677,7 +673,7 @@ def _read_info(wb: Any, file: str) -> CountyInfo:
                     cell=fmt_cell) from None
     date_value, date_cell = found.get("publication_date", (None, ""))
     try:
-        date = _date(date_value)
+        date = parse_cell_date(date_value)
     except ValueError:
         raise _fail(file, "IN-DATE", f"发布日期应为日期（如 2023-01-18），实际为“{_str(date_value)}”。",
                     cell=date_cell) from None
@@ -801,7 +797,7 @@ class _Builder:
                     column=_ID_COLUMNS[_COL_KIND])
         organ_name = _str(cells[_COL_ORGAN]) or _derive_organ(self.info.county, name, kind)
         try:
-            date = _date(cells[_COL_DATE]) or self.info.publication_date
+            date = parse_cell_date(cells[_COL_DATE]) or self.info.publication_date
         except ValueError:
             date = None
             problem("IN-DATE", f"发布日期应为日期（如 2023-01-18），实际为“{_str(cells[_COL_DATE])}”。", _COL_DATE,

@@ -342,10 +342,6 @@ _DATE_FORMS = (
 )
 
 
-def _row_label(layout: TableLayout, row_key: str) -> str:
-    return layout.row_label(row_key)
-
-
 @attrs.define
 class _Validator:
     """Walks one input document; every problem becomes a finding instead of stopping the walk."""
@@ -802,7 +798,7 @@ class _Validator:
         stated: dict[tuple[str, str], Figure],
     ) -> None:
         row = layout.row(row_key)
-        where = {"table": f"表{layout.number}", "row": _row_label(layout, row_key)}
+        where = {"table": layout.name, "row": layout.row_label(row_key)}
         if value is None:
             return
         if not isinstance(value, dict):

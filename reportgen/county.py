@@ -319,10 +319,6 @@ def _text_cell(ws: Worksheet, row: int, col: int, value: str) -> Any:
     return cell
 
 
-def _kind_label(kind: OrganKind | None) -> str:
-    return kind.label if kind is not None else ""
-
-
 def _write_info(ws: Worksheet, info: Mapping[str, object], note: str) -> None:
     ws.column_dimensions["A"].width = 24
     ws.column_dimensions["B"].width = 60

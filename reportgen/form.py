@@ -600,10 +600,6 @@ def _read_stated(reader: _Reader, layout: FormatLayout, sheet: _Sheet, cell: _Pr
         reader.error("IN-XLSX-VALUE", f"填报的合计数“{value}”{exc}。", actual=str(value), cell=sheet.ref(cell.pos))
 
 
-_Pending = tuple[Prose, str]
-"""Text a user left marked 未填写: ``(paragraphs, field)``, kept only if it differs from the default."""
-
-
 class _Prose:
     """Collects the prose rows of the info sheet and turns them into the report's prose fields."""
 

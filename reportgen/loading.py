@@ -105,13 +105,6 @@ ORGAN_KEYS = ("name", "kind", "province", "city", "county")
 PART_FIELDS = ("title", "text")
 ITEM_KEYS = ("key", "title", "text")
 
-_SECTION_LABELS = {
-    "overview": "一、总体情况",
-    "review_litigation_note": "四、政府信息公开行政复议、行政诉讼情况（表下说明）",
-    "problems": "五、存在的主要问题及改进情况",
-    "other_matters": "六、其他需要报告的事项",
-}
-
 
 # --------------------------------------------------------------------------------------------
 # Parsing: YAML with exact decimals and duplicate-key detection; JSON likewise.

@@ -725,27 +725,17 @@ def _record(ident: str, key: str, done: _Done) -> dict[str, Any]:
     o = done.outcome
     return {
         "v": _MANIFEST_VERSION, "id": ident, "stem": o.stem, "wanted": done.wanted, "key": key, "name": o.name, "organ": o.organ, "status": o.status,
-        "errors": o.errors, "warnings": o.warnings, "findings": [_finding_json(f) for f in o.findings],
+        "errors": o.errors, "warnings": o.warnings, "findings": [f.to_json() for f in o.findings],
         "outputs": [p.name for p in o.outputs], "version": done.version, "year": done.year,
         "organ_info": list(done.organ or ()), "figures": done.figures or {},
     }
-
-
-def _finding_json(f: Finding) -> dict[str, Any]:
-    loc = {k: v for k, v in attrs.asdict(f.location).items() if v is not None}
-    return {"code": f.code, "severity": f.severity.value, "message": f.message, "location": loc}
-
-
-def _finding_from_json(data: Mapping[str, Any]) -> Finding:
-    return Finding(code=data["code"], severity=Severity(data["severity"]), message=data["message"],
-                   location=Location(**data.get("location", {})))
 
 
 def _skipped(src: _Source, record: Mapping[str, Any], outdir: Path) -> _Done:
     outcome = TownshipOutcome(
         name=src.name, source=src.source, status=record["status"], organ=record["organ"],
         errors=record["errors"], warnings=record["warnings"],
-        findings=tuple(_finding_from_json(f) for f in record["findings"]),
+        findings=tuple(Finding.from_json(f) for f in record["findings"]),
         outdir=outdir, stem=record["stem"], skipped=True, year=record["year"], format_version=record["version"],
     )
     organ = record["organ_info"]

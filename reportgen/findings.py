@@ -9,7 +9,9 @@ problem) lets a whole report — or a whole county — be reviewed in one pass.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 import attrs
 
@@ -74,6 +76,10 @@ class Location:
 Value = int | Decimal | str | None
 
 
+def _json_value(value: Value) -> int | str | None:
+    return format(value, "f") if isinstance(value, Decimal) else value
+
+
 @attrs.frozen(kw_only=True)
 class Finding:
     """One problem found in a report or in its input."""
@@ -95,6 +101,29 @@ class Finding:
     def with_context(self, *, file: str | None = None, organ: str | None = None) -> Finding:
         """The same finding located in ``file`` / ``organ``."""
         return attrs.evolve(self, location=self.location.with_context(file=file, organ=organ))
+
+    def to_json(self) -> dict[str, Any]:
+        """The finding as JSON-ready data (``reportgen check --json``, the bulk manifest); amounts as text."""
+        return {
+            "code": self.code,
+            "severity": self.severity.value,
+            "message": self.message,
+            "location": attrs.asdict(self.location),
+            "expected": _json_value(self.expected),
+            "actual": _json_value(self.actual),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Finding:
+        """The finding :meth:`to_json` wrote (amounts come back as their text)."""
+        return cls(
+            code=data["code"],
+            severity=Severity(data["severity"]),
+            message=data["message"],
+            location=Location(**data.get("location", {})),
+            expected=data.get("expected"),
+            actual=data.get("actual"),
+        )
 
     def __str__(self) -> str:
         where = self.location.describe()

@@ -46,26 +46,6 @@ def _text(value: Value) -> str:
     return "" if value is None else str(_value(value))
 
 
-def _finding_json(finding: Finding) -> dict[str, Any]:
-    loc = finding.location
-    return {
-        "code": finding.code,
-        "severity": finding.severity.value,
-        "message": finding.message,
-        "location": {
-            "file": loc.file,
-            "organ": loc.organ,
-            "path": loc.path,
-            "table": loc.table,
-            "row": loc.row,
-            "column": loc.column,
-            "cell": loc.cell,
-        },
-        "expected": _value(finding.expected),
-        "actual": _value(finding.actual),
-    }
-
-
 def _where(finding: Finding) -> str:
     loc = finding.location
     parts = [p for p in (loc.table, loc.row, loc.column) if p]
@@ -149,7 +129,7 @@ def check_command(files: tuple[Path, ...], previous_files: tuple[Path, ...], as_
                 "organ": r.organ,
                 "readable": r.error is None,
                 "error": None if r.error is None else {"code": r.error.code, "message": r.error.message},
-                "findings": [_finding_json(f) for f in r.findings],
+                "findings": [f.to_json() for f in r.findings],
             }
             for r in results
         ]

@@ -132,13 +132,19 @@ def test_json_unreadable_file(tmp_path: Path) -> None:
     assert all(f["location"]["file"].endswith("missing.yaml") for f in record["findings"])
 
 
-def test_previous_year_carry_over(tmp_path: Path) -> None:
-    """--previous: last year's 结转下年度 not matching this year's 上年结转 is a warning (exit 0)."""
+def last_year() -> dict[str, Any]:
+    """Last year's consistent input: two 商业企业 applications carried forward into this year."""
     last = clean_mapping()
     last["year"] = 2021
     last["publication_date"] = dt.date(2022, 1, 20)
     last["problems"] = "一是公开形式单一。"
     last["table3"] = {"rows": {"new_received": {"commercial": 2}, "carried_forward": {"commercial": 2}}}
+    return last
+
+
+def test_previous_year_carry_over(tmp_path: Path) -> None:
+    """--previous: last year's 结转下年度 not matching this year's 上年结转 is a warning (exit 0)."""
+    last = last_year()
     current = clean_mapping()
     # 上年结转 written down (as 0): it is kept, and compared with last year's 结转下年度.
     current["table3"] = {"rows": {"carried_over": {"commercial": 0}}}
@@ -153,11 +159,7 @@ def test_previous_year_carry_over(tmp_path: Path) -> None:
 
 def test_previous_fills_carried_over_as_render_does(tmp_path: Path) -> None:
     """--previous fills a 上年结转 row the input leaves out, so check and render agree."""
-    last = clean_mapping()
-    last["year"] = 2021
-    last["publication_date"] = dt.date(2022, 1, 20)
-    last["problems"] = "一是公开形式单一。"
-    last["table3"] = {"rows": {"new_received": {"commercial": 2}, "carried_forward": {"commercial": 2}}}
+    last = last_year()
     current = clean_mapping()
     current["table3"] = {"rows": {"granted": {"commercial": 2}}}  # the two carried-over applications, done
     this = write(tmp_path / "2022.yaml", current)
@@ -170,10 +172,8 @@ def test_previous_fills_carried_over_as_render_does(tmp_path: Path) -> None:
 
 def test_previous_of_another_organ_is_not_used(tmp_path: Path) -> None:
     """Last year's report of another organ never fills 上年结转; a PREVIOUS-MISMATCH warning says why."""
-    last = clean_mapping()
-    last["year"] = 2021
+    last = last_year()
     last["organ"] = {"name": "招远市另一个镇人民政府", "kind": "township"}
-    last["table3"] = {"rows": {"new_received": {"commercial": 2}, "carried_forward": {"commercial": 2}}}
     this = write(tmp_path / "2022.yaml", clean_mapping())
     previous = write(tmp_path / "2021.yaml", last)
     result = run(str(this), "--previous", str(previous))

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from hypothesis import HealthCheck, given, settings
 
-from reportgen.model import Report
+from reportgen.domain.model import Report
 from tests.strategies import reports
 
 __all__ = ["sample_reports", "time_per_item"]

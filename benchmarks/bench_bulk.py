@@ -12,7 +12,7 @@ reports (consistent figures, prose with real-looking length) into a temporary fo
 * reportgen: ``bulk(reports, outdir)`` — process pool on all cores, check, .docx and .xlsx per
   township, summary.xlsx, county roll-up, manifest;
 * plain loop: per township ``DocxTemplate(template)`` + ``render(context, autoescape=True)`` + ``save``
-  and a styled openpyxl workbook built cell by cell (``reportgen.xlsx.openpyxl_workbook``) + ``save``,
+  and a styled openpyxl workbook built cell by cell (``reportgen.formats.excel.write.openpyxl_workbook``) + ``save``,
   one process.  The plain loop runs on a sample (``--plain-sample``, default 100) and is extrapolated
   per township; the output says so.
 
@@ -38,10 +38,10 @@ from pathlib import Path
 
 import psutil
 
-from reportgen.bulk import bulk
-from reportgen.layout import get_layout
-from reportgen.model import Figure, Organ, OrganKind, OtherItem, Overview, Report, Subsection, Table
-from reportgen.parallel import default_jobs
+from reportgen.domain.layout import get_layout
+from reportgen.domain.model import Figure, Organ, OrganKind, OtherItem, Overview, Report, Subsection, Table
+from reportgen.pipelines.bulk import bulk
+from reportgen.pipelines.parallel import default_jobs
 
 _SENTENCE = "本镇认真贯彻落实《中华人民共和国政府信息公开条例》，持续完善主动公开目录，及时更新重点领域信息。"
 
@@ -140,9 +140,9 @@ def run_plain(sample: int) -> float:
     """Milliseconds per township for the plain docxtpl + openpyxl loop (one process)."""
     from docxtpl import DocxTemplate
 
-    from reportgen.checks import check
-    from reportgen.docx import build_context, default_template_path
-    from reportgen.xlsx import openpyxl_workbook
+    from reportgen.domain.checks import check
+    from reportgen.formats.excel.write import openpyxl_workbook
+    from reportgen.formats.word.render import build_context, default_template_path
 
     template = str(default_template_path())
     reports = list(townships(sample, seed=7))

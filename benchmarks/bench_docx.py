@@ -24,7 +24,7 @@ from pathlib import Path
 from docxtpl import DocxTemplate
 
 from benchmarks._common import sample_reports, time_per_item
-from reportgen.docx import DocxRenderer, build_context, default_template_path
+from reportgen.formats.word.render import DocxRenderer, build_context, default_template_path
 
 
 def main() -> None:

@@ -4,7 +4,7 @@ Usage: ``python -m benchmarks.bench_loading [-n 500]``.  Each example file is re
 
 * plain ``yaml.safe_load`` (pure-Python SafeLoader, what a script would write): parse only, no validation;
 * plain ``yaml.load(..., Loader=yaml.CSafeLoader)``: libyaml parse only;
-* ``reportgen.loading.load``: read, decode, libyaml parse with exact decimals, validate every field and
+* ``reportgen.formats.load.load``: read, decode, libyaml parse with exact decimals, validate every field and
   build the frozen model (all leaves, computed totals).
 """
 
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from reportgen.loading import load
+from reportgen.formats.load import load
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = (ROOT / "examples" / "zhaoyuan-jinling-2022.yaml", ROOT / "examples" / "zhaoyuan-natural-resources-2022.yaml")
@@ -54,7 +54,7 @@ def main() -> None:
         print(f"{path.name} ({path.stat().st_size} bytes), {n} loads, one core")
         t_plain = _time("yaml.safe_load (pure Python)", n, functools.partial(_safe_load, path))
         t_c = _time("yaml.load CSafeLoader (parse only)", n, functools.partial(_c_load, path))
-        t_ours = _time("reportgen.loading.load", n, functools.partial(load, path))
+        t_ours = _time("reportgen.formats.load.load", n, functools.partial(load, path))
         print(f"  reportgen vs plain safe_load: {t_plain / t_ours:.1f}x faster; vs libyaml parse only: "
               f"{t_ours / t_c:.2f}x the time")
 

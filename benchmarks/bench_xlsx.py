@@ -5,7 +5,7 @@ labels, merges, borders, styles, print set-up, validation, protection, formulas 
 .xlsx files in a temporary folder, one after the other on one core:
 
 * plain openpyxl: a new styled ``Workbook`` built cell by cell for each report
-  (:func:`reportgen.xlsx.openpyxl_workbook`, styles declared once and reused), ``save(path)``;
+  (:func:`reportgen.formats.excel.write.openpyxl_workbook`, styles declared once and reused), ``save(path)``;
   its formulas carry no cached values (openpyxl cannot write them);
 * reportgen: ``render_xlsx(report, path)`` — the styled workbook was built once per process and
   format version; per report only value cells, formulas *with* cached results and the zip are written
@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from benchmarks._common import sample_reports, time_per_item
-from reportgen.xlsx import openpyxl_workbook, render_xlsx, workbook_bytes
+from reportgen.formats.excel.write import openpyxl_workbook, render_xlsx, workbook_bytes
 
 
 def main() -> None:

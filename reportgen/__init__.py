@@ -2,7 +2,7 @@
 
 Builds the annual government information-disclosure report of an organ (or of every township of
 a county) from its figures and prose: the model (:class:`Report`), the official layout as data
-(:mod:`reportgen.layout`), the reviewers' checks (:func:`check`), input files (:func:`load`), the
+(:mod:`reportgen.domain.layout`), the reviewers' checks (:func:`check`), input files (:func:`load`), the
 Word report and the Excel workbook.
 
 This module only re-exports the public API.
@@ -10,13 +10,8 @@ This module only re-exports the public API.
 
 import importlib.metadata as _metadata
 
-from reportgen.audit import AuditEntry, AuditResult, audit
-from reportgen.bulk import BulkResult, Status, TownshipOutcome, bulk
-from reportgen.checks import CHECKS, Check, CheckContext, check, get_check
-from reportgen.convert import convert_many_to_pdf, convert_to_pdf
-from reportgen.county import read_county, write_county_form
-from reportgen.docx import DocxRenderer, render_docx
-from reportgen.errors import (
+from reportgen.domain.checks import CHECKS, Check, CheckContext, check, get_check
+from reportgen.domain.errors import (
     ConversionError,
     ExtractError,
     InputError,
@@ -24,15 +19,21 @@ from reportgen.errors import (
     ReportgenError,
     TemplateError,
 )
-from reportgen.extract import extract, infer_organ_kind
-from reportgen.findings import Finding, Location, Severity, has_errors
-from reportgen.form import read_form, write_form
-from reportgen.generate import Generated, generate
-from reportgen.layout import FormatVersion, get_layout
-from reportgen.loading import dump, dumps, from_mapping, load, loads, skeleton, to_mapping
-from reportgen.model import Organ, OrganKind, OtherItem, Overview, Report, SectionTitles, Subsection, Table
-from reportgen.prose import ReportText, report_text
-from reportgen.xlsx import render_xlsx
+from reportgen.domain.findings import Finding, Location, Severity, has_errors
+from reportgen.domain.layout import FormatVersion, get_layout
+from reportgen.domain.model import Organ, OrganKind, OtherItem, Overview, Report, SectionTitles, Subsection, Table
+from reportgen.domain.prose import ReportText, report_text
+from reportgen.formats.convert import convert_many_to_pdf, convert_to_pdf
+from reportgen.formats.excel.county import read_county, write_county_form
+from reportgen.formats.excel.form import read_form, write_form
+from reportgen.formats.excel.write import render_xlsx
+from reportgen.formats.inputs.mapping import dump, dumps, from_mapping, loads, skeleton, to_mapping
+from reportgen.formats.load import load
+from reportgen.formats.published.extract import extract, infer_organ_kind
+from reportgen.formats.word.render import DocxRenderer, render_docx
+from reportgen.pipelines.audit import AuditEntry, AuditResult, audit
+from reportgen.pipelines.bulk import BulkResult, Status, TownshipOutcome, bulk
+from reportgen.pipelines.generate import Generated, generate
 
 __all__ = [
     "CHECKS",

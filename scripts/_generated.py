@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from reportgen._io import atomic_write_text
+from reportgen.formats._io import atomic_write_text
 
 __all__ = ["write_or_check"]
 

@@ -18,7 +18,7 @@ What the template holds (GB/T 9704-2012 公文 layout)::
     五、… paragraphs   六、… items: {{ item.title }} + paragraphs
     footer: — PAGE —  (14 pt 宋体; odd pages right, even pages left, one character in)
 
-Every label, span and section title is drawn from :mod:`reportgen.layout`; every figure cell holds one
+Every label, span and section title is drawn from :mod:`reportgen.domain.layout`; every figure cell holds one
 placeholder ``{{ <table key>.<row key>.<column key> }}``.  Nothing here re-types a label.
 """
 
@@ -36,8 +36,8 @@ import docx
 from docx.shared import Mm
 from lxml import etree
 
-from reportgen._io import atomic_write_bytes
-from reportgen.layout import FormatVersion, GridCell, TableLayout, get_layout
+from reportgen.domain.layout import FormatVersion, GridCell, TableLayout, get_layout
+from reportgen.formats._io import atomic_write_bytes
 
 __all__ = [
     "GRID_WIDTHS_MM",

@@ -1,7 +1,7 @@
 """Generate ``docs/input-format.md``, the input-format reference, from the layout and the examples.
 
-Every row, column, organ kind, overview part and item of 六 is listed from :mod:`reportgen.layout`
-and :mod:`reportgen.model` (never re-typed), and the example files are embedded as they are, so the
+Every row, column, organ kind, overview part and item of 六 is listed from :mod:`reportgen.domain.layout`
+and :mod:`reportgen.domain.model` (never re-typed), and the example files are embedded as they are, so the
 reference cannot drift from the code.  ``tests/test_docs.py`` asserts the committed file is current
 and runs its ```python blocks.
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from reportgen.layout import ALL_LAYOUTS, FORMAT_DOCUMENT, FormatVersion, TableLayout, get_layout
-from reportgen.model import MAX_DECIMAL_PLACES, OrganKind
+from reportgen.domain.layout import ALL_LAYOUTS, FORMAT_DOCUMENT, FormatVersion, TableLayout, get_layout
+from reportgen.domain.model import MAX_DECIMAL_PLACES, OrganKind
 from scripts._generated import write_or_check
 
 __all__ = ["DOC_PATH", "ROOT", "main", "render"]
@@ -205,7 +205,7 @@ processing_fee: 0                  # 元
 
 ```python
 from reportgen import InputError
-from reportgen.loading import loads
+from reportgen.formats.inputs.mapping import loads
 
 text = '''
 year: 2022
@@ -241,7 +241,8 @@ else:
 ```python
 from decimal import Decimal
 
-from reportgen.loading import dumps, load, loads, skeleton, to_mapping
+from reportgen.formats.inputs.mapping import dumps, loads, skeleton, to_mapping
+from reportgen.formats.load import load
 
 report = load("examples/zhaoyuan-natural-resources-2022.yaml")
 fee = report.table2.value("administrative_fees", "amount")
@@ -258,8 +259,8 @@ blank = loads(skeleton(organ="招远市金岭镇人民政府", kind="township", 
 assert blank.year == 2022 and len(blank.other_matters) == 7
 ```
 
-`load(path)` 按后缀读取：`.yaml`/`.yml`/`.json` 为本格式，`.xlsx` 为乡镇填报表（`reportgen.form.read_form`），
-`.docx` 为已发布的报告（`reportgen.extract.extract`）。`dump(report, path)` 原子写入 `.yaml` 或 `.json`。
+`load(path)` 按后缀读取：`.yaml`/`.yml`/`.json` 为本格式，`.xlsx` 为乡镇填报表（`reportgen.formats.excel.form.read_form`），
+`.docx` 为已发布的报告（`reportgen.formats.published.extract.extract`）。`dump(report, path)` 原子写入 `.yaml` 或 `.json`。
 
 ## 完整示例 (complete examples)
 
@@ -321,8 +322,8 @@ def _presets() -> str:
 
 def _error_output() -> str:
     """What the ```python error example prints, produced by running the same call."""
-    from reportgen.errors import InputError
-    from reportgen.loading import loads
+    from reportgen.domain.errors import InputError
+    from reportgen.formats.inputs.mapping import loads
 
     text = "year: 2022\norgan: {name: 招远市金岭镇人民政府, kind: township}\n"
     text += "table3:\n  rows:\n    granted: {natural_persn: 1, commercial: 1.5}\n"

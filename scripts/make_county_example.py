@@ -15,10 +15,10 @@ import datetime as dt
 import random
 from pathlib import Path
 
-from reportgen.county import CountyRow, write_county_form
-from reportgen.layout import get_layout
-from reportgen.loading import load
-from reportgen.model import Figure, OrganKind, Report
+from reportgen.domain.layout import get_layout
+from reportgen.domain.model import Figure, OrganKind, Report
+from reportgen.formats.excel.county import CountyRow, write_county_form
+from reportgen.formats.load import load
 
 ROOT = Path(__file__).resolve().parents[1]
 TOWNSHIPS = (

@@ -6,7 +6,7 @@ and fonts, labels split over lines or typed with stray spaces and half-width pun
 page break into two Word tables (the second narrower and without header rows), the 2019 trial
 layout, and two unreadable variants (a missing row label, a non-number figure).
 
-Labels come from :mod:`reportgen.layout` and are then *disfigured* the way real reports are::
+Labels come from :mod:`reportgen.domain.layout` and are then *disfigured* the way real reports are::
 
     python -m scripts.make_extract_fixtures            # rewrites tests/data/extract/*.docx
 """
@@ -23,7 +23,7 @@ from docx.enum.text import WD_BREAK
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from reportgen.layout import FormatVersion, TableLayout, get_layout
+from reportgen.domain.layout import FormatVersion, TableLayout, get_layout
 
 OUT = Path(__file__).resolve().parents[1] / "tests" / "data" / "extract"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from reportgen.model import Organ, OrganKind, OtherItem, Overview, Report, Subsection, Table
+from reportgen.domain.model import Organ, OrganKind, OtherItem, Overview, Report, Subsection, Table
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
-from reportgen.layout import FormatVersion, get_layout
-from reportgen.model import Organ, OrganKind, OtherItem, Overview, Report, Subsection, Table
+from reportgen.domain.layout import FormatVersion, get_layout
+from reportgen.domain.model import Organ, OrganKind, OtherItem, Overview, Report, Subsection, Table
 
 __all__ = ["amounts", "reports", "tables", "texts"]
 

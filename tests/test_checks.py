@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reportgen.checks import CHECKS, OVERVIEW_MAX_CHARS, CheckContext, check, get_check
-from reportgen.findings import Finding, Severity
-from reportgen.layout import FORMAT_DOCUMENT, FormatVersion, Row, TableLayout, get_layout
-from reportgen.model import Organ, OrganKind, OtherItem, Overview, Report, Subsection, Table
+from reportgen.domain.checks import CHECKS, OVERVIEW_MAX_CHARS, CheckContext, check, get_check
+from reportgen.domain.findings import Finding, Severity
+from reportgen.domain.layout import FORMAT_DOCUMENT, FormatVersion, Row, TableLayout, get_layout
+from reportgen.domain.model import Organ, OrganKind, OtherItem, Overview, Report, Subsection, Table
 from scripts.gen_checks_doc import DOC_PATH, EXAMPLES, render, sample_findings
 from scripts.gen_checks_doc import main as gen_checks_doc_main
 from tests.strategies import reports

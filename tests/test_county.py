@@ -12,7 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reportgen.cli import app
-from reportgen.county import (
+from reportgen.domain.errors import InputError
+from reportgen.domain.layout import get_layout
+from reportgen.domain.model import OrganKind, Report
+from reportgen.formats.excel.county import (
     DATA_SHEET,
     FIRST_FIGURE_COLUMN,
     HEADER_ROWS,
@@ -32,9 +35,6 @@ from reportgen.county import (
     substitute,
     write_county_form,
 )
-from reportgen.errors import InputError
-from reportgen.layout import get_layout
-from reportgen.model import OrganKind, Report
 from tests.conftest import EXAMPLES
 from tests.strategies import tables
 
@@ -122,7 +122,7 @@ def test_blank_form_is_validated_and_locked(tmp_path: Path) -> None:
 @given(t2=tables("table2"), t3=tables("table3"), t4=tables("table4"), fee=st.decimals(0, 10**5, places=2))
 def test_figures_round_trip(tmp_path: Path, t2: object, t3: object, t4: object, fee: Decimal) -> None:
     """Every figure written into a row reads back into the same tables (amounts exactly)."""
-    from reportgen.model import Table
+    from reportgen.domain.model import Table
 
     assert isinstance(t2, Table)
     assert isinstance(t3, Table)
@@ -168,8 +168,8 @@ def test_bad_cells_are_located_and_only_their_row_fails(tmp_path: Path) -> None:
 @pytest.mark.parametrize("mark", [None, "", " ", "/", "／", "—", "——", "-", "无"])
 def test_blank_and_zero_marks_read_as_zero_like_the_single_form(tmp_path: Path, mark: object) -> None:
     """A blank cell or a zero mark (“/”, “—”, “无” …) is 0 in the county workbook, exactly as on the single form."""
-    from reportgen.figures import parse_figure
-    from reportgen.form import read_form, write_form
+    from reportgen.domain.figures import parse_figure
+    from reportgen.formats.excel.form import read_form, write_form
 
     path = write_county_form(tmp_path / "c.xlsx", ["金岭镇"], year=2022)
     coord = _data_coord(path, "金岭镇", "table3", "granted", "natural_person")

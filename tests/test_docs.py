@@ -71,7 +71,7 @@ def test_input_format_doc_is_current() -> None:
 
 def test_input_format_doc_lists_every_key_and_label() -> None:
     """The reference names every row and column key of both formats with its official label."""
-    from reportgen.layout import ALL_LAYOUTS
+    from reportgen.domain.layout import ALL_LAYOUTS
 
     text = INPUT_DOC.read_text(encoding="utf-8")
     for layout in ALL_LAYOUTS.values():

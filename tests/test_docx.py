@@ -15,9 +15,14 @@ from docx2python import docx2python
 from hypothesis import HealthCheck, given, settings
 from lxml import etree
 
-from reportgen import _ooxml
 from reportgen.cli import app
-from reportgen.docx import (
+from reportgen.domain.errors import RenderError, TemplateError
+from reportgen.domain.layout import FormatVersion, get_layout
+from reportgen.domain.model import Overview, Report, Subsection, Table
+from reportgen.domain.naming import output_stem
+from reportgen.domain.prose import format_amount, report_text
+from reportgen.formats.ooxml import check as _ooxml
+from reportgen.formats.word.render import (
     DocxRenderer,
     ListOf,
     Var,
@@ -27,11 +32,6 @@ from reportgen.docx import (
     default_template_path,
     render_docx,
 )
-from reportgen.errors import RenderError, TemplateError
-from reportgen.layout import FormatVersion, get_layout
-from reportgen.model import Overview, Report, Subsection, Table
-from reportgen.naming import output_stem
-from reportgen.prose import format_amount, report_text
 from scripts.build_template import (
     GRID_WIDTHS_MM,
     TEMPLATE_PATH,
@@ -429,7 +429,7 @@ def test_random_2019_reports_render_every_figure_and_paragraph(report: Report) -
 def test_cli_renders_an_extracted_2019_report(tmp_path: Path) -> None:
     """reportgen extract of a 2019 publication, then reportgen render of the data file: the Word report is
     written with the 2019 template (it reads back equal), and FORMAT-OUTDATED is a warning (exit 0)."""
-    from reportgen.extract import extract
+    from reportgen.formats.published.extract import extract
 
     source = ROOT / "tests" / "data" / "extract" / "trial-2019.docx"
     data_file = tmp_path / "old.yaml"
@@ -445,7 +445,7 @@ def test_cli_renders_an_extracted_2019_report(tmp_path: Path) -> None:
 
 def test_jinling_sample_prose_reproduced(tmp_path: Path) -> None:
     """The rendered 金岭镇 example contains every prose paragraph of the published report (table lines skipped)."""
-    from reportgen.loading import load
+    from reportgen.formats.load import load
 
     report = load(JINLING)
     path = render_docx(report, tmp_path)
@@ -799,7 +799,7 @@ def test_documentation_lists_every_variable() -> None:
 
 
 def _write_input(report: Report, path: Path) -> Path:
-    from reportgen.loading import dump
+    from reportgen.formats.inputs.mapping import dump
 
     return dump(report, path)
 

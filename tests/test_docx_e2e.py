@@ -17,11 +17,11 @@ from hypothesis import strategies as st
 from lxml import etree
 from pypdf import PdfReader
 
-from reportgen.convert import convert_many_to_pdf, convert_to_pdf
-from reportgen.docx import render_docx
-from reportgen.errors import ConversionError
-from reportgen.extract import extract
-from reportgen.model import Organ, OrganKind, Overview, Report, Subsection, Table
+from reportgen.domain.errors import ConversionError
+from reportgen.domain.model import Organ, OrganKind, Overview, Report, Subsection, Table
+from reportgen.formats.convert import convert_many_to_pdf, convert_to_pdf
+from reportgen.formats.published.extract import extract
+from reportgen.formats.word.render import render_docx
 from tests.conftest import EXAMPLES
 from tests.docx_readback import normalise
 from tests.strategies import reports
@@ -63,7 +63,7 @@ def pdfs(tmp_path_factory: pytest.TempPathFactory, soffice: str, busy_report: Re
     }
     jinling = EXAMPLES / "zhaoyuan-jinling-2022.yaml"
     if jinling.exists():
-        from reportgen.loading import load
+        from reportgen.formats.load import load
 
         docs["jinling"] = render_docx(load(jinling), out / "jinling.docx")
     converted = convert_many_to_pdf(list(docs.values()), out / "pdf")

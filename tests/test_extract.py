@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 
-from reportgen.checks import check
-from reportgen.docx import render_docx
-from reportgen.errors import ExtractError
-from reportgen.extract import extract, infer_organ_kind
-from reportgen.findings import Severity
-from reportgen.layout import FormatVersion, get_layout
-from reportgen.model import Organ, OrganKind, Report
-from reportgen.prose import report_text, strip_number
+from reportgen.domain.checks import check
+from reportgen.domain.errors import ExtractError
+from reportgen.domain.findings import Severity
+from reportgen.domain.layout import FormatVersion, get_layout
+from reportgen.domain.model import Organ, OrganKind, Report
+from reportgen.domain.prose import report_text, strip_number
+from reportgen.formats.published.extract import extract, infer_organ_kind
+from reportgen.formats.word.render import render_docx
 from tests.strategies import reports
 
 DATA = Path(__file__).parent / "data" / "extract"
@@ -70,7 +70,7 @@ def test_round_trip_keeps_printed_text_of_fixture(busy_report: Report, tmp_path:
 
 def test_rendered_totals_are_not_stated(busy_report: Report, tmp_path: Path) -> None:
     """The renderer prints computed totals, so they read back equal and are dropped (Table.stated stays empty)."""
-    from reportgen.model import Table
+    from reportgen.domain.model import Table
 
     t3 = busy_report.table3
     wrong = Table(key="table3", figures=t3.figures, stated={("new_received", "total"): 99})
@@ -237,7 +237,7 @@ def test_extract_cli_writes_a_loadable_input_file(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
     from reportgen.cli import app
-    from reportgen.loading import load
+    from reportgen.formats.load import load
 
     source = _fixture("township-variants.docx")
     out = tmp_path / "data.yaml"

@@ -1,4 +1,4 @@
-"""Figures as users write them (reportgen.figures) and labels for comparison (layout.normalize_label)."""
+"""Figures as users write them (reportgen.domain.figures) and labels for comparison (layout.normalize_label)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reportgen.figures import FigureError, Reason, parse_figure
-from reportgen.layout import FigureKind, FormatVersion, get_layout, normalize_label
-from reportgen.model import MAX_DECIMAL_PLACES, Figure
+from reportgen.domain.figures import FigureError, Reason, parse_figure
+from reportgen.domain.layout import FigureKind, FormatVersion, get_layout, normalize_label
+from reportgen.domain.model import MAX_DECIMAL_PLACES, Figure
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from reportgen.findings import Finding, Location, Severity
+from reportgen.domain.findings import Finding, Location, Severity
 
 
 def test_json_round_trip_keeps_location_and_values() -> None:

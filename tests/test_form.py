@@ -14,12 +14,12 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from reportgen.errors import InputError
-from reportgen.findings import Finding
-from reportgen.form import normalize_label, parse_figure, read_form, write_form
-from reportgen.layout import FormatVersion, TableLayout, get_layout
-from reportgen.model import OrganKind, Report, Table
-from reportgen.xlsx import (
+from reportgen.domain.errors import InputError
+from reportgen.domain.findings import Finding
+from reportgen.domain.layout import FormatVersion, TableLayout, get_layout
+from reportgen.domain.model import OrganKind, Report, Table
+from reportgen.formats.excel.form import normalize_label, parse_figure, read_form, write_form
+from reportgen.formats.excel.write import (
     INFO_FIELD_ROW,
     INFO_SHEET,
     NOTE_LABEL,
@@ -29,6 +29,7 @@ from reportgen.xlsx import (
     render_xlsx,
     table_sheet_title,
 )
+from reportgen.formats.load import load
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "zhaoyuan-natural-resources-2022.yaml"
@@ -458,11 +459,10 @@ def test_cli_acceptance_form_check_render(tmp_path: Path) -> None:
     """A blank form filled with the example's figures checks and renders like the example YAML."""
     if not EXAMPLE.exists():
         pytest.skip("example input not written yet")
-    loading = pytest.importorskip("reportgen.loading")
     from reportgen.cli import app
 
     runner = CliRunner()
-    expected: Report = loading.load(EXAMPLE)
+    expected: Report = load(EXAMPLE)
     blank = tmp_path / "blank.xlsx"
     assert runner.invoke(app, ["form", "-o", str(blank)]).exit_code == 0
     fill(blank, expected, prose=True)

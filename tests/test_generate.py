@@ -11,8 +11,8 @@ from docx import Document
 
 from reportgen import Report, generate, load
 from reportgen.cli import app
-from reportgen.errors import OutputError
-from reportgen.naming import UniqueStems
+from reportgen.domain.errors import OutputError
+from reportgen.domain.naming import UniqueStems
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

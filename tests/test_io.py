@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reportgen._io import atomic_path, atomic_write_bytes
+from reportgen.formats._io import atomic_path, atomic_write_bytes
 
 
 def test_written_file_has_ordinary_mode(tmp_path: Path) -> None:

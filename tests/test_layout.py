@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from reportgen.layout import ALL_LAYOUTS, FormatVersion, get_layout
+from reportgen.domain.layout import ALL_LAYOUTS, FormatVersion, get_layout
 
 REFERENCE = Path(__file__).resolve().parent / "data" / "reference"
 

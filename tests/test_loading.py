@@ -15,14 +15,15 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reportgen.checks import check
 from reportgen.cli import app
-from reportgen.errors import InputError
-from reportgen.findings import Severity
-from reportgen.layout import ALL_LAYOUTS, FormatVersion, get_layout
-from reportgen.loading import dump, dumps, from_mapping, load, loads, skeleton, to_mapping
-from reportgen.model import OrganKind, Report
-from reportgen.prose import report_text
+from reportgen.domain.checks import check
+from reportgen.domain.errors import InputError
+from reportgen.domain.findings import Severity
+from reportgen.domain.layout import ALL_LAYOUTS, FormatVersion, get_layout
+from reportgen.domain.model import OrganKind, Report
+from reportgen.domain.prose import report_text
+from reportgen.formats.inputs.mapping import dump, dumps, from_mapping, loads, skeleton, to_mapping
+from reportgen.formats.load import load
 from tests.conftest import EXAMPLES
 from tests.strategies import reports
 

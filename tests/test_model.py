@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from reportgen.layout import FormatVersion
-from reportgen.model import Organ, Report, Table
+from reportgen.domain.layout import FormatVersion
+from reportgen.domain.model import Organ, Report, Table
 
 
 @pytest.mark.parametrize(

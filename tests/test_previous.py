@@ -7,10 +7,10 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from reportgen.cli import app
-from reportgen.docx import render_docx
-from reportgen.extract import extract
-from reportgen.loading import load
-from reportgen.model import Organ, OrganKind, Report, Table
+from reportgen.domain.model import Organ, OrganKind, Report, Table
+from reportgen.formats.load import load
+from reportgen.formats.published.extract import extract
+from reportgen.formats.word.render import render_docx
 
 ORGAN = "招远市金岭镇人民政府"
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from reportgen import extract, load
-from reportgen._wordgrid import MAX_DOCUMENT_XML_BYTES
-from reportgen.errors import ExtractError, InputError
+from reportgen.domain.errors import ExtractError, InputError
+from reportgen.formats.ooxml.grid import MAX_DOCUMENT_XML_BYTES
 
 
 def _bomb(path: Path) -> Path:

@@ -13,12 +13,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from python_calamine import CalamineWorkbook
 
-from reportgen.findings import Finding, Location, Severity
-from reportgen.form import read_form
-from reportgen.layout import FormatVersion, TableLayout
-from reportgen.model import Organ, OtherItem, Overview, Report, Subsection, Table
-from reportgen.prose import report_text
-from reportgen.xlsx import (
+from reportgen.domain.findings import Finding, Location, Severity
+from reportgen.domain.layout import FormatVersion, TableLayout
+from reportgen.domain.model import Organ, OtherItem, Overview, Report, Subsection, Table
+from reportgen.domain.prose import report_text
+from reportgen.formats.excel.form import read_form
+from reportgen.formats.excel.write import (
     FINDINGS_SHEET,
     GRID_TOP,
     INFO_SHEET,

@@ -11,10 +11,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from reportgen.form import read_form, write_form
-from reportgen.layout import FormatVersion
-from reportgen.model import Organ, Report, Table
-from reportgen.xlsx import grid_coord, render_xlsx, table_sheet_title
+from reportgen.domain.layout import FormatVersion
+from reportgen.domain.model import Organ, Report, Table
+from reportgen.formats.excel.form import read_form, write_form
+from reportgen.formats.excel.write import grid_coord, render_xlsx, table_sheet_title
 
 pytestmark = pytest.mark.libreoffice
 

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 
-from reportgen.errors import ReportgenError
+from reportgen.domain.errors import ReportgenError
 
 __all__ = ["app", "check_new_output", "err_console", "handle_errors", "main", "out_console", "previous_option"]
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from reportgen.audit import STATUS_ERRORS, STATUS_UNREADABLE, AuditEntry, audit
 from reportgen.cli._app import EXIT_FINDINGS, EXIT_OK, app, handle_errors, out_console
+from reportgen.pipelines.audit import STATUS_ERRORS, STATUS_UNREADABLE, AuditEntry, audit
 
 __all__ = ["audit_command"]
 

@@ -27,11 +27,11 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from reportgen.bulk import BulkResult, ProgressCallback, Status, TownshipOutcome, bulk
 from reportgen.cli._app import EXIT_UNREADABLE, app, check_new_output, err_console, handle_errors, out_console
-from reportgen.county import write_county_form
-from reportgen.errors import ReportgenError
-from reportgen.layout import get_layout
+from reportgen.domain.errors import ReportgenError
+from reportgen.domain.layout import get_layout
+from reportgen.formats.excel.county import write_county_form
+from reportgen.pipelines.bulk import BulkResult, ProgressCallback, Status, TownshipOutcome, bulk
 
 __all__ = ["bulk_command", "bulk_form_command"]
 
@@ -190,7 +190,7 @@ def bulk_form_command(output: Path, townships: Path, year: int | None, province:
     prose on the 共用文字 / 分别文字 sheets, with placeholders such as {机关名称}.
     """
     check_new_output(output, suffixes=(".xlsx",), kind="县级填报表是 Excel 工作簿", force=force)
-    from reportgen.county import CountyRow
+    from reportgen.formats.excel.county import CountyRow
 
     rows: list[CountyRow] = []
     lines: dict[str, list[int]] = {}

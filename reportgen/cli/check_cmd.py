@@ -17,12 +17,12 @@ import click
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from reportgen.checks import check
 from reportgen.cli._app import EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE, app, handle_errors, out_console, previous_option
-from reportgen.errors import ReportgenError
-from reportgen.findings import Finding, Value
-from reportgen.generate import load_with_previous
-from reportgen.loading import load
+from reportgen.domain.checks import check
+from reportgen.domain.errors import ReportgenError
+from reportgen.domain.findings import Finding, Value
+from reportgen.formats.load import load
+from reportgen.pipelines.generate import load_with_previous
 
 __all__ = ["check_command"]
 

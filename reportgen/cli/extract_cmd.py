@@ -12,9 +12,9 @@ from pathlib import Path
 import click
 
 from reportgen.cli._app import EXIT_OK, app, handle_errors, out_console
-from reportgen.extract import extract
-from reportgen.layout import FORMAT_DOCUMENT, FormatVersion
-from reportgen.loading import dump, dumps
+from reportgen.domain.layout import FORMAT_DOCUMENT, FormatVersion
+from reportgen.formats.inputs.mapping import dump, dumps
+from reportgen.formats.published.extract import extract
 
 __all__ = ["extract_command"]
 

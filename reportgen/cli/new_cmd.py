@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
-from reportgen._io import atomic_write_text
 from reportgen.cli._app import app, check_new_output, handle_errors, out_console
-from reportgen.layout import get_layout
-from reportgen.loading import skeleton
-from reportgen.model import OrganKind
+from reportgen.domain.layout import get_layout
+from reportgen.domain.model import OrganKind
+from reportgen.formats._io import atomic_write_text
+from reportgen.formats.inputs.mapping import skeleton
 
 __all__ = ["new_command"]
 

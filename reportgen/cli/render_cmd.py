@@ -23,11 +23,11 @@ from reportgen.cli._app import (
     out_console,
     previous_option,
 )
-from reportgen.convert import convert_many_to_pdf
-from reportgen.errors import ReportgenError
-from reportgen.generate import generate
-from reportgen.loading import load
-from reportgen.naming import UniqueStems
+from reportgen.domain.errors import ReportgenError
+from reportgen.domain.naming import UniqueStems
+from reportgen.formats.convert import convert_many_to_pdf
+from reportgen.formats.load import load
+from reportgen.pipelines.generate import generate
 
 __all__ = ["render_command"]
 

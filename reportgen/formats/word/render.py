@@ -15,9 +15,9 @@ spaces (paragraphs are separate list items), and docxtpl's ``\\n`` → line-brea
 
 Custom templates (``render_docx(report, path, template="my.docx")``) are checked against the
 context schema (:func:`context_schema`) before use: an unknown variable, a syntax error or an unsafe
-attribute is a :class:`~reportgen.errors.TemplateError` naming the part and the paragraph or cell.
-Every generated document passes the structural checks of :mod:`reportgen._ooxml` before it is
-written; a failure is a :class:`~reportgen.errors.RenderError` and nothing is written.
+attribute is a :class:`~reportgen.domain.errors.TemplateError` naming the part and the paragraph or cell.
+Every generated document passes the structural checks of :mod:`reportgen.formats.ooxml.check` before it is
+written; a failure is a :class:`~reportgen.domain.errors.RenderError` and nothing is written.
 """
 
 from __future__ import annotations
@@ -43,14 +43,14 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from lxml import etree
 from markupsafe import Markup, escape
 
-from reportgen import _ooxml
-from reportgen._io import atomic_path
-from reportgen.errors import RenderError, TemplateError
-from reportgen.findings import Finding, Location, Severity
-from reportgen.layout import FormatVersion, TableLayout, get_layout
-from reportgen.model import Report, Table, clean_text
-from reportgen.naming import output_stem
-from reportgen.prose import TextPart, format_amount, report_text
+from reportgen.domain.errors import RenderError, TemplateError
+from reportgen.domain.findings import Finding, Location, Severity
+from reportgen.domain.layout import FormatVersion, TableLayout, get_layout
+from reportgen.domain.model import Report, Table, clean_text
+from reportgen.domain.naming import output_stem
+from reportgen.domain.prose import TextPart, format_amount, report_text
+from reportgen.formats._io import atomic_path
+from reportgen.formats.ooxml import check as _ooxml
 
 __all__ = [
     "DEFAULT_TEMPLATE_NAME",
@@ -149,7 +149,7 @@ def context_variables(version: FormatVersion = FormatVersion.V2021) -> list[tupl
     for name, schema in context_schema(version).items():
         if name in {t.key for t in layout.tables}:
             table = layout.table(name)
-            out.append((f"{name}.<行键>.<列键>", f"表{table.number}的数字（行键、列键见 reportgen.layout）"))
+            out.append((f"{name}.<行键>.<列键>", f"表{table.number}的数字（行键、列键见 reportgen.domain.layout）"))
         elif isinstance(schema, Var):
             out.append((name, schema.doc))
         elif isinstance(schema, ListOf):
@@ -655,7 +655,7 @@ def _prepared(data: bytes, source: str, version: FormatVersion) -> _Prepared:
 def default_template_path(version: FormatVersion | str = FormatVersion.V2021) -> Path:
     """Where the official template of ``version`` is: installed in the package, or ``templates/`` of a checkout.
 
-    ``version``: a :class:`~reportgen.layout.FormatVersion` or its value (``"2021"``, ``"2019"``).
+    ``version``: a :class:`~reportgen.domain.layout.FormatVersion` or its value (``"2021"``, ``"2019"``).
 
     :raises TemplateError: ``TPL-FORMAT`` for a version without an official template, ``TPL-NOT-FOUND``
         when the installation lacks the template file.
@@ -674,7 +674,7 @@ def default_template_path(version: FormatVersion | str = FormatVersion.V2021) ->
     resource = importlib.resources.files("reportgen").joinpath("templates", name)
     if resource.is_file():
         return Path(str(resource))
-    checkout = Path(__file__).resolve().parents[1] / "templates" / name
+    checkout = Path(__file__).resolve().parents[3] / "templates" / name
     if checkout.is_file():
         return checkout
     raise TemplateError(f"找不到默认模板 {name}：安装不完整", code="TPL-NOT-FOUND")
@@ -724,7 +724,7 @@ class DocxRenderer:
     ``check=False`` skips the per-document structural checks, and only for the official template
     (whose structure cannot vary: its tables hold no template logic); custom templates are always
     checked.  The checks cost about 0.2 ms per report once a document with the same markup has been
-    checked in full in this process (≈1.1 ms for that first one; see :class:`reportgen._ooxml.KnownShapes`
+    checked in full in this process (≈1.1 ms for that first one; see :class:`reportgen.formats.ooxml.check.KnownShapes`
     and ``docs/performance.md``); keep them on.
     """
 

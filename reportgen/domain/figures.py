@@ -3,8 +3,8 @@
 A figure of the statistics tables reaches reportgen in many shapes: an ``int`` or ``float`` from a
 YAML file or an Excel cell, a ``Decimal``, or text — ``" 3 "``, ``"３"``, ``"1,234"``, ``"−2"`` (the
 2019 本年增/减), ``"190.457379"`` (万元, kept exactly), ``"12件"`` in a published report, ``"/"`` or
-``"无"`` for none.  :func:`parse_figure` turns all of them into a :data:`~reportgen.model.Figure` of
-a :data:`~reportgen.layout.FigureKind` (``int`` for ``count``/``signed``, ``Decimal`` for ``amount``)
+``"无"`` for none.  :func:`parse_figure` turns all of them into a :data:`~reportgen.domain.model.Figure` of
+a :data:`~reportgen.domain.layout.FigureKind` (``int`` for ``count``/``signed``, ``Decimal`` for ``amount``)
 or raises :class:`FigureError`, whose :class:`Reason` is stable and whose ``message`` is a short
 Chinese reason (``不是整数``) that callers put into their own located messages.
 
@@ -23,8 +23,8 @@ import unicodedata
 from decimal import Decimal
 from typing import Literal
 
-from reportgen.layout import FigureKind
-from reportgen.model import MAX_DECIMAL_PLACES, Figure
+from reportgen.domain.layout import FigureKind
+from reportgen.domain.model import MAX_DECIMAL_PLACES, Figure
 
 __all__ = ["ZERO_MARKS", "Blank", "FigureError", "Reason", "parse_figure"]
 
@@ -43,7 +43,7 @@ class Reason(enum.StrEnum):
     NEGATIVE = "negative"
     """A negative number where the kind allows none (``count``, ``amount``)."""
     PLACES = "places"
-    """An amount with more than :data:`~reportgen.model.MAX_DECIMAL_PLACES` decimal places."""
+    """An amount with more than :data:`~reportgen.domain.model.MAX_DECIMAL_PLACES` decimal places."""
 
 
 class FigureError(ValueError):
@@ -86,14 +86,14 @@ def parse_figure(
     """The figure a user meant by ``value``; :class:`FigureError` when it is none.
 
     - ``kind``: ``count`` → ``int`` ≥ 0; ``signed`` → ``int``; ``amount`` → ``Decimal`` ≥ 0 with at
-      most :data:`~reportgen.model.MAX_DECIMAL_PLACES` places, exactly as written (``"1.50"`` keeps
+      most :data:`~reportgen.domain.model.MAX_DECIMAL_PLACES` places, exactly as written (``"1.50"`` keeps
       its places).  A whole number written with zero decimals (``3.0``, ``"3.00"``) is a whole number.
     - Text: NFKC first (full-width digits, ``，`` and ``－``), whitespace anywhere ignored, any dash
       read as a minus sign, thousands separators accepted where they group by three (``1,234``; not
       ``1,5``).  No exponents, no NaN.
     - ``number_format``: an Excel cell's number format; a float in a cell formatted ``0.00`` means
       an amount with two places (``1.5`` → ``1.50``).  Floats are read by their shortest repr, and
-      float noise beyond :data:`~reportgen.model.MAX_DECIMAL_PLACES` (``0.1+0.2``) by Excel's 15
+      float noise beyond :data:`~reportgen.domain.model.MAX_DECIMAL_PLACES` (``0.1+0.2``) by Excel's 15
       significant digits.
     - ``blank``: ``"zero"`` (the default: forms and published reports) reads ``None``, blank text and
       the :data:`ZERO_MARKS` as 0; ``"error"`` (YAML/JSON input files, where a 0 must be

@@ -1,15 +1,15 @@
 """Input files: YAML and JSON in and out, validated at the edge with every problem reported at once.
 
 The format is the shared contract in ``docs/input-format.md``.  Reading goes in three steps, each of
-which turns a user's mistake into located :class:`~reportgen.findings.Finding` records rather than
+which turns a user's mistake into located :class:`~reportgen.domain.findings.Finding` records rather than
 a traceback::
 
     bytes ──decode──▶ text ──parse──▶ plain data ──validate──▶ Report
           IN-ENCODING      IN-YAML/IN-JSON     IN-UNKNOWN-KEY, IN-TYPE, IN-NEGATIVE, …
 
-The validator walks the whole document before giving up, so one :class:`~reportgen.errors.InputError`
+The validator walks the whole document before giving up, so one :class:`~reportgen.domain.errors.InputError`
 lists every problem of a file, each with its path (``$.table3.rows.granted.natural_person``) and, for
-figures, the table, row and column labels from :mod:`reportgen.layout`.
+figures, the table, row and column labels from :mod:`reportgen.domain.layout`.
 
 Amounts (万元) never pass through ``float``: YAML floats are built as :class:`~decimal.Decimal` from
 their source text and JSON is parsed with ``parse_float=Decimal``, so ``0.10`` stays ``0.10``.
@@ -20,11 +20,10 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import difflib
-import importlib
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal, TypeAlias
@@ -32,11 +31,10 @@ from typing import Any, Literal, TypeAlias
 import attrs
 import yaml
 
-from reportgen._io import atomic_write_text
-from reportgen.errors import InputError
-from reportgen.figures import FigureError, Reason, parse_figure
-from reportgen.findings import Finding, Location, Severity
-from reportgen.layout import (
+from reportgen.domain.errors import InputError
+from reportgen.domain.figures import FigureError, Reason, parse_figure
+from reportgen.domain.findings import Finding, Location, Severity
+from reportgen.domain.layout import (
     ALL_LAYOUTS,
     FORMAT_DOCUMENT,
     PROCESSING_FEE_ITEM,
@@ -46,7 +44,7 @@ from reportgen.layout import (
     TableLayout,
     get_layout,
 )
-from reportgen.model import (
+from reportgen.domain.model import (
     MAX_DECIMAL_PLACES,
     PART_KEYS,
     Figure,
@@ -61,7 +59,8 @@ from reportgen.model import (
     clean_paragraphs,
     clean_text,
 )
-from reportgen.prose import numbered, strip_number
+from reportgen.domain.prose import numbered, strip_number
+from reportgen.formats._io import atomic_write_text
 
 try:  # libyaml is several times faster; bulk runs load thousands of files
     from yaml import CSafeDumper as _BaseDumper
@@ -76,8 +75,8 @@ __all__ = [
     "dump",
     "dumps",
     "from_mapping",
-    "load",
     "loads",
+    "read_file",
     "skeleton",
     "to_mapping",
 ]
@@ -190,10 +189,7 @@ def _json_object(pairs: list[tuple[str, Any]]) -> _Map:
 
 
 def _file_error(code: str, message: str, source: str | None, **location: Any) -> InputError:
-    finding = Finding(
-        code=code, severity=Severity.ERROR, message=message, location=Location(file=source, **location)
-    )
-    return InputError(message, code=code, location=finding.location, findings=[finding])
+    return InputError.single(code, message, Location(file=source, **location))
 
 
 def _decode(data: bytes, source: str | None) -> str:
@@ -481,7 +477,7 @@ class _Validator:
         return None
 
     def figure(self, value: object, path: str, kind: FigureKind, **where: str | None) -> Figure | None:
-        """A count, signed count or amount per :data:`reportgen.layout.FigureKind`."""
+        """A count, signed count or amount per :data:`reportgen.domain.layout.FigureKind`."""
         if kind == "amount":
             return self.amount(value, path, table=where.get("table"), row=where.get("row"), column=where.get("column"))
         return self._parsed(value, path, kind, "整数" if kind == "signed" else "非负整数（件数）", **where)
@@ -493,7 +489,7 @@ class _Validator:
         return None if amount is None else Decimal(amount)
 
     def _parsed(self, value: object, path: str, kind: FigureKind, noun: str, **where: str | None) -> Figure | None:
-        """:func:`reportgen.figures.parse_figure` where a 0 must be written; a reason becomes a located finding."""
+        """:func:`reportgen.domain.figures.parse_figure` where a 0 must be written; a reason becomes a located finding."""
         try:
             return parse_figure(value, kind, blank="error")
         except FigureError as exc:
@@ -875,41 +871,15 @@ def loads(
     return from_mapping(_parse(text, fmt, source), source=source, previous=previous)
 
 
-def load(path: str | Path, *, previous: Report | None = None) -> Report:
-    """The report in the file at ``path``.
+def read_file(path: str | Path, *, previous: Report | None = None) -> Report:
+    """The report in the YAML or JSON file at ``path`` (chosen by its suffix, see :data:`FORMATS`).
 
-    ``previous`` (last year's report) fills a 上年结转 row left out of a YAML/JSON input (see
-    :func:`from_mapping`); workbooks and published reports always state that row, so it is not used there.
-
-    ``.yaml``/``.yml``/``.json`` are read here; ``.xlsx`` (the fill-in form) by
-    :func:`reportgen.form.read_form`; ``.docx`` (a published report) by :func:`reportgen.extract.extract`.
-
-    :raises InputError: when the file is missing, of an unknown kind or invalid; ``findings`` lists every problem.
+    :raises InputError: when the file cannot be read or is invalid; ``findings`` lists every problem.
     """
     file = Path(path)
-    if file.is_dir():
-        raise _file_error("IN-FILE", "这是一个文件夹，不是输入文件。", str(file))
-    if not file.exists():
-        raise _file_error("IN-FILE", "文件不存在。", str(file))
-    suffix = file.suffix.lower()
-    readers = {".xlsx": ("reportgen.form", "read_form"), ".docx": ("reportgen.extract", "extract")}
-    if suffix in readers:
-        module_name, function = readers[suffix]
-        try:
-            module = importlib.import_module(module_name)  # imported lazily: heavy and optional
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            raise _file_error("IN-UNSUPPORTED", f"此版本不能读取 {suffix} 文件。", str(file)) from None
-        reader: Callable[[Path], Report] = getattr(module, function)
-        return reader(file)
-    fmt = FORMATS.get(suffix)
+    fmt = FORMATS.get(file.suffix.lower())
     if fmt is None:
-        raise _file_error(
-            "IN-SUFFIX",
-            f"不认识的文件类型“{file.suffix or '（无后缀）'}”：输入文件应为 .yaml、.yml、.json、.xlsx（填报表）或 .docx（已发布报告）。",
-            str(file),
-        )
+        raise ValueError(f"not a YAML or JSON file name: {file}")
     try:
         data = file.read_bytes()
     except FileNotFoundError:
@@ -1129,7 +1099,7 @@ def skeleton(
 ) -> str:
     """A commented YAML input file listing every field with its official Chinese label.
 
-    Built from :mod:`reportgen.layout`, so it always matches the format.  It loads as it is (all figures 0,
+    Built from :mod:`reportgen.domain.layout`, so it always matches the format.  It loads as it is (all figures 0,
     default texts), so a user can fill it in step by step and check it at any time.
 
     :param organ: the organ's full name (a placeholder when not given).

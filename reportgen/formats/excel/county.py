@@ -5,7 +5,7 @@ the prose once.  The workbook has four sheets::
 
     基本信息   year, province, city, county, format, publication date, a note; the placeholder list
     数据       one row per township; columns A–E identify it, then one column per leaf figure under
-               three header rows generated from :mod:`reportgen.layout`:
+               three header rows generated from :mod:`reportgen.domain.layout`:
                  row 1  table title          (merged over the table's columns)
                  row 2  row label            (merged over the row's columns)
                  row 3  column label
@@ -19,7 +19,7 @@ at its sheet and cell.
 
 :func:`iter_county` streams the 数据 sheet (read-only mode, one row at a time), so a workbook with
 tens of thousands of rows is read in constant memory; each row becomes a :class:`CountyEntry` holding a
-:class:`~reportgen.model.Report` or an :class:`~reportgen.errors.InputError` whose findings name the sheet,
+:class:`~reportgen.domain.model.Report` or an :class:`~reportgen.domain.errors.InputError` whose findings name the sheet,
 cell, township, table, row label and column label.
 """
 
@@ -40,13 +40,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from reportgen._io import atomic_path
-from reportgen.errors import InputError
-from reportgen.figures import FigureError, Reason, parse_figure
-from reportgen.findings import Finding, Location, Severity
-from reportgen.form import parse_cell_date
-from reportgen.layout import FigureKind, FormatVersion, get_layout
-from reportgen.model import (
+from reportgen.domain.errors import InputError
+from reportgen.domain.figures import FigureError, Reason, parse_figure
+from reportgen.domain.findings import Finding, Location, Severity
+from reportgen.domain.layout import FigureKind, FormatVersion, get_layout
+from reportgen.domain.model import (
     MAX_DECIMAL_PLACES,
     Figure,
     Organ,
@@ -58,7 +56,9 @@ from reportgen.model import (
     Table,
     clean_text,
 )
-from reportgen.prose import format_amount
+from reportgen.domain.prose import format_amount
+from reportgen.formats._io import atomic_path
+from reportgen.formats.excel.form import parse_cell_date
 
 __all__ = [
     "DATA_SHEET",
@@ -434,7 +434,7 @@ def _write_data(
             cell.protection, cell.border, cell.font = _UNLOCKED, _BORDER, _BODY_FONT
 
     first = HEADER_ROWS + 1
-    # Blank cells are allowed and read as 0, as on the single fill-in form (reportgen.form).
+    # Blank cells are allowed and read as 0, as on the single fill-in form (reportgen.formats.excel.form).
     counts = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
     counts.errorTitle, counts.error = "统计数字", "请填写大于或等于 0 的整数（没有的填 0 或留空）。"
     amounts = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
@@ -759,7 +759,7 @@ class _Builder:
     def _figure(self, value: object, kind: FigureKind) -> tuple[Figure | None, str, str]:
         """``(figure, code, message)``; figure is None when the cell is unusable.
 
-        Read exactly as the single fill-in form reads its cells (:func:`reportgen.form.read_form`,
+        Read exactly as the single fill-in form reads its cells (:func:`reportgen.formats.excel.form.read_form`,
         ``blank="zero"``): a blank cell and the zero marks ``/``, ``—``, ``无`` … are 0.
         """
         try:

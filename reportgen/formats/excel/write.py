@@ -7,7 +7,7 @@ Sheets, in order::
     二、…三、…四、… one sheet per table, labels and merges drawn from :attr:`TableLayout.cells`
     检查结果       the check findings (only in rendered workbooks, not in the blank form)
 
-The same workbook, blank, is the fill-in form townships send back (:mod:`reportgen.form`, which
+The same workbook, blank, is the fill-in form townships send back (:mod:`reportgen.formats.excel.form`, which
 reads both).
 
 Speed: openpyxl needs ~50 ms to build a styled workbook of this size.  Instead the styled workbook is
@@ -43,12 +43,12 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from reportgen._io import atomic_write_bytes
-from reportgen.errors import RenderError
-from reportgen.findings import Finding
-from reportgen.layout import PROCESSING_FEE_ITEM, FormatLayout, FormatVersion, GridCell, TableLayout, get_layout
-from reportgen.model import Figure, Report
-from reportgen.prose import report_text
+from reportgen.domain.errors import RenderError
+from reportgen.domain.findings import Finding
+from reportgen.domain.layout import PROCESSING_FEE_ITEM, FormatLayout, FormatVersion, GridCell, TableLayout, get_layout
+from reportgen.domain.model import Figure, Report
+from reportgen.domain.prose import report_text
+from reportgen.formats._io import atomic_write_bytes
 
 __all__ = [
     "FINDINGS_SHEET",
@@ -635,7 +635,7 @@ def _info_sheet(ws: Any, layout: FormatLayout, form: bool) -> None:
 
 
 def _kind_labels() -> list[str]:
-    from reportgen.model import OrganKind
+    from reportgen.domain.model import OrganKind
 
     return [k.label for k in OrganKind]
 
@@ -886,7 +886,7 @@ def render_xlsx(
 
     One sheet per table with the official labels and merges, every total a live ``SUM`` formula
     carrying its computed value; a sheet with the organ, year, format version and all prose
-    (printed text and what the user gave, so :func:`reportgen.form.read_form` rebuilds the report
+    (printed text and what the user gave, so :func:`reportgen.formats.excel.form.read_form` rebuilds the report
     exactly); and a sheet listing ``findings`` (from :func:`reportgen.check`), if given.
     """
     target = Path(path)
@@ -901,7 +901,7 @@ def form_bytes(
     year: int | None = None,
     kind_label: str | None = None,
 ) -> bytes:
-    """The blank fill-in form as ``.xlsx`` bytes (see :func:`reportgen.form.write_form`)."""
+    """The blank fill-in form as ``.xlsx`` bytes (see :func:`reportgen.formats.excel.form.write_form`)."""
     layout = get_layout(version)
     content = _content(layout, None, None, form=True, organ=organ, year=year, kind_label=kind_label)
     return _workbook(layout, content, form=True)

@@ -1,11 +1,11 @@
 """The domain model: one immutable object graph for a whole annual report.
 
 Users give the *leaf* figures; every 总计 is computed from the sums declared in
-:mod:`reportgen.layout` and never stored twice.  A total stated in an input file is kept apart
+:mod:`reportgen.domain.layout` and never stored twice.  A total stated in an input file is kept apart
 in :attr:`Table.stated` only so the checks can say where it disagrees.
 
 Prose is a tuple of paragraphs.  ``None`` for a paragraph field means "not given": a default
-sentence is then produced from the figures (see :mod:`reportgen.prose`); an empty tuple means
+sentence is then produced from the figures (see :mod:`reportgen.domain.prose`); an empty tuple means
 "deliberately nothing".
 """
 
@@ -20,7 +20,7 @@ from typing import Any, TypeAlias
 
 import attrs
 
-from reportgen.layout import FigureKind, FormatLayout, FormatVersion, TableLayout, get_layout
+from reportgen.domain.layout import FigureKind, FormatLayout, FormatVersion, TableLayout, get_layout
 
 __all__ = [
     "Figure",
@@ -414,7 +414,7 @@ class Report:
     """The heading printed for a section, where the report uses an alias of the official one:
     ``{"table4": "四、因政府信息公开工作被申请行政复议、提起行政诉讼情况"}``.  Keys are section keys
     (:attr:`FormatLayout.sections`), values the official title or one of its
-    :attr:`~reportgen.layout.SectionSpec.aliases` (spelt as the layout does; the number may be left out).
+    :attr:`~reportgen.domain.layout.SectionSpec.aliases` (spelt as the layout does; the number may be left out).
     Empty (the default): every heading is the official one.  An official title given here is dropped,
     so ``section_titles={"table4": official}`` equals the default; anything else is a ``ValueError``."""
 

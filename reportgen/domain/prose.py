@@ -13,8 +13,8 @@ from decimal import Decimal
 
 import attrs
 
-from reportgen.layout import PROCESSING_FEE_ITEM, get_layout
-from reportgen.model import OtherItem, Prose, Report
+from reportgen.domain.layout import PROCESSING_FEE_ITEM, get_layout
+from reportgen.domain.model import OtherItem, Prose, Report
 
 __all__ = [
     "CHINESE_NUMERALS",

@@ -17,8 +17,8 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from reportgen.errors import ConversionError
-from reportgen.findings import Location
+from reportgen.domain.errors import ConversionError
+from reportgen.domain.findings import Location
 
 __all__ = ["DEFAULT_TIMEOUT", "convert_many_to_pdf", "convert_to_pdf", "find_soffice"]
 

@@ -1,6 +1,6 @@
 """Read a published report (.docx) back into the model: last year's report seeds this year's, any report can be audited.
 
-The reader finds everything **by its labels** from :mod:`reportgen.layout`, never by position, so it
+The reader finds everything **by its labels** from :mod:`reportgen.domain.layout`, never by position, so it
 reads reportgen's own output as well as reports laid out by hand: other column widths and fonts,
 labels split over lines or with stray spaces, full- or half-width punctuation, ``/``, ``—`` or a blank
 cell for zero, extra empty rows, a table split over two Word tables at a page break, text around the
@@ -11,7 +11,7 @@ tables, and the 2019 trial layout (国办公开办函〔2019〕60号)::
                                        └──title, headings 一…六, （一）…──► prose   └─► figures at
                                                                                     (row label × column header)
 
-What cannot be read is an :class:`~reportgen.errors.ExtractError` whose ``findings`` name the file,
+What cannot be read is an :class:`~reportgen.domain.errors.ExtractError` whose ``findings`` name the file,
 table, row and column — nothing is guessed silently.
 
 The result is the *canonical* report that prints the document: ``extract(render_docx(r)) == r`` for
@@ -32,11 +32,10 @@ from pathlib import Path
 import attrs
 from lxml import etree
 
-from reportgen._wordgrid import Block, Grid, GridText, Para, Tbl, read_blocks
-from reportgen.errors import ExtractError
-from reportgen.figures import FigureError, parse_figure
-from reportgen.findings import Finding, Location, Severity
-from reportgen.layout import (
+from reportgen.domain.errors import ExtractError
+from reportgen.domain.figures import FigureError, parse_figure
+from reportgen.domain.findings import Finding, Location, Severity
+from reportgen.domain.layout import (
     ALL_LAYOUTS,
     PROCESSING_FEE_ITEM,
     FormatLayout,
@@ -46,7 +45,7 @@ from reportgen.layout import (
     get_layout,
     normalize_label,
 )
-from reportgen.model import (
+from reportgen.domain.model import (
     Figure,
     Organ,
     OrganKind,
@@ -59,13 +58,14 @@ from reportgen.model import (
     clean_paragraphs,
     clean_text,
 )
-from reportgen.prose import (
+from reportgen.domain.prose import (
     CHINESE_NUMERALS,
     default_on_request,
     default_processing_fee,
     default_review_litigation,
     strip_number,
 )
+from reportgen.formats.ooxml.grid import Block, Grid, GridText, Para, Tbl, read_blocks
 
 __all__ = ["extract", "infer_organ_kind"]
 
@@ -679,7 +679,7 @@ def extract(path: str | os.PathLike[str]) -> Report:
 
     Reads the title (organ and year), the prose by section and tables 二, 三 and 四 by their labels;
     detects the 2019 trial layout and returns it as ``format_version=FormatVersion.V2019`` (the checks
-    warn that it is outdated).  Raises :class:`~reportgen.errors.ExtractError` with located findings
+    warn that it is outdated).  Raises :class:`~reportgen.domain.errors.ExtractError` with located findings
     for whatever cannot be read (a missing table or row label, a figure that is not a number …).
 
     What is read back, so that ``extract(render_docx(r)) == r``:

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from reportgen.model import Report
+from reportgen.domain.model import Report
 
 __all__ = ["UniqueStems", "output_stem", "safe_filename"]
 

@@ -8,7 +8,7 @@ stable code, a severity and a short Chinese title; its docstring states the form
     CHECKS ──► Check(code, severity, title, func) ──► func(CheckContext(report, previous, text))
                                                             └─► Finding(code, severity, message, Location(表三, row, column))
 
-Every label in a message or a :class:`~reportgen.findings.Location` comes from :mod:`reportgen.layout`.
+Every label in a message or a :class:`~reportgen.domain.findings.Location` comes from :mod:`reportgen.domain.layout`.
 
 Decisions (documented here because reviewers differ):
 
@@ -38,10 +38,10 @@ from decimal import Decimal
 
 import attrs
 
-from reportgen.findings import Finding, Location, Severity, Value
-from reportgen.layout import FORMAT_DOCUMENT, FormatVersion, TableLayout
-from reportgen.model import Figure, OrganKind, Report, Table
-from reportgen.prose import ReportText, format_amount, report_text
+from reportgen.domain.findings import Finding, Location, Severity, Value
+from reportgen.domain.layout import FORMAT_DOCUMENT, FormatVersion, TableLayout
+from reportgen.domain.model import Figure, OrganKind, Report, Table
+from reportgen.domain.prose import ReportText, format_amount, report_text
 
 __all__ = [
     "CHECKS",
@@ -69,7 +69,7 @@ class CheckContext:
     text: ReportText = attrs.field(
         default=attrs.Factory(lambda self: report_text(self.report), takes_self=True),
     )
-    """The prose as printed (defaults filled in), from :func:`reportgen.prose.report_text`."""
+    """The prose as printed (defaults filled in), from :func:`reportgen.domain.prose.report_text`."""
     current: Check | None = None
     """The check being run (set by :meth:`Check.run`); :meth:`finding` takes its code and severity."""
 

@@ -12,10 +12,10 @@
                │   drop a second report of the same organ and year, add to the roll-up sums
                └ at the end: pick the roll-up's year and format; progress callback on each return
 
-A *job* sent to a worker holds an input file path or one township's :class:`~reportgen.model.Report`
+A *job* sent to a worker holds an input file path or one township's :class:`~reportgen.domain.model.Report`
 (rows of a county workbook), never more; a worker sends back a :class:`TownshipOutcome` and the
 township's non-zero leaf figures, which the main process adds to the county roll-up and forgets.
-At most ``max_in_flight`` jobs exist at a time (:func:`reportgen.parallel.bounded_map`), so memory
+At most ``max_in_flight`` jobs exist at a time (:func:`reportgen.pipelines.parallel.bounded_map`), so memory
 stays flat for any number of townships.
 
 Status of a township: ``通过`` (no findings), ``有警告``, ``有错误`` (error findings — still rendered),
@@ -47,15 +47,15 @@ from typing import Any, TypeAlias
 
 import attrs
 
-from reportgen import county as county_mod
-from reportgen._io import atomic_path, atomic_write_bytes
-from reportgen.errors import InputError, ReportgenError
-from reportgen.findings import Finding, Location, Severity, Status, status_of
-from reportgen.layout import FormatVersion, get_layout
-from reportgen.model import Figure, Organ, OrganKind, OtherItem, Overview, Report, Subsection, Table
-from reportgen.naming import UniqueStems, output_stem
-from reportgen.parallel import Completed, InlineExecutor, bounded_map, default_jobs, process_pool
-from reportgen.prose import format_amount, strip_number
+from reportgen.domain.errors import InputError, ReportgenError
+from reportgen.domain.findings import Finding, Location, Severity, Status, status_of
+from reportgen.domain.layout import FormatVersion, get_layout
+from reportgen.domain.model import Figure, Organ, OrganKind, OtherItem, Overview, Report, Subsection, Table
+from reportgen.domain.naming import UniqueStems, output_stem
+from reportgen.domain.prose import format_amount, strip_number
+from reportgen.formats._io import atomic_path, atomic_write_bytes
+from reportgen.formats.excel import county as county_mod
+from reportgen.pipelines.parallel import Completed, InlineExecutor, bounded_map, default_jobs, process_pool
 
 __all__ = [
     "EXCLUSION_REASONS",
@@ -319,7 +319,7 @@ class _Done:
 
     outcome: TownshipOutcome
     wanted: str = ""
-    """The output stem the report asks for (:func:`~reportgen.naming.output_stem`), before de-duplication."""
+    """The output stem the report asks for (:func:`~reportgen.domain.naming.output_stem`), before de-duplication."""
     temp: str | None = None
     """Stem of the temporary outputs when they were written."""
     version: str | None = None
@@ -338,7 +338,7 @@ def _docx_renderer(template: str | None, version: FormatVersion) -> Any:
     key = (template, version)
     renderer = _RENDERERS.get(key)
     if renderer is None:
-        from reportgen.docx import DocxRenderer
+        from reportgen.formats.word.render import DocxRenderer
 
         renderer = _RENDERERS[key] = DocxRenderer(template, version=version)
     return renderer
@@ -381,12 +381,12 @@ def _failed(name: str, source: str, exc: BaseException, file: str | None, organ:
 
 def _run_job(job: _Job) -> _Done:
     """Load, check and render one township (runs in a worker)."""
-    from reportgen.checks import check
+    from reportgen.domain.checks import check
 
     file = job.path and Path(job.path).name
     report = job.report
     if report is None:
-        from reportgen.loading import load
+        from reportgen.formats.load import load
 
         try:
             report = load(job.path or "")
@@ -401,7 +401,7 @@ def _run_job(job: _Job) -> _Done:
             docx, xlsx = _temp_paths(Path(job.outdir), job.temp)
             try:
                 atomic_write_bytes(docx, _docx_renderer(job.template, report.format_version).render_bytes(report))
-                from reportgen.xlsx import render_xlsx
+                from reportgen.formats.excel.write import render_xlsx
 
                 render_xlsx(report, xlsx, findings=findings)
             except BaseException:
@@ -442,7 +442,7 @@ def _template_digest(template: str | None) -> str:
     """What the outputs depend on besides the input: the custom template, or every default one."""
     h = hashlib.sha256()
     if template is None:
-        from reportgen.docx import DEFAULT_TEMPLATE_NAMES, default_template_path
+        from reportgen.formats.word.render import DEFAULT_TEMPLATE_NAMES, default_template_path
 
         for version in sorted(DEFAULT_TEMPLATE_NAMES, key=lambda v: v.value):
             h.update(default_template_path(version).read_bytes())
@@ -758,13 +758,13 @@ def bulk(
     """Check and render every township of ``inputs`` into ``outdir``; write ``summary.xlsx`` and the roll-up.
 
     ``inputs``: a folder of input files (YAML, JSON, filled .xlsx forms, county workbooks), a county
-    workbook (:mod:`reportgen.county`), one input file, or an iterable of files, reports and
+    workbook (:mod:`reportgen.formats.excel.county`), one input file, or an iterable of files, reports and
     ``(name, report or InputError)`` pairs (consumed lazily).  Raises :class:`InputError` when ``inputs``
     is a county workbook that is unusable as a whole (no year, wrong headers); inside a folder such a
     workbook is one failed entry instead.
 
     For each township ``<stem>.docx`` and ``<stem>.xlsx`` are written, where ``<stem>`` is the report
-    title (:func:`~reportgen.naming.output_stem`: organ and year) for every input — made safe for Windows and
+    title (:func:`~reportgen.domain.naming.output_stem`: organ and year) for every input — made safe for Windows and
     Linux and unique (``-2``, ``-3`` …, given in input order whatever order the workers finish in).  ``summary.xlsx`` lists every township's status, finding
     counts, outputs and first messages; the roll-up is written as its own .docx and .xlsx: the sums of
     the reports of one year and format (the county workbook's; else the most common year, then the most
@@ -930,8 +930,8 @@ def bulk(
     rollup_outputs: tuple[Path, ...] = ()
     rollup_findings: tuple[Finding, ...] = ()
     if rollup_report is not None:
-        from reportgen.checks import check
-        from reportgen.xlsx import render_xlsx
+        from reportgen.domain.checks import check
+        from reportgen.formats.excel.write import render_xlsx
 
         stem = names.claim(output_stem(rollup_report))
         rollup_findings = tuple(check(rollup_report))

@@ -1,15 +1,15 @@
 """The fill-in form: a blank workbook townships fill in Excel or WPS, and the reader of such workbooks.
 
-:func:`write_form` writes the workbook of :mod:`reportgen.xlsx` without figures or prose: input cells
+:func:`write_form` writes the workbook of :mod:`reportgen.formats.excel.write` without figures or prose: input cells
 unlocked and validated, labels and totals locked (sheet protection without a password).
-:func:`read_form` reads it back — and reads workbooks written by :func:`reportgen.xlsx.render_xlsx`.
+:func:`read_form` reads it back — and reads workbooks written by :func:`reportgen.formats.excel.write.render_xlsx`.
 
 Reading goes by the official labels, never by fixed coordinates: each table's sheet is the one
 whose labels match the table best (sheets may be renamed or reordered); each figure is read where
 its row label's row meets its column label's column (labels compared without spaces, line
 breaks, full-/half-width differences).  Users' habits are accepted: numbers typed as text
 (``" 3 "``, ``"３"``), blanks and ``/`` (read as 0).  Everything else that is wrong is collected and
-raised at once as an :class:`~reportgen.errors.InputError` whose findings name the sheet and cell,
+raised at once as an :class:`~reportgen.domain.errors.InputError` whose findings name the sheet and cell,
 the row and column labels, and what was expected.
 """
 
@@ -29,11 +29,10 @@ import attrs
 import openpyxl
 from openpyxl.utils import get_column_letter
 
-from reportgen._io import atomic_write_bytes
-from reportgen.errors import InputError
-from reportgen.figures import FigureError, Reason, parse_figure
-from reportgen.findings import Finding, Location, Severity
-from reportgen.layout import (
+from reportgen.domain.errors import InputError
+from reportgen.domain.figures import FigureError, Reason, parse_figure
+from reportgen.domain.findings import Finding, Location, Severity
+from reportgen.domain.layout import (
     PROCESSING_FEE_ITEM,
     FigureKind,
     FormatLayout,
@@ -42,7 +41,7 @@ from reportgen.layout import (
     get_layout,
     normalize_label,
 )
-from reportgen.model import (
+from reportgen.domain.model import (
     MAX_DECIMAL_PLACES,
     Figure,
     Organ,
@@ -56,8 +55,9 @@ from reportgen.model import (
     clean_paragraphs,
     clean_text,
 )
-from reportgen.prose import default_on_request, default_processing_fee, default_review_litigation
-from reportgen.xlsx import (
+from reportgen.domain.prose import default_on_request, default_processing_fee, default_review_litigation
+from reportgen.formats._io import atomic_write_bytes
+from reportgen.formats.excel.write import (
     GRID_TOP,
     INFO_FIELDS,
     INFO_HEADERS,
@@ -442,9 +442,9 @@ def _parse_version(value: Any) -> FormatVersion:
 
 
 def read_form(path: str | os.PathLike[str]) -> Report:
-    """Read a filled-in form (or a workbook written by :func:`reportgen.xlsx.render_xlsx`) into a report.
+    """Read a filled-in form (or a workbook written by :func:`reportgen.formats.excel.write.render_xlsx`) into a report.
 
-    Raises :class:`~reportgen.errors.InputError` listing every problem found, each located by
+    Raises :class:`~reportgen.domain.errors.InputError` listing every problem found, each located by
     sheet and cell (e.g. ``三、收到和处理政府信息公开申请情况!E7``), table, row and column label.
     """
     reader = _Reader(Path(path), _sheets(Path(path)))

@@ -14,15 +14,15 @@ from pathlib import Path
 
 import attrs
 
-from reportgen._io import atomic_write_bytes
-from reportgen.checks import check
-from reportgen.docx import DocxRenderer
-from reportgen.findings import Finding, Location, Severity, has_errors
-from reportgen.layout import normalize_label
-from reportgen.loading import load
-from reportgen.model import Report
-from reportgen.naming import UniqueStems, output_stem
-from reportgen.xlsx import workbook_bytes
+from reportgen.domain.checks import check
+from reportgen.domain.findings import Finding, Location, Severity, has_errors
+from reportgen.domain.layout import normalize_label
+from reportgen.domain.model import Report
+from reportgen.domain.naming import UniqueStems, output_stem
+from reportgen.formats._io import atomic_write_bytes
+from reportgen.formats.excel.write import workbook_bytes
+from reportgen.formats.load import load
+from reportgen.formats.word.render import DocxRenderer
 
 __all__ = ["Generated", "generate", "load_with_previous", "match_previous"]
 
@@ -107,7 +107,7 @@ def generate(
     上年结转 where a YAML/JSON input leaves it out and enables the cross-year checks (none matching:
     a PREVIOUS-MISMATCH warning).  A report
     with error findings is still written — the findings travel in the result.  Files are named by
-    :func:`reportgen.naming.output_stem`; pass one ``names`` to a series of calls so that two
+    :func:`reportgen.domain.naming.output_stem`; pass one ``names`` to a series of calls so that two
     inputs for the same organ and year get distinct files.  Raises :class:`reportgen.InputError` when the input
     cannot be read; writes are atomic.
     """

@@ -8,8 +8,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from reportgen.errors import OutputError
-from reportgen.findings import Location
+from reportgen.domain.errors import OutputError
+from reportgen.domain.findings import Location
 
 __all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text"]
 

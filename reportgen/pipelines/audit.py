@@ -4,10 +4,10 @@ A county office reviewing dozens of township reports before publishing them runs
 
     reportgen audit 乡镇报告/ -o audit.xlsx
 
-Each file (published ``.docx`` read by :func:`reportgen.extract.extract`, filled ``.xlsx`` forms,
+Each file (published ``.docx`` read by :func:`reportgen.formats.published.extract.extract`, filled ``.xlsx`` forms,
 county workbooks — one entry per township —, YAML/JSON inputs; folders are searched recursively) is
 read and checked by
-:func:`reportgen.checks.check` in a process pool (:func:`reportgen.parallel.bounded_map`, at most a
+:func:`reportgen.domain.checks.check` in a process pool (:func:`reportgen.pipelines.parallel.bounded_map`, at most a
 few files in flight).  The workbook, written atomically, has two sheets::
 
     报告  一行一份报告: 序号 文件 机关 年度 格式 状态(通过/有警告/有错误/无法读取) 错误数 警告数
@@ -27,12 +27,12 @@ from typing import Any
 
 import attrs
 
-from reportgen._io import atomic_path
-from reportgen.bulk import MANIFEST_NAME, SUMMARY_NAME
-from reportgen.errors import ReportgenError
-from reportgen.findings import Finding, Location, Severity, Status
-from reportgen.model import Report
-from reportgen.parallel import Completed, InlineExecutor, bounded_map, default_jobs, process_pool
+from reportgen.domain.errors import ReportgenError
+from reportgen.domain.findings import Finding, Location, Severity, Status
+from reportgen.domain.model import Report
+from reportgen.formats._io import atomic_path
+from reportgen.pipelines.bulk import MANIFEST_NAME, SUMMARY_NAME
+from reportgen.pipelines.parallel import Completed, InlineExecutor, bounded_map, default_jobs, process_pool
 
 __all__ = [
     "AUDIT_SUFFIXES",
@@ -132,7 +132,7 @@ def _unreadable(file: str, exc: BaseException) -> AuditEntry:
 
 def audit_file(path: str | os.PathLike[str]) -> AuditEntry:
     """Read and check one report file; never raises for a problem of the file (it becomes an unreadable entry)."""
-    from reportgen.loading import load
+    from reportgen.formats.load import load
 
     file = os.fspath(path)
     try:
@@ -143,7 +143,7 @@ def audit_file(path: str | os.PathLike[str]) -> AuditEntry:
 
 
 def _checked(file: str, report: Report) -> AuditEntry:
-    from reportgen.checks import check
+    from reportgen.domain.checks import check
 
     organ = report.organ.name
     return AuditEntry(
@@ -156,8 +156,8 @@ def _checked(file: str, report: Report) -> AuditEntry:
 
 
 def audit_path(path: str | os.PathLike[str]) -> tuple[AuditEntry, ...]:
-    """The entries of one file: one, or one per township of a county workbook (:mod:`reportgen.county`)."""
-    from reportgen import county
+    """The entries of one file: one, or one per township of a county workbook (:mod:`reportgen.formats.excel.county`)."""
+    from reportgen.formats.excel import county
 
     file = os.fspath(path)
     if not county.is_county_workbook(file):

@@ -17,8 +17,9 @@ and a Chinese message; the CLI maps each class to an exit status::
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Self
 
-from reportgen.findings import Finding, Location
+from reportgen.domain.findings import Finding, Location, Severity
 
 __all__ = [
     "ConversionError",
@@ -51,6 +52,12 @@ class ReportgenError(Exception):
         self.location = location or Location()
         self.findings = tuple(findings)
         super().__init__(str(self))
+
+    @classmethod
+    def single(cls, code: str, message: str, location: Location | None = None) -> Self:
+        """The error of one problem: its finding (an error at ``location``) is also its only finding."""
+        finding = Finding(code=code, severity=Severity.ERROR, message=message, location=location or Location())
+        return cls(message, code=code, location=finding.location, findings=[finding])
 
     def __str__(self) -> str:
         where = self.location.describe()

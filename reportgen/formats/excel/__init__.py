@@ -1,0 +1,1 @@
+"""Excel: the companion workbook, the township fill-in form and the county workbook."""

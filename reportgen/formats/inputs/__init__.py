@@ -1,0 +1,1 @@
+"""The project's own input files: YAML and JSON, read and written."""

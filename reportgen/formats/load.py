@@ -1,0 +1,48 @@
+"""One entry for every input: :func:`load` picks the reader by the file's suffix.
+
+It stands above all the readers (none of them imports it), so the import graph shows every arrow.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reportgen.domain.errors import InputError
+from reportgen.domain.findings import Location
+from reportgen.domain.model import Report
+from reportgen.formats.excel.form import read_form
+from reportgen.formats.inputs.mapping import FORMATS, read_file
+from reportgen.formats.published.extract import extract
+
+__all__ = ["load"]
+
+
+def load(path: str | Path, *, previous: Report | None = None) -> Report:
+    """The report in the file at ``path``.
+
+    ``previous`` (last year's report) fills a 上年结转 row left out of a YAML/JSON input (see
+    :func:`reportgen.from_mapping`); workbooks and published reports always state that row, so it is not used there.
+
+    ``.yaml``/``.yml``/``.json`` are read by :func:`reportgen.loads`; ``.xlsx`` (the fill-in form) by
+    :func:`reportgen.read_form`; ``.docx`` (a published report) by :func:`reportgen.extract`.
+
+    :raises InputError: when the file is missing, of an unknown kind or invalid; ``findings`` lists every problem.
+    """
+    file = Path(path)
+    where = Location(file=str(file))
+    if file.is_dir():
+        raise InputError.single("IN-FILE", "这是一个文件夹，不是输入文件。", where)
+    if not file.exists():
+        raise InputError.single("IN-FILE", "文件不存在。", where)
+    suffix = file.suffix.lower()
+    if suffix == ".xlsx":
+        return read_form(file)
+    if suffix == ".docx":
+        return extract(file)
+    if suffix in FORMATS:
+        return read_file(file, previous=previous)
+    raise InputError.single(
+        "IN-SUFFIX",
+        f"不认识的文件类型“{file.suffix or '（无后缀）'}”：输入文件应为 .yaml、.yml、.json、.xlsx（填报表）或 .docx（已发布报告）。",
+        where,
+    )

@@ -1,0 +1,1 @@
+"""Reading published reports back into the model."""

@@ -1,0 +1,1 @@
+"""Word: the submission-ready .docx report, filled from the official template."""

@@ -1,0 +1,1 @@
+"""Pipelines: one report (generate), many reports (bulk), many published reports (audit)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -13,7 +13,16 @@ from rich.console import Console
 
 from reportgen.domain.errors import ReportgenError
 
-__all__ = ["app", "check_new_output", "err_console", "handle_errors", "main", "out_console", "previous_option"]
+__all__ = [
+    "app",
+    "check_new_output",
+    "err_console",
+    "handle_errors",
+    "main",
+    "out_console",
+    "previous_option",
+    "usage_message",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -27,7 +36,74 @@ EXIT_UNREADABLE = 2
 """An input could not be read at all, or the command was used wrongly."""
 
 
+EXIT_INTERRUPTED = 130
+"""Interrupted by Ctrl-C (the shell's convention, 128 + SIGINT)."""
+
+_PARAM_KIND = {"option": "选项", "argument": "参数", "parameter": "参数"}
+
+
+def usage_message(exc: click.ClickException) -> str:
+    """Chinese first, click's English after it: what is wrong with the command line, and where."""
+    english = exc.format_message()
+    ctx = getattr(exc, "ctx", None)
+    if isinstance(exc, click.MissingParameter):
+        kind_name = exc.param_type or (exc.param.param_type_name if exc.param is not None else "parameter")
+        kind = _PARAM_KIND.get(kind_name, "参数")
+        missing = exc.param.get_error_hint(ctx) if exc.param is not None and ctx is not None else ""
+        chinese = f"缺少必填的{kind} {missing}".rstrip()
+    elif isinstance(exc, click.NoSuchOption):
+        chinese = f"没有这个选项：{exc.option_name}"
+        if exc.possibilities:
+            chinese += "；是否想用：" + "、".join(sorted(exc.possibilities))
+    elif isinstance(exc, click.BadOptionUsage):
+        chinese = f"选项 {exc.option_name} 用法不对"
+    elif isinstance(exc, click.BadArgumentUsage):
+        chinese = "参数用法不对"
+    elif isinstance(exc, click.BadParameter):
+        hint: str | None = exc.param_hint if isinstance(exc.param_hint, str) else None
+        if hint is None and exc.param is not None and ctx is not None:
+            hint = exc.param.get_error_hint(ctx)
+        chinese = f"{hint or '参数'} 的值无效"
+    elif isinstance(exc, click.FileError):
+        chinese = f"无法打开文件：{exc.ui_filename}"
+    elif english.startswith("No such command"):
+        chinese = "没有这个命令"
+    elif english.startswith("Got unexpected extra argument"):
+        chinese = "多余的参数（文件名中有空格时请加引号）"
+    else:
+        chinese = "命令用法不对"
+    command = ctx.command_path if ctx is not None else "reportgen"
+    return f"[CLI-USAGE] {chinese}。（{english}）\n运行 {command} -h 查看用法（see {command} -h）。"
+
+
+class _App(click.Group):
+    """The group whose usage errors are shown in Chinese (exit 2) and whose Ctrl-C is a message (exit 130)."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        run = functools.partial(super().main, args, prog_name, complete_var, standalone_mode=False, **extra)
+        if not standalone_mode:
+            return run()
+        try:
+            result: object = run()
+        except click.ClickException as exc:  # usage errors: click's own text is English only
+            err_console.print(usage_message(exc), markup=False, highlight=False)
+            sys.exit(EXIT_UNREADABLE)
+        except (click.Abort, KeyboardInterrupt):
+            err_console.print("[CLI-INTERRUPTED] 已中断，未完成的输出文件没有留下（interrupted）。", markup=False,
+                              highlight=False)
+            sys.exit(EXIT_INTERRUPTED)
+        sys.exit(result if isinstance(result, int) else EXIT_OK)
+
+
 @click.group(
+    cls=_App,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(package_name="reportgen")

@@ -1,0 +1,242 @@
+"""Reading .docx/.xlsx packages and their XML safely: every limit checked before anything is inflated.
+
+A package from anywhere may be truncated, byte-flipped, a zip bomb, or carry a DTD with entities (XXE,
+billion laughs). :func:`open_package` checks the central directory against :mod:`reportgen.domain.limits`
+before one byte is inflated; :meth:`Package.read` inflates in chunks and stops at the declared size (a
+forged size cannot inflate further); :func:`parse_xml` refuses a DTD before parsing. Every failure is an
+:class:`~reportgen.domain.errors.InputError` with a stable code naming the file and the part, never a
+``zlib.error``, ``NotImplementedError`` or ``MemoryError``.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+import zlib
+from pathlib import Path
+from types import TracebackType
+
+from lxml import etree
+
+from reportgen.domain import limits
+from reportgen.domain.errors import InputError
+from reportgen.domain.findings import Location
+
+__all__ = ["Package", "check_package", "open_package", "parse_xml"]
+
+_CHUNK = 1 << 16
+_SUPPORTED = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False
+)
+
+
+def _error(code: str, message: str, file: str, part: str | None = None) -> InputError:
+    return InputError.single(code, message, Location(file=file, cell=part))
+
+
+class Package:
+    """An opened, checked zip package; use as a context manager, read members with :meth:`read`."""
+
+    def __init__(self, archive: zipfile.ZipFile, file: str) -> None:
+        self._zip = archive
+        self.file = file
+
+    def names(self) -> list[str]:
+        """The member names, in the archive's order."""
+        return self._zip.namelist()
+
+    def __contains__(self, name: object) -> bool:
+        try:
+            self._zip.getinfo(str(name))
+        except KeyError:
+            return False
+        return True
+
+    def read(self, name: str, *, limit: int = limits.MAX_PART_BYTES) -> bytes:
+        """The inflated bytes of member ``name``, never more than ``limit`` (``IN-ZIP-BOMB``).
+
+        :raises InputError: ``IN-ZIP-PART`` (no such member), ``IN-ZIP-CORRUPT`` (bad data or CRC).
+        """
+        try:
+            info = self._zip.getinfo(name)
+        except KeyError:
+            raise _error("IN-ZIP-PART", f"文件中缺少 {name}：不是完整的 Office 文档。", self.file, name) from None
+        out = io.BytesIO()
+        try:
+            with self._zip.open(info) as stream:
+                while chunk := stream.read(_CHUNK):
+                    out.write(chunk)
+                    if out.tell() > min(limit, info.file_size):
+                        raise _error(
+                            "IN-ZIP-BOMB", f"{name} 解压后超过声明的大小，文件已损坏或被篡改。", self.file, name
+                        )
+        except InputError:
+            raise
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError) as exc:
+            raise _error(
+                "IN-ZIP-CORRUPT", f"{name} 已损坏，无法解压（{type(exc).__name__}）。", self.file, name
+            ) from None
+        return out.getvalue()
+
+    def head(self, name: str, size: int) -> bytes:
+        """The first ``size`` inflated bytes of member ``name`` (``IN-ZIP-CORRUPT`` if they cannot be read)."""
+        try:
+            with self._zip.open(name) as stream:
+                return stream.read(size)
+        except KeyError:
+            raise _error("IN-ZIP-PART", f"文件中缺少 {name}：不是完整的 Office 文档。", self.file, name) from None
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError) as exc:
+            raise _error(
+                "IN-ZIP-CORRUPT", f"{name} 已损坏，无法解压（{type(exc).__name__}）。", self.file, name
+            ) from None
+
+    def xml_names(self) -> list[str]:
+        """The XML members (``.xml``, ``.rels``, ``.vml``)."""
+        return [name for name in self.names() if name.endswith((".xml", ".rels", ".vml"))]
+
+    def close(self) -> None:
+        """Close the underlying archive."""
+        self._zip.close()
+
+    def __enter__(self) -> Package:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def open_package(
+    source: str | Path | bytes,
+    *,
+    file: str | None = None,
+    kind: str = "Office 文档",
+    part_limit: int = limits.MAX_PART_BYTES,
+) -> Package:
+    """Open the zip package ``source`` (a path or its bytes) after checking every limit on its members.
+
+    ``part_limit`` is the inflated size allowed for one member: :data:`~reportgen.domain.limits.MAX_PART_BYTES`
+    for parts read into memory, :data:`~reportgen.domain.limits.MAX_STREAMED_PART_BYTES` for a worksheet a
+    reader streams.
+
+    :raises InputError: ``IN-FILE``, ``IN-TOO-LARGE``, ``IN-ZIP-CORRUPT`` (not a zip, truncated),
+        ``IN-ZIP-UNSUPPORTED`` (encrypted, an unknown compression), ``IN-ZIP-BOMB`` (a member or the whole
+        inflating past the limits, or a ratio no Office file has).
+    """
+    where = file if file is not None else ("<bytes>" if isinstance(source, bytes) else str(source))
+    if isinstance(source, bytes):
+        size = len(source)
+        handle: io.BytesIO | Path = io.BytesIO(source)
+    else:
+        handle = Path(source)
+        try:
+            size = handle.stat().st_size
+        except OSError as exc:
+            raise _error("IN-FILE", f"无法读取文件：{exc.strerror or exc}。", where) from None
+    if size > limits.MAX_INPUT_BYTES:
+        raise _error(
+            "IN-TOO-LARGE", f"文件有 {size // (1024 * 1024)} MB，超过 {limits.MAX_INPUT_BYTES // (1024 * 1024)} MB 上限。", where
+        )
+    try:
+        archive = zipfile.ZipFile(handle)
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
+        raise _error(
+            "IN-ZIP-CORRUPT", f"不是有效的 {kind}（无法作为 zip 包打开：{type(exc).__name__}），文件可能已损坏或被截断。",
+            where,
+        ) from None
+    try:
+        _check_members(archive, where, part_limit)
+    except BaseException:
+        archive.close()
+        raise
+    return Package(archive, where)
+
+
+def _check_members(archive: zipfile.ZipFile, file: str, part_limit: int) -> None:
+    infos = archive.infolist()
+    if len(infos) > limits.MAX_PACKAGE_MEMBERS:
+        raise _error("IN-ZIP-BOMB", f"包内有 {len(infos)} 个部件，超过 {limits.MAX_PACKAGE_MEMBERS} 个上限。", file)
+    total = 0
+    for info in infos:
+        name = info.filename
+        if info.flag_bits & 0x1:
+            raise _error("IN-ZIP-UNSUPPORTED", f"{name} 已加密：请去掉文档密码后再读取。", file, name)
+        if info.compress_type not in _SUPPORTED:
+            raise _error(
+                "IN-ZIP-UNSUPPORTED", f"{name} 使用了不支持的压缩方式（{info.compress_type}）：请用 Word/Excel/WPS 另存一次。",
+                file, name,
+            )
+        if info.file_size > part_limit:
+            raise _error(
+                "IN-ZIP-BOMB", f"{name} 解压后有 {info.file_size // (1024 * 1024)} MB，超过单个部件 "
+                f"{part_limit // (1024 * 1024)} MB 的上限。", file, name,
+            )
+        if info.file_size > limits.RATIO_FLOOR_BYTES and info.file_size > limits.MAX_PART_RATIO * max(info.compress_size, 1):
+            raise _error(
+                "IN-ZIP-BOMB", f"{name} 的压缩比超过 {limits.MAX_PART_RATIO} 倍，不是正常的 Office 文档（疑似压缩炸弹）。",
+                file, name,
+            )
+        total += info.file_size
+    allowed = limits.MAX_PACKAGE_BYTES + max(part_limit - limits.MAX_PART_BYTES, 0)
+    if total > allowed:
+        raise _error("IN-ZIP-BOMB", f"解压后共 {total // (1024 * 1024)} MB，超过 {allowed // (1024 * 1024)} MB 上限。", file)
+
+
+def parse_xml(data: bytes, *, file: str, part: str) -> etree._Element:
+    """The root of the XML ``data`` of ``part``; a DTD (entities, XXE) is refused before parsing.
+
+    :raises InputError: ``IN-XML-DTD``, ``IN-XML-CORRUPT`` (with the line and column).
+    """
+    if _DTD.search(data, 0, _prolog_end(data)):
+        raise _error("IN-XML-DTD", f"{part} 含有 DTD/实体声明，Office 文档不会有，已拒绝读取（防止 XXE）。", file, part)
+    try:
+        return etree.fromstring(data, _PARSER)
+    except etree.XMLSyntaxError as exc:
+        line, column = exc.position
+        raise _error("IN-XML-CORRUPT", f"{part} 第 {line} 行第 {column} 列的 XML 已损坏：{exc.msg}。", file, part) from None
+    except (ValueError, MemoryError) as exc:
+        raise _error("IN-XML-CORRUPT", f"{part} 不是可读的 XML（{type(exc).__name__}）。", file, part) from None
+
+
+def _prolog_end(data: bytes) -> int:
+    """Where the root element starts: a DTD can only stand before it."""
+    at = 0
+    while True:
+        at = data.find(b"<", at)
+        if at < 0:
+            return len(data)
+        nxt = data[at + 1 : at + 2]
+        if nxt in (b"?", b"!"):
+            if data.startswith(b"<!--", at):
+                end = data.find(b"-->", at)
+                at = len(data) if end < 0 else end + 3
+                continue
+            if nxt == b"!":
+                return len(data)  # a declaration (DOCTYPE) before the root: let the search find it
+            end = data.find(b">", at)
+            at = len(data) if end < 0 else end + 1
+            continue
+        return at
+
+
+def check_package(
+    source: str | Path | bytes,
+    *,
+    file: str | None = None,
+    kind: str = "Excel 工作簿",
+    part_limit: int = limits.MAX_PART_BYTES,
+) -> None:
+    """Check a package before a library that opens it on its own (openpyxl) does: the limits of
+    :func:`open_package`, and no DTD in any XML part (sharedStrings.xml with an entity is how XXE reaches a
+    workbook reader). Only the prolog of each part is inflated, so a large streamed sheet costs nothing."""
+    with open_package(source, file=file, kind=kind, part_limit=part_limit) as package:
+        for name in package.xml_names():
+            head = package.head(name, limits.MAX_PROLOG_BYTES)
+            end = _prolog_end(head)
+            if _DTD.search(head, 0, end) or (end == len(head) == limits.MAX_PROLOG_BYTES):
+                raise _error("IN-XML-DTD", f"{name} 含有 DTD/实体声明，Office 文档不会有，已拒绝读取（防止 XXE）。",
+                             package.file, name)

@@ -7,9 +7,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from reportgen.domain.layout import FormatVersion
 from reportgen.domain.model import Organ, Report, Table
+from reportgen.domain.prose import chinese_numeral, numbered, parse_chinese_numeral, strip_number
 
 
 @pytest.mark.parametrize(
@@ -57,3 +60,21 @@ def test_format_version_by_value() -> None:
     assert Report(organ=Organ(name="x"), year=2022, format_version="2021").format_version is FormatVersion.V2021
     with pytest.raises(ValueError, match="2020"):
         Report(organ=Organ(name="x"), year=2022, format_version="2020")
+
+
+# --------------------------------------------------------------------------------------------
+# Numbered headings
+
+
+@given(st.integers(min_value=1, max_value=9999))
+def test_chinese_numerals_round_trip(n: int) -> None:
+    """Every heading number from 1 to 9999 is written once and read back to itself."""
+    assert parse_chinese_numeral(chinese_numeral(n)) == n
+
+
+def test_numbered_headings_past_ninety_nine() -> None:
+    """Item 10, 20, 99, 100 and 101 are numbered as written in Chinese, and the number strips off again."""
+    assert [numbered(i, "事项") for i in (9, 19, 98, 99, 100)] == [
+        "（十）事项", "（二十）事项", "（九十九）事项", "（一百）事项", "（一百零一）事项"
+    ]
+    assert strip_number("（一百零一）事项") == "事项"

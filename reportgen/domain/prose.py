@@ -18,6 +18,7 @@ from reportgen.domain.model import OtherItem, Prose, Report
 
 __all__ = [
     "CHINESE_NUMERALS",
+    "chinese_numeral",
     "ReportText",
     "TextPart",
     "default_on_request",
@@ -25,14 +26,51 @@ __all__ = [
     "default_review_litigation",
     "format_amount",
     "numbered",
+    "parse_chinese_numeral",
     "report_text",
     "strip_number",
 ]
 
 CHINESE_NUMERALS = "一二三四五六七八九十"
 
-# "（一）", "(一)", "一、", "1.", "1．" at the start of a title.
-_NUMBER_PREFIX = re.compile(r"^\s*(?:[（(][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+、|\d+[.．、])\s*")
+# "（一）", "(一)", "一、", "1.", "1．" at the start of a title (also "（一百零一）").
+_NUMBER_PREFIX = re.compile(
+    r"^\s*(?:[（(][一二三四五六七八九十百千零]+[)）]|[一二三四五六七八九十百千零]+、|\d+[.．、])\s*"
+)
+_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_numeral(n: int) -> str:
+    """``n`` (1–9999) as it is written in a heading: 1 → 一, 10 → 十, 15 → 十五, 21 → 二十一, 101 → 一百零一."""
+    if not 1 <= n <= 9999:
+        raise ValueError(f"{n} is outside 1–9999")
+    parts: list[str] = []
+    zero = False
+    for unit, value in (("千", 1000), ("百", 100), ("十", 10), ("", 1)):
+        digit = n // value % 10
+        if digit == 0:
+            zero = bool(parts)
+            continue
+        if zero:
+            parts.append("零")
+            zero = False
+        parts.append(_DIGITS[digit] + unit)
+    text = "".join(parts)
+    return text[1:] if text.startswith("一十") else text  # 十五, not 一十五
+
+
+def parse_chinese_numeral(text: str) -> int | None:
+    """The inverse of :func:`chinese_numeral` (``None`` for text that is not a numeral)."""
+    if not text or any(ch not in _DIGITS + "十百千" for ch in text):
+        return None
+    total, digit = 0, None
+    for ch in text:
+        if ch in _DIGITS:
+            digit = _DIGITS.index(ch)
+        else:
+            total += (1 if digit is None else digit) * {"十": 10, "百": 100, "千": 1000}[ch]
+            digit = None
+    return total + (digit or 0)
 
 
 def strip_number(title: str) -> str:
@@ -41,15 +79,8 @@ def strip_number(title: str) -> str:
 
 
 def numbered(index: int, title: str) -> str:
-    """``（一）title`` for ``index`` 0, ``（二）title`` for 1 … (up to 二十)."""
-    n = index + 1
-    if n <= 10:
-        numeral = CHINESE_NUMERALS[n - 1]
-    elif n < 20:
-        numeral = "十" + CHINESE_NUMERALS[n - 11]
-    else:
-        numeral = CHINESE_NUMERALS[n // 10 - 1] + "十" + (CHINESE_NUMERALS[n % 10 - 1] if n % 10 else "")
-    return f"（{numeral}）{strip_number(title)}"
+    """``（一）title`` for ``index`` 0, ``（二）title`` for 1 … ``（一百）title`` for 99."""
+    return f"（{chinese_numeral(index + 1)}）{strip_number(title)}"
 
 
 def format_amount(value: Decimal | int) -> str:

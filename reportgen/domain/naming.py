@@ -12,6 +12,9 @@ __all__ = ["UniqueStems", "output_stem", "safe_filename"]
 
 # Characters Windows forbids in names, path separators, and control characters.
 _FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+# Bidirectional controls (U+202E turns "报告.exe.docx" into what looks like "报告xcod.exe") and invisible
+# format characters: dropped, so a name shows what it is.
+_INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 _WINDOWS_RESERVED = {
     "CON", "PRN", "AUX", "NUL",
     *(f"COM{i}" for i in range(1, 10)),
@@ -30,6 +33,7 @@ def safe_filename(name: str, *, fallback: str = "报告") -> str:
     cut to :data:`MAX_STEM_BYTES` UTF-8 bytes.  An empty result becomes ``fallback``.
     """
     text = unicodedata.normalize("NFC", name)
+    text = _INVISIBLE.sub("", text)
     text = _FORBIDDEN.sub("_", text)
     text = text.strip(" .")
     if text.split(".")[0].upper() in _WINDOWS_RESERVED:
@@ -53,13 +57,20 @@ class UniqueStems:
 
     def __init__(self, reserved: Iterable[str] = ()) -> None:
         self._used = {r.casefold() for r in reserved}
+        self._next: dict[str, int] = {}
+        """Per base name, the counter to try first: many inputs wanting one name cost linear time, not quadratic."""
 
     def claim(self, wanted: str) -> str:
         """A safe stem for ``wanted``, not handed out before."""
         base = safe_filename(wanted)
-        stem, n = base, 2
-        while stem.casefold() in self._used:
+        key = base.casefold()
+        stem, n = base, self._next.get(key, 2)
+        if key in self._used:
             stem = f"{base}-{n}"
+        while stem.casefold() in self._used:
             n += 1
+            stem = f"{base}-{n}"
         self._used.add(stem.casefold())
+        if stem != base:
+            self._next[key] = n + 1
         return stem

@@ -38,7 +38,7 @@ def table_value(value: object) -> str | int | float | None:
         return value
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else format(value, "f")
-    return ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    return str(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
 
 
 def format_table_sheet(ws: Any, widths: Sequence[float], *, rows: int | None = None) -> None:
@@ -70,17 +70,20 @@ def write_table(
     widths: Sequence[float],
     *,
     autofilter: bool = True,
+    n_rows: int | None = None,
 ) -> int:
     """Append ``header`` and ``rows`` to the (empty) worksheet ``ws``; returns the number of rows written.
 
-    ``widths``: one column width per header column.  ``autofilter``: filter buttons on the header (needs
-    the row count, so the rows of a write-only sheet are counted first — pass a sequence there).
+    ``widths``: one column width per header column.  ``autofilter``: filter buttons on the header; on a
+    write-only sheet the range must be known before the rows are streamed, so give ``n_rows`` (the data
+    rows) when ``rows`` is an iterator rather than a sequence (else it is materialised first).
     """
     if len(widths) != len(header):
         raise ValueError(f"{len(header)} columns but {len(widths)} widths")
-    rows = rows if isinstance(rows, Sequence) or not autofilter else list(rows)
-    n = len(rows) + 1 if autofilter and isinstance(rows, Sequence) else None
-    format_table_sheet(ws, widths, rows=n)
+    if autofilter and n_rows is None:
+        rows = rows if isinstance(rows, Sequence) else list(rows)
+        n_rows = len(rows)
+    format_table_sheet(ws, widths, rows=None if not autofilter or n_rows is None else n_rows + 1)
     ws.append([_cell(ws, h, header=True) for h in header])
     written = 1
     for row in rows:

@@ -23,12 +23,14 @@ from click.testing import CliRunner
 
 from reportgen.cli import app
 from reportgen.domain.errors import InputError
-from reportgen.domain.layout import get_layout
+from reportgen.domain.layout import FormatVersion, get_layout
 from reportgen.domain.model import Figure, Report, Table
 from reportgen.domain.naming import output_stem
 from reportgen.formats.excel.county import CountyRow, write_county_form
-from reportgen.formats.excel.write import grid_coord, table_sheet_title
+from reportgen.formats.excel.write import grid_coord, render_xlsx, table_sheet_title
 from reportgen.formats.inputs.mapping import dump
+from reportgen.formats.load import load
+from reportgen.formats.word.render import default_template_path
 from reportgen.pipelines.bulk import MANIFEST_NAME, SUMMARY_NAME, Status, bulk
 from reportgen.pipelines.parallel import bounded_map
 from tests.conftest import EXAMPLES, ROOT
@@ -141,8 +143,6 @@ def test_hostile_names_stay_inside_and_never_collide(tmp_path: Path) -> None:
         [p.name for p in written if p.suffix == ".docx"] + [f"{ROLLUP_STEM}.docx"]
     )
     # Folder mode names by organ too: hostile organ names in input files stay inside, distinct on Windows too.
-    from reportgen.formats.load import load
-
     inputs = tmp_path / "in"
     inputs.mkdir()
     jinling = load(EXAMPLES / "zhaoyuan-jinling-2022.yaml")
@@ -354,8 +354,6 @@ def test_bounded_map_limits_in_flight_and_collects_errors() -> None:
 
 def test_mixed_folder_yaml_json_and_xlsx_form(tmp_path: Path, busy_report: Report) -> None:
     """A folder mixing YAML, JSON and a filled .xlsx workbook: each is loaded and rendered with its figures."""
-    from reportgen.formats.excel.write import render_xlsx
-
     inputs = tmp_path / "in"
     inputs.mkdir()
     dump(busy_report, inputs / "局.json")
@@ -378,8 +376,6 @@ def test_rollup_sums_one_year_and_each_organ_once(tmp_path: Path) -> None:
     """A folder mixing years and the same organ as .yaml and .json: the roll-up sums the most common year only,
     each organ once (the later copy is 有错误 BULK-DUPLICATE naming both files), names organs, and summary.xlsx
     and the CLI say what was left out and why; files are named by organ and year, deterministically."""
-    from reportgen.formats.load import load
-
     inputs = tmp_path / "in"
     inputs.mkdir()
     jinling = load(EXAMPLES / "zhaoyuan-jinling-2022.yaml")
@@ -390,9 +386,6 @@ def test_rollup_sums_one_year_and_each_organ_once(tmp_path: Path) -> None:
     dump(jinling.evolve(organ=attrs.evolve(jinling.organ, name="招远市辛庄镇人民政府")), inputs / "d.yaml")
     dump(resources, inputs / "h0.json")
     out = tmp_path / "out"
-    from reportgen.domain.layout import FormatVersion
-    from reportgen.formats.word.render import default_template_path
-
     template = shutil.copy(default_template_path(FormatVersion.V2021), tmp_path / "t.docx")  # fixed for the re-run
     result = CliRunner().invoke(app, ["bulk", str(inputs), "-o", str(out), "-j", "2", "-t", str(template)])
     assert result.exit_code == 1, result.output  # the duplicate is an error

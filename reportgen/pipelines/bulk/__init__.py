@@ -5,8 +5,9 @@
     inputs ──► main process ─────────────────────────────────────────────► OUTDIR/
                │ scan the folder / stream the county workbook rows           <stem>.docx, <stem>.xlsx
                │ skip a township when the manifest says nothing changed      summary.xlsx
-               │ submit ≤ max_in_flight jobs ──► workers: load, check,       <roll-up>.docx/.xlsx
-               │                                  render to temporary .part  .reportgen-manifest.jsonl
+               │ submit ≤ max_in_flight jobs ──► workers: the one pipeline   <roll-up>.docx/.xlsx
+               │                                  (read, check, render) to   .reportgen-manifest.jsonl
+               │                                  a temporary .part pair
                │ ◄── small outcome records (status, counts, first messages, non-zero figures)
                │ in input order: name the outputs (organ + year, safe, unique) and rename them,
                │   drop a second report of the same organ and year, add to the roll-up sums
@@ -28,6 +29,13 @@ each finished township is appended as one line with one ``write``, so a killed r
 line being written (a torn last line is ignored and the file is compacted atomically on the next
 run).  Every output is written to a temporary ``.<name>.part`` file and renamed into place; stale
 ``.part`` files of a killed run are removed at the start.
+
+The package: :mod:`~reportgen.pipelines.bulk.sources` (input discovery), :mod:`~reportgen.pipelines.bulk.worker`
+(one township through :mod:`reportgen.pipelines.generate`), :mod:`~reportgen.pipelines.bulk._run` (the run's
+state: settling in input order, naming, duplicates, the redo pass), :mod:`~reportgen.pipelines.bulk.manifest`
+(the journal), :mod:`~reportgen.pipelines.bulk.rollup` (sums → the roll-up report),
+:mod:`~reportgen.pipelines.bulk.summary` (``summary.xlsx``) and :mod:`~reportgen.pipelines.bulk.outcome` (the
+records this function returns).
 """
 
 from __future__ import annotations
@@ -39,7 +47,6 @@ import secrets
 from collections.abc import Iterable
 from pathlib import Path
 
-from reportgen.domain.checks import check
 from reportgen.domain.errors import InputError
 from reportgen.domain.findings import Finding, Status
 from reportgen.domain.layout import FormatVersion
@@ -61,7 +68,7 @@ from reportgen.pipelines.bulk.rollup import ROLLUP_LISTED
 from reportgen.pipelines.bulk.sources import INPUT_SUFFIXES, BulkInput, estimate_total, iter_inputs, sources
 from reportgen.pipelines.bulk.summary import write_summary
 from reportgen.pipelines.bulk.worker import Done, Job, failed, init_worker, run_job
-from reportgen.pipelines.generate import Checked, docx_renderer, render_documents, write_together
+from reportgen.pipelines.generate import docx_renderer, read_and_check, render_documents, write_together
 from reportgen.pipelines.parallel import Completed, InlineExecutor, bounded_map, default_jobs, process_pool
 
 __all__ = [
@@ -176,8 +183,8 @@ def bulk(
     rollup_findings: tuple[Finding, ...] = ()
     if rollup_report is not None:
         stem = run.names.claim(output_stem(rollup_report))
-        rollup_findings = tuple(check(rollup_report))
-        checked = Checked(source="<roll-up>", report=rollup_report, previous=None, findings=rollup_findings)
+        checked = read_and_check(rollup_report)
+        rollup_findings = checked.findings
         docx, xlsx = render_documents(checked, template=template_str)
         assert xlsx is not None
         rollup_outputs = (out / f"{stem}.docx", out / f"{stem}.xlsx")

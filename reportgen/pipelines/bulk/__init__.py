@@ -34,7 +34,7 @@ The package: :mod:`~reportgen.pipelines.bulk.sources` (input discovery), :mod:`~
 (one township through :mod:`reportgen.pipelines.generate`), :mod:`~reportgen.pipelines.bulk._run` (the run's
 state: settling in input order, naming, duplicates, the redo pass), :mod:`~reportgen.pipelines.bulk.manifest`
 (the journal), :mod:`~reportgen.pipelines.bulk.rollup` (sums → the roll-up report),
-:mod:`~reportgen.pipelines.bulk.summary` (``summary.xlsx``) and :mod:`~reportgen.pipelines.bulk.outcome` (the
+:mod:`~reportgen.pipelines.bulk.summary` (``summary.xlsx``) and :mod:`~reportgen.pipelines.bulk.records` (the
 records this function returns).
 """
 
@@ -54,20 +54,23 @@ from reportgen.domain.naming import MANIFEST_NAME, SUMMARY_NAME, UniqueStems, ou
 from reportgen.formats.excel import county as county_mod
 from reportgen.pipelines.bulk._run import _Run
 from reportgen.pipelines.bulk.manifest import Manifest, run_digest
-from reportgen.pipelines.bulk.outcome import (
+from reportgen.pipelines.bulk.records import (
     EXCLUSION_REASONS,
     BulkResult,
+    Done,
     Exclusion,
+    Job,
     ProgressCallback,
     RollupNote,
     TownshipOutcome,
     excluded_counts,
+    failed,
     status_counts,
 )
 from reportgen.pipelines.bulk.rollup import ROLLUP_LISTED
 from reportgen.pipelines.bulk.sources import INPUT_SUFFIXES, BulkInput, estimate_total, iter_inputs, sources
 from reportgen.pipelines.bulk.summary import write_summary
-from reportgen.pipelines.bulk.worker import Done, Job, failed, init_worker, run_job
+from reportgen.pipelines.bulk.worker import init_worker, run_job
 from reportgen.pipelines.generate import docx_renderer, read_and_check, render_documents, write_together
 from reportgen.pipelines.parallel import Completed, InlineExecutor, bounded_map, default_jobs, process_pool
 

@@ -18,16 +18,19 @@ import attrs
 from reportgen.domain.findings import Finding, Location, Severity, Status
 from reportgen.domain.naming import UniqueStems, output_stem
 from reportgen.pipelines.bulk.manifest import Manifest, done_from_record, input_digest, record_of
-from reportgen.pipelines.bulk.outcome import (
+from reportgen.pipelines.bulk.records import (
     MAX_FINDINGS_KEPT,
+    Done,
     Exclusion,
+    Job,
     ProgressCallback,
     RollupNote,
+    Source,
     TownshipOutcome,
+    failed,
+    temp_paths,
 )
 from reportgen.pipelines.bulk.rollup import RollUp, RollupKey
-from reportgen.pipelines.bulk.sources import Source
-from reportgen.pipelines.bulk.worker import Done, Job, failed, temp_paths
 
 __all__ = ["FAILED_NOTE", "_Run", "leave_out_other_keys"]
 

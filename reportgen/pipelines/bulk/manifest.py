@@ -23,9 +23,7 @@ from reportgen.domain.model import Figure
 from reportgen.domain.naming import MANIFEST_NAME
 from reportgen.formats._io import atomic_write_bytes
 from reportgen.formats.word.render import DEFAULT_TEMPLATE_NAMES, default_template_path
-from reportgen.pipelines.bulk.outcome import TownshipOutcome
-from reportgen.pipelines.bulk.sources import Source
-from reportgen.pipelines.bulk.worker import Done, OrganInfo
+from reportgen.pipelines.bulk.records import Done, OrganInfo, Source, TownshipOutcome
 
 __all__ = ["MANIFEST_VERSION", "Manifest", "done_from_record", "input_digest", "record_of", "run_digest"]
 

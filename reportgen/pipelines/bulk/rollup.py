@@ -16,8 +16,7 @@ from reportgen.domain.layout import PROCESSING_FEE_ITEM, FormatVersion, get_layo
 from reportgen.domain.model import Figure, Organ, OrganKind, OtherItem, Overview, Report, Subsection, Table
 from reportgen.domain.prose import format_amount, strip_number
 from reportgen.formats.excel.county import CountyInfo
-from reportgen.pipelines.bulk.outcome import Exclusion
-from reportgen.pipelines.bulk.worker import FigureRef, Figures, OrganInfo
+from reportgen.pipelines.bulk.records import Exclusion, FigureRef, Figures, OrganInfo
 
 __all__ = ["ROLLUP_LISTED", "RollUp", "RollupKey"]
 

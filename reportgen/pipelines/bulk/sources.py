@@ -12,12 +12,12 @@ from collections.abc import Iterable, Iterator, Sized
 from pathlib import Path
 from typing import TypeAlias
 
-import attrs
 from openpyxl import load_workbook
 
 from reportgen.domain.errors import InputError
 from reportgen.domain.model import Report
 from reportgen.formats.excel import county as county_mod
+from reportgen.pipelines.bulk.records import Source
 
 __all__ = ["INPUT_SUFFIXES", "BulkInput", "Source", "estimate_total", "iter_inputs", "sources"]
 
@@ -26,17 +26,6 @@ INPUT_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
 
 BulkInput: TypeAlias = "str | os.PathLike[str] | Report | tuple[str, Report | InputError]"
 """One item of an iterable given to :func:`reportgen.bulk`: an input file, a report, or ``(name, report or error)``."""
-
-
-@attrs.frozen
-class Source:
-    """One township as discovered: a file to load, a report already built, or why it cannot be read."""
-
-    name: str
-    source: str
-    path: str | None = None
-    report: Report | None = None
-    error: InputError | None = None
 
 
 def _folder_files(folder: Path, outdir: Path | None) -> list[Path]:

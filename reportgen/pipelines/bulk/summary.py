@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from reportgen.domain.findings import finding_columns
 from reportgen.formats._io import atomic_path
 from reportgen.formats.excel._tables import write_table
-from reportgen.pipelines.bulk.outcome import TownshipOutcome
+from reportgen.pipelines.bulk.records import TownshipOutcome
 
 __all__ = ["SUMMARY_HEADER", "write_summary"]
 

@@ -1,17 +1,20 @@
-"""What a bulk run reports: one :class:`TownshipOutcome` per township, and the :class:`BulkResult`."""
+"""The records of a bulk run: the :class:`Job` sent to a worker, the :class:`Done` it sends back, one
+:class:`TownshipOutcome` per township and the :class:`BulkResult` — plain data, shared by every module of the run."""
 
 from __future__ import annotations
 
 import enum
 from collections import Counter
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import TypeAlias
 
 import attrs
 
-from reportgen.domain.findings import Finding, Status
-from reportgen.domain.model import Report
+from reportgen.domain.errors import InputError, ReportgenError
+from reportgen.domain.findings import Finding, Severity, Status
+from reportgen.domain.model import Figure, Report
 
 __all__ = [
     "EXCLUSION_REASONS",
@@ -21,7 +24,13 @@ __all__ = [
     "Exclusion",
     "ProgressCallback",
     "RollupNote",
+    "Source",
     "TownshipOutcome",
+    "error_findings",
+    "excluded_counts",
+    "failed",
+    "status_counts",
+    "temp_paths",
 ]
 
 MAX_FINDINGS_KEPT = 20
@@ -176,3 +185,95 @@ def status_counts(outcomes: tuple[TownshipOutcome, ...]) -> dict[str, int]:
 
 ProgressCallback: TypeAlias = Callable[[int, "int | None", TownshipOutcome], None]
 """``progress(done, total, outcome)`` — called in the calling process after each township."""
+
+
+FigureRef: TypeAlias = tuple[str, str, str]
+"""``(table key, row key, column key)`` of a leaf figure."""
+Figures: TypeAlias = tuple[tuple[FigureRef, Figure], ...]
+"""A report's non-zero leaf figures."""
+
+
+@attrs.frozen
+class OrganInfo:
+    """What the roll-up needs to know of an organ: its kind and where it is."""
+
+    kind: str
+    province: str = ""
+    city: str = ""
+    county: str = ""
+
+    @classmethod
+    def of(cls, report: Report) -> OrganInfo:
+        """The organ facts of ``report``."""
+        o = report.organ
+        return cls(o.kind.value, o.province, o.city, o.county)
+
+
+@attrs.frozen
+class Source:
+    """One township as discovered: a file to load, a report already built, or why it cannot be read."""
+
+    name: str
+    source: str
+    path: str | None = None
+    report: Report | None = None
+    error: InputError | None = None
+
+
+@attrs.frozen
+class Job:
+    """One township's work, as sent to a worker (small: a path, or one report)."""
+
+    index: int
+    name: str
+    source: str
+    temp: str
+    """Stem of the temporary outputs ``.<temp>.docx.part``; the main process renames them once named."""
+    outdir: str
+    template: str | None
+    check_only: bool
+    path: str | None = None
+    report: Report | None = None
+
+
+@attrs.frozen
+class Done:
+    """What a worker sends back (or what the manifest remembers of a township)."""
+
+    outcome: TownshipOutcome
+    wanted: str = ""
+    """The output stem the report asks for (:func:`~reportgen.domain.naming.output_stem`), before de-duplication."""
+    temp: str | None = None
+    """Stem of the temporary outputs when they were written."""
+    version: str | None = None
+    year: int | None = None
+    organ: OrganInfo | None = None
+    figures: Figures | None = None
+    """Non-zero leaf figures; ``None`` when the report did not load."""
+    fee: Decimal = Decimal(0)
+    """信息处理费, summed by the roll-up."""
+
+
+def error_findings(exc: BaseException, file: str | None, organ: str | None) -> tuple[Finding, ...]:
+    """Why a township failed, as findings located in ``file`` and ``organ`` (an unexpected exception: BULK-INTERNAL)."""
+    if isinstance(exc, ReportgenError):
+        findings = exc.findings or (
+            Finding(code=exc.code, severity=Severity.ERROR, message=exc.message, location=exc.location),
+        )
+    else:
+        findings = (Finding(code="BULK-INTERNAL", severity=Severity.ERROR,
+                            message=f"内部错误：{type(exc).__name__}: {exc}"),)
+    return tuple(f.with_context(file=file, organ=organ) for f in findings)
+
+
+def failed(name: str, source: str, exc: BaseException, file: str | None, organ: str = "") -> TownshipOutcome:
+    """The outcome of a township that could not be loaded or rendered."""
+    findings = error_findings(exc, file, organ or name)
+    return TownshipOutcome(name=name, source=source, status=Status.FAILED, organ=organ,
+                           errors=max(1, sum(f.is_error for f in findings)),
+                           findings=findings[:MAX_FINDINGS_KEPT])
+
+
+def temp_paths(outdir: Path, temp: str) -> tuple[Path, Path]:
+    """The temporary .docx and .xlsx of a job, renamed by the main process."""
+    return outdir / f"{temp}.docx.part", outdir / f"{temp}.xlsx.part"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -21,6 +22,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+import reportgen
 from reportgen.cli import app
 from reportgen.domain.errors import InputError
 from reportgen.domain.layout import FormatVersion, get_layout
@@ -31,7 +33,7 @@ from reportgen.formats.excel.write import grid_coord, render_xlsx, table_sheet_t
 from reportgen.formats.inputs.mapping import dump
 from reportgen.formats.load import load
 from reportgen.formats.word.render import default_template_path
-from reportgen.pipelines.bulk import MANIFEST_NAME, SUMMARY_NAME, Status, bulk
+from reportgen.pipelines.bulk import MANIFEST_NAME, SUMMARY_NAME, BulkInput, Exclusion, RollupNote, Status, bulk
 from reportgen.pipelines.parallel import bounded_map
 from tests.conftest import EXAMPLES, ROOT
 
@@ -434,3 +436,32 @@ def test_county_workbook_with_a_township_twice(tmp_path: Path) -> None:
     assert result.rollup.table2.value("licensing", "decisions") == 6
     assert "2个乡镇（街道）" in result.rollup.overview.intro[0]
     assert result.exit_code == 1
+
+
+def test_typed_status_and_note_and_a_readable_manifest(tmp_path: Path, busy_report: Report) -> None:
+    """Status is a StrEnum equal to its Chinese text (reportgen.Status keeps its members); the roll-up note is a
+    typed RollupNote; the manifest stores the status as its text and figures as [table, row, column, value],
+    from which a re-run (everything skipped) sums the same roll-up."""
+    assert reportgen.Status.OK is Status.OK
+    assert str(Status.OK) == "通过"
+    assert Status("有错误") is Status.ERRORS
+    assert [s.label for s in Status] == ["通过", "有警告", "有错误", "失败", "无法读取"]
+    other_year = busy_report.evolve(year=busy_report.year + 1)
+    inputs: list[BulkInput] = [busy_report, ("坏乡镇", InputError("坏了", code="IN-TEST")), busy_report, other_year]
+    out = tmp_path / "out"
+    first = bulk(inputs, out, jobs=1)
+    notes = [o.rollup_note for o in first.outcomes]
+    assert notes[0] is None
+    assert notes[1] == RollupNote(Exclusion.FAILED, "未能读取或生成")
+    assert notes[3] is not None
+    assert notes[3].reason is Exclusion.OTHER_YEAR
+    assert str(notes[3]).startswith("年度不同：")
+    assert first.excluded() == {"失败": 1, "年度不同": 1}
+    records = [json.loads(line) for line in (out / MANIFEST_NAME).read_text(encoding="utf-8").splitlines()]
+    assert {r["status"] for r in records} <= {s.label for s in Status}
+    figure = next(f for f in records[0]["figures"] if f[:3] == ["table3", "new_received", "natural_person"])
+    assert figure[3] == str(busy_report.table3.value("new_received", "natural_person"))
+    again = bulk(inputs, out, jobs=1)
+    assert len(again.skipped) == 3
+    assert again.rollup == first.rollup
+    assert [o.rollup_note for o in again.outcomes] == notes

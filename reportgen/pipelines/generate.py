@@ -150,19 +150,28 @@ def read_and_check(
     return Checked(source=name, report=report, previous=prev, findings=findings)
 
 
-_RENDERERS: dict[tuple[str | None, FormatVersion], DocxRenderer] = {}
+_RENDERERS: dict[tuple[str | None, int, int, FormatVersion], DocxRenderer] = {}
 
 
 def docx_renderer(template: str | os.PathLike[str] | None, version: FormatVersion) -> DocxRenderer:
     """The Word renderer of ``template`` (``None``: the official one) for ``version``, made once per process.
 
     :class:`DocxRenderer` caches the prepared template by content, but constructing one reads and hashes
-    the template file; a bulk worker rendering thousands of reports does that once.
+    the template file; a bulk worker rendering thousands of reports does that once.  A template file changed
+    on disk (other modification time or size) gets a new renderer.
     """
-    key = (None if template is None else os.fspath(template), version)
+    path = None if template is None else os.fspath(template)
+    try:
+        stat = os.stat(path) if path is not None else None
+    except OSError:
+        stat = None  # missing: DocxRenderer raises the located TemplateError
+    key = (path, stat.st_mtime_ns if stat else 0, stat.st_size if stat else 0, version)
     renderer = _RENDERERS.get(key)
     if renderer is None:
-        renderer = _RENDERERS[key] = DocxRenderer(template, version=version)
+        renderer = DocxRenderer(template, version=version)
+        if len(_RENDERERS) >= 16:  # a long-lived process editing its template: keep the cache small
+            _RENDERERS.pop(next(iter(_RENDERERS)))
+        _RENDERERS[key] = renderer
     return renderer
 
 

@@ -37,9 +37,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import psutil
+from docxtpl import DocxTemplate
 
+from reportgen.domain.checks import check
 from reportgen.domain.layout import get_layout
 from reportgen.domain.model import Figure, Organ, OrganKind, OtherItem, Overview, Report, Subsection, Table
+from reportgen.formats.excel.write import openpyxl_workbook
+from reportgen.formats.word.render import build_context, default_template_path
 from reportgen.pipelines.bulk import bulk
 from reportgen.pipelines.parallel import default_jobs
 
@@ -138,12 +142,6 @@ def run_bulk(n: int, jobs: int | None) -> dict[str, float]:
 
 def run_plain(sample: int) -> float:
     """Milliseconds per township for the plain docxtpl + openpyxl loop (one process)."""
-    from docxtpl import DocxTemplate
-
-    from reportgen.domain.checks import check
-    from reportgen.formats.excel.write import openpyxl_workbook
-    from reportgen.formats.word.render import build_context, default_template_path
-
     template = str(default_template_path())
     reports = list(townships(sample, seed=7))
     with tempfile.TemporaryDirectory(prefix="bench-plain-") as tmp:

@@ -10,9 +10,11 @@ from click.testing import CliRunner
 
 from reportgen.cli import app
 from reportgen.domain.model import Organ, OrganKind, Overview, Report, Subsection, Table
+from reportgen.domain.naming import SUMMARY_NAME
 from reportgen.formats.inputs.mapping import dump
 from reportgen.formats.word.render import render_docx
 from reportgen.pipelines.audit import FINDING_HEADER, REPORT_HEADER, audit
+from reportgen.pipelines.bulk import bulk
 
 
 def _township(name: str) -> Report:
@@ -161,7 +163,6 @@ def test_all_consistent_exits_zero(tmp_path: Path) -> None:
 
 def test_audit_of_a_bulk_output_folder_skips_its_summary(tmp_path: Path) -> None:
     """Auditing what `reportgen bulk` wrote reads every report but not summary.xlsx (a list, not a report)."""
-    from reportgen.pipelines.bulk import SUMMARY_NAME, bulk
     from tests.conftest import EXAMPLES
 
     out = tmp_path / "out"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -21,15 +22,18 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+import reportgen
 from reportgen.cli import app
 from reportgen.domain.errors import InputError
-from reportgen.domain.layout import get_layout
+from reportgen.domain.layout import FormatVersion, get_layout
 from reportgen.domain.model import Figure, Report, Table
 from reportgen.domain.naming import output_stem
 from reportgen.formats.excel.county import CountyRow, write_county_form
-from reportgen.formats.excel.write import grid_coord, table_sheet_title
+from reportgen.formats.excel.write import grid_coord, render_xlsx, table_sheet_title
 from reportgen.formats.inputs.mapping import dump
-from reportgen.pipelines.bulk import MANIFEST_NAME, SUMMARY_NAME, Status, bulk
+from reportgen.formats.load import load
+from reportgen.formats.word.render import default_template_path
+from reportgen.pipelines.bulk import MANIFEST_NAME, SUMMARY_NAME, BulkInput, Exclusion, RollupNote, Status, bulk
 from reportgen.pipelines.parallel import bounded_map
 from tests.conftest import EXAMPLES, ROOT
 
@@ -141,8 +145,6 @@ def test_hostile_names_stay_inside_and_never_collide(tmp_path: Path) -> None:
         [p.name for p in written if p.suffix == ".docx"] + [f"{ROLLUP_STEM}.docx"]
     )
     # Folder mode names by organ too: hostile organ names in input files stay inside, distinct on Windows too.
-    from reportgen.formats.load import load
-
     inputs = tmp_path / "in"
     inputs.mkdir()
     jinling = load(EXAMPLES / "zhaoyuan-jinling-2022.yaml")
@@ -354,8 +356,6 @@ def test_bounded_map_limits_in_flight_and_collects_errors() -> None:
 
 def test_mixed_folder_yaml_json_and_xlsx_form(tmp_path: Path, busy_report: Report) -> None:
     """A folder mixing YAML, JSON and a filled .xlsx workbook: each is loaded and rendered with its figures."""
-    from reportgen.formats.excel.write import render_xlsx
-
     inputs = tmp_path / "in"
     inputs.mkdir()
     dump(busy_report, inputs / "局.json")
@@ -378,8 +378,6 @@ def test_rollup_sums_one_year_and_each_organ_once(tmp_path: Path) -> None:
     """A folder mixing years and the same organ as .yaml and .json: the roll-up sums the most common year only,
     each organ once (the later copy is 有错误 BULK-DUPLICATE naming both files), names organs, and summary.xlsx
     and the CLI say what was left out and why; files are named by organ and year, deterministically."""
-    from reportgen.formats.load import load
-
     inputs = tmp_path / "in"
     inputs.mkdir()
     jinling = load(EXAMPLES / "zhaoyuan-jinling-2022.yaml")
@@ -390,9 +388,6 @@ def test_rollup_sums_one_year_and_each_organ_once(tmp_path: Path) -> None:
     dump(jinling.evolve(organ=attrs.evolve(jinling.organ, name="招远市辛庄镇人民政府")), inputs / "d.yaml")
     dump(resources, inputs / "h0.json")
     out = tmp_path / "out"
-    from reportgen.domain.layout import FormatVersion
-    from reportgen.formats.word.render import default_template_path
-
     template = shutil.copy(default_template_path(FormatVersion.V2021), tmp_path / "t.docx")  # fixed for the re-run
     result = CliRunner().invoke(app, ["bulk", str(inputs), "-o", str(out), "-j", "2", "-t", str(template)])
     assert result.exit_code == 1, result.output  # the duplicate is an error
@@ -410,10 +405,9 @@ def test_rollup_sums_one_year_and_each_organ_once(tmp_path: Path) -> None:
     assert rows["h0"]["输出文件"] == f"{RESOURCES}-2.docx\n{RESOURCES}-2.xlsx"
     assert str(rows["c"]["输出文件"]).startswith("招远市金岭镇人民政府2023年度")
     rollup_xlsx = out / "招远市机关汇总2022年度政府信息公开工作年度报告.xlsx"
-    assert figures_of(rollup_xlsx) == {
-        k: figures_of(out / f"{JINLING}.xlsx")[k] * 2 + figures_of(out / f"{RESOURCES}.xlsx")[k]
-        for k in figures_of(rollup_xlsx)
-    }
+    summed, jinling_figures, resources_figures = (
+        figures_of(p) for p in (rollup_xlsx, out / f"{JINLING}.xlsx", out / f"{RESOURCES}.xlsx"))
+    assert summed == {k: jinling_figures[k] * 2 + resources_figures[k] for k in summed}
     with zipfile.ZipFile(rollup_xlsx.with_suffix(".docx")) as zf:
         body = zf.read("word/document.xml").decode("utf-8")
     assert "3个机关2022年度" in body
@@ -442,3 +436,32 @@ def test_county_workbook_with_a_township_twice(tmp_path: Path) -> None:
     assert result.rollup.table2.value("licensing", "decisions") == 6
     assert "2个乡镇（街道）" in result.rollup.overview.intro[0]
     assert result.exit_code == 1
+
+
+def test_typed_status_and_note_and_a_readable_manifest(tmp_path: Path, busy_report: Report) -> None:
+    """Status is a StrEnum equal to its Chinese text (reportgen.Status keeps its members); the roll-up note is a
+    typed RollupNote; the manifest stores the status as its text and figures as [table, row, column, value],
+    from which a re-run (everything skipped) sums the same roll-up."""
+    assert reportgen.Status.OK is Status.OK
+    assert str(Status.OK) == "通过"
+    assert Status("有错误") is Status.ERRORS
+    assert [s.label for s in Status] == ["通过", "有警告", "有错误", "失败", "无法读取"]
+    other_year = busy_report.evolve(year=busy_report.year + 1)
+    inputs: list[BulkInput] = [busy_report, ("坏乡镇", InputError("坏了", code="IN-TEST")), busy_report, other_year]
+    out = tmp_path / "out"
+    first = bulk(inputs, out, jobs=1)
+    notes = [o.rollup_note for o in first.outcomes]
+    assert notes[0] is None
+    assert notes[1] == RollupNote(Exclusion.FAILED, "未能读取或生成")
+    assert notes[3] is not None
+    assert notes[3].reason is Exclusion.OTHER_YEAR
+    assert str(notes[3]).startswith("年度不同：")
+    assert first.excluded() == {"失败": 1, "年度不同": 1}
+    records = [json.loads(line) for line in (out / MANIFEST_NAME).read_text(encoding="utf-8").splitlines()]
+    assert {r["status"] for r in records} <= {s.label for s in Status}
+    figure = next(f for f in records[0]["figures"] if f[:3] == ["table3", "new_received", "natural_person"])
+    assert figure[3] == str(busy_report.table3.value("new_received", "natural_person"))
+    again = bulk(inputs, out, jobs=1)
+    assert len(again.skipped) == 3
+    assert again.rollup == first.rollup
+    assert [o.rollup_note for o in again.outcomes] == notes

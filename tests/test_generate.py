@@ -12,7 +12,10 @@ from docx import Document
 from reportgen import Report, generate, load
 from reportgen.cli import app
 from reportgen.domain.errors import OutputError
+from reportgen.domain.findings import FINDING_COLUMNS
 from reportgen.domain.naming import UniqueStems
+from reportgen.formats.excel.write import FINDINGS_SHEET
+from reportgen.pipelines.generate import read_and_check
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -88,3 +91,31 @@ def test_unwritable_output_is_a_located_error(tmp_path: Path) -> None:
     assert exc.value.code == "OUT-WRITE"
     assert "file-not-folder" in (exc.value.location.file or "")
     assert "无法写入文件" in exc.value.message
+
+
+def test_the_pair_is_written_together_or_not_at_all(tmp_path: Path) -> None:
+    """When the .xlsx cannot be written (its name is taken by a folder), the .docx is not written either, and
+    no temporary file is left behind."""
+    source = EXAMPLES / "zhaoyuan-natural-resources-2022.yaml"
+    stem = "招远市自然资源和规划局2022年度政府信息公开工作年度报告"
+    (tmp_path / f"{stem}.xlsx").mkdir()
+    with pytest.raises(OutputError):
+        generate(source, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{stem}.xlsx"]
+    assert (tmp_path / f"{stem}.xlsx").is_dir()
+
+
+def test_read_and_check_is_the_pipeline_of_render_check_and_audit(tmp_path: Path) -> None:
+    """read_and_check gives the findings render writes into the workbook: located in the input file and organ."""
+    source = EXAMPLES / "zhaoyuan-natural-resources-2022.yaml"
+    report = load(source)
+    bad = report.evolve(table3=report.table3.replace(("new_received", "natural_person"), 1))
+    checked = read_and_check(bad, file="x.yaml")
+    assert "T3-BALANCE" in {f.code for f in checked.findings}
+    assert {(f.location.file, f.location.organ) for f in checked.findings} == {("x.yaml", report.organ.name)}
+    result = generate(bad, tmp_path)
+    assert result.findings == read_and_check(bad).findings
+    assert result.xlsx is not None
+    sheet = openpyxl.load_workbook(result.xlsx)[FINDINGS_SHEET]
+    assert tuple(c.value for c in sheet[1]) == FINDING_COLUMNS
+    assert {row[0] for row in sheet.iter_rows(min_row=2, values_only=True)} == {f.code for f in result.findings}

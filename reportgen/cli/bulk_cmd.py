@@ -30,7 +30,7 @@ from rich.text import Text
 from reportgen.cli._app import EXIT_UNREADABLE, app, check_new_output, err_console, handle_errors, out_console
 from reportgen.domain.errors import ReportgenError
 from reportgen.domain.layout import get_layout
-from reportgen.formats.excel.county import write_county_form
+from reportgen.formats.excel.county import CountyRow, write_county_form
 from reportgen.pipelines.bulk import BulkResult, ProgressCallback, Status, TownshipOutcome, bulk
 
 __all__ = ["bulk_command", "bulk_form_command"]
@@ -110,7 +110,7 @@ def _report(result: BulkResult, check_only: bool) -> None:
         if outcome.status not in (Status.FAILED, Status.ERRORS):
             continue
         console = err_console if outcome.failed else out_console
-        console.print(f"{outcome.status}：{outcome.name}（{outcome.source}）", markup=False, highlight=False)
+        console.print(f"{outcome.status.label}：{outcome.name}（{outcome.source}）", markup=False, highlight=False)
         for finding in outcome.findings[:5]:
             console.print(f"  {finding}", markup=False, highlight=False)
         if outcome.errors + outcome.warnings > 5:
@@ -190,8 +190,6 @@ def bulk_form_command(output: Path, townships: Path, year: int | None, province:
     prose on the 共用文字 / 分别文字 sheets, with placeholders such as {机关名称}.
     """
     check_new_output(output, suffixes=(".xlsx",), kind="县级填报表是 Excel 工作簿", force=force)
-    from reportgen.formats.excel.county import CountyRow
-
     rows: list[CountyRow] = []
     lines: dict[str, list[int]] = {}
     for number, line in enumerate(townships.read_text(encoding="utf-8-sig").splitlines(), start=1):

@@ -18,11 +18,10 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from reportgen.cli._app import EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE, app, handle_errors, out_console, previous_option
-from reportgen.domain.checks import check
 from reportgen.domain.errors import ReportgenError
-from reportgen.domain.findings import Finding, Value
+from reportgen.domain.findings import FINDING_COLUMNS, Finding, Value
 from reportgen.formats.load import load
-from reportgen.pipelines.generate import load_with_previous
+from reportgen.pipelines.generate import read_and_check
 
 __all__ = ["check_command"]
 
@@ -46,14 +45,6 @@ def _text(value: Value) -> str:
     return "" if value is None else str(_value(value))
 
 
-def _where(finding: Finding) -> str:
-    loc = finding.location
-    parts = [p for p in (loc.table, loc.row, loc.column) if p]
-    if not parts:
-        parts = [p for p in (loc.cell, loc.path) if p]
-    return " / ".join(parts)
-
-
 def _show(result: _FileResult) -> None:
     errors = sum(f.is_error for f in result.findings)
     warnings = len(result.findings) - errors
@@ -69,18 +60,14 @@ def _show(result: _FileResult) -> None:
     if not result.findings:
         return
     table = RichTable(show_lines=True)
-    for name in ("代码", "严重程度", "位置", "期望", "实际", "说明"):
+    for name in FINDING_COLUMNS:
         table.add_column(name, overflow="fold")
+    severity = FINDING_COLUMNS.index("严重程度")
     for finding in result.findings:
-        style = "red" if finding.is_error else "yellow"
-        table.add_row(
-            finding.code,
-            f"[{style}]{finding.severity.label}[/]",
-            _where(finding),
-            _text(finding.expected),
-            _text(finding.actual),
-            finding.message,
-        )
+        # The file and organ head the table, so the location is the terse place inside the report.
+        cells = [_text(value) for value in finding.cells("brief")]
+        cells[severity] = f"[{'red' if finding.is_error else 'yellow'}]{cells[severity]}[/]"
+        table.add_row(*cells)
     console = out_console if out_console.is_terminal else _piped_console()
     console.print(table)
 
@@ -110,14 +97,12 @@ def check_command(files: tuple[Path, ...], previous_files: tuple[Path, ...], as_
     results: list[_FileResult] = []
     for path in files:
         try:
-            report, prev, notes = load_with_previous(path, previous)  # fills 上年结转 as render does
+            checked = read_and_check(path, previous=previous)  # fills 上年结转 as render does
         except ReportgenError as exc:
             found = tuple(f.with_context(file=str(path)) for f in exc.findings)
             results.append(_FileResult(str(path), None, found, exc))
             continue
-        organ = report.organ.name
-        found = tuple(f.with_context(file=str(path), organ=organ) for f in (*notes, *check(report, previous=prev)))
-        results.append(_FileResult(str(path), organ, found))
+        results.append(_FileResult(str(path), checked.report.organ.name, checked.findings))
 
     unreadable = sum(r.error is not None for r in results)
     errors = sum(f.is_error for r in results for f in r.findings if r.error is None)

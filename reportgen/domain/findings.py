@@ -11,11 +11,21 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 
-__all__ = ["Finding", "Location", "Severity", "Status", "has_errors", "status_of"]
+__all__ = [
+    "FINDING_COLUMNS",
+    "Finding",
+    "Location",
+    "LocationStyle",
+    "Severity",
+    "Status",
+    "finding_columns",
+    "has_errors",
+    "status_of",
+]
 
 
 class Severity(enum.Enum):
@@ -68,12 +78,43 @@ class Location:
             parts.append(f"列“{self.column}”")
         return "，".join(parts)
 
+    def brief(self) -> str:
+        """The place inside the report, tersely: ``表三 / 自然人`` (table, row, column), else the cell or input path.
+
+        For lists that already name the file and organ (``reportgen check`` prints them above its table).
+        """
+        parts = [p for p in (self.table, self.row, self.column) if p]
+        if not parts:
+            parts = [p for p in (self.cell, self.path) if p]
+        return " / ".join(parts)
+
     def with_context(self, *, file: str | None = None, organ: str | None = None) -> Location:
         """The same location with the file and organ filled in where they were not known."""
         return attrs.evolve(self, file=self.file or file, organ=self.organ or organ)
 
 
 Value = int | Decimal | str | None
+
+LocationStyle = Literal["phrase", "brief", "parts"]
+"""How :meth:`Finding.cells` spells the location: one Chinese phrase (:meth:`Location.describe`), the terse
+place inside the report (:meth:`Location.brief`), or its parts in columns of their own (表格, 行, 列, 其他位置)
+so that a workbook can be filtered by table, row or column."""
+
+_LOCATION_COLUMNS: dict[str, tuple[str, ...]] = {
+    "phrase": ("位置",),
+    "brief": ("位置",),
+    "parts": ("表格", "行", "列"),
+}
+
+
+def finding_columns(where: LocationStyle = "phrase") -> tuple[str, ...]:
+    """The column headers of a table of findings, matching :meth:`Finding.cells` with the same ``where``."""
+    tail = ("其他位置",) if where == "parts" else ()
+    return ("代码", "严重程度", *_LOCATION_COLUMNS[where], "期望", "实际", "说明", *tail)
+
+
+FINDING_COLUMNS = finding_columns()
+"""``代码 严重程度 位置 期望 实际 说明``: the one tabular form of a finding (workbook sheet, ``check``, summaries)."""
 
 
 def _json_value(value: Value) -> int | str | None:
@@ -101,6 +142,18 @@ class Finding:
     def with_context(self, *, file: str | None = None, organ: str | None = None) -> Finding:
         """The same finding located in ``file`` / ``organ``."""
         return attrs.evolve(self, location=self.location.with_context(file=file, organ=organ))
+
+    def cells(self, where: LocationStyle = "phrase") -> tuple[Value, ...]:
+        """The finding as one row under :func:`finding_columns` (``where``): code, severity, location, expected,
+        actual, message; with ``where="parts"`` the location fills 表格 / 行 / 列, and the input path and cell
+        go last (其他位置)."""
+        loc = self.location
+        if where == "parts":
+            other = "；".join(p for p in (loc.path, loc.cell) if p)
+            places: tuple[Value, ...] = (loc.table or "", loc.row or "", loc.column or "")
+            return (self.code, self.severity.label, *places, self.expected, self.actual, self.message, other)
+        place = loc.brief() if where == "brief" else loc.describe()
+        return (self.code, self.severity.label, place, self.expected, self.actual, self.message)
 
     def to_json(self) -> dict[str, Any]:
         """The finding as JSON-ready data (``reportgen check --json``, the bulk manifest); amounts as text."""
@@ -135,8 +188,12 @@ def has_errors(findings: list[Finding] | tuple[Finding, ...]) -> bool:
     return any(f.is_error for f in findings)
 
 
-class Status:
-    """The status of one report as bulk runs and audits show it (in ``summary.xlsx``, ``audit.xlsx``)."""
+class Status(enum.StrEnum):
+    """The status of one report as bulk runs and audits show it (in ``summary.xlsx``, ``audit.xlsx``).
+
+    The values are the Chinese words users see (and the bulk manifest stores), so a status compares equal to
+    its text: ``Status.OK == "通过"``.
+    """
 
     OK = "通过"
     WARNINGS = "有警告"
@@ -147,8 +204,13 @@ class Status:
     UNREADABLE = "无法读取"
     """Could not be read (audit)."""
 
+    @property
+    def label(self) -> str:
+        """The status as shown to users (通过, 有警告, 有错误, 失败, 无法读取)."""
+        return str(self.value)
 
-def status_of(findings: list[Finding] | tuple[Finding, ...]) -> str:
+
+def status_of(findings: list[Finding] | tuple[Finding, ...]) -> Status:
     """:attr:`Status.ERRORS`, :attr:`Status.WARNINGS` or :attr:`Status.OK` for a report's findings."""
     if has_errors(findings):
         return Status.ERRORS

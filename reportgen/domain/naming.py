@@ -8,7 +8,12 @@ from collections.abc import Iterable
 
 from reportgen.domain.model import Report
 
-__all__ = ["UniqueStems", "output_stem", "safe_filename"]
+__all__ = ["MANIFEST_NAME", "SUMMARY_NAME", "UniqueStems", "output_stem", "safe_filename"]
+
+SUMMARY_NAME = "summary.xlsx"
+"""The summary workbook a bulk run writes beside the reports (an audit of the folder skips it)."""
+MANIFEST_NAME = ".reportgen-manifest.jsonl"
+"""The journal of a bulk run: what was done, so a re-run skips unchanged townships."""
 
 # Characters Windows forbids in names, path separators, and control characters.
 _FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')

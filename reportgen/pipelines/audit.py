@@ -21,17 +21,19 @@ from __future__ import annotations
 import concurrent.futures as cf
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import attrs
+from openpyxl import Workbook
 
 from reportgen.domain.errors import ReportgenError
-from reportgen.domain.findings import Finding, Location, Severity, Status
+from reportgen.domain.findings import Finding, Severity, Status, finding_columns
 from reportgen.domain.model import Report
+from reportgen.domain.naming import MANIFEST_NAME, SUMMARY_NAME
 from reportgen.formats._io import atomic_path
-from reportgen.pipelines.bulk import MANIFEST_NAME, SUMMARY_NAME
+from reportgen.formats.excel import county
+from reportgen.formats.excel._tables import write_table
+from reportgen.pipelines.generate import read_and_check
 from reportgen.pipelines.parallel import Completed, InlineExecutor, bounded_map, default_jobs, process_pool
 
 __all__ = [
@@ -81,7 +83,7 @@ class AuditEntry:
         return sum(not f.is_error for f in self.findings)
 
     @property
-    def status(self) -> str:
+    def status(self) -> Status:
         """通过, 有警告, 有错误 or 无法读取."""
         if not self.readable:
             return STATUS_UNREADABLE
@@ -104,7 +106,7 @@ class AuditResult:
 
     def counts(self) -> dict[str, int]:
         """``{status: number of files}`` for the four statuses."""
-        out = dict.fromkeys((STATUS_OK, STATUS_WARNINGS, STATUS_ERRORS, STATUS_UNREADABLE), 0)
+        out: dict[str, int] = dict.fromkeys((STATUS_OK, STATUS_WARNINGS, STATUS_ERRORS, STATUS_UNREADABLE), 0)
         for entry in self.entries:
             out[entry.status] += 1
         return out
@@ -132,33 +134,27 @@ def _unreadable(file: str, exc: BaseException) -> AuditEntry:
 
 def audit_file(path: str | os.PathLike[str]) -> AuditEntry:
     """Read and check one report file; never raises for a problem of the file (it becomes an unreadable entry)."""
-    from reportgen.formats.load import load
-
     file = os.fspath(path)
     try:
-        report = load(file)
+        return _checked(file, file)
     except ReportgenError as exc:
         return _unreadable(file, exc)
-    return _checked(file, report)
 
 
-def _checked(file: str, report: Report) -> AuditEntry:
-    from reportgen.domain.checks import check
-
-    organ = report.organ.name
+def _checked(file: str, source: str | Report) -> AuditEntry:
+    checked = read_and_check(source, file=file)
+    report = checked.report
     return AuditEntry(
         file=file,
-        organ=organ,
+        organ=report.organ.name,
         year=report.year,
         format_version=report.format_version.value,
-        findings=tuple(f.with_context(file=file, organ=organ) for f in check(report)),
+        findings=checked.findings,
     )
 
 
 def audit_path(path: str | os.PathLike[str]) -> tuple[AuditEntry, ...]:
     """The entries of one file: one, or one per township of a county workbook (:mod:`reportgen.formats.excel.county`)."""
-    from reportgen.formats.excel import county
-
     file = os.fspath(path)
     if not county.is_county_workbook(file):
         return (audit_file(file),)
@@ -261,63 +257,24 @@ def _audit_indexed(item: tuple[int, str]) -> tuple[AuditEntry, ...]:
 
 
 REPORT_HEADER = ("序号", "文件", "机关", "年度", "格式", "状态", "错误数", "警告数")
-FINDING_HEADER = ("文件", "机关", "代码", "严重程度", "表格", "行", "列", "期望", "实际", "说明", "其他位置")
+FINDING_HEADER = ("文件", "机关", *finding_columns("parts"))
 _REPORT_WIDTHS = (6, 50, 30, 8, 8, 10, 8, 8)
 _FINDING_WIDTHS = (40, 26, 24, 8, 14, 40, 14, 12, 12, 90, 30)
 
 
-def _other_location(location: Location) -> str:
-    return "；".join(p for p in (location.path, location.cell) if p)
-
-
 def write_audit_workbook(result: AuditResult, out: str | os.PathLike[str]) -> Path:
     """Write the two sheets of the audit workbook to ``out`` atomically; returns the path."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
     wb = Workbook()
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="DDEBF7")
-    wrap = Alignment(wrap_text=True, vertical="top")
-
-    def put(ws: Any, row: int, values: Sequence[object], *, header: bool = False) -> None:
-        for col, value in enumerate(values, start=1):
-            if isinstance(value, Decimal):
-                value = format(value, "f") if value != value.to_integral_value() else int(value)
-            cell = ws.cell(row=row, column=col, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # names and messages are text, never formulas (= + - @)
-                cell.alignment = wrap
-            if header:
-                cell.font, cell.fill = bold, fill
-
-    def finish(ws: Any, header: Sequence[str], widths: Sequence[int], n_rows: int) -> None:
-        for i, width in enumerate(widths, start=1):
-            ws.column_dimensions[get_column_letter(i)].width = width
-        ws.freeze_panes = "A2"
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{max(n_rows, 1)}"
-
     reports = wb.active
     reports.title = "报告"
-    put(reports, 1, REPORT_HEADER, header=True)
-    for i, e in enumerate(result.entries, start=1):
-        put(reports, i + 1, (i, e.file, e.organ or "", e.year, e.format_version or "", e.status, e.errors,
-                             e.warnings))
-    finish(reports, REPORT_HEADER, _REPORT_WIDTHS, len(result.entries) + 1)
-
-    problems = wb.create_sheet("问题")
-    put(problems, 1, FINDING_HEADER, header=True)
-    row = 1
-    for e in result.entries:
-        for f in e.findings:
-            loc = f.location
-            row += 1
-            put(problems, row, (loc.file or e.file, loc.organ or e.organ or "", f.code, f.severity.label,
-                                loc.table or "", loc.row or "", loc.column or "", f.expected, f.actual, f.message,
-                                _other_location(loc)))
-    finish(problems, FINDING_HEADER, _FINDING_WIDTHS, row)
-
+    write_table(reports, REPORT_HEADER, [
+        (i, e.file, e.organ or "", e.year, e.format_version or "", e.status.label, e.errors, e.warnings)
+        for i, e in enumerate(result.entries, start=1)
+    ], _REPORT_WIDTHS)
+    write_table(wb.create_sheet("问题"), FINDING_HEADER, [
+        (f.location.file or e.file, f.location.organ or e.organ or "", *f.cells("parts"))
+        for e in result.entries for f in e.findings
+    ], _FINDING_WIDTHS)
     target = Path(out)
     with atomic_path(target) as tmp:
         wb.save(tmp)

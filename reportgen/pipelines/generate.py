@@ -1,13 +1,22 @@
-"""One call from an input file to the finished documents: load → check → Word → Excel (→ PDF).
+"""The one pipeline of one report: read → carry over → check → render .docx/.xlsx bytes → write both.
 
-This is the convenience layer over :func:`reportgen.load`, :func:`reportgen.check`,
-:class:`reportgen.DocxRenderer` and :func:`reportgen.render_xlsx`; the ``reportgen render`` command is a
-thin layer over it.  Templates are prepared once per process (the renderers cache them), so calling
-:func:`generate` in a loop costs only the per-report work.
+::
+
+    read_and_check(source, previous)   load (a file) · 上年结转 from last year (load_with_previous) · check
+        │                              → Checked(report, previous, findings located in file and organ)
+    render_documents(checked)          the .docx and .xlsx as bytes, both built before anything is written
+        │
+    write_together(paths and bytes)    temporary files beside the targets, then renamed: both or neither
+
+:func:`generate` (and ``reportgen render``) runs all three, the workers of :func:`reportgen.bulk` run them
+writing under temporary names that the main process renames in input order, ``reportgen check`` and
+:func:`reportgen.audit` run the first.  Templates are prepared once per process, so a loop costs only the
+per-report work.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,15 +25,25 @@ import attrs
 
 from reportgen.domain.checks import check
 from reportgen.domain.findings import Finding, Location, Severity, has_errors
-from reportgen.domain.layout import normalize_label
+from reportgen.domain.layout import FormatVersion, normalize_label
 from reportgen.domain.model import Report
 from reportgen.domain.naming import UniqueStems, output_stem
-from reportgen.formats._io import atomic_write_bytes
+from reportgen.formats._io import atomic_path
 from reportgen.formats.excel.write import workbook_bytes
 from reportgen.formats.load import load
 from reportgen.formats.word.render import DocxRenderer
 
-__all__ = ["Generated", "generate", "load_with_previous", "match_previous"]
+__all__ = [
+    "Checked",
+    "Generated",
+    "docx_renderer",
+    "generate",
+    "load_with_previous",
+    "match_previous",
+    "read_and_check",
+    "render_documents",
+    "write_together",
+]
 
 
 @attrs.frozen(kw_only=True)
@@ -92,6 +111,95 @@ def load_with_previous(
     return load(path, previous=prev), prev, ()
 
 
+@attrs.frozen(kw_only=True)
+class Checked:
+    """A report read and checked (:func:`read_and_check`), ready to render."""
+
+    source: str
+    """The input as named in findings: its path as given, or ``<report>``."""
+    report: Report
+    previous: Report | None
+    """Last year's report of the same organ, when one was given: it filled 上年结转 and the cross-year checks."""
+    findings: tuple[Finding, ...]
+    """PREVIOUS-MISMATCH (if any) and the checks' findings, located in the input file and organ."""
+
+
+def read_and_check(
+    source: str | os.PathLike[str] | Report,
+    *,
+    previous: Sequence[Report] = (),
+    file: str | None = None,
+) -> Checked:
+    """Read ``source`` (a file, or a :class:`Report` as it is), carry over 上年结转 from ``previous`` and check it.
+
+    ``file``: how findings name the input (default: the path as given; none for a report).  Raises
+    :class:`reportgen.InputError` when the input cannot be read.
+    """
+    notes: tuple[Finding, ...] = ()
+    if isinstance(source, Report):
+        report, name = source, "<report>"
+        prev = match_previous(report, previous)
+        if previous and prev is None:
+            notes = (_unmatched(report, previous),)
+    else:
+        name = os.fspath(source)
+        file = name if file is None else file
+        report, prev, notes = load_with_previous(source, previous)
+    organ = report.organ.name
+    findings = tuple(f.with_context(file=file, organ=organ) for f in (*notes, *check(report, previous=prev)))
+    return Checked(source=name, report=report, previous=prev, findings=findings)
+
+
+_RENDERERS: dict[tuple[str | None, int, int, FormatVersion], DocxRenderer] = {}
+
+
+def docx_renderer(template: str | os.PathLike[str] | None, version: FormatVersion) -> DocxRenderer:
+    """The Word renderer of ``template`` (``None``: the official one) for ``version``, made once per process.
+
+    :class:`DocxRenderer` caches the prepared template by content, but constructing one reads and hashes
+    the template file; a bulk worker rendering thousands of reports does that once.  A template file changed
+    on disk (other modification time or size) gets a new renderer.
+    """
+    path = None if template is None else os.fspath(template)
+    try:
+        stat = os.stat(path) if path is not None else None
+    except OSError:
+        stat = None  # missing: DocxRenderer raises the located TemplateError
+    key = (path, stat.st_mtime_ns if stat else 0, stat.st_size if stat else 0, version)
+    renderer = _RENDERERS.get(key)
+    if renderer is None:
+        renderer = DocxRenderer(template, version=version)
+        if len(_RENDERERS) >= 16:  # a long-lived process editing its template: keep the cache small
+            _RENDERERS.pop(next(iter(_RENDERERS)))
+        _RENDERERS[key] = renderer
+    return renderer
+
+
+def render_documents(
+    checked: Checked, *, template: str | os.PathLike[str] | None = None, xlsx: bool = True
+) -> tuple[bytes, bytes | None]:
+    """The .docx (and, with ``xlsx``, the companion .xlsx listing the findings) of ``checked``, as bytes.
+
+    Raises :class:`reportgen.TemplateError` / :class:`reportgen.RenderError`; nothing is written.
+    """
+    report = checked.report
+    docx = docx_renderer(template, report.format_version).render_bytes(report)
+    return docx, workbook_bytes(report, findings=checked.findings) if xlsx else None
+
+
+def write_together(files: Sequence[tuple[Path, bytes]]) -> None:
+    """Write each ``(path, bytes)`` atomically, all or none: every temporary file is written before any is renamed.
+
+    A failure while writing removes every temporary file and leaves the targets as they were, so a
+    report's .docx never appears without its .xlsx.  Raises :class:`reportgen.domain.errors.OutputError`.
+    """
+    with contextlib.ExitStack() as stack:
+        temps = [(stack.enter_context(atomic_path(path)), data) for path, data in files]
+        for temp, data in temps:
+            temp.write_bytes(data)
+    # Leaving the stack renames each temporary file onto its target (a rename in one folder).
+
+
 def generate(
     source: str | os.PathLike[str] | Report,
     outdir: str | os.PathLike[str],
@@ -109,30 +217,18 @@ def generate(
     with error findings is still written — the findings travel in the result.  Files are named by
     :func:`reportgen.domain.naming.output_stem`; pass one ``names`` to a series of calls so that two
     inputs for the same organ and year get distinct files.  Raises :class:`reportgen.InputError` when the input
-    cannot be read; writes are atomic.
+    cannot be read; the two files are written together or not at all.
     """
-    notes: tuple[Finding, ...] = ()
-    if isinstance(source, Report):
-        report, name = source, "<report>"
-        prev = match_previous(report, previous)
-        if previous and prev is None:
-            notes = (_unmatched(report, previous),)
-    else:
-        name = os.fspath(source)
-        report, prev, notes = load_with_previous(source, previous)
-    findings = tuple(
-        f.with_context(file=None if isinstance(source, Report) else name, organ=report.organ.name)
-        for f in (*notes, *check(report, previous=prev))
-    )
+    checked = read_and_check(source, previous=previous)
+    report = checked.report
     out = Path(outdir)
     stem = names.claim(output_stem(report)) if names is not None else output_stem(report)
-    # Both documents are built in memory first, so a failure leaves neither, never a lone .docx.
-    docx_bytes = DocxRenderer(template, version=report.format_version).render_bytes(report)
-    xlsx_bytes = workbook_bytes(report, findings=findings) if xlsx else None
-    docx_path = out / f"{stem}.docx"
-    atomic_write_bytes(docx_path, docx_bytes)
-    xlsx_path = None
+    docx_bytes, xlsx_bytes = render_documents(checked, template=template, xlsx=xlsx)
+    docx_path, xlsx_path = out / f"{stem}.docx", None
+    files = [(docx_path, docx_bytes)]
     if xlsx_bytes is not None:
         xlsx_path = out / f"{stem}.xlsx"
-        atomic_write_bytes(xlsx_path, xlsx_bytes)
-    return Generated(source=name, report=report, findings=findings, docx=docx_path, xlsx=xlsx_path)
+        files.append((xlsx_path, xlsx_bytes))
+    write_together(files)
+    return Generated(source=checked.source, report=report, findings=checked.findings, docx=docx_path,
+                     xlsx=xlsx_path)

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import ctypes
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 import time
@@ -77,9 +79,6 @@ def _exit_with_parent(parent: int) -> None:
     if sys.platform.startswith("linux"):
         # The kernel sends SIGKILL to this process the moment its parent thread dies; best effort.
         with contextlib.suppress(Exception):
-            import ctypes
-            import signal
-
             pr_set_pdeathsig = 1
             ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
 

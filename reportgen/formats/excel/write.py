@@ -44,11 +44,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from reportgen.domain.errors import RenderError
-from reportgen.domain.findings import Finding
+from reportgen.domain.findings import FINDING_COLUMNS, Finding
 from reportgen.domain.layout import PROCESSING_FEE_ITEM, FormatLayout, FormatVersion, GridCell, TableLayout, get_layout
 from reportgen.domain.model import Figure, Report
 from reportgen.domain.prose import report_text
 from reportgen.formats._io import atomic_write_bytes
+from reportgen.formats.excel._tables import format_table_sheet
 
 __all__ = [
     "FINDINGS_SHEET",
@@ -412,7 +413,7 @@ def _info_rows(report: Report | None, layout: FormatLayout) -> list[_Row]:
     return rows
 
 
-FINDINGS_HEADERS = ("代码", "严重程度", "位置", "期望", "实际", "说明")
+FINDINGS_HEADERS = FINDING_COLUMNS
 
 
 def _finding_value(value: int | Decimal | str | None) -> XCell:
@@ -425,24 +426,13 @@ def _finding_value(value: int | Decimal | str | None) -> XCell:
 
 def _findings_rows(findings: Sequence[Finding] | None) -> list[_Row]:
     rows = [_Row(tuple(XCell(h, "head") for h in FINDINGS_HEADERS))]
+    blank = (XCell(None, "find_text"),) * (len(FINDINGS_HEADERS) - 1)
     if findings is None:
-        rows.append(_Row((XCell(None, "find_text"),) * 5 + (XCell("（未提供检查结果）", "find_text"),)))
+        rows.append(_Row((*blank, XCell("（未提供检查结果）", "find_text"))))
     elif not findings:
-        rows.append(_Row((XCell(None, "find_text"),) * 5 + (XCell("未发现问题。", "find_text"),)))
+        rows.append(_Row((*blank, XCell("未发现问题。", "find_text"))))
     for f in findings or ():
-        rows.append(
-            _Row(
-                (
-                    _text(f.code, "find_text"),
-                    XCell(f.severity.label, "find_text"),
-                    _text(f.location.describe(), "find_text"),
-                    _finding_value(f.expected),
-                    _finding_value(f.actual),
-                    _text(f.message, "find_text"),
-                ),
-                _height((f.message,), 58),
-            )
-        )
+        rows.append(_Row(tuple(_finding_value(v) for v in f.cells()), _height((f.message,), 58)))
     return rows
 
 
@@ -641,9 +631,7 @@ def _kind_labels() -> list[str]:
 
 
 def _findings_sheet(ws: Any) -> None:
-    for i, w in enumerate(_FINDINGS_WIDTHS):
-        ws.column_dimensions[get_column_letter(i + 1)].width = w
-    ws.freeze_panes = "A2"
+    format_table_sheet(ws, _FINDINGS_WIDTHS)
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1

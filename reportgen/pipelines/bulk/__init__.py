@@ -1,0 +1,203 @@
+"""Bulk generation: every township of a county (or of the country) in one call.
+
+::
+
+    inputs ──► main process ─────────────────────────────────────────────► OUTDIR/
+               │ scan the folder / stream the county workbook rows           <stem>.docx, <stem>.xlsx
+               │ skip a township when the manifest says nothing changed      summary.xlsx
+               │ submit ≤ max_in_flight jobs ──► workers: the one pipeline   <roll-up>.docx/.xlsx
+               │                                  (read, check, render) to   .reportgen-manifest.jsonl
+               │                                  a temporary .part pair
+               │ ◄── small outcome records (status, counts, first messages, non-zero figures)
+               │ in input order: name the outputs (organ + year, safe, unique) and rename them,
+               │   drop a second report of the same organ and year, add to the roll-up sums
+               └ at the end: pick the roll-up's year and format; progress callback on each return
+
+A *job* sent to a worker holds an input file path or one township's :class:`~reportgen.domain.model.Report`
+(rows of a county workbook), never more; a worker sends back a :class:`TownshipOutcome` and the
+township's non-zero leaf figures, which the main process adds to the county roll-up and forgets.
+At most ``max_in_flight`` jobs exist at a time (:func:`reportgen.pipelines.parallel.bounded_map`), so memory
+stays flat for any number of townships.
+
+Status of a township: ``通过`` (no findings), ``有警告``, ``有错误`` (error findings — still rendered),
+``失败`` (could not be loaded or rendered).  :attr:`BulkResult.exit_code` is 1 when any township is
+``有错误`` or ``失败``.
+
+Re-running skips a township whose input content, template and reportgen version are unchanged and
+whose outputs still exist (``force=True`` redoes everything).  The manifest is a JSON-lines journal:
+each finished township is appended as one line with one ``write``, so a killed run loses at most the
+line being written (a torn last line is ignored and the file is compacted atomically on the next
+run).  Every output is written to a temporary ``.<name>.part`` file and renamed into place; stale
+``.part`` files of a killed run are removed at the start.
+
+The package: :mod:`~reportgen.pipelines.bulk.sources` (input discovery), :mod:`~reportgen.pipelines.bulk.worker`
+(one township through :mod:`reportgen.pipelines.generate`), :mod:`~reportgen.pipelines.bulk._run` (the run's
+state: settling in input order, naming, duplicates, the redo pass), :mod:`~reportgen.pipelines.bulk.manifest`
+(the journal), :mod:`~reportgen.pipelines.bulk.rollup` (sums → the roll-up report),
+:mod:`~reportgen.pipelines.bulk.summary` (``summary.xlsx``) and :mod:`~reportgen.pipelines.bulk.records` (the
+records this function returns).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import os
+import secrets
+from collections.abc import Iterable
+from pathlib import Path
+
+from reportgen.domain.errors import InputError
+from reportgen.domain.findings import Finding, Status
+from reportgen.domain.layout import FormatVersion
+from reportgen.domain.naming import MANIFEST_NAME, SUMMARY_NAME, UniqueStems, output_stem
+from reportgen.formats.excel import county as county_mod
+from reportgen.pipelines.bulk._run import _Run
+from reportgen.pipelines.bulk.manifest import Manifest, run_digest
+from reportgen.pipelines.bulk.records import (
+    EXCLUSION_REASONS,
+    BulkResult,
+    Done,
+    Exclusion,
+    Job,
+    ProgressCallback,
+    RollupNote,
+    TownshipOutcome,
+    excluded_counts,
+    failed,
+    status_counts,
+)
+from reportgen.pipelines.bulk.rollup import ROLLUP_LISTED
+from reportgen.pipelines.bulk.sources import INPUT_SUFFIXES, BulkInput, estimate_total, iter_inputs, sources
+from reportgen.pipelines.bulk.summary import write_summary
+from reportgen.pipelines.bulk.worker import init_worker, run_job
+from reportgen.pipelines.generate import docx_renderer, read_and_check, render_documents, write_together
+from reportgen.pipelines.parallel import Completed, InlineExecutor, bounded_map, default_jobs, process_pool
+
+__all__ = [
+    "EXCLUSION_REASONS",
+    "INPUT_SUFFIXES",
+    "MANIFEST_NAME",
+    "SUMMARY_NAME",
+    "BulkInput",
+    "BulkResult",
+    "Exclusion",
+    "ProgressCallback",
+    "RollupNote",
+    "Status",
+    "TownshipOutcome",
+    "bulk",
+    "iter_inputs",
+]
+
+
+def _outcome(completed: Completed[Job, Done]) -> Done:
+    if completed.result is not None:
+        return completed.result
+    job = completed.item
+    exc = completed.error or RuntimeError("no result")
+    return Done(failed(job.name, job.source, exc, job.path and Path(job.path).name))
+
+
+def _clean_stale_parts(outdir: Path) -> None:
+    for part in outdir.glob(".*.part"):
+        with contextlib.suppress(OSError):
+            part.unlink()
+
+
+def bulk(
+    inputs: str | os.PathLike[str] | Iterable[BulkInput],
+    outdir: str | os.PathLike[str],
+    *,
+    jobs: int | None = None,
+    executor: cf.Executor | None = None,
+    force: bool = False,
+    check_only: bool = False,
+    template: str | os.PathLike[str] | None = None,
+    progress: ProgressCallback | None = None,
+    max_in_flight: int | None = None,
+) -> BulkResult:
+    """Check and render every township of ``inputs`` into ``outdir``; write ``summary.xlsx`` and the roll-up.
+
+    ``inputs``: a folder of input files (YAML, JSON, filled .xlsx forms, county workbooks), a county
+    workbook (:mod:`reportgen.formats.excel.county`), one input file, or an iterable of files, reports and
+    ``(name, report or InputError)`` pairs (consumed lazily).  Raises :class:`InputError` when ``inputs``
+    is a county workbook that is unusable as a whole (no year, wrong headers); inside a folder such a
+    workbook is one failed entry instead.
+
+    For each township ``<stem>.docx`` and ``<stem>.xlsx`` are written, where ``<stem>`` is the report
+    title (:func:`~reportgen.domain.naming.output_stem`: organ and year) for every input — made safe for Windows and
+    Linux and unique (``-2``, ``-3`` …, given in input order whatever order the workers finish in).  ``summary.xlsx`` lists every township's status, finding
+    counts, outputs and first messages; the roll-up is written as its own .docx and .xlsx: the sums of
+    the reports of one year and format (the county workbook's; else the most common year, then the most
+    common format of it), each organ once — a second report of the same organ and year is ``有错误``
+    (``BULK-DUPLICATE``) and left out; :attr:`TownshipOutcome.rollup_note` says why a township is not
+    summed.  A township that fails never stops the others.
+
+    ``jobs``: worker processes (default: all cores; 1 runs in this process).  ``executor``: run on
+    this executor instead (e.g. ``distributed.Client(...).get_executor()``; files are written by the
+    workers, so ``outdir`` must be on a file system they share).  ``force``: redo townships that are
+    unchanged since the last run.  ``check_only``: only check; write only ``summary.xlsx``.
+    ``template``: a custom Word template.  ``progress``: called after each township.
+    """
+    out = Path(outdir)
+    out.mkdir(parents=True, exist_ok=True)
+    _clean_stale_parts(out)
+    template_str = None if template is None else str(template)
+    if not check_only:
+        # A broken template fails every township: report it once, before any work.
+        docx_renderer(template_str, FormatVersion.V2021)
+    info: county_mod.CountyInfo | None = None
+    if isinstance(inputs, (str, os.PathLike)) and county_mod.is_county_workbook(inputs):
+        with contextlib.suppress(InputError):
+            info = county_mod.read_county_info(inputs)
+
+    run = _Run(
+        out=out, token=secrets.token_hex(4), template=template_str, check_only=check_only, force=force,
+        run_key="" if check_only else run_digest(template_str),
+        manifest=None if check_only else Manifest(out),
+        names=UniqueStems([Path(SUMMARY_NAME).stem, Path(MANIFEST_NAME).stem]),
+        total=estimate_total(inputs, out), progress=progress,
+    )
+    n_jobs = jobs or default_jobs()
+    in_flight = max_in_flight or max(4, 4 * n_jobs)
+    with contextlib.ExitStack() as stack:
+        if executor is None:
+            executor = InlineExecutor() if n_jobs == 1 else stack.enter_context(
+                process_pool(n_jobs, initializer=init_worker, initargs=(template_str,)))
+        try:
+            for completed in bounded_map(run_job, run.jobs(sources(inputs, out)), executor, max_in_flight=in_flight):
+                run.finish(completed.item.index, _outcome(completed))
+            # Rare: skipped townships whose name went to an input listed before them (already named).
+            for completed in bounded_map(run_job, run.redo_jobs(), executor, max_in_flight=in_flight):
+                run.redone(completed.item.index, _outcome(completed))
+        finally:
+            if run.manifest is not None:
+                run.manifest.close()
+
+    chosen = run.rollup.choose(info)
+    outcomes = run.outcomes(chosen)
+    excluded = [o for o in outcomes if not o.in_rollup]
+    rollup_report = None
+    if chosen is not None:
+        rollup_report = run.rollup.report(chosen, info, [o.organ for o in outcomes if o.in_rollup][:ROLLUP_LISTED],
+                                          excluded_counts(excluded))
+    rollup_outputs: tuple[Path, ...] = ()
+    rollup_findings: tuple[Finding, ...] = ()
+    if rollup_report is not None:
+        stem = run.names.claim(output_stem(rollup_report))
+        checked = read_and_check(rollup_report)
+        rollup_findings = checked.findings
+        docx, xlsx = render_documents(checked, template=template_str)
+        assert xlsx is not None
+        rollup_outputs = (out / f"{stem}.docx", out / f"{stem}.xlsx")
+        write_together(tuple(zip(rollup_outputs, (docx, xlsx), strict=True)))
+    summary = out / SUMMARY_NAME
+    write_summary(
+        summary, outcomes, status_counts(outcomes),
+        (rollup_report.organ.name, rollup_outputs, len(outcomes) - len(excluded))
+        if rollup_report is not None else None,
+        excluded,
+    )
+    return BulkResult(outdir=out, outcomes=outcomes, summary=summary, rollup=rollup_report,
+                      rollup_outputs=rollup_outputs, rollup_findings=rollup_findings)

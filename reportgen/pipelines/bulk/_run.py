@@ -1,0 +1,207 @@
+"""The state of one bulk run, as an object: what was sent, what came back, and what is settled in input order.
+
+Outcomes arrive in completion order; naming, the duplicate check and the roll-up happen in input order
+(deterministic whatever the workers do), so an outcome that finished early waits in :attr:`_Run.pending`
+until every township before it is settled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import attrs
+
+from reportgen.domain.findings import Finding, Location, Severity, Status
+from reportgen.domain.naming import UniqueStems, output_stem
+from reportgen.pipelines.bulk.manifest import Manifest, done_from_record, input_digest, record_of
+from reportgen.pipelines.bulk.records import (
+    MAX_FINDINGS_KEPT,
+    Done,
+    Exclusion,
+    Job,
+    ProgressCallback,
+    RollupNote,
+    Source,
+    TownshipOutcome,
+    failed,
+    temp_paths,
+)
+from reportgen.pipelines.bulk.rollup import RollUp, RollupKey
+
+__all__ = ["FAILED_NOTE", "_Run", "leave_out_other_keys"]
+
+FAILED_NOTE = RollupNote(Exclusion.FAILED, "未能读取或生成")
+
+
+@attrs.define
+class _Redo:
+    """A skipped township whose name went to an input listed before it: rendered again under ``stem``."""
+
+    job: Job
+    stem: str
+    before: Done
+
+
+@attrs.define(kw_only=True)
+class _Run:
+    """Everything one :func:`reportgen.bulk` call knows while it runs (see the module docstring)."""
+
+    out: Path
+    token: str
+    template: str | None
+    check_only: bool
+    force: bool
+    run_key: str
+    manifest: Manifest | None
+    names: UniqueStems
+    total: int | None = None
+    progress: ProgressCallback | None = None
+    rollup: RollUp = attrs.field(factory=RollUp)
+    results: dict[int, TownshipOutcome] = attrs.field(factory=dict)
+    """index → settled outcome."""
+    organs: dict[tuple[str, int], str] = attrs.field(factory=dict)
+    """(organ name, year) → source of the first report of it (the duplicate check)."""
+    keys: dict[int, tuple[str, str]] = attrs.field(factory=dict)
+    """index → (input id, manifest key) of the townships not yet journalled."""
+    pending: dict[int, Done] = attrs.field(factory=dict)
+    """Outcomes that finished before a township listed earlier."""
+    waiting: dict[int, Job] = attrs.field(factory=dict)
+    """Jobs of skipped townships, until they are named (a name taken by an earlier input means: render again)."""
+    redo: dict[int, _Redo] = attrs.field(factory=dict)
+    done_count: int = 0
+    next_index: int = 0
+    _occurrences: Counter[str] = attrs.field(factory=Counter)
+
+    # ---------------------------------------------------------------- submitting
+
+    def jobs(self, sources: Iterable[Source]) -> Iterator[Job]:
+        """The jobs to send to workers; unreadable and unchanged townships are finished here instead."""
+        for index, src in enumerate(sources):
+            if src.error is not None:
+                self.finish(index, Done(failed(src.name, src.source, src.error, None)))
+                continue
+            job = Job(index, src.name, src.source, f".rg-{self.token}-{index}", str(self.out), self.template,
+                      self.check_only, src.path, src.report)
+            if self.manifest is not None and self._skip(index, src, job):
+                continue
+            yield job
+
+    def _skip(self, index: int, src: Source, job: Job) -> bool:
+        assert self.manifest is not None
+        if src.report is not None:
+            wanted = output_stem(src.report)
+            self._occurrences[wanted.casefold()] += 1
+            ident = f"report:{wanted}#{self._occurrences[wanted.casefold()]}"
+        else:
+            ident = f"file:{src.path}"
+        key = hashlib.sha256(f"{self.run_key}|{ident}|{input_digest(src)}".encode()).hexdigest()
+        self.keys[index] = (ident, key)
+        record = None if self.force else self.manifest.get(ident, key)
+        if record is None or not all((self.out / n).exists() for n in record["outputs"]):
+            return False
+        self.waiting[index] = job
+        self.finish(index, done_from_record(src, record, self.out))
+        return True
+
+    # ---------------------------------------------------------------- settling in input order
+
+    def finish(self, index: int, done: Done) -> None:
+        """A township is done (in any order): report progress, settle every township now due in input order."""
+        self.done_count += 1
+        if self.progress is not None:
+            self.progress(self.done_count, self.total, done.outcome)
+        self.pending[index] = done
+        while self.next_index in self.pending:
+            self.settle(self.next_index, self.pending.pop(self.next_index))
+            self.next_index += 1
+
+    def move(self, done: Done, stem: str) -> None:
+        """Rename a worker's temporary pair to ``<stem>.docx`` / ``<stem>.xlsx``."""
+        assert done.temp is not None
+        finals = (self.out / f"{stem}.docx", self.out / f"{stem}.xlsx")
+        for temp, final in zip(temp_paths(self.out, done.temp), finals, strict=True):
+            os.replace(temp, final)  # atomic; the temporary file is complete
+
+    def settle(self, index: int, done: Done) -> None:
+        """Name the township's outputs (in input order), journal it, check duplicates, add it to the roll-up."""
+        outcome = done.outcome
+        if outcome.outdir is not None and outcome.outdir is not self.out:
+            outcome = attrs.evolve(outcome, outdir=self.out)  # one shared Path, not one per township
+        job = self.waiting.pop(index, None)
+        ident_key = self.keys.pop(index, None)
+        if done.temp is not None:
+            stem = self.names.claim(done.wanted)
+            self.move(done, stem)
+            outcome = attrs.evolve(outcome, outdir=self.out, stem=stem)
+            if self.manifest is not None and ident_key is not None:
+                self.manifest.append(record_of(*ident_key, attrs.evolve(done, outcome=outcome)))
+        elif outcome.skipped:
+            stem = self.names.claim(done.wanted)
+            if stem != outcome.stem and job is not None and ident_key is not None:
+                self.keys[index] = ident_key
+                # Another input now comes first with this name: its files may be replaced; render again.
+                self.redo[index] = _Redo(attrs.evolve(job, index=index), stem, done)
+                outcome = attrs.evolve(outcome, stem=stem, skipped=False)
+        self.results[index] = self.judge(outcome, done)
+
+    def judge(self, outcome: TownshipOutcome, done: Done) -> TownshipOutcome:
+        """Duplicate check and roll-up (the year/format choice comes at the end)."""
+        if self.check_only:
+            return attrs.evolve(outcome, rollup_note=RollupNote(Exclusion.CHECK_ONLY, "只检查，不汇总"))
+        if outcome.failed or done.figures is None or done.year is None or done.version is None:
+            return attrs.evolve(outcome, rollup_note=FAILED_NOTE)
+        first = self.organs.setdefault((outcome.organ, done.year), outcome.source)
+        if first != outcome.source:
+            message = (f"{outcome.organ}{done.year}年度的报告重复：“{first}”和“{outcome.source}”是同一机关同一年度的"
+                       f"报告，后者未计入县级汇总；请只保留一个。")
+            finding = Finding(code="BULK-DUPLICATE", severity=Severity.ERROR, message=message,
+                              location=Location(file=outcome.source, organ=outcome.organ))
+            return attrs.evolve(
+                outcome, status=Status.ERRORS, errors=outcome.errors + 1,
+                findings=(finding, *outcome.findings)[:MAX_FINDINGS_KEPT],
+                rollup_note=RollupNote(Exclusion.DUPLICATE, f"与“{first}”为同一机关同一年度的报告"))
+        assert done.organ is not None
+        self.rollup.add((done.year, done.version), done.figures, done.fee, done.organ)
+        return attrs.evolve(outcome, in_rollup=True)
+
+    # ---------------------------------------------------------------- the redo pass
+
+    def redo_jobs(self) -> list[Job]:
+        """Jobs of the skipped townships whose name went to an earlier input (rare)."""
+        return [r.job for r in self.redo.values()]
+
+    def redone(self, index: int, again: Done) -> None:
+        """A redo job came back: rename and journal it, or (failed) take its figures back out of the roll-up."""
+        redo = self.redo.pop(index)
+        if again.temp is not None:
+            self.move(again, redo.stem)
+            self.results[index] = attrs.evolve(self.results[index], outdir=self.out, stem=redo.stem)
+            if self.manifest is not None and index in self.keys:
+                ident, key = self.keys.pop(index)
+                named = attrs.evolve(again.outcome, outdir=self.out, stem=redo.stem)
+                self.manifest.append(record_of(ident, key, attrs.evolve(again, outcome=named)))
+            return
+        before = redo.before
+        if self.results[index].in_rollup and before.figures is not None and before.organ is not None:
+            self.rollup.add((before.year or 0, before.version or ""), before.figures, before.fee, before.organ,
+                            sign=-1)
+        self.results[index] = attrs.evolve(again.outcome, rollup_note=FAILED_NOTE)
+
+    def outcomes(self, chosen: RollupKey | None) -> tuple[TownshipOutcome, ...]:
+        """Every outcome in input order, those of another year or format than ``chosen`` left out of the roll-up."""
+        return tuple(leave_out_other_keys(self.results[i], chosen) for i in sorted(self.results))
+
+
+def leave_out_other_keys(outcome: TownshipOutcome, chosen: RollupKey | None) -> TownshipOutcome:
+    """Leave out of the roll-up a township of another year or format than the one chosen."""
+    if not outcome.in_rollup or chosen is None or (outcome.year, outcome.format_version) == chosen:
+        return outcome
+    if outcome.year != chosen[0]:
+        note = RollupNote(Exclusion.OTHER_YEAR, f"{outcome.year}年度，汇总的是{chosen[0]}年度")
+    else:
+        note = RollupNote(Exclusion.OTHER_FORMAT, f"{outcome.format_version}年格式，汇总的是{chosen[1]}年格式")
+    return attrs.evolve(outcome, in_rollup=False, rollup_note=note)

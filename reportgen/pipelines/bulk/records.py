@@ -1,0 +1,279 @@
+"""The records of a bulk run: the :class:`Job` sent to a worker, the :class:`Done` it sends back, one
+:class:`TownshipOutcome` per township and the :class:`BulkResult` — plain data, shared by every module of the run."""
+
+from __future__ import annotations
+
+import enum
+from collections import Counter
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import TypeAlias
+
+import attrs
+
+from reportgen.domain.errors import InputError, ReportgenError
+from reportgen.domain.findings import Finding, Severity, Status
+from reportgen.domain.model import Figure, Report
+
+__all__ = [
+    "EXCLUSION_REASONS",
+    "MAX_FINDINGS_KEPT",
+    "MAX_MESSAGES",
+    "BulkResult",
+    "Exclusion",
+    "ProgressCallback",
+    "RollupNote",
+    "Source",
+    "TownshipOutcome",
+    "error_findings",
+    "excluded_counts",
+    "failed",
+    "status_counts",
+    "temp_paths",
+]
+
+MAX_FINDINGS_KEPT = 20
+"""Findings kept per township in an outcome; the counts are always complete."""
+MAX_MESSAGES = 3
+
+
+class Exclusion(enum.StrEnum):
+    """Why a township is left out of the county roll-up (the values are the words users see)."""
+
+    FAILED = "失败"
+    DUPLICATE = "重复"
+    OTHER_YEAR = "年度不同"
+    OTHER_FORMAT = "格式不同"
+    CHECK_ONLY = "仅检查"
+
+    @property
+    def label(self) -> str:
+        """The reason as shown in summary.xlsx and by the CLI: 失败, 重复, 年度不同, 格式不同, 仅检查."""
+        return str(self.value)
+
+    @property
+    def counted(self) -> str:
+        """The reason as the roll-up's text counts it: ``重复的`` (``重复的1个``)."""
+        return _COUNTED[self]
+
+
+_COUNTED = {
+    Exclusion.FAILED: "未能读取或生成的",
+    Exclusion.DUPLICATE: "重复的",
+    Exclusion.OTHER_YEAR: "年度不同的",
+    Exclusion.OTHER_FORMAT: "报告格式不同的",
+    Exclusion.CHECK_ONLY: "仅检查的",
+}
+
+EXCLUSION_REASONS = tuple(e.label for e in Exclusion)
+"""The reasons of :class:`Exclusion` as text, in the order they are listed."""
+
+
+@attrs.frozen
+class RollupNote:
+    """Why a township is not in the roll-up: a reason and the detail (``重复：与“b.yaml”为同一机关同一年度的报告``)."""
+
+    reason: Exclusion
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.reason.label}：{self.detail}"
+
+
+@attrs.frozen(kw_only=True)
+class TownshipOutcome:
+    """What happened to one township (a small record: safe to keep for 38,602 of them)."""
+
+    name: str
+    """The township or input as the user named it (county workbook column A, or the file name)."""
+    source: str
+    """Where it came from: an input file, or ``county.xlsx 数据!5``."""
+    status: Status = attrs.field(converter=Status)
+    organ: str = ""
+    errors: int = 0
+    """Error findings (or, for a failure, the problems that made it fail)."""
+    warnings: int = 0
+    findings: tuple[Finding, ...] = ()
+    """The first :data:`MAX_FINDINGS_KEPT` findings, errors first."""
+    outdir: Path | None = None
+    """The output folder, when files were written (one object shared by all outcomes)."""
+    stem: str = ""
+    """File stem of the outputs: ``<stem>.docx`` and ``<stem>.xlsx``."""
+    skipped: bool = False
+    """True when nothing changed since the last run and its outputs were kept."""
+    in_rollup: bool = False
+    """Whether its figures are in the county roll-up."""
+    rollup_note: RollupNote | None = None
+    """Why it is not in the roll-up (``None`` when it is)."""
+    year: int | None = None
+    """The year reported on, when the input loaded."""
+    format_version: str | None = None
+    """``"2021"`` or ``"2019"``, when the input loaded."""
+
+    @property
+    def failed(self) -> bool:
+        """Could not be loaded or rendered."""
+        return self.status is Status.FAILED
+
+    @property
+    def outputs(self) -> tuple[Path, ...]:
+        """The .docx and .xlsx written (or kept) for the township; empty when none."""
+        if self.outdir is None or not self.stem:
+            return ()
+        return (self.outdir / f"{self.stem}.docx", self.outdir / f"{self.stem}.xlsx")
+
+    @property
+    def messages(self) -> tuple[str, ...]:
+        """The first few findings as text."""
+        return tuple(str(f) for f in self.findings[:MAX_MESSAGES])
+
+
+@attrs.frozen(kw_only=True)
+class BulkResult:
+    """The outcome of a bulk run."""
+
+    outdir: Path
+    outcomes: tuple[TownshipOutcome, ...]
+    """One per township, in input order."""
+    summary: Path | None
+    rollup: Report | None = None
+    """The county roll-up (sums of the figures of every township that loaded); ``None`` if none did."""
+    rollup_outputs: tuple[Path, ...] = ()
+    rollup_findings: tuple[Finding, ...] = ()
+
+    @property
+    def failed(self) -> tuple[TownshipOutcome, ...]:
+        """Townships that could not be loaded or rendered."""
+        return tuple(o for o in self.outcomes if o.status is Status.FAILED)
+
+    @property
+    def with_errors(self) -> tuple[TownshipOutcome, ...]:
+        """Townships rendered but with error findings."""
+        return tuple(o for o in self.outcomes if o.status is Status.ERRORS)
+
+    @property
+    def skipped(self) -> tuple[TownshipOutcome, ...]:
+        """Townships left as they were (unchanged since the last run)."""
+        return tuple(o for o in self.outcomes if o.skipped)
+
+    def excluded(self) -> dict[str, int]:
+        """Townships left out of the roll-up, per reason (:data:`EXCLUSION_REASONS`; only reasons that occur)."""
+        return {reason.label: n for reason, n in excluded_counts(self.outcomes).items()}
+
+    def counts(self) -> dict[str, int]:
+        """Number of townships per status."""
+        return status_counts(self.outcomes)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every township passed or has only warnings; 1 when any failed or has errors."""
+        return 1 if self.failed or self.with_errors else 0
+
+
+def excluded_counts(outcomes: tuple[TownshipOutcome, ...] | list[TownshipOutcome]) -> dict[Exclusion, int]:
+    """Townships not in the roll-up per reason, in the order of :class:`Exclusion` (only reasons that occur)."""
+    counts = Counter(o.rollup_note.reason for o in outcomes if not o.in_rollup and o.rollup_note is not None)
+    return {r: counts[r] for r in Exclusion if counts.get(r)}
+
+
+def status_counts(outcomes: tuple[TownshipOutcome, ...]) -> dict[str, int]:
+    """``{status text: number of townships}`` for 通过, 有警告, 有错误, 失败 (in that order)."""
+    counts = Counter(o.status for o in outcomes)
+    return {s.label: counts.get(s, 0) for s in (Status.OK, Status.WARNINGS, Status.ERRORS, Status.FAILED)}
+
+
+ProgressCallback: TypeAlias = Callable[[int, "int | None", TownshipOutcome], None]
+"""``progress(done, total, outcome)`` — called in the calling process after each township."""
+
+
+FigureRef: TypeAlias = tuple[str, str, str]
+"""``(table key, row key, column key)`` of a leaf figure."""
+Figures: TypeAlias = tuple[tuple[FigureRef, Figure], ...]
+"""A report's non-zero leaf figures."""
+
+
+@attrs.frozen
+class OrganInfo:
+    """What the roll-up needs to know of an organ: its kind and where it is."""
+
+    kind: str
+    province: str = ""
+    city: str = ""
+    county: str = ""
+
+    @classmethod
+    def of(cls, report: Report) -> OrganInfo:
+        """The organ facts of ``report``."""
+        o = report.organ
+        return cls(o.kind.value, o.province, o.city, o.county)
+
+
+@attrs.frozen
+class Source:
+    """One township as discovered: a file to load, a report already built, or why it cannot be read."""
+
+    name: str
+    source: str
+    path: str | None = None
+    report: Report | None = None
+    error: InputError | None = None
+
+
+@attrs.frozen
+class Job:
+    """One township's work, as sent to a worker (small: a path, or one report)."""
+
+    index: int
+    name: str
+    source: str
+    temp: str
+    """Stem of the temporary outputs ``.<temp>.docx.part``; the main process renames them once named."""
+    outdir: str
+    template: str | None
+    check_only: bool
+    path: str | None = None
+    report: Report | None = None
+
+
+@attrs.frozen
+class Done:
+    """What a worker sends back (or what the manifest remembers of a township)."""
+
+    outcome: TownshipOutcome
+    wanted: str = ""
+    """The output stem the report asks for (:func:`~reportgen.domain.naming.output_stem`), before de-duplication."""
+    temp: str | None = None
+    """Stem of the temporary outputs when they were written."""
+    version: str | None = None
+    year: int | None = None
+    organ: OrganInfo | None = None
+    figures: Figures | None = None
+    """Non-zero leaf figures; ``None`` when the report did not load."""
+    fee: Decimal = Decimal(0)
+    """信息处理费, summed by the roll-up."""
+
+
+def error_findings(exc: BaseException, file: str | None, organ: str | None) -> tuple[Finding, ...]:
+    """Why a township failed, as findings located in ``file`` and ``organ`` (an unexpected exception: BULK-INTERNAL)."""
+    if isinstance(exc, ReportgenError):
+        findings = exc.findings or (
+            Finding(code=exc.code, severity=Severity.ERROR, message=exc.message, location=exc.location),
+        )
+    else:
+        findings = (Finding(code="BULK-INTERNAL", severity=Severity.ERROR,
+                            message=f"内部错误：{type(exc).__name__}: {exc}"),)
+    return tuple(f.with_context(file=file, organ=organ) for f in findings)
+
+
+def failed(name: str, source: str, exc: BaseException, file: str | None, organ: str = "") -> TownshipOutcome:
+    """The outcome of a township that could not be loaded or rendered."""
+    findings = error_findings(exc, file, organ or name)
+    return TownshipOutcome(name=name, source=source, status=Status.FAILED, organ=organ,
+                           errors=max(1, sum(f.is_error for f in findings)),
+                           findings=findings[:MAX_FINDINGS_KEPT])
+
+
+def temp_paths(outdir: Path, temp: str) -> tuple[Path, Path]:
+    """The temporary .docx and .xlsx of a job, renamed by the main process."""
+    return outdir / f"{temp}.docx.part", outdir / f"{temp}.xlsx.part"

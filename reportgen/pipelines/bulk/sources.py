@@ -1,0 +1,128 @@
+"""Input discovery: what the main process knows about each township before a worker touches it.
+
+A folder of input files (county workbooks among them expanded to one source per row), a county workbook,
+one input file, or an iterable of files, reports and ``(name, report or InputError)`` pairs — always
+lazily, in input order.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Sized
+from pathlib import Path
+from typing import TypeAlias
+
+from openpyxl import load_workbook
+
+from reportgen.domain.errors import InputError
+from reportgen.domain.model import Report
+from reportgen.formats.excel import county as county_mod
+from reportgen.pipelines.bulk.records import Source
+
+__all__ = ["INPUT_SUFFIXES", "BulkInput", "Source", "estimate_total", "iter_inputs", "sources"]
+
+INPUT_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
+"""Input files picked up from a folder (``.xlsx``: a filled single form, or a county workbook)."""
+
+BulkInput: TypeAlias = "str | os.PathLike[str] | Report | tuple[str, Report | InputError]"
+"""One item of an iterable given to :func:`reportgen.bulk`: an input file, a report, or ``(name, report or error)``."""
+
+
+def _folder_files(folder: Path, outdir: Path | None) -> list[Path]:
+    out_resolved = outdir.resolve() if outdir is not None else None
+    files = []
+    for p in sorted(folder.iterdir()):
+        if p.name.startswith((".", "~$")) or not p.is_file() or p.suffix.lower() not in INPUT_SUFFIXES:
+            continue
+        if out_resolved is not None and p.resolve().parent == out_resolved:
+            continue  # never read our own outputs back as inputs
+        files.append(p)
+    return files
+
+
+def _county_sources(path: Path) -> Iterator[Source]:
+    for i, (name, result) in enumerate(county_mod.iter_county(path), start=1):
+        source = f"{path.name} #{i}"
+        if isinstance(result, InputError):
+            cell = result.location.cell
+            yield Source(name, f"{path.name} {cell}" if cell else source, error=result)
+        else:
+            yield Source(name, source, report=result)
+
+
+def _path_sources(path: Path) -> Iterator[Source]:
+    if path.suffix.lower() == ".xlsx" and county_mod.is_county_workbook(path):
+        try:
+            yield from _county_sources(path)
+        except InputError as exc:  # the workbook as a whole is unusable
+            yield Source(path.name, str(path), error=exc)
+    else:
+        yield Source(path.stem, str(path), path=str(path))
+
+
+def sources(inputs: str | os.PathLike[str] | Iterable[BulkInput], outdir: Path | None) -> Iterator[Source]:
+    """The townships of ``inputs`` in input order (see the module docstring); files in ``outdir`` are skipped.
+
+    Raises :class:`InputError` when ``inputs`` itself is a county workbook unusable as a whole.
+    """
+    if isinstance(inputs, (str, os.PathLike)):
+        path = Path(inputs)
+        if path.is_dir():
+            for p in _folder_files(path, outdir):
+                yield from _path_sources(p)
+        elif county_mod.is_county_workbook(path):
+            yield from _county_sources(path)  # unusable as a whole: InputError for the whole run
+        else:
+            yield from _path_sources(path)
+        return
+    for item in inputs:
+        if isinstance(item, Report):
+            yield Source(item.organ.name, item.organ.name, report=item)
+        elif isinstance(item, tuple):
+            name, result = item
+            if isinstance(result, Report):
+                yield Source(name, name, report=result)
+            else:
+                yield Source(name, name, error=result)
+        else:
+            yield from _path_sources(Path(item))
+
+
+def iter_inputs(
+    inputs: str | os.PathLike[str] | Iterable[BulkInput], *, outdir: str | os.PathLike[str] | None = None
+) -> Iterator[tuple[str, Report | InputError | Path]]:
+    """The townships ``inputs`` stands for, lazily: ``(name, report, error or file to load)``.
+
+    ``inputs``: a folder of input files (``.yaml``/``.yml``/``.json``/``.xlsx``, county workbooks
+    expanded), a county workbook, a single input file, or an iterable of files, reports and
+    ``(name, report or InputError)`` pairs.
+    """
+    for src in sources(inputs, Path(outdir) if outdir is not None else None):
+        yield src.name, src.report or src.error or Path(src.path or "")
+
+
+def estimate_total(inputs: object, outdir: Path | None) -> int | None:
+    """How many townships ``inputs`` holds, when that is cheap to know (for the progress bar); else ``None``."""
+    if isinstance(inputs, (str, os.PathLike)):
+        path = Path(inputs)
+        if path.is_dir():
+            files = _folder_files(path, outdir)
+            if not any(p.suffix.lower() == ".xlsx" and county_mod.is_county_workbook(p) for p in files):
+                return len(files)
+            return None
+        if county_mod.is_county_workbook(path):
+            return _county_rows(path)
+        return 1
+    return len(inputs) if isinstance(inputs, Sized) else None
+
+
+def _county_rows(path: Path) -> int | None:
+    try:
+        wb = load_workbook(path, read_only=True)
+        try:
+            rows = wb[county_mod.DATA_SHEET].max_row
+        finally:
+            wb.close()
+    except Exception:  # only an estimate: reading the rows reports what is wrong with the workbook
+        return None
+    return max(0, rows - county_mod.HEADER_ROWS) if rows else None

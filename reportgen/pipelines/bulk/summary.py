@@ -1,0 +1,75 @@
+"""``summary.xlsx`` of a bulk run: every township's status, the overview, what the roll-up left out, the findings.
+
+Sheets (plain tables of :mod:`reportgen.formats.excel._tables`, streamed in write-only mode)::
+
+    汇总情况    one row per township: 序号 乡镇（街道） 机关名称 来源 状态 错误数 警告数 计入汇总 本次跳过 输出文件 主要问题
+    概况        townships per status; the roll-up's title, count and files
+    未计入汇总  the townships not summed, and why
+    问题        the findings kept per township (乡镇（街道）, 来源 and the columns of a finding)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from reportgen.domain.findings import finding_columns
+from reportgen.formats._io import atomic_path
+from reportgen.formats.excel._tables import write_table
+from reportgen.pipelines.bulk.records import TownshipOutcome
+
+__all__ = ["SUMMARY_HEADER", "write_summary"]
+
+SUMMARY_HEADER = ("序号", "乡镇（街道）", "机关名称", "来源", "状态", "错误数", "警告数", "计入汇总",
+                  "本次跳过（未改变）", "输出文件", "主要问题")
+_SUMMARY_WIDTHS = (6, 16, 30, 24, 8, 8, 8, 8, 10, 60, 100)
+_FINDINGS_HEADER = ("乡镇（街道）", "来源", *finding_columns("parts"))
+_FINDINGS_WIDTHS = (16, 24, 24, 8, 14, 40, 14, 12, 12, 90, 30)
+
+
+def _in_rollup(o: TownshipOutcome) -> str:
+    if o.in_rollup:
+        return "是"
+    return f"否（{o.rollup_note}）" if o.rollup_note is not None else "否"
+
+
+def _finding_rows(outcomes: Sequence[TownshipOutcome]) -> Iterator[tuple[object, ...]]:
+    for o in outcomes:
+        for f in o.findings:
+            yield (o.name, o.source, *f.cells("parts"))
+
+
+def write_summary(path: Path, outcomes: Sequence[TownshipOutcome], counts: Mapping[str, int],
+                  rollup: tuple[str, tuple[Path, ...], int] | None, excluded: Sequence[TownshipOutcome]) -> None:
+    """Write ``summary.xlsx`` to ``path`` atomically.
+
+    ``counts``: townships per status; ``rollup``: ``(title, files, townships summed)``, or ``None`` when no
+    roll-up was made; ``excluded``: the townships not summed.
+    """
+    wb = Workbook(write_only=True)
+    write_table(wb.create_sheet("汇总情况"), SUMMARY_HEADER, [
+        (i, o.name, o.organ, o.source, o.status.label, o.errors, o.warnings, _in_rollup(o),
+         "是" if o.skipped else "否", "\n".join(p.name for p in o.outputs), "\n".join(o.messages))
+        for i, o in enumerate(outcomes, start=1)
+    ], _SUMMARY_WIDTHS)
+
+    overview: list[tuple[object, ...]] = [(status, n) for status, n in counts.items()]
+    overview.append((None, None))
+    if rollup is not None:
+        title, files, n = rollup
+        overview += [("县级汇总", title), ("计入汇总", n), ("汇总文件", "\n".join(p.name for p in files))]
+    else:
+        overview.append(("县级汇总", "无（没有可汇总的报告）"))
+    write_table(wb.create_sheet("概况"), ("状态", "乡镇（街道）数"), overview, (24, 80), autofilter=False)
+
+    write_table(wb.create_sheet("未计入汇总"), ("乡镇（街道）", "来源", "原因"), [
+        (o.name, o.source, "\n".join([str(o.rollup_note or ""), *o.messages]).strip() or o.status.label)
+        for o in excluded
+    ], (20, 30, 100))
+
+    write_table(wb.create_sheet("问题"), _FINDINGS_HEADER, _finding_rows(outcomes), _FINDINGS_WIDTHS,
+                n_rows=sum(len(o.findings) for o in outcomes))
+    with atomic_path(path) as tmp:
+        wb.save(tmp)

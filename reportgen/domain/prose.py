@@ -18,9 +18,9 @@ from reportgen.domain.model import OtherItem, Prose, Report
 
 __all__ = [
     "CHINESE_NUMERALS",
-    "chinese_numeral",
     "ReportText",
     "TextPart",
+    "chinese_numeral",
     "default_on_request",
     "default_processing_fee",
     "default_review_litigation",

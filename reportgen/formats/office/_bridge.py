@@ -78,8 +78,9 @@ def main() -> int:
             _convert(desktop, request["src"], request["dst"])
         except Exception as exc:
             # A dead office (DisposedException, broken pipe) cannot convert the next document either.
-            dead = type(exc).__name__ in {"DisposedException", "RuntimeException"}
-            print(json.dumps({"ok": False, "error": f"{type(exc).__name__}: {exc}"}), flush=True)
+            name = type(exc).__name__.rsplit(".", 1)[-1]  # pyuno names its classes com.sun.star.lang.…
+            dead = name in {"DisposedException", "RuntimeException"}
+            print(json.dumps({"ok": False, "dead": dead, "error": f"{type(exc).__name__}: {exc}"}), flush=True)
             if dead:
                 return 3
             continue

@@ -31,6 +31,16 @@ OFFICIAL_FONTS: Mapping[str, tuple[str, tuple[str, ...]]] = {
 }
 """The official fonts of the format and the free faces that stand in for them."""
 
+# Readable names of the free faces (LibreOffice embeds the Noto CJK collection under its first face's
+# PostScript name, NotoSerifCJKjp-…, although it draws the SC face fontconfig chose).
+_FACE_NAMES = {
+    "NotoSerifCJK": "Noto Serif CJK SC", "NotoSansCJK": "Noto Sans CJK SC", "FandolSong": "FandolSong",
+    "FandolFang": "FandolFang", "FandolHei": "FandolHei", "FandolKai": "FandolKai",
+    "ARPLSungtiLGB": "AR PL SungtiL GB", "AR-PL-SungtiL-GB": "AR PL SungtiL GB", "ARPLUMing": "AR PL UMing",
+    "WenQuanYiZenHei": "WenQuanYi Zen Hei", "ARPLKaitiMGB": "AR PL KaitiM GB", "AR-PL-KaitiM-GB": "AR PL KaitiM GB",
+    "ARPLUKai": "AR PL UKai",
+}
+
 # PostScript names of the official fonts as Word/LibreOffice embed them when they are installed.
 _OFFICIAL_PS = {
     "方正小标宋简体": ("FZXiaoBiaoSong", "FZXBSJW"),
@@ -96,6 +106,6 @@ def substitutions(pdf: str | os.PathLike[str]) -> list[FontSubstitution]:
         for face in faces:
             match = next((name for name in used if name.replace(" ", "").startswith(face)), None)
             if match is not None:
-                found.append(FontSubstitution(official, match, style))
+                found.append(FontSubstitution(official, _FACE_NAMES.get(face, match), style))
                 break
     return found

@@ -247,7 +247,8 @@ class PdfConverter:
             if reply.get("ok") and partial.is_file():
                 return attempt
             last = str(reply.get("error", "没有生成 PDF"))
-            if self._bridge is not None and self._bridge.poll() is not None:
+            if reply.get("dead"):  # LibreOffice went away during this document: a fresh one tries it again
+                self.restarts += 1
                 self.close()
         code = "CONVERT-TIMEOUT" if last.startswith("超时") else "CONVERT-FAILED"
         raise ConversionError(f"LibreOffice 未能把 {src.name} 转换为 PDF（已重试 {self.retries} 次）：{last}",

@@ -10,6 +10,7 @@ When LibreOffice goes away it exits with status 3; reportgen then restarts both.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
@@ -85,6 +86,9 @@ def main() -> int:
                 return 3
             continue
         print(json.dumps({"ok": True}), flush=True)
+    # stdin closed: reportgen is done or has died; take LibreOffice down with us so none is left behind.
+    with contextlib.suppress(Exception):
+        desktop.terminate()
     return 0
 
 

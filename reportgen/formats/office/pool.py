@@ -25,6 +25,7 @@ import subprocess
 import tempfile
 import threading
 import uuid
+import weakref
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -91,6 +92,28 @@ class _Dead(Exception):
     """The bridge or LibreOffice exited."""
 
 
+class _Processes:
+    """The processes and profile of one converter, apart from it so that a finalizer can stop them."""
+
+    def __init__(self) -> None:
+        self.office: subprocess.Popen[bytes] | None = None
+        self.bridge: subprocess.Popen[str] | None = None
+        self.profile: tempfile.TemporaryDirectory[str] | None = None
+
+    def close(self) -> None:
+        bridge, self.bridge = self.bridge, None
+        if bridge is not None and bridge.poll() is None and bridge.stdin is not None:
+            with contextlib.suppress(OSError):
+                bridge.stdin.close()
+        _kill_group(bridge)
+        office, self.office = self.office, None
+        _kill_group(office)
+        if self.profile is not None:
+            with contextlib.suppress(OSError):
+                self.profile.cleanup()
+            self.profile = None
+
+
 class PdfConverter:
     """One warm LibreOffice, reused for every document converted through it (not thread-safe: one per thread/process).
 
@@ -114,10 +137,10 @@ class PdfConverter:
         self.uno_python = find_uno_python(self.soffice)
         self.restarts = 0
         """How many times LibreOffice was started again after a crash or a hang (for logs and tests)."""
-        self._office: subprocess.Popen[bytes] | None = None
-        self._bridge: subprocess.Popen[str] | None = None
+        self._p = _Processes()
         self._replies: queue.Queue[str | None] = queue.Queue()
-        self._profile: tempfile.TemporaryDirectory[str] | None = None
+        # A converter dropped without close() (a bulk worker that just returns) still stops its LibreOffice.
+        weakref.finalize(self, self._p.close)
 
     @property
     def warm(self) -> bool:
@@ -127,7 +150,7 @@ class PdfConverter:
     @property
     def office_pid(self) -> int | None:
         """The process id of the running LibreOffice launcher, if one is running."""
-        return self._office.pid if self._office is not None and self._office.poll() is None else None
+        return self._p.office.pid if self._p.office is not None and self._p.office.poll() is None else None
 
     def __enter__(self) -> Self:
         return self
@@ -137,33 +160,23 @@ class PdfConverter:
 
     def close(self) -> None:
         """Stop LibreOffice and the bridge and remove the temporary profile."""
-        bridge, self._bridge = self._bridge, None
-        if bridge is not None and bridge.poll() is None and bridge.stdin is not None:
-            with contextlib.suppress(OSError):
-                bridge.stdin.close()
-        _kill_group(bridge)
-        office, self._office = self._office, None
-        _kill_group(office)
-        if self._profile is not None:
-            with contextlib.suppress(OSError):
-                self._profile.cleanup()
-            self._profile = None
+        self._p.close()
 
     def _start(self) -> None:
         assert self.uno_python is not None
         self.close()
-        self._profile = tempfile.TemporaryDirectory(prefix="reportgen-lo-")
+        self._p.profile = tempfile.TemporaryDirectory(prefix="reportgen-lo-")
         pipe = f"reportgen-{os.getpid()}-{uuid.uuid4().hex[:12]}"
         command = [
             self.soffice,
-            f"-env:UserInstallation={Path(self._profile.name).as_uri()}",
+            f"-env:UserInstallation={Path(self._p.profile.name).as_uri()}",
             "--headless", "--invisible", "--nologo", "--nodefault", "--norestore", "--nolockcheck",
             f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext",
         ]
         try:
-            self._office = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            self._p.office = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                             stderr=subprocess.DEVNULL, env=office_env(), **_session_kwargs())
-            self._bridge = subprocess.Popen(
+            self._p.bridge = subprocess.Popen(
                 [self.uno_python, str(_BRIDGE), pipe, str(self.start_timeout)],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                 encoding="utf-8", env=_bridge_env(), **_session_kwargs(),
@@ -172,8 +185,8 @@ class PdfConverter:
             self.close()
             raise ConversionError(f"无法启动 LibreOffice（{self.soffice}）：{exc}", code="CONVERT-FAILED") from exc
         self._replies = queue.Queue()
-        assert self._bridge.stdout is not None
-        threading.Thread(target=_pump, args=(self._bridge.stdout, self._replies), daemon=True).start()
+        assert self._p.bridge.stdout is not None
+        threading.Thread(target=_pump, args=(self._p.bridge.stdout, self._replies), daemon=True).start()
         reply = self._reply(self.start_timeout + 5)
         if not reply.get("ready"):
             raise _Dead(str(reply.get("error", "LibreOffice did not start")))
@@ -221,16 +234,16 @@ class PdfConverter:
         last = ""
         for attempt in range(1, self.retries + 2):
             try:
-                if self._bridge is None or self._bridge.poll() is not None:
-                    if self._bridge is not None:
+                if self._p.bridge is None or self._p.bridge.poll() is not None:
+                    if self._p.bridge is not None:
                         self.restarts += 1
                     self._start()
-                assert self._bridge is not None
-                assert self._bridge.stdin is not None
+                assert self._p.bridge is not None
+                assert self._p.bridge.stdin is not None
                 try:
-                    self._bridge.stdin.write(json.dumps({"src": str(src.resolve()), "dst": str(partial.resolve())})
+                    self._p.bridge.stdin.write(json.dumps({"src": str(src.resolve()), "dst": str(partial.resolve())})
                                              + "\n")
-                    self._bridge.stdin.flush()
+                    self._p.bridge.stdin.flush()
                 except OSError as exc:
                     raise _Dead(str(exc)) from exc
                 reply = self._reply(self.timeout)

@@ -66,22 +66,26 @@ def warm_run(docs: list[Path], tmp_path_factory: pytest.TempPathFactory) -> tupl
         for doc in docs:
             results.append(converter.convert(doc, out))
             pids.append(converter.office_pid)
+        results.append(converter.convert(docs[1].read_bytes(), out / "内存.pdf"))  # bytes, as a bulk worker has them
+        pids.append(converter.office_pid)
         return results, pids, converter.restarts
 
 
 @pytest.mark.libreoffice
 def test_warm_converter_reuses_one_libreoffice(soffice: str, warm_run: tuple[list[PdfResult], list[int | None], int]
                                                ) -> None:
-    """One converter converts several documents through the same LibreOffice process, each PDF complete."""
+    """One converter converts several documents (paths and bytes) through the same LibreOffice, each PDF complete."""
     results, pids, restarts = warm_run
     assert len(set(pids)) == 1
     assert pids[0] is not None
     assert restarts == 0
-    assert [r.attempts for r in results] == [1, 1, 1]
+    assert [r.attempts for r in results] == [1, 1, 1, 1]
     assert "招远市金岭镇人民政府" in _text(results[0].pdf)
     assert "招远市自然资源和规划局" in _text(results[1].pdf)
     assert "招远市金岭镇人民政府" in _text(results[2].pdf)
     assert results[2].pdf.name == "副本.pdf"
+    assert results[3].pdf.name == "内存.pdf"
+    assert "招远市自然资源和规划局" in _text(results[3].pdf)
     _no_partial_files(results[0].pdf.parent)
 
 

@@ -25,8 +25,12 @@ from reportgen.cli._app import (
 )
 from reportgen.domain.errors import ReportgenError
 from reportgen.domain.naming import UniqueStems
-from reportgen.formats.convert import convert_many_to_pdf
+from reportgen.formats.convert import convert_many
 from reportgen.formats.load import load
+from reportgen.formats.office.fonts import FontSubstitution
+from reportgen.formats.office.locate import ENV_SOFFICE, require_soffice
+from reportgen.formats.office.pool import PdfResult
+from reportgen.formats.office.preview import page_pngs, table3_sheet
 from reportgen.pipelines.generate import generate
 
 __all__ = ["render_command"]
@@ -50,6 +54,18 @@ __all__ = ["render_command"]
 )
 @previous_option
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 生成 PDF (also write a PDF; needs LibreOffice).")
+@click.option(
+    "--soffice",
+    type=click.Path(path_type=Path),
+    help=f"LibreOffice 程序（soffice）的位置；默认依次查找环境变量 {ENV_SOFFICE}、PATH 和常见安装位置 "
+    f"(the LibreOffice executable; default: ${ENV_SOFFICE}, PATH, the usual install folders).",
+)
+@click.option(
+    "--preview",
+    is_flag=True,
+    help="生成 PDF 并在其旁输出每页的 PNG 预览图和表三页面拼图 <名称>-表三.png（含 --pdf）"
+    "(write the PDF plus a PNG of every page and a contact sheet of table 三; implies --pdf).",
+)
 @click.option("--no-xlsx", is_flag=True, help="不生成 Excel 数据表 (do not write the .xlsx workbook).")
 @handle_errors
 def render_command(
@@ -58,6 +74,8 @@ def render_command(
     template: Path | None,
     previous_files: tuple[Path, ...],
     pdf: bool,
+    soffice: Path | None,
+    preview: bool,
     no_xlsx: bool,
 ) -> None:
     """生成 Word 报告和 Excel 数据表 (render the Word report and the Excel workbook).
@@ -69,6 +87,8 @@ def render_command(
     still rendered (so you can see it), its findings are listed and the exit status is 1.
     退出状态 (exit status): 0 正常 (ok) · 1 有错误 (errors found) · 2 有文件无法读取 (unreadable input).
     """
+    pdf = pdf or preview
+    soffice_exe = require_soffice(soffice) if pdf else None  # no LibreOffice: exit 2 before anything is written
     previous = [load(path) for path in previous_files]  # an unreadable --previous stops here (exit 2)
     names = UniqueStems()
     written_docx: list[Path] = []
@@ -91,11 +111,36 @@ def render_command(
                 out_console.print(f"{path} → {written}", markup=False, highlight=False)
 
     if pdf and written_docx:
-        for pdf_path in convert_many_to_pdf(written_docx, outdir):
-            out_console.print(f"PDF → {pdf_path}", markup=False, highlight=False)
+        unreadable += _write_pdfs(written_docx, outdir, soffice_exe, preview=preview)
     if unreadable:
         sys.exit(EXIT_UNREADABLE)
     if errors:
         err_console.print(f"{errors} 份报告有错误（已生成文件，请修改后重新生成）", markup=False, highlight=False)
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_OK)
+
+
+def _write_pdfs(docx: list[Path], outdir: Path, soffice: str | None, *, preview: bool) -> int:
+    """Convert through warm LibreOffice processes; print each PDF, the font substitutions once; the failures' count."""
+    failed = 0
+    substituted: dict[str, FontSubstitution] = {}
+    for source, result in zip(docx, convert_many(docx, outdir, soffice=soffice), strict=True):
+        if not isinstance(result, PdfResult):
+            failed += 1
+            err_console.print(f"{source}：PDF 转换失败 [{result.code}] {result.message}", markup=False, highlight=False)
+            continue
+        out_console.print(f"PDF → {result.pdf}", markup=False, highlight=False)
+        for sub in result.substituted:
+            substituted.setdefault(sub.official, sub)
+        if preview:
+            pngs = page_pngs(result.pdf)
+            sheet = table3_sheet(result.pdf)
+            out_console.print(f"预览 (preview) → {len(pngs)} 页 PNG" + (f"，表三 {sheet}" if sheet else ""),
+                              markup=False, highlight=False)
+    if substituted:
+        out_console.print(
+            "注意：本机未安装公文字体，PDF 中以同类免费字体代替 (official fonts not installed; substituted)："
+            + "；".join(str(s) for s in substituted.values()),
+            markup=False, highlight=False,
+        )
+    return failed

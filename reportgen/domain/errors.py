@@ -91,9 +91,10 @@ class RenderError(ReportgenError):
 
 
 class ConversionError(ReportgenError):
-    """Converting with LibreOffice failed or LibreOffice is not installed."""
+    """Converting with LibreOffice failed or LibreOffice is not installed (exit 2: the command cannot run)."""
 
     code = "CONVERT-FAILED"
+    exit_code = 2
 
 
 class ExtractError(InputError):

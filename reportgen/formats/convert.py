@@ -1,115 +1,95 @@
-"""PDF conversion with LibreOffice (``soffice --headless --convert-to pdf``).
+"""PDF conversion with LibreOffice: the public entry points.
 
-Each call runs LibreOffice with its own temporary user profile (``-env:UserInstallation``), so that
-parallel conversions (bulk runs, test workers) do not fight over one profile and a user's open
-LibreOffice is not disturbed.  The PDF is written into a hidden temporary folder inside ``outdir``
-and moved into place, so a killed conversion leaves no half-written PDF.
+:func:`convert_many_to_pdf` converts through warm LibreOffice processes (started once, reused for
+every document, see :mod:`reportgen.formats.office.pool`), each with its own temporary user profile so
+that parallel conversions do not fight over one profile and a user's open LibreOffice is not disturbed.
+Every PDF is written under a temporary name and renamed into place, so a killed conversion leaves no
+half-written PDF.  Fonts: :mod:`reportgen.formats.office.fonts`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import shutil
-import signal
-import subprocess
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from reportgen.domain.errors import ConversionError
 from reportgen.domain.findings import Location
+from reportgen.formats.office.fonts import substitutions
+from reportgen.formats.office.locate import find_soffice, find_uno_python, require_soffice
+from reportgen.formats.office.pool import (
+    DOCUMENT_TIMEOUT,
+    PdfPool,
+    PdfResult,
+    cold_convert,
+    default_workers,
+)
 
-__all__ = ["DEFAULT_TIMEOUT", "convert_many_to_pdf", "convert_to_pdf", "find_soffice"]
+__all__ = ["DEFAULT_TIMEOUT", "convert_many", "convert_many_to_pdf", "convert_to_pdf", "find_soffice"]
 
-DEFAULT_TIMEOUT = 180.0
-"""Seconds for one LibreOffice run (its first start with a fresh profile takes a few seconds)."""
-
-
-def find_soffice() -> str | None:
-    """The LibreOffice executable, or ``None`` when it is not installed."""
-    return shutil.which("soffice") or shutil.which("libreoffice")
+DEFAULT_TIMEOUT = DOCUMENT_TIMEOUT
+"""Seconds one document may take before LibreOffice is restarted and the document tried once more."""
 
 
 def convert_to_pdf(
-    path: str | os.PathLike[str], outdir: str | os.PathLike[str], *, timeout: float = DEFAULT_TIMEOUT
+    path: str | os.PathLike[str], outdir: str | os.PathLike[str], *, timeout: float = DEFAULT_TIMEOUT,
+    soffice: str | os.PathLike[str] | None = None,
 ) -> Path:
     """Convert ``path`` (.docx, .xlsx, …) to ``outdir/<stem>.pdf`` and return the PDF's path."""
-    return convert_many_to_pdf([path], outdir, timeout=timeout)[0]
+    return convert_many_to_pdf([path], outdir, timeout=timeout, workers=1, soffice=soffice)[0]
 
 
-def _run(command: list[str], timeout: float) -> subprocess.CompletedProcess[bytes]:
-    """Run LibreOffice in its own process group, so a timeout ends soffice.bin too, not only its launcher."""
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True) as proc:
-        try:
-            out, err = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
-            raise
-    return subprocess.CompletedProcess(command, proc.returncode, out, err)
+def convert_many(
+    paths: Sequence[str | os.PathLike[str]], outdir: str | os.PathLike[str], *, timeout: float = DEFAULT_TIMEOUT,
+    workers: int | None = None, soffice: str | os.PathLike[str] | None = None,
+) -> list[PdfResult | ConversionError]:
+    """Convert every document; for each, in order, its :class:`PdfResult` or the :class:`ConversionError` it ended in.
 
-
-def convert_many_to_pdf(
-    paths: Sequence[str | os.PathLike[str]], outdir: str | os.PathLike[str], *, timeout: float = DEFAULT_TIMEOUT
-) -> list[Path]:
-    """Convert several documents in one LibreOffice run (much faster than one run each).
-
-    Returns the PDF paths in the order of ``paths``.  Documents must have distinct stems.
+    One failing document does not stop the others.  ``workers`` warm LibreOffice processes are
+    started (default: one per core, at most one per document).
     """
     sources = [Path(p) for p in paths]
     if not sources:
         return []
-    for source in sources:
-        if not source.is_file():
-            raise ConversionError(f"要转换的文件不存在：{source}", code="CONVERT-MISSING",
-                                  location=Location(file=str(source)))
-    soffice = find_soffice()
-    if soffice is None:
-        raise ConversionError(
-            "未找到 LibreOffice（soffice），无法转换为 PDF。请安装 LibreOffice"
-            "（如 apt-get install libreoffice-writer-nogui，或从 libreoffice.org 下载）后重试。",
-            code="CONVERT-NO-LIBREOFFICE",
-        )
+    missing = next((s for s in sources if not s.is_file()), None)
+    if missing is not None:
+        raise ConversionError(f"要转换的文件不存在：{missing}", code="CONVERT-MISSING",
+                              location=Location(file=str(missing)))
+    exe = require_soffice(soffice)
     target_dir = Path(outdir)
     target_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="reportgen-lo-") as profile, tempfile.TemporaryDirectory(
-        prefix=".reportgen-pdf-", dir=target_dir
-    ) as work:
-        command = [
-            soffice,
-            f"-env:UserInstallation={Path(profile).as_uri()}",
-            "--headless",
-            "--norestore",
-            "--nolockcheck",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            work,
-            *(str(s.resolve()) for s in sources),
-        ]
-        try:
-            done = _run(command, timeout * len(sources))
-        except subprocess.TimeoutExpired as exc:
-            raise ConversionError(
-                f"LibreOffice 转换 PDF 超时（{timeout * len(sources):.0f} 秒）：{', '.join(s.name for s in sources)}",
-                code="CONVERT-TIMEOUT",
-            ) from exc
-        except OSError as exc:
-            raise ConversionError(f"无法启动 LibreOffice（{soffice}）：{exc}", code="CONVERT-FAILED") from exc
-        results: list[Path] = []
+    if find_uno_python(exe) is None:
+        return _cold_batch(exe, sources, target_dir, timeout)
+    with PdfPool(workers or default_workers(len(sources)), soffice=exe, timeout=timeout) as pool:
+        return pool.convert_all(sources, target_dir)
+
+
+def convert_many_to_pdf(
+    paths: Sequence[str | os.PathLike[str]], outdir: str | os.PathLike[str], *, timeout: float = DEFAULT_TIMEOUT,
+    workers: int | None = None, soffice: str | os.PathLike[str] | None = None,
+) -> list[Path]:
+    """Convert several documents through warm LibreOffice processes (much faster than one run each).
+
+    Returns the PDF paths in the order of ``paths``.  Documents must have distinct stems.  Every
+    document is tried (a crashed or hung LibreOffice is restarted and the document retried once);
+    then the first failure, if any, is raised as :class:`ConversionError`.
+    """
+    results = convert_many(paths, outdir, timeout=timeout, workers=workers, soffice=soffice)
+    for result in results:
+        if isinstance(result, ConversionError):
+            raise result
+    return [r.pdf for r in results if isinstance(r, PdfResult)]
+
+
+def _cold_batch(soffice: str, sources: list[Path], target_dir: Path, timeout: float
+                ) -> list[PdfResult | ConversionError]:
+    """No UNO-capable Python: all documents in one cold ``soffice --convert-to`` run (still atomic)."""
+    with tempfile.TemporaryDirectory(prefix=".reportgen-pdf-", dir=target_dir) as work:
+        cold_convert(soffice, sources, Path(work), timeout * len(sources) + 60)
+        results: list[PdfResult | ConversionError] = []
         for source in sources:
-            produced = Path(work) / f"{source.stem}.pdf"
-            if done.returncode != 0 or not produced.is_file():
-                detail = (done.stderr or done.stdout).decode("utf-8", "replace").strip()[-500:]
-                raise ConversionError(
-                    f"LibreOffice 未能把 {source.name} 转换为 PDF（退出码 {done.returncode}）"
-                    + (f"：{detail}" if detail else ""),
-                    code="CONVERT-FAILED",
-                    location=Location(file=str(source)),
-                )
-            target = target_dir / produced.name
-            os.replace(produced, target)
-            results.append(target)
+            target = target_dir / f"{source.stem}.pdf"
+            os.replace(Path(work) / target.name, target)
+            results.append(PdfResult(source=source, pdf=target, substituted=tuple(substitutions(target))))
         return results

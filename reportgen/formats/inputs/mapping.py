@@ -466,7 +466,7 @@ class _Validator:
         """A count, signed count or amount per :data:`reportgen.domain.layout.FigureKind`."""
         if kind == "amount":
             return self.amount(value, path, table=where.get("table"), row=where.get("row"), column=where.get("column"))
-        return self._parsed(value, path, kind, **where)
+        return self._parsed(value, path, kind, "万元", **where)
 
     def amount(self, value: object, path: str, *, unit: str = "万元", **where: str | None) -> Decimal | None:
         """An amount ≥ 0 with at most six decimal places, exactly as written."""
@@ -505,7 +505,8 @@ class _Validator:
         other = self.other_matters(fields.get("other_matters"))
         fee = fields.get("processing_fee")
         processing_fee = (
-            Decimal(0) if fee is None else self.amount(fee, "$.processing_fee", unit="元", table="六、其他需要报告的事项")
+            Decimal(0) if fee is None else self.amount(fee, "$.processing_fee", unit="元",
+                                                  table=self.layout.section("other_matters").title)
         )
         if self.findings or organ is None or year is None or processing_fee is None or overview is None:
             return None

@@ -157,7 +157,7 @@ def test_bad_cells_are_located_and_only_their_row_fails(tmp_path: Path) -> None:
     assert type_loc.cell == f"{DATA_SHEET}!{granted}"
     assert type_loc.organ == "泉山街道"
     assert type_loc.table == "表三"
-    assert type_loc.row == "三、本年度办理结果 / （一）予以公开"
+    assert type_loc.row == "（一）予以公开"  # the row label of every reader (TableLayout.row_label)
     assert type_loc.column == "自然人"
     assert by_code["IN-NEGATIVE"].location.column == "结果维持"
     assert isinstance(xinzhuang.result, Report)  # a blank cell is 0, as on the single form

@@ -127,7 +127,7 @@ IN_DUPLICATE_KEY = _code("IN-DUPLICATE-KEY", "键“{key}”写了不止一次{l
 IN_UNKNOWN_KEY = _code("IN-UNKNOWN-KEY", _DETAIL, "未知的键；消息给出最接近的有效键，或指出这是另一年格式的键。"
                        "Unknown key, with the closest valid one or the other format version it belongs to.")
 IN_MISSING = _code("IN-MISSING", "缺少{what}（必填）{hint}。",
-                   "必填的值没有填写：报告年度、机关名称、事项标题、乡镇名称；YAML/JSON 中的统计数字（没有请填 0）。"
+                   "必填的值没有填写：机关名称、事项标题、乡镇名称；YAML/JSON 中的统计数字（没有请填 0）。"
                    "A required value is missing.")
 IN_FRACTION = _code("IN-FRACTION", "应为{noun}，实际是{found}；件数不能有小数。",
                     "件数有小数部分。A count with a fractional part.")
@@ -136,7 +136,7 @@ IN_NEGATIVE = _code("IN-NEGATIVE", "{what}不能为负数：实际是 {number}�
 IN_PRECISION = _code("IN-PRECISION", "金额最多 {places_max} 位小数，实际是 {number}（{places} 位小数）。",
                      "金额的小数位数超过 6 位。An amount with more than six decimal places.")
 IN_YEAR = _code("IN-YEAR", "报告年度应为 2008 至 2100 之间的四位整数（如 2022），实际是{found}。",
-                "报告年度不是 2008–2100 之间的年份。The year is not a year from 2008 to 2100.")
+                "报告年度没有填写，或不是 2008–2100 之间的年份。The year is missing or not a year from 2008 to 2100.")
 IN_DATE = _code("IN-DATE", "发布日期应为有效日期，如 2023-01-18 或 2023年1月18日，实际是{found}。",
                 "发布日期无法识别或不存在（如 2023-02-30）。The publication date is not a valid date.")
 IN_KIND = _code("IN-KIND", "机关类型应为 {allowed} 之一，实际是{found}。{hint}",
@@ -351,10 +351,10 @@ class Findings:
                         noun=expected, found=describe(value) if found is None else found, hint=hint)
 
     def year(self, value: object, location: Location) -> Finding:
-        """``IN-MISSING`` (nothing written) or ``IN-YEAR`` for a year :func:`~reportgen.domain.values.parse_year` refused."""
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return self.add(IN_MISSING, location, expected="2022", what="报告年度", hint="，如 2022")
-        return self.add(IN_YEAR, location, expected="2022", actual=actual_of(value), found=describe(value))
+        """``IN-YEAR`` for a year :func:`~reportgen.domain.values.parse_year` refused (nothing written included)."""
+        blank = value is None or (isinstance(value, str) and not value.strip())
+        found = "未填写（报告年度必填）" if blank else describe(value)
+        return self.add(IN_YEAR, location, expected="2022", actual=actual_of(value), found=found)
 
     def date(self, value: object, location: Location) -> Finding:
         """``IN-DATE`` for a date :func:`~reportgen.domain.values.parse_date` refused."""

@@ -30,7 +30,7 @@ from reportgen.domain.errors import InputError
 from reportgen.domain.findings import Finding, Location, Severity
 from reportgen.domain.layout import FORMAT_DOCUMENT, FigureKind, FormatVersion, SectionSpec
 from reportgen.domain.model import MAX_DECIMAL_PLACES, OrganKind
-from reportgen.domain.values import InvalidValue, Reason, describe, expected_figure
+from reportgen.domain.values import MAX_YEAR, MIN_YEAR, InvalidValue, Reason, describe, expected_figure
 
 __all__ = [
     "AREAS",
@@ -131,12 +131,13 @@ IN_MISSING = _code("IN-MISSING", "缺少{what}（必填）{hint}。",
                    "A required value is missing.")
 IN_FRACTION = _code("IN-FRACTION", "应为{noun}，实际是{found}；件数不能有小数。",
                     "件数有小数部分。A count with a fractional part.")
-IN_NEGATIVE = _code("IN-NEGATIVE", "{what}不能为负数：实际是 {number}。",
+IN_NEGATIVE = _code("IN-NEGATIVE", "{what}不能为负数：实际是{found}。",
                     "件数或金额为负数（只有 2019 年格式的“本年增/减”可为负）。A negative count or amount.")
 IN_PRECISION = _code("IN-PRECISION", "金额最多 {places_max} 位小数，实际是 {number}（{places} 位小数）。",
                      "金额的小数位数超过 6 位。An amount with more than six decimal places.")
-IN_YEAR = _code("IN-YEAR", "报告年度应为 2008 至 2100 之间的四位整数（如 2022），实际是{found}。",
-                "报告年度没有填写，或不是 2008–2100 之间的年份。The year is missing or not a year from 2008 to 2100.")
+IN_YEAR = _code("IN-YEAR", f"报告年度应为 {MIN_YEAR} 至 {MAX_YEAR} 之间的四位整数（如 2022），实际是{{found}}。",
+                f"报告年度没有填写，或不是 {MIN_YEAR}–{MAX_YEAR} 之间的年份。The year is missing or not a year from {MIN_YEAR} to "
+                f"{MAX_YEAR}.")
 IN_DATE = _code("IN-DATE", "发布日期应为有效日期，如 2023-01-18 或 2023年1月18日，实际是{found}。",
                 "发布日期无法识别或不存在（如 2023-02-30）。The publication date is not a valid date.")
 IN_KIND = _code("IN-KIND", "机关类型应为 {allowed} 之一，实际是{found}。{hint}",
@@ -154,7 +155,7 @@ IN_XLSX_UNREADABLE = _code("IN-XLSX-UNREADABLE", _DETAIL, "工作簿无法打开
 IN_XLSX_SHEET = _code("IN-XLSX-SHEET", _DETAIL, "工作簿中找不到某张表或必需的工作表。A table's or a required sheet is missing.")
 IN_XLSX_LABEL = _code("IN-XLSX-LABEL", _DETAIL, "填报表中的行、列标签被修改或删除（消息给出官方位置）。A label of the form was changed.")
 IN_XLSX_AMBIGUOUS = _code("IN-XLSX-AMBIGUOUS", _DETAIL, "同一标签出现多次，无法确定读取哪一处。A label appears twice.")
-IN_XLSX_INFO = _code("IN-XLSX-INFO", _DETAIL, "找不到“基本信息”工作表或其表头。The info sheet or its header is missing.")
+IN_XLSX_INFO = _code("IN-XLSX-INFO", _DETAIL, "找不到“报告信息”工作表或其表头（项目 / 内容）。The info sheet or its header is missing.")
 IN_XLSX_STATED = _code("IN-XLSX-STATED", _DETAIL, "填报的合计数的代码无法识别。Unknown code of a stated total.")
 
 # -- input: the county workbook -------------------------------------------------------------------
@@ -331,7 +332,7 @@ class Findings:
                             noun=noun, found=describe(value))
         if exc.reason is Reason.NEGATIVE:
             return self.add(IN_NEGATIVE, location, expected="≥ 0", actual=number,
-                            what="金额" if kind == "amount" else "件数", number=number)
+                            what="金额" if kind == "amount" else "件数", found=describe(value))
         if exc.reason is Reason.PLACES:
             assert isinstance(number, Decimal)
             places = -int(number.as_tuple().exponent)

@@ -24,7 +24,7 @@ import yaml
 from hypothesis import given
 from openpyxl.utils import get_column_letter
 
-from reportgen.domain.carry import CARRIED_OVER, carry_over
+from reportgen.domain.carry import CARRIED_OVER, Read, carry_over
 from reportgen.domain.codes import CATALOGUE, Findings, top_code
 from reportgen.domain.errors import InputError
 from reportgen.domain.findings import Finding, Location
@@ -51,7 +51,8 @@ from reportgen.formats.excel.county import (
 from reportgen.formats.excel.form import read_form
 from reportgen.formats.excel.write import INFO_FIELD_ROW, INFO_SHEET, grid_coord, render_xlsx, table_sheet_title
 from reportgen.formats.inputs.mapping import dumps, read_mapping
-from reportgen.formats.load import load
+from reportgen.formats.load import load, read
+from reportgen.pipelines import generate
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "zhaoyuan-natural-resources-2022.yaml"
@@ -446,3 +447,25 @@ def test_carry_over_fills_only_an_omitted_row() -> None:
     assert CARRIED_OVER not in given.omitted
     assert carry_over(given.report, last, given.omitted) is given.report
 
+
+
+def test_load_with_previous_reads_each_input_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--previous reads the input once and carries 上年结转 over from the matching last-year report."""
+    this_year = json.loads(dumps(_report(), "json"))
+    this_year["year"] = _report().year + 1
+    del this_year["table3"]["rows"]["carried_over"]
+    path = tmp_path / "this-year.json"
+    path.write_text(json.dumps(this_year, ensure_ascii=False), encoding="utf-8")
+    reads: list[Path] = []
+    real_read = read
+
+    def counting_read(source: Path) -> Read:
+        reads.append(source)
+        return real_read(source)
+
+    monkeypatch.setattr(generate, "read", counting_read)
+    report, prev, notes = generate.load_with_previous(path, [_report()])
+    assert reads == [path]
+    assert prev is _report()
+    assert notes == ()
+    assert report.table3[("carried_over", "total")] == _report().table3[("carried_forward", "total")]

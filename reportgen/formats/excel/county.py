@@ -774,7 +774,7 @@ class _Builder:
             return Location(cell=f"{DATA_SHEET}!{get_column_letter(col + 1)}{r}", path=path, **loc)
 
         if not name:
-            problems.add(IN_MISSING, at(_COL_NAME, "$.township"), what="乡镇（街道）名称")
+            problems.add(IN_MISSING, Location(cell=f"{DATA_SHEET}!A{r}"), what="乡镇（街道）名称")
         kind_text = _str(cells[_COL_KIND])
         kind: OrganKind | None = OrganKind.STREET if name.endswith("街道") else OrganKind.TOWNSHIP
         if kind_text:

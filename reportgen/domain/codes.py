@@ -199,6 +199,30 @@ TPL_RENDER = _code("TPL-RENDER", _DETAIL, "模板渲染失败。Rendering the te
 RENDER_INVALID = _code("RENDER-INVALID", _DETAIL, "生成的文档未通过结构检查，未写出任何文件。The generated document "
                        "failed its structural checks; nothing was written.", area="render")
 
+# -- packages, limits, township lists ---------------------------------------------------------------
+IN_TOO_LARGE = _code("IN-TOO-LARGE", _DETAIL, "输入文件超过大小上限（见 limits.md）。The input is larger than the limit.")
+IN_TOO_MANY = _code("IN-TOO-MANY", _DETAIL, "条目数超过上限（名单行数、事项数、键数；见 limits.md）。Too many entries.")
+IN_ZIP_CORRUPT = _code("IN-ZIP-CORRUPT", _DETAIL, ".docx/.xlsx 不是有效的 zip 包，或某个部件已损坏、被截断。"
+                       "A damaged or truncated Office package.")
+IN_ZIP_PART = _code("IN-ZIP-PART", _DETAIL, "Office 文档缺少必需的部件。A required package part is missing.")
+IN_ZIP_BOMB = _code("IN-ZIP-BOMB", _DETAIL, "解压后的大小、部件数或压缩比超过上限（疑似压缩炸弹），读取前即拒绝。"
+                    "A member inflates past the limits (zip bomb); refused before reading.")
+IN_ZIP_UNSUPPORTED = _code("IN-ZIP-UNSUPPORTED", _DETAIL, "部件已加密或使用了不支持的压缩方式：请去掉密码或用 Word/Excel/WPS 另存。"
+                           "Encrypted or unsupported compression.")
+IN_XML_DTD = _code("IN-XML-DTD", _DETAIL, "XML 部件含有 DTD 或实体声明（XXE、实体膨胀），Office 文档不会有，已拒绝读取。"
+                   "A DTD or entity declaration in an XML part; refused.")
+IN_XML_CORRUPT = _code("IN-XML-CORRUPT", _DETAIL, "XML 部件已损坏（给出部件、行和列）。A malformed XML part.")
+IN_XLSX_OPEN = _code("IN-XLSX-OPEN", _DETAIL, "文件无法作为 Excel 工作簿打开。The file is not an Excel workbook.")
+IN_TOWNSHIP_EMPTY = _code("IN-TOWNSHIP-EMPTY", _DETAIL, "乡镇（街道）名单中没有乡镇。The township list is empty.")
+IN_TOWNSHIP_DUPLICATE = _code("IN-TOWNSHIP-DUPLICATE", _DETAIL, "乡镇（街道）名单中同一名称出现多次（给出行号）。"
+                              "A township listed twice (the lines are named).")
+
+# -- the command line ---------------------------------------------------------------------------------
+CLI_USAGE = _code("CLI-USAGE", _DETAIL, "命令用法错误：缺少选项或参数、未知选项、值无效（中文说明后附 click 的英文原文），退出状态 2。"
+                  "A command-line usage error; exit status 2.", area="run")
+CLI_INTERRUPTED = _code("CLI-INTERRUPTED", _DETAIL, "用 Ctrl-C 中断；不留下写了一半的文件，退出状态 130。"
+                        "Interrupted by Ctrl-C; exit status 130.", area="run")
+
 # -- output, conversion --------------------------------------------------------------------------
 OUT_WRITE = _code("OUT-WRITE", _DETAIL, "输出文件无法写出（文件夹不存在、无权限）；不会留下写了一半的文件。"
                   "An output cannot be written; nothing is left half-written.", area="output")
@@ -206,6 +230,10 @@ CONVERT_FAILED = _code("CONVERT-FAILED", _DETAIL, "LibreOffice 转换失败。Li
 CONVERT_MISSING = _code("CONVERT-MISSING", _DETAIL, "要转换的文件不存在。The file to convert is missing.", area="convert")
 CONVERT_NO_LIBREOFFICE = _code("CONVERT-NO-LIBREOFFICE", _DETAIL, "未安装 LibreOffice（soffice）。LibreOffice is not installed.",
                                area="convert")
+PREVIEW_FAILED = _code("PREVIEW-FAILED", _DETAIL, "由 PDF 生成页面预览图失败。Making page previews from the PDF failed.",
+                       area="convert")
+PREVIEW_NO_POPPLER = _code("PREVIEW-NO-POPPLER", _DETAIL, "生成预览图需要 poppler（pdftoppm），未安装。"
+                           "pdftoppm (poppler) is needed for previews.", area="convert")
 CONVERT_TIMEOUT = _code("CONVERT-TIMEOUT", _DETAIL, "LibreOffice 转换超时。LibreOffice timed out.", area="convert")
 
 # -- runs: bulk, audit, cross-year ----------------------------------------------------------------

@@ -83,7 +83,7 @@ _PIPE = re.compile(r"\s*[|｜]\s*")
 
 def pipe_cells(line: str) -> list[str] | None:
     """The cells of a ``|``-separated line (``a | b | c``, also ``| a | b |``), or ``None`` for prose."""
-    if line.count("|") + line.count("｜") < 2:
+    if line.count("|") + line.count("｜") < 1:
         return None
     cells = _PIPE.split(line.strip())
     if cells and not cells[0]:

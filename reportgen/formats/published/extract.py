@@ -752,7 +752,7 @@ _REPORT = r"\s*政府信息公开\s*(?:工作)?\s*(?:年度)?\s*报告"
 _SUFFIX = re.compile(r"\s*[（(【\[][^）)】\]]{1,8}[）)】\]]$")  # （图片版） （超链版） (全文)
 _TITLES = (
     re.compile(rf"^(?P<organ>.+?)\s*(?:关于\s*)?(?P<year>\d{{4}})\s*年度?{_REPORT}$"),
-    re.compile(rf"^(?P<year>\d{{4}})\s*年度?\s*(?P<organ>.+?){_REPORT}$"),
+    re.compile(rf"^(?P<year>\d{{4}})\s*年度?\s*(?P<organ>[^度\d].+?){_REPORT}$"),
     re.compile(r"^(?P<organ>.+?)\s*关于\s*(?P<year>\d{4})\s*年度?\s*(?:政府信息公开)?\s*工作的?\s*(?:年度)?\s*报告$"),
 )
 _YEAR_IN_TEXT = re.compile(rf"(?P<year>(?:19|20)\d{{2}})年度?(?:的)?{_REPORT}")
@@ -776,6 +776,7 @@ def _match_title(text: str) -> tuple[str | None, int | None]:
 def _title(paragraphs: Sequence[str]) -> tuple[str | None, int | None]:
     """``(organ name, year)`` from the title, which may be split over up to three paragraphs."""
     lines = [p.replace("\n", "") for p in paragraphs if clean_text(p)]
+    found: int | None = None
     # Shortest window first, ending at a line with 报告, so lines above the title (索引号…) stay out.
     for end in range(len(lines)):
         if "报告" not in lines[end]:
@@ -784,9 +785,11 @@ def _title(paragraphs: Sequence[str]) -> tuple[str | None, int | None]:
             if end + 1 - width < 0:
                 break
             organ, year = _match_title("".join(lines[end + 1 - width : end + 1]))
-            if year is not None:
+            if year is not None and organ is not None:
                 return organ, year
-    return None, None
+            if year is not None and found is None:
+                found = year
+    return None, found
 
 
 def _organ_year(
@@ -801,7 +804,7 @@ def _organ_year(
             sources.append(_match_title(_SITE_SUFFIX.sub("", line)))
     sentence = _SENTENCE.search(clean_text(first)) or _YEAR_IN_TEXT.search(clean_text(" ".join(head)))
     sources.append((None, int(sentence.group("year")) if sentence else None))
-    stem = Path(document.file_name).stem
+    stem = re.sub(r"^[0-9A-Za-z_\-\s.]+(?=[^\x00-\x7f])", "", Path(document.file_name).stem)  # 01-, fj1_
     name_organ, name_year = _match_title(stem)
     if name_year is None:
         match = re.search(r"(?:19|20)\d{2}", stem)

@@ -522,10 +522,15 @@ class _TableReader:
                 last_header = r
         refs: dict[tuple[str, str], frozenset[int]] = {}
         for col_key, cols, _ in columns:
-            owners = {g for g, gcols in groups if cols <= gcols}
+            owners = {g: gcols for g, gcols in groups if cols <= gcols}
+            if not owners:
+                # Converted files (.doc → .docx) can widen a header one grid column into the next group:
+                # the group holding the header's first column owns it, on the columns they share.
+                owners = {g: gcols for g, gcols in groups if min(cols) in gcols}
             if len(owners) == 1:
-                ref = (owners.pop(), col_key)
-                refs[ref] = refs.get(ref, frozenset()) | cols
+                group, gcols = owners.popitem()
+                ref = (group, col_key)
+                refs[ref] = refs.get(ref, frozenset()) | (cols & gcols)
         data_rows = list(range(last_header + 1, len(self.grid.rows)))
         filled = [r for r in data_rows if any(normalize_label(cell.text) for cell, _ in _cells(self.grid, r))]
         rows = filled or data_rows[:1]
@@ -850,7 +855,7 @@ def _text_tables(blocks: list[Block]) -> list[Block]:
                 run.append(cells)
                 continue
             if text and len(text) <= 40 and not text.endswith("。") and (
-                _is_figure(text) or _is_label(text) or (run and len(text) <= 16 and not _SECTION_NUMBER.match(text))
+                _is_figure(text) or _is_label(text) or (run and not _OWN_HEADING.match(text))
             ):
                 run.append([text])
                 continue
@@ -864,6 +869,7 @@ def _text_tables(blocks: list[Block]) -> list[Block]:
     return out
 
 
+_OWN_HEADING = re.compile(r"^[一二三四五六]\s*[、.．]\s*\S{4,}")
 _ALL_KNOWN = frozenset().union(*(labels.known for labels in _LABELS.values())) - {""}
 
 

@@ -148,12 +148,13 @@ def read_pdf(path: Path) -> Document:
             height = float(page.height)
             for line in _lines(rest):
                 top = min(w["top"] for w in line)
-                cells = _cells_of_line(line, gap=1.5 * size)
+                # Cells of a table without ruling lines stand apart by their padding (~1 em); prose words do not.
+                cells = _cells_of_line(line, gap=max(4.0, 0.6 * size))
                 text = "".join(cells)
-                margin = top < 0.07 * height or top > 0.93 * height
+                margin = top < 0.1 * height or top > 0.86 * height
                 if margin and _PAGE_NUMBER.match(text):
                     continue
-                items.append((top, None, cells, line[0]["x0"], line[-1]["x1"], margin and top < 0.07 * height))
+                items.append((top, None, cells, line[0]["x0"], line[-1]["x1"], margin and top < 0.1 * height))
             items.sort(key=lambda item: item[0])
             page_lines.append([])
             for _, block, cells, x0, x1, at_top in items:

@@ -22,6 +22,7 @@ every report whose organ kind can be told from its name and whose prose is not a
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 import zipfile
@@ -72,6 +73,9 @@ from reportgen.formats.published.docx import read_docx
 from reportgen.formats.published.html import HTML_SUFFIXES, read_html
 from reportgen.formats.published.office import OFFICE_SUFFIXES, ConversionFailed, NoLibreOffice, read_office
 from reportgen.formats.published.pdf import ScannedPdf, read_pdf
+
+# Labels are normalised again and again (every cell against every table's labels): cache it.
+normalize_label = functools.lru_cache(maxsize=1 << 16)(normalize_label)
 
 __all__ = ["PUBLISHED_SUFFIXES", "Reading", "dumps_reading", "extract", "infer_organ_kind", "read_document",
            "read_published"]
@@ -471,11 +475,24 @@ class _TableReader:
                 continue
             if self.labels.columns.exact(text) is not None:
                 continue
-            key = self.labels.rows.find(text) or self.labels.rows.variant(text)
+            key = self._row_in(text)
             if key is not None:
                 commit()
                 current, pending = key, []
         commit()
+
+    def _row_in(self, text: str) -> str | None:
+        """The row a text-table cell names; a group label printed vertically beside it may run into it
+        (``本年（二）部分公开…``, ``不予公4.保护第三方合法权益``): then the label from its number on."""
+        key = self.labels.rows.find(text) or self.labels.rows.variant(text)
+        if key is not None:
+            return key
+        for match in _LABEL_START.finditer(text):
+            if match.start() > 0:
+                key = self.labels.rows.find(text[match.start():]) or self.labels.rows.variant(text[match.start():])
+                if key is not None:
+                    return key
+        return None
 
     def _unknown_row(
         self,
@@ -635,6 +652,7 @@ class _TableReader:
         return parse_figure(text, kind, units=True)
 
 
+_LABEL_START = re.compile(r"[（(][一二三四五六七八九十][)）]|\d{1,2}[.、．]|[一二三四五六][、．]")
 _YUAN = re.compile(r"^(\d+(?:\.\d+)?)元$")
 _FIGURE_TOKEN = re.compile(r"^(?:-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d+(?:\.\d+)?)(?:件|项|个|条|次|万元|元)?$")
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import json
+import quopri
 import random
 import shutil
 import subprocess
@@ -32,13 +33,15 @@ from lxml import etree
 from reportgen import Report, load, render_docx
 from reportgen.domain.model import Table
 from reportgen.formats.convert import convert_many_to_pdf, find_soffice
-from reportgen.formats.ooxml.grid import Grid, Para
+from reportgen.formats.ooxml.grid import Grid, GridText, Para
+from reportgen.formats.published.document import Block, TableBlock
 from reportgen.formats.published.docx import read_docx
-from reportgen.formats.published.document import Block, Document, TableBlock
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "tests" / "data" / "published"
 MANIFEST = "corpus.json"
+OFFICE_FORMS = (".pdf", ".doc")
+"""The forms made by LibreOffice (slow to build: rebuilt only with LibreOffice, kept otherwise)."""
 
 Transform = Callable[[list[Block]], list[Block]]
 
@@ -212,6 +215,11 @@ def _cut_missing(report: Report, keep_rows: int) -> list[tuple[str, str, str]]:
 def _strip_borders(docx: Path, out: Path) -> None:
     """The same Word file with every table and cell border removed (a PDF without ruling lines)."""
     w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    def drop(el: etree._Element) -> None:
+        parent = el.getparent()
+        if parent is not None:
+            parent.remove(el)
+
     with zipfile.ZipFile(docx) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             data = src.read(info)
@@ -219,98 +227,105 @@ def _strip_borders(docx: Path, out: Path) -> None:
                 root = etree.fromstring(data)
                 for tag in ("tblBorders", "tcBorders"):
                     for el in list(root.iter(f"{w}{tag}")):
-                        el.getparent().remove(el)
+                        drop(el)
                 for pr in root.iter(f"{w}tblPr"):
                     borders = etree.SubElement(pr, f"{w}tblBorders")
                     for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
                         etree.SubElement(borders, f"{w}{side}", {f"{w}val": "nil"})
                 for style in list(root.iter(f"{w}tblStyle")):
-                    style.getparent().remove(style)
+                    drop(style)
                 data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
             dst.writestr(info, data)
 
 
+def _publish(n: int, report: Report, out: Path, work: Path, corpus: dict[str, dict[str, object]], *, office: bool) -> None:
+    """Write every published form of ``report`` (documents prefixed ``n-``) and their expected figures."""
+    docx = render_docx(report, work / f"r{n}.docx")
+    blocks = list(read_docx(docx).blocks)
+    organ, year = report.organ.name, report.year
+    t = f"{organ}{year}年度政府信息公开工作年度报告"
+
+    def html_doc(name: str, transforms: Sequence[Transform] = (), *, encoding: str = "utf-8",
+                 charset: str | None = "utf-8", exp: dict[str, object] | None = None, **options: object) -> None:
+        doc = [Para(b.text) if isinstance(b, Para) else TableBlock(_copy(b.grid), b.index) for b in blocks]
+        for transform in transforms:
+            doc = transform(doc)
+        title = str(options.pop("title", f"{t}_{'招远市人民政府'}"))
+        text = page(doc, title=title, charset=charset, **options)  # type: ignore[arg-type]
+        (out / name).write_bytes(text.encode(encoding))
+        corpus[name] = exp or expected(report)
+
+    p = f"{n}-"
+    html_doc(p + "utf8.html")
+    html_doc(p + "gbk-declared.htm", encoding="gbk", charset="gbk")
+    html_doc(p + "gbk-undeclared.html", encoding="gb18030", charset=None)
+    html_doc(p + "gb2312-declared.shtml", encoding="gb18030", charset="gb2312")
+    html_doc(p + "pipes.html", tables="pipes")
+    html_doc(p + "one-cell-per-line.html", tables="cells", encoding="gbk", charset="gbk")
+    html_doc(p + "nested-layout.html", nested=True)
+    html_doc(p + "year-first.html", [retitle(lambda _: f"{year}年{organ}政府信息公开工作年度报告")])
+    html_doc(p + "guanyu.html", [retitle(lambda _: f"{organ}关于{year}年度政府信息公开工作的年度报告")])
+    html_doc(p + "suffix-tupian.html", [retitle(lambda _: f"{organ}{year}年政府信息公开年度报告（图片版）")])
+    html_doc(p + "split-title.html", [retitle(lambda _: f"{organ}\n{year}年度政府信息公开工作年度报告")])
+    html_doc(p + "title-only-in-title-tag.html", [retitle(lambda _: None)], title=f"{t}（超链版）_招远市人民政府")
+    html_doc(p + "yuan.html", [yuan], exp=expected(report, codes=["EX-AMOUNT-YUAN"]))
+    html_doc(p + "rule-2019-label.html", [relabel("行政规范性文件", "规范性文件")])
+    html_doc(p + "column-variants.html", [relabel("现行有效件数", "现行有效件"),
+                                         relabel("本年制发件数", f"本年({year})制发件数")])
+    html_doc(p + "inline-headings.html", [inline_headings])
+    keep = 10 + n
+    html_doc(p + "cut-off.html", [cut_table3(keep)], tables="pipes",
+             exp=expected(report, missing=_cut_missing(report, keep),
+                          codes=["EX-ROW-MISSING", "EX-TABLE-MISSING"]))
+    named = work / f"{organ}{year}年政府信息公开年度报告.html"
+    html_doc(named.name, [retitle(lambda _: None)], title="信息公开")
+    (out / named.name).rename(out / f"{p}{named.name}")
+    corpus[f"{p}{named.name}"] = corpus.pop(named.name)
+    # mhtml: the page as a MIME archive, quoted-printable GBK
+    mime = (out / (p + "gbk-declared.htm")).read_bytes()
+    (out / (p + "saved.mhtml")).write_bytes(
+        b"MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=\"B\"\r\n\r\n--B\r\n"
+        b"Content-Type: text/html; charset=\"gbk\"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+        + quopri.encodestring(mime) + b"\r\n--B--\r\n")
+    corpus[p + "saved.mhtml"] = expected(report)
+    shutil.copy(docx, out / (p + "rendered.docx"))
+    corpus[p + "rendered.docx"] = expected(report)
+    if office and find_soffice():
+        flat = work / f"{p}no-ruling-lines.docx"
+        _strip_borders(docx, flat)
+        ruled = work / f"{p}ruled.docx"
+        shutil.copy(docx, ruled)
+        for pdf in convert_many_to_pdf([ruled, flat], out):
+            corpus[pdf.name] = expected(report)
+        subprocess.run([str(find_soffice()), "--headless", "--convert-to", "doc", "--outdir", str(out),
+                        str(ruled)], check=True, capture_output=True, timeout=180)
+        corpus[ruled.stem + ".doc"] = expected(report)
+
+
 def build(out: Path = OUT, *, office: bool = True) -> dict[str, dict[str, object]]:
     """Write every document and its expected figures into ``out``; returns ``{file name: expected}``."""
-    if out.exists():
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
     corpus: dict[str, dict[str, object]] = {}
+    if not office and (out / MANIFEST).is_file():
+        # Without LibreOffice the PDFs and .doc files already built are kept as they are.
+        old = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        corpus.update({k: v for k, v in old.items() if k.endswith(OFFICE_FORMS) and (out / k).is_file()})
+    elif out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         for n, report in enumerate(_reports()):
-            docx = render_docx(report, work / f"r{n}.docx")
-            blocks = list(read_docx(docx).blocks)
-            organ, year = report.organ.name, report.year
-            t = f"{organ}{year}年度政府信息公开工作年度报告"
-
-            def html_doc(name: str, transforms: Sequence[Transform] = (), *, encoding: str = "utf-8",
-                         charset: str | None = "utf-8", exp: dict[str, object] | None = None, **options: object) -> None:
-                doc = [Para(b.text) if isinstance(b, Para) else TableBlock(_copy(b.grid), b.index) for b in blocks]
-                for transform in transforms:
-                    doc = transform(doc)
-                title = str(options.pop("title", f"{t}_{'招远市人民政府'}"))
-                text = page(doc, title=title, charset=charset, **options)  # type: ignore[arg-type]
-                (out / name).write_bytes(text.encode(encoding))
-                corpus[name] = exp or expected(report)
-
-            p = f"{n}-"
-            html_doc(p + "utf8.html")
-            html_doc(p + "gbk-declared.htm", encoding="gbk", charset="gbk")
-            html_doc(p + "gbk-undeclared.html", encoding="gb18030", charset=None)
-            html_doc(p + "gb2312-declared.shtml", encoding="gb18030", charset="gb2312")
-            html_doc(p + "pipes.html", tables="pipes")
-            html_doc(p + "one-cell-per-line.html", tables="cells", encoding="gbk", charset="gbk")
-            html_doc(p + "nested-layout.html", nested=True)
-            html_doc(p + "year-first.html", [retitle(lambda _: f"{year}年{organ}政府信息公开工作年度报告")])
-            html_doc(p + "guanyu.html", [retitle(lambda _: f"{organ}关于{year}年度政府信息公开工作的年度报告")])
-            html_doc(p + "suffix-tupian.html", [retitle(lambda _: f"{organ}{year}年政府信息公开年度报告（图片版）")])
-            html_doc(p + "split-title.html", [retitle(lambda _: f"{organ}\n{year}年度政府信息公开工作年度报告")])
-            html_doc(p + "title-only-in-title-tag.html", [retitle(lambda _: None)], title=f"{t}（超链版）_招远市人民政府")
-            html_doc(p + "yuan.html", [yuan], exp=expected(report, codes=["EX-AMOUNT-YUAN"]))
-            html_doc(p + "rule-2019-label.html", [relabel("行政规范性文件", "规范性文件")])
-            html_doc(p + "column-variants.html", [relabel("现行有效件数", "现行有效件"),
-                                                 relabel("本年制发件数", f"本年({year})制发件数")])
-            html_doc(p + "inline-headings.html", [inline_headings])
-            keep = 10 + n
-            html_doc(p + "cut-off.html", [cut_table3(keep)], tables="pipes",
-                     exp=expected(report, missing=_cut_missing(report, keep),
-                                  codes=["EX-ROW-MISSING", "EX-TABLE-MISSING"]))
-            named = work / f"{organ}{year}年政府信息公开年度报告.html"
-            html_doc(named.name, [retitle(lambda _: None)], title="信息公开")
-            (out / named.name).rename(out / f"{p}{named.name}")
-            corpus[f"{p}{named.name}"] = corpus.pop(named.name)
-            # mhtml: the page as a MIME archive, quoted-printable GBK
-            mime = (out / (p + "gbk-declared.htm")).read_bytes()
-            import quopri
-            (out / (p + "saved.mhtml")).write_bytes(
-                b"MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=\"B\"\r\n\r\n--B\r\n"
-                b"Content-Type: text/html; charset=\"gbk\"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
-                + quopri.encodestring(mime) + b"\r\n--B--\r\n")
-            corpus[p + "saved.mhtml"] = expected(report)
-            shutil.copy(docx, out / (p + "rendered.docx"))
-            corpus[p + "rendered.docx"] = expected(report)
-            if office and find_soffice():
-                flat = work / f"{p}no-ruling-lines.docx"
-                _strip_borders(docx, flat)
-                ruled = work / f"{p}ruled.docx"
-                shutil.copy(docx, ruled)
-                for pdf in convert_many_to_pdf([ruled, flat], out):
-                    corpus[pdf.name] = expected(report)
-                subprocess.run([str(find_soffice()), "--headless", "--convert-to", "doc", "--outdir", str(out),
-                                str(ruled)], check=True, capture_output=True, timeout=180)
-                corpus[ruled.stem + ".doc"] = expected(report)
+            _publish(n, report, out, work, corpus, office=office)
     (out / MANIFEST).write_text(json.dumps(corpus, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return corpus
 
 
 def _copy(grid: Grid) -> Grid:
     """A deep copy of a grid (transforms edit cell text in place)."""
-    from reportgen.formats.ooxml.grid import GridText
     copies: dict[int, GridText] = {}
     rows = []
     for row in grid.rows:
-        out = []
+        out: list[GridText | None] = []
         for cell in row:
             if cell is None:
                 out.append(None)

@@ -30,8 +30,8 @@ import attrs
 from reportgen.domain.checks import CHECKS, check
 from reportgen.domain.errors import ReportgenError
 from reportgen.domain.findings import Finding, Location, Severity, Status
-from reportgen.domain.model import Report
 from reportgen.domain.layout import normalize_label
+from reportgen.domain.model import Report
 from reportgen.formats._io import atomic_path
 from reportgen.formats.published.extract import PUBLISHED_SUFFIXES, read_published
 from reportgen.pipelines.bulk import MANIFEST_NAME, SUMMARY_NAME

@@ -56,10 +56,10 @@ def decode_page(data: bytes) -> str:
             return data.decode(codec, "replace").lstrip("\ufeff")
     declared = _DECLARED.search(data[:4096])
     if declared:
-        codec = _codec(declared.group(1).decode("ascii", "replace"))
-        if codec:
+        declared_codec = _codec(declared.group(1).decode("ascii", "replace"))
+        if declared_codec:
             try:
-                return data.decode(codec)
+                return data.decode(declared_codec)
             except UnicodeDecodeError:
                 pass  # a wrong declaration happens (a GBK page saying utf-8): guess instead
     try:
@@ -67,8 +67,8 @@ def decode_page(data: bytes) -> str:
     except UnicodeDecodeError:
         pass
     best = charset_normalizer.from_bytes(data).best()
-    codec = _codec(best.encoding) if best is not None else None
-    return data.decode(codec or "gb18030", "replace")
+    guessed = _codec(best.encoding) if best is not None else None
+    return data.decode(guessed or "gb18030", "replace")
 
 
 def _mhtml_html(data: bytes) -> bytes:
@@ -79,10 +79,10 @@ def _mhtml_html(data: bytes) -> bytes:
             payload = part.get_payload(decode=True)
             if isinstance(payload, bytes):
                 charset = part.get_content_charset()
-                codec = _codec(charset) if charset else None
-                if codec:
+                part_codec = _codec(charset) if charset else None
+                if part_codec:
                     try:
-                        return payload.decode(codec).encode("utf-8")
+                        return payload.decode(part_codec).encode("utf-8")
                     except UnicodeDecodeError:
                         pass
                 return payload
@@ -171,7 +171,7 @@ def read_html(path: Path) -> Document:
         return Document(blocks=(), file_name=path.name, form="html")
     root = lxml.html.document_fromstring(text)
     title_el = root.find(".//title")
-    title = _SPACE.sub(" ", title_el.text_content()).strip() if title_el is not None else ""
+    title = _SPACE.sub(" ", "".join(str(t) for t in title_el.itertext())).strip() if title_el is not None else ""
     walker = _Walker()
     body = root.find("body")
     walker.walk(body if body is not None else root)

@@ -20,17 +20,16 @@ A PDF without any text (a scan) is reported as such: reading it needs OCR, which
 
 from __future__ import annotations
 
+import bisect
+import ctypes
 import re
 import statistics
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import bisect
-import ctypes
-
-import pypdfium2 as pdfium
-import pypdfium2.raw as pdfium_c
+import pypdfium2 as pdfium  # type: ignore[import-untyped]
+import pypdfium2.raw as pdfium_c  # type: ignore[import-untyped]
 from pdfplumber.table import cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
 
 from reportgen.formats.ooxml.grid import Para
@@ -218,9 +217,9 @@ def read_pdf(path: Path) -> Document:
             items: list[tuple[float, Block | None, list[str], float, float, bool]] = []
             for cells, box in zip(found, boxes, strict=True):
                 inside = [w for w in words if _in(w, box)]
-                block = _table_grid(cells, inside)
-                if block is not None:
-                    items.append((box[1], TableBlock(block.grid, tables), [], 0, 0, False))
+                grid = _table_grid(cells, inside)
+                if grid is not None:
+                    items.append((box[1], TableBlock(grid.grid, tables), [], 0, 0, False))
                     tables += 1
             rest = [w for w in words if not any(_in(w, b) for b in boxes)]
             size = statistics.median([w["bottom"] - w["top"] for w in rest]) if rest else 10.0
@@ -254,7 +253,8 @@ def read_pdf(path: Path) -> Document:
 
 
 def _in(word: dict[str, Any], box: tuple[float, float, float, float]) -> bool:
-    cx, cy = (word["x0"] + word["x1"]) / 2, (word["top"] + word["bottom"]) / 2
+    cx: float = (word["x0"] + word["x1"]) / 2
+    cy: float = (word["top"] + word["bottom"]) / 2
     return box[0] - 1 <= cx <= box[2] + 1 and box[1] - 1 <= cy <= box[3] + 1
 
 

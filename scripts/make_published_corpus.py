@@ -30,7 +30,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from reportgen import Report, load, render_docx
+from reportgen import Report, extract, load, render_docx
+from reportgen.domain.layout import FormatVersion
 from reportgen.domain.model import Table
 from reportgen.formats.convert import convert_many_to_pdf, find_soffice
 from reportgen.formats.ooxml.grid import Grid, GridText, Para
@@ -66,27 +67,49 @@ def _reports() -> list[Report]:
                 table = table.replace(ref, value)
             tables[key] = table
         out.append(report.evolve(**tables))
+    # The 2019 trial layout, as a hand-made fixture reads (its own tables and figures).
+    out.append(extract(ROOT / "tests" / "data" / "extract" / "trial-2019.docx"))
     return out
 
 
 # -- transforms of the neutral document ------------------------------------------------------
 
 
+def _spans(block: TableBlock) -> list[list[tuple[GridText, int, int]]]:
+    """Per row, the cells starting in it with their row and column span within this grid."""
+    grid = block.grid
+    out: list[list[tuple[GridText, int, int]]] = []
+    for r, row in enumerate(grid.rows):
+        cells: list[tuple[GridText, int, int]] = []
+        c = 0
+        while c < grid.n_cols:
+            cell = row[c]
+            if cell is None:
+                c += 1
+                continue
+            width = 1
+            while c + width < grid.n_cols and row[c + width] is cell:
+                width += 1
+            if r == 0 or grid.rows[r - 1][c] is not cell:
+                height = 1
+                while r + height < len(grid.rows) and grid.rows[r + height][c] is cell:
+                    height += 1
+                cells.append((cell, height, width))
+            c += width
+        out.append(cells)
+    return out
+
+
 def _cells(block: TableBlock) -> list[list[str]]:
-    rows = []
-    for r in range(len(block.grid.rows)):
-        rows.append([c.text for c in block.grid.cells_of_row(r) if c.row == r])
-    return rows
+    return [[cell.text for cell, _, _ in row] for row in _spans(block)]
 
 
 def _table_html(block: TableBlock) -> str:
     out = ['<table border="1" cellspacing="0" style="border-collapse:collapse">']
-    for r in range(len(block.grid.rows)):
+    for row in _spans(block):
         out.append("<tr>")
-        for cell in block.grid.cells_of_row(r):
-            if cell.row != r:
-                continue
-            span = (f' rowspan="{cell.rowspan}"' if cell.rowspan > 1 else "") + (f' colspan="{cell.colspan}"' if cell.colspan > 1 else "")
+        for cell, rowspan, colspan in row:
+            span = (f' rowspan="{rowspan}"' if rowspan > 1 else "") + (f' colspan="{colspan}"' if colspan > 1 else "")
             text = "<br/>".join(html.escape(t) for t in cell.text.split("\n"))
             out.append(f'<td{span}><p style="text-align:center"><span style="font-size:12px">{text}</span></p></td>')
         out.append("</tr>")
@@ -174,6 +197,45 @@ def inline_headings(blocks: list[Block]) -> list[Block]:
         out.append(b)
         i += 1
     return out
+
+
+def zero_marks(blocks: list[Block]) -> list[Block]:
+    """Zeros printed as ``/``, ``—``, ``无`` or left blank, in turn; an empty row and column added to table 二."""
+    marks = ["/", "—", "无", ""]
+    i = 0
+    for b in blocks:
+        if isinstance(b, TableBlock):
+            for cell in b.grid.all_cells():
+                if cell.text == "0":
+                    cell.text = marks[i % len(marks)]
+                    i += 1
+    return blocks
+
+
+def split_table3(blocks: list[Block]) -> list[Block]:
+    """Table 三 split at a page break into two tables, the second without its header rows."""
+    out: list[Block] = []
+    for b in blocks:
+        if isinstance(b, TableBlock) and any("自然人" in c.text for c in b.grid.all_cells()):
+            half = len(b.grid.rows) // 2 + 2
+            out.append(TableBlock(Grid(b.grid.rows[:half], b.grid.n_cols), b.index))
+            out.append(Para("—3—"))
+            out.append(TableBlock(Grid(b.grid.rows[half:], b.grid.n_cols), b.index + 1))
+            continue
+        out.append(b)
+    return out
+
+
+def first_sentence(year: int) -> Transform:
+    """No title line: the year only in the first sentence (现将我镇…年度政府信息公开工作报告如下)."""
+    def apply(blocks: list[Block]) -> list[Block]:
+        out = retitle(lambda _: None)(blocks)
+        for i, b in enumerate(out):
+            if isinstance(b, Para) and b.text.startswith("一、"):
+                out.insert(i + 1, Para(f"现将我镇{year}年度政府信息公开工作报告如下。"))
+                break
+        return out
+    return apply
 
 
 def cut_table3(keep_rows: int) -> Transform:
@@ -268,11 +330,15 @@ def _publish(n: int, report: Report, out: Path, work: Path, corpus: dict[str, di
     html_doc(p + "suffix-tupian.html", [retitle(lambda _: f"{organ}{year}年政府信息公开年度报告（图片版）")])
     html_doc(p + "split-title.html", [retitle(lambda _: f"{organ}\n{year}年度政府信息公开工作年度报告")])
     html_doc(p + "title-only-in-title-tag.html", [retitle(lambda _: None)], title=f"{t}（超链版）_招远市人民政府")
-    html_doc(p + "yuan.html", [yuan], exp=expected(report, codes=["EX-AMOUNT-YUAN"]))
+    if report.format_version is FormatVersion.V2021:  # the 2019 table 二 has no amount column for fees
+        html_doc(p + "yuan.html", [yuan], exp=expected(report, codes=["EX-AMOUNT-YUAN"]))
     html_doc(p + "rule-2019-label.html", [relabel("行政规范性文件", "规范性文件")])
     html_doc(p + "column-variants.html", [relabel("现行有效件数", "现行有效件"),
                                          relabel("本年制发件数", f"本年({year})制发件数")])
     html_doc(p + "inline-headings.html", [inline_headings])
+    html_doc(p + "zero-marks.html", [zero_marks])
+    html_doc(p + "split-table3.html", [split_table3])
+    html_doc(f"{p}{organ}.html", [first_sentence(year)], title="政府信息公开")
     keep = 10 + n
     html_doc(p + "cut-off.html", [cut_table3(keep)], tables="pipes",
              exp=expected(report, missing=_cut_missing(report, keep),

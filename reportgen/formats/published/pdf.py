@@ -30,10 +30,10 @@ from typing import Any
 
 import pypdfium2 as pdfium  # type: ignore[import-untyped]
 import pypdfium2.raw as pdfium_c  # type: ignore[import-untyped]
-from pdfplumber.table import cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
+from pdfplumber.table import merge_edges
 
-from reportgen.formats.ooxml.grid import Para
-from reportgen.formats.published.document import Block, Document, TableBlock, grid_from_spans
+from reportgen.formats.ooxml.grid import Grid, GridText, Para
+from reportgen.formats.published.document import Block, Document, TableBlock
 
 __all__ = ["ScannedPdf", "read_pdf"]
 
@@ -62,41 +62,6 @@ def _nearest(edges: Sequence[float], v: float) -> int:
     if i == len(edges):
         return i - 1
     return i if edges[i] - v < v - edges[i - 1] else i - 1
-
-
-def _table_grid(cells: Sequence[tuple[float, float, float, float]], words: Sequence[dict[str, Any]]) -> TableBlock | None:
-    xs = _edges([c[0] for c in cells] + [c[2] for c in cells])
-    ys = _edges([c[1] for c in cells] + [c[3] for c in cells])
-    if len(xs) < 3 or len(ys) < 2:
-        return None
-    placed: list[tuple[int, int, int, int, tuple[float, float, float, float]]] = []
-    for box in cells:
-        c0, c1 = _nearest(xs, box[0]), _nearest(xs, box[2])
-        r0, r1 = _nearest(ys, box[1]), _nearest(ys, box[3])
-        if c1 > c0 and r1 > r0:
-            placed.append((r0, c0, r1 - r0, c1 - c0, box))
-    texts: dict[int, list[dict[str, Any]]] = {i: [] for i in range(len(placed))}
-    for word in words:
-        cx, cy = (word["x0"] + word["x1"]) / 2, (word["top"] + word["bottom"]) / 2
-        for i, (*_, box) in enumerate(placed):
-            if box[0] <= cx <= box[2] and box[1] <= cy <= box[3]:
-                texts[i].append(word)
-                break
-    covered: set[tuple[int, int]] = set()
-    starts: dict[tuple[int, int], tuple[str, int, int]] = {}
-    for i, (r0, c0, rs, cs, _) in enumerate(placed):
-        covered |= {(r, c) for r in range(r0, r0 + rs) for c in range(c0, c0 + cs)}
-        starts[(r0, c0)] = (_lines_text(texts[i]), rs, cs)
-    full: list[list[tuple[str, int, int]]] = []
-    for r in range(len(ys) - 1):
-        row: list[tuple[str, int, int]] = []
-        for c in range(len(xs) - 1):
-            if (r, c) in starts:
-                row.append(starts[(r, c)])
-            elif (r, c) not in covered:
-                row.append(("", 1, 1))  # a position without a box: keep the columns aligned
-        full.append(row)
-    return TableBlock(grid_from_spans(full), 0)
 
 
 def _lines_text(words: Sequence[dict[str, Any]]) -> str:
@@ -165,10 +130,17 @@ def _page_content(page: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]
                 words.append({**ch, "_line": line})
     edges: list[dict[str, Any]] = []
     fill, stroke = ctypes.c_int(), ctypes.c_int()
-    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=3):
-        x0, y0, x1, y1 = obj.get_bounds()
+    left_, bottom_, right_, top_ = (ctypes.c_float() for _ in range(4))
+    raw_page = page.raw
+    # The raw API: pypdfium2's object wrappers cost more than the reading itself.
+    for index in range(pdfium_c.FPDFPage_CountObjects(raw_page)):
+        obj = pdfium_c.FPDFPage_GetObject(raw_page, index)
+        if pdfium_c.FPDFPageObj_GetType(obj) != pdfium_c.FPDF_PAGEOBJ_PATH:
+            continue
+        pdfium_c.FPDFPageObj_GetBounds(obj, left_, bottom_, right_, top_)
+        x0, y0, x1, y1 = left_.value, bottom_.value, right_.value, top_.value
         t, b = height - y1, height - y0
-        pdfium_c.FPDFPath_GetDrawMode(obj.raw, fill, stroke)
+        pdfium_c.FPDFPath_GetDrawMode(obj, fill, stroke)
         thin = x1 - x0 < 3 or b - t < 3
         if not stroke.value and not thin:
             continue  # a filled area (cell shading, a white background) draws no ruling line
@@ -185,14 +157,103 @@ def _page_content(page: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]
     return [{k: v for k, v in w.items() if k != "_line"} for w in words], edges
 
 
-def _tables(edges: list[dict[str, Any]]) -> list[list[tuple[float, float, float, float]]]:
-    """The cell boxes of each table the ruling lines draw (pdfplumber's line strategy)."""
+_TOL = 3.0
+
+
+def _covers(edges: dict[int, list[tuple[float, float]]], positions: Sequence[float], at: int, point: float) -> bool:
+    """Whether a ruling line at ``positions[at]`` covers ``point`` along its length."""
+    return any(a - _TOL <= point <= b + _TOL for a, b in edges.get(at, ()))
+
+
+def _tables(edges: list[dict[str, Any]], words: Sequence[dict[str, Any]]) -> list[tuple[tuple[float, float, float, float], Grid]]:
+    """The tables the ruling lines draw, each with its box and its grid of cell text.
+
+    The lines are merged (pdfplumber's ``merge_edges``) and grouped into tables by which cross which;
+    the distinct line positions of a table make an elementary grid, and two neighbouring elementary
+    cells are one (merged) cell where no line separates them.
+    """
     if len(edges) < 4:
         return []
-    merged = merge_edges(edges, snap_x_tolerance=3, snap_y_tolerance=3, join_x_tolerance=3, join_y_tolerance=3)
-    cells = intersections_to_cells(edges_to_intersections(merged, 3, 3))
-    return [[(float(a), float(b), float(c), float(d)) for a, b, c, d in table]
-            for table in cells_to_tables(cells) if len(table) >= 2]
+    merged = merge_edges(edges, snap_x_tolerance=_TOL, snap_y_tolerance=_TOL, join_x_tolerance=_TOL,
+                         join_y_tolerance=_TOL)
+    hs = [e for e in merged if e["orientation"] == "h"]
+    vs = [e for e in merged if e["orientation"] == "v"]
+    parent = list(range(len(hs) + len(vs)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, h in enumerate(hs):
+        for j, v in enumerate(vs):
+            if h["x0"] - _TOL <= v["x0"] <= h["x1"] + _TOL and v["top"] - _TOL <= h["top"] <= v["bottom"] + _TOL:
+                parent[find(i)] = find(len(hs) + j)
+    groups: dict[int, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {}
+    for i, h in enumerate(hs):
+        groups.setdefault(find(i), ([], []))[0].append(h)
+    for j, v in enumerate(vs):
+        groups.setdefault(find(len(hs) + j), ([], []))[1].append(v)
+    out: list[tuple[tuple[float, float, float, float], Grid]] = []
+    for h_lines, v_lines in groups.values():
+        xs = _edges([v["x0"] for v in v_lines])
+        ys = _edges([h["top"] for h in h_lines])
+        if len(xs) < 3 or len(ys) < 3:
+            continue
+        vertical: dict[int, list[tuple[float, float]]] = {}
+        for v in v_lines:
+            vertical.setdefault(_nearest(xs, v["x0"]), []).append((v["top"], v["bottom"]))
+        horizontal: dict[int, list[tuple[float, float]]] = {}
+        for h in h_lines:
+            horizontal.setdefault(_nearest(ys, h["top"]), []).append((h["x0"], h["x1"]))
+        out.append(((xs[0], ys[0], xs[-1], ys[-1]), _grid(xs, ys, vertical, horizontal, words)))
+    return out
+
+
+def _grid(
+    xs: Sequence[float],
+    ys: Sequence[float],
+    vertical: dict[int, list[tuple[float, float]]],
+    horizontal: dict[int, list[tuple[float, float]]],
+    words: Sequence[dict[str, Any]],
+) -> Grid:
+    n_rows, n_cols = len(ys) - 1, len(xs) - 1
+    owner = list(range(n_rows * n_cols))
+
+    def find(i: int) -> int:
+        while owner[i] != i:
+            owner[i] = owner[owner[i]]
+            i = owner[i]
+        return i
+
+    for r in range(n_rows):
+        middle_y = (ys[r] + ys[r + 1]) / 2
+        for c in range(n_cols):
+            if c + 1 < n_cols and not _covers(vertical, xs, c + 1, middle_y):
+                owner[find(r * n_cols + c + 1)] = find(r * n_cols + c)
+            if r + 1 < n_rows and not _covers(horizontal, ys, r + 1, (xs[c] + xs[c + 1]) / 2):
+                owner[find((r + 1) * n_cols + c)] = find(r * n_cols + c)
+    texts: dict[int, list[dict[str, Any]]] = {}
+    for word in words:
+        cx, cy = (word["x0"] + word["x1"]) / 2, (word["top"] + word["bottom"]) / 2
+        c, r = bisect.bisect_right(xs, cx) - 1, bisect.bisect_right(ys, cy) - 1
+        if 0 <= r < n_rows and 0 <= c < n_cols:
+            texts.setdefault(find(r * n_cols + c), []).append(word)
+    cells: dict[int, GridText] = {}
+    rows: list[list[GridText | None]] = []
+    for r in range(n_rows):
+        row: list[GridText | None] = []
+        for c in range(n_cols):
+            root = find(r * n_cols + c)
+            cell = cells.get(root)
+            if cell is None:
+                cell = cells[root] = GridText(text=_lines_text(texts.get(root, [])), row=r, col=c)
+            cell.rowspan = max(cell.rowspan, r - cell.row + 1)
+            cell.colspan = max(cell.colspan, c - cell.col + 1)
+            row.append(cell)
+        rows.append(row)
+    return Grid(tuple(tuple(row) for row in rows), n_cols)
 
 
 def read_pdf(path: Path) -> Document:
@@ -211,16 +272,12 @@ def read_pdf(path: Path) -> Document:
         for page in pdf:
             words, edges = _page_content(page)
             chars += sum(len(w["text"]) for w in words)
-            found = _tables(edges)
-            boxes = [(min(c[0] for c in t), min(c[1] for c in t), max(c[2] for c in t), max(c[3] for c in t))
-                     for t in found]
+            found = _tables(edges, words)
+            boxes = [box for box, _ in found]
             items: list[tuple[float, Block | None, list[str], float, float, bool]] = []
-            for cells, box in zip(found, boxes, strict=True):
-                inside = [w for w in words if _in(w, box)]
-                grid = _table_grid(cells, inside)
-                if grid is not None:
-                    items.append((box[1], TableBlock(grid.grid, tables), [], 0, 0, False))
-                    tables += 1
+            for box, grid in found:
+                items.append((box[1], TableBlock(grid, tables), [], 0, 0, False))
+                tables += 1
             rest = [w for w in words if not any(_in(w, b) for b in boxes)]
             size = statistics.median([w["bottom"] - w["top"] for w in rest]) if rest else 10.0
             height = float(page.get_height())

@@ -65,6 +65,8 @@ def _nearest(edges: Sequence[float], v: float) -> int:
 
 
 def _lines_text(words: Sequence[dict[str, Any]]) -> str:
+    if len(words) <= 1:
+        return words[0]["text"] if words else ""
     lines = _lines(words)
     return "\n".join("".join(w["text"] for w in line) for line in lines)
 
@@ -109,25 +111,26 @@ def _page_content(page: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]
     text = textpage.get_text_range(0, count) if count > 0 else ""
     aligned = len(text) == count  # one UTF-16 unit per char (no characters outside the BMP)
     box = pdfium_c.FS_RECTF()
-    chars: list[dict[str, Any]] = []
+    get_box = pdfium_c.FPDFText_GetLooseCharBox
+    # Characters come in content order, which is reading order within a line: a character right after
+    # the previous one on the same line continues its word (grouping words into lines comes later).
+    words: list[dict[str, Any]] = []
+    word: dict[str, Any] | None = None
     for i in range(count):
         code = ord(text[i]) if aligned else pdfium_c.FPDFText_GetUnicode(raw, i)
         if code in _SPACES:
+            word = None
             continue
         # The loose box spans the font's ascent to descent: one height for every glyph of a line.
-        pdfium_c.FPDFText_GetLooseCharBox(raw, i, box)
-        chars.append({"text": chr(code), "x0": box.left, "x1": box.right,
-                      "top": height - box.top, "bottom": height - box.bottom})
-    words: list[dict[str, Any]] = []
-    for line in _lines(chars):
-        for ch in line:
-            if words and words[-1]["_line"] is line and ch["x0"] - words[-1]["x1"] <= 1.5:
-                word = words[-1]
-                word["text"] += ch["text"]
-                word["x1"] = max(word["x1"], ch["x1"])
-                word["top"], word["bottom"] = min(word["top"], ch["top"]), max(word["bottom"], ch["bottom"])
-            else:
-                words.append({**ch, "_line": line})
+        get_box(raw, i, box)
+        x0, x1, top, bottom = box.left, box.right, height - box.top, height - box.bottom
+        if word is not None and abs(top - word["top"]) < 1 and -1 <= x0 - word["x1"] <= 1.5:
+            word["text"] += chr(code)
+            word["x1"] = max(word["x1"], x1)
+            word["bottom"] = max(word["bottom"], bottom)
+        else:
+            word = {"text": chr(code), "x0": x0, "x1": x1, "top": top, "bottom": bottom}
+            words.append(word)
     edges: list[dict[str, Any]] = []
     fill, stroke = ctypes.c_int(), ctypes.c_int()
     left_, bottom_, right_, top_ = (ctypes.c_float() for _ in range(4))
@@ -154,7 +157,7 @@ def _page_content(page: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]
             for e in ((x0, x1, t, t, "h"), (x0, x1, b, b, "h"), (x0, x0, t, b, "v"), (x1, x1, t, b, "v")):
                 edges.append({"x0": e[0], "x1": e[1], "top": e[2], "bottom": e[3], "width": e[1] - e[0],
                               "height": e[3] - e[2], "orientation": e[4]})
-    return [{k: v for k, v in w.items() if k != "_line"} for w in words], edges
+    return words, edges
 
 
 _TOL = 3.0

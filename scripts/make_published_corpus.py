@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
 
+import docx as python_docx
 from lxml import etree
 
 from reportgen import Report, extract, load, render_docx
@@ -356,6 +357,8 @@ def _publish(n: int, report: Report, out: Path, work: Path, corpus: dict[str, di
     corpus[p + "saved.mhtml"] = expected(report)
     shutil.copy(docx, out / (p + "rendered.docx"))
     corpus[p + "rendered.docx"] = expected(report)
+    _title_in_header(docx, out / (p + "title-in-header.docx"), t)
+    corpus[p + "title-in-header.docx"] = expected(report)
     if office and find_soffice():
         flat = work / f"{p}no-ruling-lines.docx"
         _strip_borders(docx, flat)
@@ -366,6 +369,20 @@ def _publish(n: int, report: Report, out: Path, work: Path, corpus: dict[str, di
         subprocess.run([str(find_soffice()), "--headless", "--convert-to", "doc", "--outdir", str(out),
                         str(ruled)], check=True, capture_output=True, timeout=180)
         corpus[ruled.stem + ".doc"] = expected(report)
+
+
+def _title_in_header(docx: Path, out: Path, title: str) -> None:
+    """The Word file with its title lines removed and the title printed only in the page header."""
+    document = python_docx.Document(str(docx))
+    for paragraph in list(document.paragraphs):
+        if paragraph.text.startswith("一、"):
+            break
+        element = paragraph._element
+        parent = element.getparent()
+        if parent is not None:
+            parent.remove(element)
+    document.sections[0].header.paragraphs[0].text = title
+    document.save(str(out))
 
 
 def build(out: Path = OUT, *, office: bool = True) -> dict[str, dict[str, object]]:

@@ -66,7 +66,6 @@ from reportgen.domain.prose import (
     default_review_litigation,
     strip_number,
 )
-from reportgen.formats.inputs.mapping import dumps
 from reportgen.formats.ooxml.grid import Grid, GridText, Para
 from reportgen.formats.published.document import Block, Document, TableBlock, grid_from_rows, pipe_cells
 from reportgen.formats.published.docx import read_docx
@@ -77,8 +76,7 @@ from reportgen.formats.published.pdf import ScannedPdf, read_pdf
 # Labels are normalised again and again (every cell against every table's labels): cache it.
 normalize_label = functools.lru_cache(maxsize=1 << 16)(normalize_label)
 
-__all__ = ["PUBLISHED_SUFFIXES", "Reading", "dumps_reading", "extract", "infer_organ_kind", "read_document",
-           "read_published"]
+__all__ = ["PUBLISHED_SUFFIXES", "Reading", "extract", "infer_organ_kind", "read_document", "read_published"]
 
 PUBLISHED_SUFFIXES = (".docx", *HTML_SUFFIXES, ".pdf", *OFFICE_SUFFIXES)
 """Every form of a published report :func:`read_published` reads."""
@@ -896,38 +894,6 @@ def _is_label(text: str) -> bool:
     return len(n) >= 2 and (n in _ALL_KNOWN or _stripped(n) in _ALL_KNOWN)
 
 
-def dumps_reading(reading: Reading) -> str:
-    """The YAML of a reading; figures not read are left out as comments (``# 未读出``), so the file loads
-    back and a missing figure is never written as 0."""
-    if reading.report is None:
-        raise ValueError("no report: organ or year unknown")
-    text = dumps(reading.report, "yaml")
-    if not reading.missing:
-        return text
-    out: list[str] = ["# 本文件读自部分可读的已发布报告：标注“未读出”的数字没有读到，请补上后再使用。"]
-    table = row = None
-    for line in text.splitlines():
-        stripped = line.lstrip()
-        indent = len(line) - len(stripped)
-        key = stripped.split(":", 1)[0] if ":" in stripped and not stripped.startswith("#") else None
-        if indent == 0:
-            table = key if key in ("table2", "table3", "table4") else None
-            row = None
-        elif table and indent == 4 and key:
-            row = key
-            rest = stripped.split(":", 1)[1].split("#", 1)[0].strip()
-            if rest:  # a one-figure row: ``licensing: 0``
-                columns = get_layout(reading.report.format_version).table(table).row(key).columns
-                if (table, key, columns[0]) in reading.missing:
-                    out.append(" " * indent + f"# {key}: 未读出")
-                    continue
-        elif table and row and indent == 6 and key and (table, row, key) in reading.missing:
-            out.append(" " * indent + f"# {key}: 未读出")
-            continue
-        out.append(line)
-    return "\n".join(out) + "\n"
-
-
 # --------------------------------------------------------------------------------------------
 # Organ kind
 
@@ -1004,7 +970,7 @@ class Reading:
     A *partial* reading keeps every figure the document shows; a missing one stays in :attr:`missing`
     (its place in :attr:`report` holds 0 only because a :class:`~reportgen.domain.model.Table` has no
     "unknown"): the checks are told (``check(..., incomplete=reading.incomplete_tables)``) and
-    :func:`dumps_reading` leaves them out of the YAML, so nothing missing silently becomes 0.
+    :func:`reportgen.formats.published.dump.dumps_reading` leaves them out of the YAML, so nothing missing silently becomes 0.
     """
 
     file: str

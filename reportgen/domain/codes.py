@@ -181,6 +181,22 @@ EX_ROW_MISSING = _code("EX-ROW-MISSING", _DETAIL, "表格找不到某一行。A 
 EX_UNKNOWN_ROW = _code("EX-UNKNOWN-ROW", _DETAIL, "表格中有不属于官方格式的行。A row the format does not have.", area="extract")
 EX_AMBIGUOUS = _code("EX-AMBIGUOUS", _DETAIL, "标签出现多次，无法确定读取哪一处。An ambiguous label.", area="extract")
 EX_FIGURE = _code("EX-FIGURE", _DETAIL, "表格中的数字无法识别。A figure that cannot be read.", area="extract")
+EX_SUFFIX = _code("EX-SUFFIX", _DETAIL, "不认识的已发布报告文件类型（支持 .docx、.html/.htm/.shtml/.mhtml、.pdf、"
+                  ".doc/.wps/.odt/.rtf）。Unknown published-report file type.", area="extract")
+EX_PDF_SCAN = _code("EX-PDF-SCAN", _DETAIL, "PDF 没有文字层（扫描件或图片），无法读取；请取得文字版 PDF、网页或 Word 文件，或先做文字识别。"
+                    "A scanned PDF with no text.", area="extract")
+EX_NO_LIBREOFFICE = _code("EX-NO-LIBREOFFICE", _DETAIL, "读取 .doc/.wps/.odt/.rtf 需要 LibreOffice，但未安装（消息给出安装方法）。"
+                          "LibreOffice is needed to read this file.", area="extract")
+EX_CONVERT = _code("EX-CONVERT", _DETAIL, "LibreOffice 未能把该文件转换为 .docx。LibreOffice could not convert the file.",
+                   area="extract")
+EX_ROW_INCOMPLETE = _code("EX-ROW-INCOMPLETE", _DETAIL, "表格某行印出的数字少于应有的列数，无法确定各属哪一列，本行未读取（部分读取）。"
+                          "A row prints fewer figures than columns; the row is not read.", area="extract")
+EX_FIGURE_MISSING = _code("EX-FIGURE-MISSING", _DETAIL, "表格中某个数字没有印出（表格不完整，部分读取）；不会当作 0。"
+                          "A figure is not printed (partial reading); never taken as 0.", area="extract")
+EX_EXTRA_FIGURES = _code("EX-EXTRA-FIGURES", _DETAIL, "表格印出的数字多于官方格式的列数。More figures than the format has.",
+                         area="extract")
+EX_AMOUNT_YUAN = _code("EX-AMOUNT-YUAN", _DETAIL, "金额以“元”印出，已精确换算为万元；表格单位应为万元。"
+                       "An amount printed in 元, converted exactly to 万元.", area="extract", severity=Severity.WARNING)
 EX_INVALID = _code("EX-INVALID", _DETAIL, "读出的数据不能构成一份报告。The data read do not form a report.", area="extract")
 
 # -- templates and rendering -------------------------------------------------------------------

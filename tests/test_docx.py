@@ -309,7 +309,7 @@ def test_render_to_explicit_docx_path(busy_report: Report, tmp_path: Path) -> No
     assert [p.name for p in target.parent.iterdir()] == ["report.docx"]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(report=reports())
 def test_random_reports_render_every_figure_and_paragraph(report: Report) -> None:
     """Any valid report renders; tables match the layout and the text holds every paragraph."""
@@ -415,7 +415,7 @@ def test_report_and_renderer_of_different_formats_refused(busy_report: Report, t
     assert not list(tmp_path.iterdir())
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(report=reports(FormatVersion.V2019))
 def test_random_2019_reports_render_every_figure_and_paragraph(report: Report) -> None:
     """Any valid 2019-format report renders with the default template; each table's grid equals
@@ -761,7 +761,7 @@ def test_known_shapes_refuse_what_they_cannot_prove(busy_report: Report, change:
     assert _passes_full_check(changed) is not full_check_fails
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(report=reports())
 def test_known_shapes_cover_only_what_passes_the_full_check(busy_report: Report, report: Report) -> None:
     """Whatever random report's body is covered after learning one other body also passes the full parse and checks."""

@@ -265,14 +265,14 @@ def test_2019_layout_round_trip_with_negative_change(tmp_path: Path) -> None:
     assert read_form(path) == report
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(report=reports(FormatVersion.V2021))
 def test_round_trip_2021(report: Report, tmp_path: Path) -> None:
     """read_form(render_xlsx(r)) == r for generated 2021 reports, prose included."""
     assert read_form(render_xlsx(report, tmp_path / "r.xlsx")) == report
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(report=reports(FormatVersion.V2019))
 def test_round_trip_2019(report: Report, tmp_path: Path) -> None:
     """read_form(render_xlsx(r)) == r for generated reports in the 2019 trial layout."""

@@ -15,7 +15,8 @@ built with openpyxl **once per process and format version** (labels, merges, bor
 set-up, data validation, protection), saved, and split into a :class:`_Template`: static XML
 chunks around the value cells, and the static zip entries compressed once.  Per report only the value
 cells are written — numbers, inline strings, and formulas *with their cached results* (which
-openpyxl cannot write) — and the zip is assembled by hand (:func:`_zip`).
+openpyxl cannot write) — and the zip is assembled from pre-deflated entries
+(:func:`reportgen.formats.ooxml.package.write_zip`).
 
 Every user text is written as an inline string (``t="inlineStr"``), so text beginning with
 ``= + - @`` is never a formula; such cells also get ``quotePrefix`` so Excel keeps them text when
@@ -30,9 +31,7 @@ import io
 import math
 import os
 import re
-import struct
 import zipfile
-import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -46,9 +45,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from reportgen.domain.errors import RenderError
 from reportgen.domain.findings import Finding
 from reportgen.domain.layout import PROCESSING_FEE_ITEM, FormatLayout, FormatVersion, GridCell, TableLayout, get_layout
-from reportgen.domain.model import Figure, Report
+from reportgen.domain.model import Figure, OrganKind, Report
 from reportgen.domain.prose import report_text
 from reportgen.formats._io import atomic_write_bytes
+from reportgen.formats.ooxml import ns, package
 
 __all__ = [
     "FINDINGS_SHEET",
@@ -85,10 +85,12 @@ INFO_FIELDS: tuple[tuple[str, str], ...] = (
 INFO_FIELD_ROW = {key: INFO_HEADER_ROW + 1 + i for i, (key, _) in enumerate(INFO_FIELDS)}
 PROSE_TOP = INFO_HEADER_ROW + 1 + len(INFO_FIELDS)
 """First row of the prose block (generated per report)."""
-INTRO_LABEL = "一、总体情况"
-NOTE_LABEL = "四、政府信息公开行政复议、行政诉讼情况（表下说明）"
-PROBLEMS_LABEL = "五、存在的主要问题及改进情况"
-OTHER_LABEL = "六、其他需要报告的事项"
+# The 项目 labels of the prose rows: the official section titles (the same in both format versions).
+_SECTIONS = get_layout(FormatVersion.V2021)
+INTRO_LABEL = _SECTIONS.section("overview").title
+NOTE_LABEL = f"{_SECTIONS.section('table4').title}（表下说明）"
+PROBLEMS_LABEL = _SECTIONS.section("problems").title
+OTHER_LABEL = _SECTIONS.section("other_matters").title
 SECTION_TITLE_ROWS: Mapping[str, str] = {INTRO_LABEL: "overview", NOTE_LABEL: "table4", PROBLEMS_LABEL: "problems"}
 """Prose rows whose 标题 cell holds the section's chosen heading (:attr:`Report.section_titles`; empty: official)."""
 STATED_LABEL = "填报的合计数"
@@ -403,7 +405,7 @@ def _info_rows(report: Report | None, layout: FormatLayout) -> list[_Row]:
             rows.append(
                 _Row((
                     XCell(STATED_LABEL, "info_label"),
-                    _text(f"表{table.layout.number} {row_label} / {col_label}", "info_value"),
+                    _text(f"{table.layout.name} {row_label} / {col_label}", "info_value"),
                     XCell(value, f"info_amount{_places(value)}" if isinstance(value, Decimal) else "info_number"),
                     XCell(None, "info_small"),
                     XCell(f"{table.key}.{ref[0]}.{ref[1]}", "info_small"),
@@ -635,8 +637,6 @@ def _info_sheet(ws: Any, layout: FormatLayout, form: bool) -> None:
 
 
 def _kind_labels() -> list[str]:
-    from reportgen.domain.model import OrganKind
-
     return [k.label for k in OrganKind]
 
 
@@ -706,8 +706,8 @@ class _Template(NamedTuple):
     sheets: tuple[_Sheet, ...]
     parts: tuple[str, ...]
     """Zip names of the sheets."""
-    static: tuple[tuple[bytes, int, bytes, int], ...]
-    """Other zip entries, compressed once: ``(name, crc, deflated, size)``."""
+    static: tuple[package.Entry, ...]
+    """Other zip entries, compressed once."""
     style_ids: Mapping[str, str]
 
 
@@ -738,11 +738,6 @@ def _split_sheet(xml: str, slots: Mapping[str, XCell] | set[str], *, tail_from: 
     return _Sheet(tuple(chunks), tuple(found), tail_from is not None)
 
 
-def _deflate(data: bytes, level: int = 6) -> bytes:
-    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
-    return compressor.compress(data) + compressor.flush()
-
-
 @functools.cache
 def _template(version: FormatVersion, form: bool) -> _Template:
     layout = get_layout(version)
@@ -771,10 +766,9 @@ def _template(version: FormatVersion, form: bool) -> _Template:
             sheets.append(_split_sheet(xml, blank.cells[name], tail_from=None))
     static = []
     # [Content_Types].xml first, as Office writes it; the rest in openpyxl's order.
-    others = sorted((n for n in zf.namelist() if n not in parts), key=lambda n: n != "[Content_Types].xml")
+    others = sorted((n for n in zf.namelist() if n not in parts), key=lambda n: n != ns.CONTENT_TYPES_PART)
     for name in others:
-        data = zf.read(name)
-        static.append((name.encode(), zlib.crc32(data), _deflate(data, 9), len(data)))
+        static.append(package.entry(name, zf.read(name), 9))
     return _Template(names, tuple(sheets), parts, tuple(static), style_ids)
 
 
@@ -837,27 +831,6 @@ def _sheet_xml(sheet: _Sheet, cells: Mapping[str, XCell], ids: Mapping[str, str]
     return "".join(out)
 
 
-_DOS_TIME, _DOS_DATE = 0, (2021 - 1980) << 9 | 1 << 5 | 1
-
-
-def _zip(entries: Sequence[tuple[bytes, int, bytes, int]]) -> bytes:
-    """A zip archive of already deflated entries (fixed timestamps: the bytes depend on content only)."""
-    out = bytearray()
-    central = bytearray()
-    for name, crc, data, size in entries:
-        offset = len(out)
-        out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, _DOS_TIME, _DOS_DATE, crc, len(data), size,
-                           len(name), 0)
-        out += name
-        out += data
-        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, _DOS_TIME, _DOS_DATE, crc,
-                               len(data), size, len(name), 0, 0, 0, 0, 0, offset)
-        central += name
-    n = len(entries)
-    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, n, n, len(central), len(out), 0)
-    return bytes(out + central + end)
-
-
 def _workbook(layout: FormatLayout, content: _Content, *, form: bool) -> bytes:
     template = _template(layout.version, form)
     ids = template.style_ids
@@ -869,9 +842,9 @@ def _workbook(layout: FormatLayout, content: _Content, *, form: bool) -> bytes:
         elif name == FINDINGS_SHEET and content.findings_rows is not None:
             rows = _rows_xml(1, content.findings_rows, ids)
         xml = _sheet_xml(sheet, content.cells.get(name, {}), ids, rows).encode("utf-8")
-        entries.append((part.encode(), zlib.crc32(xml), _deflate(xml, 1), len(xml)))
+        entries.append(package.entry(part, xml, 1))
     entries += template.static[1:]
-    return _zip(entries)
+    return package.write_zip(entries)
 
 
 def workbook_bytes(report: Report, *, findings: Sequence[Finding] | None = None) -> bytes:

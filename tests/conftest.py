@@ -28,7 +28,7 @@ def _soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def soffice() -> str:
     """Path of LibreOffice; skips the test when it is missing (fails in CI, which must have it)."""
     path = _soffice()
@@ -39,9 +39,9 @@ def soffice() -> str:
     return path
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def busy_report() -> Report:
-    """A consistent county-department report with non-zero figures in every table."""
+    """A consistent county-department report with non-zero figures in every table (frozen: shared by the session)."""
     t3 = {
         ("new_received", "natural_person"): 12,
         ("new_received", "commercial"): 3,

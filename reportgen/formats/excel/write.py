@@ -41,6 +41,7 @@ import openpyxl
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.xml.functions import tostring as openpyxl_tostring
 
 from reportgen.domain.errors import RenderError
 from reportgen.domain.findings import Finding
@@ -48,6 +49,7 @@ from reportgen.domain.layout import PROCESSING_FEE_ITEM, FormatLayout, FormatVer
 from reportgen.domain.model import Figure, OrganKind, Report
 from reportgen.domain.prose import report_text
 from reportgen.formats._io import atomic_write_bytes
+from reportgen.formats.excel import _fast
 from reportgen.formats.ooxml import ns, package
 
 __all__ = [
@@ -683,27 +685,12 @@ def openpyxl_workbook(report: Report, findings: Sequence[Finding] | None = None)
 
 
 # --------------------------------------------------------------------------------------------
-# The template: the openpyxl workbook cut into static chunks around the value cells.
-
-_CELL_RE = re.compile(r'<c r="([A-Z]+)([0-9]+)"([^>]*?)(?:/>|>.*?</c>)', re.S)
-_STYLE_ATTR = re.compile(r' s="([0-9]+)"')
-_ROW_RE = re.compile(r'<row r="([0-9]+)"[^>]*?(?:/>|>.*?</row>)', re.S)
-_DIMENSION = re.compile(r"<dimension [^>]*/>")
-
-
-class _Sheet(NamedTuple):
-    chunks: tuple[str, ...]
-    """Static XML; value cells go between consecutive chunks."""
-    slots: tuple[tuple[str, str], ...]
-    """``(coordinate, style id)`` of each value cell, in document order."""
-    tail: bool
-    """Whether generated rows go after the last chunk but one (before ``</sheetData>``)."""
-
+# The template: the openpyxl workbook cut into static chunks around the value cells (excel/_fast.py).
 
 class _Template(NamedTuple):
     names: tuple[str, ...]
     """Sheet titles, in order."""
-    sheets: tuple[_Sheet, ...]
+    sheets: tuple[_fast.Sheet, ...]
     parts: tuple[str, ...]
     """Zip names of the sheets."""
     static: tuple[package.Entry, ...]
@@ -711,31 +698,7 @@ class _Template(NamedTuple):
     style_ids: Mapping[str, str]
 
 
-def _split_sheet(xml: str, slots: Mapping[str, XCell] | set[str], *, tail_from: int | None) -> _Sheet:
-    wanted = set(slots)
-    if tail_from is not None:
-        # Drop the generated region (and the style samples); new rows go before </sheetData>.
-        xml = _ROW_RE.sub(lambda m: "" if int(m.group(1)) >= tail_from else m.group(0), xml)
-        xml = _DIMENSION.sub("", xml)
-    chunks: list[str] = []
-    found: list[tuple[str, str]] = []
-    pos = 0
-    for m in _CELL_RE.finditer(xml):
-        coord = m.group(1) + m.group(2)
-        if coord not in wanted:
-            continue
-        style = _STYLE_ATTR.search(m.group(3))
-        chunks.append(xml[pos : m.start()])
-        found.append((coord, style.group(1) if style else "0"))
-        pos = m.end()
-    if len(found) != len(wanted):
-        raise AssertionError(f"template misses value cells {sorted(wanted - {c for c, _ in found})[:5]}")
-    if tail_from is not None:
-        end = xml.index("</sheetData>", pos)
-        chunks.append(xml[pos:end])
-        pos = end
-    chunks.append(xml[pos:])
-    return _Sheet(tuple(chunks), tuple(found), tail_from is not None)
+_CORE_PART = "docProps/core.xml"
 
 
 @functools.cache
@@ -745,30 +708,32 @@ def _template(version: FormatVersion, form: bool) -> _Template:
     wb = _build(layout, blank, form=form, samples=True)
     buf = io.BytesIO()
     wb.save(buf)
+    # openpyxl stamps the save time into docProps/core.xml; fixed dates instead, so the workbook's bytes
+    # depend on its content only, in every process, like the .docx.
+    wb.properties.created = wb.properties.modified = dt.datetime(*package.ZIP_DATE)
+    core = {_CORE_PART: openpyxl_tostring(wb.properties.to_tree())}
     names = tuple(ws.title for ws in wb.worksheets)
     zf = zipfile.ZipFile(buf)
     parts = tuple(f"xl/worksheets/sheet{i + 1}.xml" for i in range(len(names)))
     sample_xml = zf.read(parts[0]).decode("utf-8")
-    style_ids: dict[str, str] = {}
-    for m in _CELL_RE.finditer(sample_xml):
-        if int(m.group(2)) == _SAMPLE_ROW:
-            col = openpyxl.utils.column_index_from_string(m.group(1)) - 1
-            style = _STYLE_ATTR.search(m.group(3))
-            style_ids[_STYLE_KEYS[col]] = style.group(1) if style else "0"
-    sheets: list[_Sheet] = []
+    style_ids = {
+        _STYLE_KEYS[openpyxl.utils.column_index_from_string(letters) - 1]: style
+        for letters, style in _fast.sample_styles(sample_xml, _SAMPLE_ROW).items()
+    }
+    sheets: list[_fast.Sheet] = []
     for name, part in zip(names, parts, strict=True):
         xml = zf.read(part).decode("utf-8")
         if name == INFO_SHEET:
-            sheets.append(_split_sheet(xml, blank.cells[name], tail_from=PROSE_TOP))
+            sheets.append(_fast.split_sheet(xml, blank.cells[name], tail_from=PROSE_TOP))
         elif name == FINDINGS_SHEET:
-            sheets.append(_split_sheet(xml, set(), tail_from=1))
+            sheets.append(_fast.split_sheet(xml, set(), tail_from=1))
         else:
-            sheets.append(_split_sheet(xml, blank.cells[name], tail_from=None))
+            sheets.append(_fast.split_sheet(xml, blank.cells[name], tail_from=None))
     static = []
     # [Content_Types].xml first, as Office writes it; the rest in openpyxl's order.
     others = sorted((n for n in zf.namelist() if n not in parts), key=lambda n: n != ns.CONTENT_TYPES_PART)
     for name in others:
-        static.append(package.entry(name, zf.read(name), 9))
+        static.append(package.entry(name, core.get(name) or zf.read(name), 9))
     return _Template(names, tuple(sheets), parts, tuple(static), style_ids)
 
 
@@ -818,17 +783,9 @@ def _rows_xml(top: int, rows: Sequence[_Row], ids: Mapping[str, str]) -> str:
     return "".join(out)
 
 
-def _sheet_xml(sheet: _Sheet, cells: Mapping[str, XCell], ids: Mapping[str, str], rows: str) -> str:
-    out = [sheet.chunks[0]]
-    n = len(sheet.slots)
-    for (coord, _), chunk in zip(sheet.slots, sheet.chunks[1 : 1 + n], strict=True):
-        xc = cells[coord]
-        out.append(_cell_xml(coord, xc, ids[xc.style]))
-        out.append(chunk)
-    if sheet.tail:
-        out.append(rows)
-        out.append(sheet.chunks[-1])
-    return "".join(out)
+def _sheet_xml(sheet: _fast.Sheet, cells: Mapping[str, XCell], ids: Mapping[str, str], rows: str) -> str:
+    values = [_cell_xml(coord, cells[coord], ids[cells[coord].style]) for coord, _ in sheet.slots]
+    return _fast.fill(sheet, values, rows)
 
 
 def _workbook(layout: FormatLayout, content: _Content, *, form: bool) -> bytes:

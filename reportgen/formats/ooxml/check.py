@@ -1,8 +1,10 @@
 """Structural checks of generated WordprocessingML — run on every document before it is written.
 
 Word refuses (or "repairs") documents that break any of these; LibreOffice and WPS often render them
-silently wrong.  The checks are a single pass over each rendered part's element tree, cheap enough
-to run for every report of a bulk run (see ``docs/performance.md``).
+silently wrong.  The table geometry (spans, gaps, which cell a vertical merge continues) is read by
+:func:`reportgen.formats.ooxml.grid.table_rows` — the same reading the published-report reader uses —
+and judged here; for the plain tables reportgen generates that is one pass over the few element
+types that matter, cheap enough to run for every report of a bulk run (see ``docs/performance.md``).
 
     well-formed XML                      every rendered part parses
     no template leftovers                no ``{{`` ``{%`` ``{#`` in the rendered XML text

@@ -8,6 +8,11 @@ equal cells, so the XML is walked directly::
 
     <w:tr> <w:tc gridSpan=2>A</w:tc> <w:tc vMerge=restart>B</w:tc> </w:tr>      row 0: A A B
     <w:tr> <w:tc>C</w:tc> <w:tc>D</w:tc> <w:tc vMerge>  </w:tc> </w:tr>         row 1: C D B
+
+The geometry underneath — :func:`table_rows`: each cell's grid column, span, ``vMerge`` and the cell
+above it continues — is the one reading of the merge markup in the library: the published-report
+reader builds its :class:`Grid` on it, and the structural checks of every generated document
+(:mod:`reportgen.formats.ooxml.check`) judge it.
 """
 
 from __future__ import annotations
@@ -225,8 +230,9 @@ def _children(parent: etree._Element, tag: str) -> list[etree._Element]:
 
 
 _TBL = f"{_W}tbl"
-_COMPLEX = (_TBL, _SDT, f"{_W}tcPrChange", f"{_W}trPrChange")
-"""Markup the one-pass reading of :func:`_flat_rows` cannot place: nested tables, content controls, revisions."""
+_COMPLEX = (_TBL, _SDT, f"{_W}tcPrChange", f"{_W}trPrChange", f"{_W}txbxContent")
+"""Markup the one-pass reading of :func:`_flat_rows` cannot place: nested tables, content controls, revisions,
+text boxes (whose paragraphs are not the cell's)."""
 _END = etree.Element(_TR)
 _FLAT_TAGS = (_TR, _GRID_BEFORE, _GRID_AFTER, _TC, _GRID_SPAN, _V_MERGE, _P)
 

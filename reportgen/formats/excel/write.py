@@ -15,7 +15,8 @@ built with openpyxl **once per process and format version** (labels, merges, bor
 set-up, data validation, protection), saved, and split into a :class:`_Template`: static XML
 chunks around the value cells, and the static zip entries compressed once.  Per report only the value
 cells are written — numbers, inline strings, and formulas *with their cached results* (which
-openpyxl cannot write) — and the zip is assembled by hand (:func:`_zip`).
+openpyxl cannot write) — and the zip is assembled from pre-deflated entries
+(:func:`reportgen.formats.ooxml.package.write_zip`).
 
 Every user text is written as an inline string (``t="inlineStr"``), so text beginning with
 ``= + - @`` is never a formula; such cells also get ``quotePrefix`` so Excel keeps them text when
@@ -30,9 +31,7 @@ import io
 import math
 import os
 import re
-import struct
 import zipfile
-import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -42,14 +41,17 @@ import openpyxl
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.xml.functions import tostring as openpyxl_tostring
 
 from reportgen.domain.errors import RenderError
 from reportgen.domain.findings import FINDING_COLUMNS, Finding
 from reportgen.domain.layout import PROCESSING_FEE_ITEM, FormatLayout, FormatVersion, GridCell, TableLayout, get_layout
-from reportgen.domain.model import Figure, Report
+from reportgen.domain.model import Figure, OrganKind, Report
 from reportgen.domain.prose import report_text
 from reportgen.formats._io import atomic_write_bytes
+from reportgen.formats.excel import _fast
 from reportgen.formats.excel._tables import format_table_sheet
+from reportgen.formats.ooxml import ns, package
 
 __all__ = [
     "FINDINGS_SHEET",
@@ -86,10 +88,12 @@ INFO_FIELDS: tuple[tuple[str, str], ...] = (
 INFO_FIELD_ROW = {key: INFO_HEADER_ROW + 1 + i for i, (key, _) in enumerate(INFO_FIELDS)}
 PROSE_TOP = INFO_HEADER_ROW + 1 + len(INFO_FIELDS)
 """First row of the prose block (generated per report)."""
-INTRO_LABEL = "一、总体情况"
-NOTE_LABEL = "四、政府信息公开行政复议、行政诉讼情况（表下说明）"
-PROBLEMS_LABEL = "五、存在的主要问题及改进情况"
-OTHER_LABEL = "六、其他需要报告的事项"
+# The 项目 labels of the prose rows: the official section titles (the same in both format versions).
+_SECTIONS = get_layout(FormatVersion.V2021)
+INTRO_LABEL = _SECTIONS.section("overview").title
+NOTE_LABEL = f"{_SECTIONS.section('table4').title}（表下说明）"
+PROBLEMS_LABEL = _SECTIONS.section("problems").title
+OTHER_LABEL = _SECTIONS.section("other_matters").title
 SECTION_TITLE_ROWS: Mapping[str, str] = {INTRO_LABEL: "overview", NOTE_LABEL: "table4", PROBLEMS_LABEL: "problems"}
 """Prose rows whose 标题 cell holds the section's chosen heading (:attr:`Report.section_titles`; empty: official)."""
 STATED_LABEL = "填报的合计数"
@@ -404,7 +408,7 @@ def _info_rows(report: Report | None, layout: FormatLayout) -> list[_Row]:
             rows.append(
                 _Row((
                     XCell(STATED_LABEL, "info_label"),
-                    _text(f"表{table.layout.number} {row_label} / {col_label}", "info_value"),
+                    _text(f"{table.layout.name} {row_label} / {col_label}", "info_value"),
                     XCell(value, f"info_amount{_places(value)}" if isinstance(value, Decimal) else "info_number"),
                     XCell(None, "info_small"),
                     XCell(f"{table.key}.{ref[0]}.{ref[1]}", "info_small"),
@@ -625,8 +629,6 @@ def _info_sheet(ws: Any, layout: FormatLayout, form: bool) -> None:
 
 
 def _kind_labels() -> list[str]:
-    from reportgen.domain.model import OrganKind
-
     return [k.label for k in OrganKind]
 
 
@@ -671,64 +673,20 @@ def openpyxl_workbook(report: Report, findings: Sequence[Finding] | None = None)
 
 
 # --------------------------------------------------------------------------------------------
-# The template: the openpyxl workbook cut into static chunks around the value cells.
-
-_CELL_RE = re.compile(r'<c r="([A-Z]+)([0-9]+)"([^>]*?)(?:/>|>.*?</c>)', re.S)
-_STYLE_ATTR = re.compile(r' s="([0-9]+)"')
-_ROW_RE = re.compile(r'<row r="([0-9]+)"[^>]*?(?:/>|>.*?</row>)', re.S)
-_DIMENSION = re.compile(r"<dimension [^>]*/>")
-
-
-class _Sheet(NamedTuple):
-    chunks: tuple[str, ...]
-    """Static XML; value cells go between consecutive chunks."""
-    slots: tuple[tuple[str, str], ...]
-    """``(coordinate, style id)`` of each value cell, in document order."""
-    tail: bool
-    """Whether generated rows go after the last chunk but one (before ``</sheetData>``)."""
-
+# The template: the openpyxl workbook cut into static chunks around the value cells (excel/_fast.py).
 
 class _Template(NamedTuple):
     names: tuple[str, ...]
     """Sheet titles, in order."""
-    sheets: tuple[_Sheet, ...]
+    sheets: tuple[_fast.Sheet, ...]
     parts: tuple[str, ...]
     """Zip names of the sheets."""
-    static: tuple[tuple[bytes, int, bytes, int], ...]
-    """Other zip entries, compressed once: ``(name, crc, deflated, size)``."""
+    static: tuple[package.Entry, ...]
+    """Other zip entries, compressed once."""
     style_ids: Mapping[str, str]
 
 
-def _split_sheet(xml: str, slots: Mapping[str, XCell] | set[str], *, tail_from: int | None) -> _Sheet:
-    wanted = set(slots)
-    if tail_from is not None:
-        # Drop the generated region (and the style samples); new rows go before </sheetData>.
-        xml = _ROW_RE.sub(lambda m: "" if int(m.group(1)) >= tail_from else m.group(0), xml)
-        xml = _DIMENSION.sub("", xml)
-    chunks: list[str] = []
-    found: list[tuple[str, str]] = []
-    pos = 0
-    for m in _CELL_RE.finditer(xml):
-        coord = m.group(1) + m.group(2)
-        if coord not in wanted:
-            continue
-        style = _STYLE_ATTR.search(m.group(3))
-        chunks.append(xml[pos : m.start()])
-        found.append((coord, style.group(1) if style else "0"))
-        pos = m.end()
-    if len(found) != len(wanted):
-        raise AssertionError(f"template misses value cells {sorted(wanted - {c for c, _ in found})[:5]}")
-    if tail_from is not None:
-        end = xml.index("</sheetData>", pos)
-        chunks.append(xml[pos:end])
-        pos = end
-    chunks.append(xml[pos:])
-    return _Sheet(tuple(chunks), tuple(found), tail_from is not None)
-
-
-def _deflate(data: bytes, level: int = 6) -> bytes:
-    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
-    return compressor.compress(data) + compressor.flush()
+_CORE_PART = "docProps/core.xml"
 
 
 @functools.cache
@@ -738,31 +696,32 @@ def _template(version: FormatVersion, form: bool) -> _Template:
     wb = _build(layout, blank, form=form, samples=True)
     buf = io.BytesIO()
     wb.save(buf)
+    # openpyxl stamps the save time into docProps/core.xml; fixed dates instead, so the workbook's bytes
+    # depend on its content only, in every process, like the .docx.
+    wb.properties.created = wb.properties.modified = dt.datetime(*package.ZIP_DATE)
+    core = {_CORE_PART: openpyxl_tostring(wb.properties.to_tree())}
     names = tuple(ws.title for ws in wb.worksheets)
     zf = zipfile.ZipFile(buf)
     parts = tuple(f"xl/worksheets/sheet{i + 1}.xml" for i in range(len(names)))
     sample_xml = zf.read(parts[0]).decode("utf-8")
-    style_ids: dict[str, str] = {}
-    for m in _CELL_RE.finditer(sample_xml):
-        if int(m.group(2)) == _SAMPLE_ROW:
-            col = openpyxl.utils.column_index_from_string(m.group(1)) - 1
-            style = _STYLE_ATTR.search(m.group(3))
-            style_ids[_STYLE_KEYS[col]] = style.group(1) if style else "0"
-    sheets: list[_Sheet] = []
+    style_ids = {
+        _STYLE_KEYS[openpyxl.utils.column_index_from_string(letters) - 1]: style
+        for letters, style in _fast.sample_styles(sample_xml, _SAMPLE_ROW).items()
+    }
+    sheets: list[_fast.Sheet] = []
     for name, part in zip(names, parts, strict=True):
         xml = zf.read(part).decode("utf-8")
         if name == INFO_SHEET:
-            sheets.append(_split_sheet(xml, blank.cells[name], tail_from=PROSE_TOP))
+            sheets.append(_fast.split_sheet(xml, blank.cells[name], tail_from=PROSE_TOP))
         elif name == FINDINGS_SHEET:
-            sheets.append(_split_sheet(xml, set(), tail_from=1))
+            sheets.append(_fast.split_sheet(xml, set(), tail_from=1))
         else:
-            sheets.append(_split_sheet(xml, blank.cells[name], tail_from=None))
+            sheets.append(_fast.split_sheet(xml, blank.cells[name], tail_from=None))
     static = []
     # [Content_Types].xml first, as Office writes it; the rest in openpyxl's order.
-    others = sorted((n for n in zf.namelist() if n not in parts), key=lambda n: n != "[Content_Types].xml")
+    others = sorted((n for n in zf.namelist() if n not in parts), key=lambda n: n != ns.CONTENT_TYPES_PART)
     for name in others:
-        data = zf.read(name)
-        static.append((name.encode(), zlib.crc32(data), _deflate(data, 9), len(data)))
+        static.append(package.entry(name, core.get(name) or zf.read(name), 9))
     return _Template(names, tuple(sheets), parts, tuple(static), style_ids)
 
 
@@ -812,38 +771,9 @@ def _rows_xml(top: int, rows: Sequence[_Row], ids: Mapping[str, str]) -> str:
     return "".join(out)
 
 
-def _sheet_xml(sheet: _Sheet, cells: Mapping[str, XCell], ids: Mapping[str, str], rows: str) -> str:
-    out = [sheet.chunks[0]]
-    n = len(sheet.slots)
-    for (coord, _), chunk in zip(sheet.slots, sheet.chunks[1 : 1 + n], strict=True):
-        xc = cells[coord]
-        out.append(_cell_xml(coord, xc, ids[xc.style]))
-        out.append(chunk)
-    if sheet.tail:
-        out.append(rows)
-        out.append(sheet.chunks[-1])
-    return "".join(out)
-
-
-_DOS_TIME, _DOS_DATE = 0, (2021 - 1980) << 9 | 1 << 5 | 1
-
-
-def _zip(entries: Sequence[tuple[bytes, int, bytes, int]]) -> bytes:
-    """A zip archive of already deflated entries (fixed timestamps: the bytes depend on content only)."""
-    out = bytearray()
-    central = bytearray()
-    for name, crc, data, size in entries:
-        offset = len(out)
-        out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, _DOS_TIME, _DOS_DATE, crc, len(data), size,
-                           len(name), 0)
-        out += name
-        out += data
-        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, _DOS_TIME, _DOS_DATE, crc,
-                               len(data), size, len(name), 0, 0, 0, 0, 0, offset)
-        central += name
-    n = len(entries)
-    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, n, n, len(central), len(out), 0)
-    return bytes(out + central + end)
+def _sheet_xml(sheet: _fast.Sheet, cells: Mapping[str, XCell], ids: Mapping[str, str], rows: str) -> str:
+    values = [_cell_xml(coord, cells[coord], ids[cells[coord].style]) for coord, _ in sheet.slots]
+    return _fast.fill(sheet, values, rows)
 
 
 def _workbook(layout: FormatLayout, content: _Content, *, form: bool) -> bytes:
@@ -857,9 +787,9 @@ def _workbook(layout: FormatLayout, content: _Content, *, form: bool) -> bytes:
         elif name == FINDINGS_SHEET and content.findings_rows is not None:
             rows = _rows_xml(1, content.findings_rows, ids)
         xml = _sheet_xml(sheet, content.cells.get(name, {}), ids, rows).encode("utf-8")
-        entries.append((part.encode(), zlib.crc32(xml), _deflate(xml, 1), len(xml)))
+        entries.append(package.entry(part, xml, 1))
     entries += template.static[1:]
-    return _zip(entries)
+    return package.write_zip(entries)
 
 
 def workbook_bytes(report: Report, *, findings: Sequence[Finding] | None = None) -> bytes:

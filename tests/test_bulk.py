@@ -29,7 +29,8 @@ from reportgen.domain.layout import FormatVersion, get_layout
 from reportgen.domain.model import Figure, Report, Table
 from reportgen.domain.naming import output_stem
 from reportgen.formats.excel.county import CountyRow, write_county_form
-from reportgen.formats.excel.write import grid_coord, render_xlsx, table_sheet_title
+from reportgen.formats.excel.sheets import grid_coord, table_sheet_title
+from reportgen.formats.excel.write import render_xlsx
 from reportgen.formats.inputs.mapping import dump
 from reportgen.formats.load import load
 from reportgen.formats.word.render import default_template_path

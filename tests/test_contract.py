@@ -25,7 +25,8 @@ from hypothesis import given
 from openpyxl.utils import get_column_letter
 
 from reportgen.domain.carry import CARRIED_OVER, Read, carry_over
-from reportgen.domain.codes import CATALOGUE, Findings, top_code
+from reportgen.domain.catalogue import CATALOGUE
+from reportgen.domain.codes import Findings, top_code
 from reportgen.domain.errors import InputError
 from reportgen.domain.findings import Finding, Location
 from reportgen.domain.layout import FormatVersion, get_layout
@@ -48,8 +49,9 @@ from reportgen.formats.excel.county import (
     iter_county,
     write_county_form,
 )
-from reportgen.formats.excel.form import read_form
-from reportgen.formats.excel.write import INFO_FIELD_ROW, INFO_SHEET, grid_coord, render_xlsx, table_sheet_title
+from reportgen.formats.excel.read import read_form
+from reportgen.formats.excel.sheets import INFO_FIELD_ROW, INFO_SHEET, grid_coord, table_sheet_title
+from reportgen.formats.excel.write import render_xlsx
 from reportgen.formats.inputs.mapping import dumps, read_mapping
 from reportgen.formats.load import load, read
 from reportgen.pipelines import generate

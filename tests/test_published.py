@@ -20,9 +20,9 @@ from reportgen.domain.checks import check
 from reportgen.domain.errors import ExtractError
 from reportgen.domain.model import Report
 from reportgen.formats.inputs.mapping import loads
+from reportgen.formats.inputs.reading import dumps_reading
 from reportgen.formats.published.document import pipe_cells
 from reportgen.formats.published.docx import read_docx
-from reportgen.formats.published.dump import dumps_reading
 from reportgen.formats.published.extract import Reading, extract, read_document, read_published
 from reportgen.formats.published.html import decode_page
 from reportgen.formats.word.render import render_docx
@@ -140,10 +140,12 @@ def test_broken_and_unknown_files_are_located_errors(tmp_path: Path) -> None:
 
 
 def test_without_libreoffice_a_doc_names_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """With no soffice on PATH, a .doc is EX-NO-LIBREOFFICE and the message names LibreOffice."""
+    """With no soffice to be found, a .doc is EX-NO-LIBREOFFICE and the message names LibreOffice."""
     doc = tmp_path / "r.doc"
     doc.write_bytes(b"\xd0\xcf\x11\xe0")
     monkeypatch.setenv("PATH", str(tmp_path))
+    # the usual install folders are searched too: point the lookup at a LibreOffice that is not there
+    monkeypatch.setenv("REPORTGEN_SOFFICE", str(tmp_path / "no-libreoffice"))
     with pytest.raises(ExtractError) as caught:
         read_document(doc)
     assert caught.value.code == "EX-NO-LIBREOFFICE"

@@ -18,17 +18,9 @@ from reportgen.domain.findings import Finding, Location, Severity
 from reportgen.domain.layout import FormatVersion, TableLayout
 from reportgen.domain.model import Organ, OtherItem, Overview, Report, Subsection, Table
 from reportgen.domain.prose import report_text
-from reportgen.formats.excel.form import read_form
-from reportgen.formats.excel.write import (
-    FINDINGS_SHEET,
-    GRID_TOP,
-    INFO_SHEET,
-    grid_coord,
-    openpyxl_workbook,
-    render_xlsx,
-    table_sheet_title,
-    workbook_bytes,
-)
+from reportgen.formats.excel.read import read_form
+from reportgen.formats.excel.sheets import FINDINGS_SHEET, GRID_TOP, INFO_SHEET, grid_coord, table_sheet_title
+from reportgen.formats.excel.write import openpyxl_workbook, render_xlsx, workbook_bytes
 from reportgen.formats.ooxml import package
 from tests.strategies import reports
 

@@ -13,8 +13,9 @@ import pytest
 
 from reportgen.domain.layout import FormatVersion
 from reportgen.domain.model import Organ, Report, Table
-from reportgen.formats.excel.form import read_form, write_form
-from reportgen.formats.excel.write import grid_coord, render_xlsx, table_sheet_title
+from reportgen.formats.excel.read import read_form
+from reportgen.formats.excel.sheets import grid_coord, table_sheet_title
+from reportgen.formats.excel.write import render_xlsx, write_form
 
 pytestmark = pytest.mark.libreoffice
 

@@ -18,7 +18,7 @@ from reportgen.domain.errors import ExtractError
 from reportgen.domain.layout import FORMAT_DOCUMENT, FormatVersion
 from reportgen.formats._io import atomic_write_text
 from reportgen.formats.inputs.mapping import dump, dumps
-from reportgen.formats.published.dump import dumps_reading
+from reportgen.formats.inputs.reading import dumps_reading
 from reportgen.formats.published.extract import read_published
 
 __all__ = ["extract_command"]

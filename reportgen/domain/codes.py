@@ -4,7 +4,8 @@ Every code a user can meet — in an :class:`~reportgen.domain.errors.ReportgenE
 :class:`~reportgen.domain.findings.Finding` — is listed here once, as a :class:`Code`: its severity, the
 Chinese message template the readers fill in, and an explanation (``docs/codes.md`` is generated from
 this catalogue by ``scripts/gen_codes_doc.py``; a test fails on any code literal in ``reportgen/`` that is
-not listed).  The check codes are not repeated: they come from :data:`reportgen.domain.checks.CHECKS`.
+not listed).  The check codes are not repeated here: :mod:`reportgen.domain.catalogue` adds them from
+:data:`reportgen.domain.checks.CHECKS`.
 
 Readers collect their problems with :class:`Findings`::
 
@@ -20,12 +21,11 @@ from __future__ import annotations
 
 import difflib
 import string
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
 import attrs
 
-from reportgen.domain.checks import CHECKS
 from reportgen.domain.errors import InputError
 from reportgen.domain.findings import Finding, Location, Severity
 from reportgen.domain.layout import FORMAT_DOCUMENT, FigureKind, FormatVersion, SectionSpec
@@ -34,14 +34,12 @@ from reportgen.domain.values import MAX_YEAR, MIN_YEAR, InvalidValue, Reason, de
 
 __all__ = [
     "AREAS",
-    "CATALOGUE",
+    "CODES",
     "ITEM_TITLE_MISSING",
     "ORGAN_NAME_MISSING",
     "Code",
     "Findings",
     "actual_of",
-    "all_codes",
-    "code",
     "section_title_params",
     "top_code",
 ]
@@ -278,25 +276,9 @@ def section_title_params(spec: SectionSpec, text: str) -> dict[str, str]:
     return {"number": spec.number, "allowed": ("以下之一：" if spec.aliases else "") + allowed, "text": text}
 
 
-def _check_codes() -> Iterator[Code]:
-    for check in CHECKS:
-        yield Code(code=check.code, severity=check.severity, template=_DETAIL,
-                   doc=f"{check.title}（见 [检查规则](checks.md#{check.code.lower()})）", area="check")
-
-
-CATALOGUE: Mapping[str, Code] = {**_REGISTRY, **{c.code: c for c in _check_codes()}}
-"""Every code reportgen can report, by code: the codes above plus one per check of ``CHECKS``."""
-
-
-def all_codes() -> tuple[Code, ...]:
-    """Every :class:`Code` of the catalogue, by area (in :data:`AREAS` order) and then as listed."""
-    order = list(AREAS)
-    return tuple(sorted(CATALOGUE.values(), key=lambda c: order.index(c.area)))
-
-
-def code(name: str) -> Code:
-    """The catalogue entry of ``name``; ``KeyError`` for a code that is not listed."""
-    return CATALOGUE[name]
+CODES: Mapping[str, Code] = _REGISTRY
+"""Every code above, by code. The check codes are added by :data:`reportgen.domain.catalogue.CATALOGUE`
+(this module stands below the checks, which use it)."""
 
 
 def top_code(findings: Sequence[Finding], default: str = IN_INVALID.code) -> str:
@@ -324,7 +306,7 @@ class Findings:
         **params: object,
     ) -> Finding:
         """Record the finding of ``entry`` (a :class:`Code` or its name) at ``location``; returns it."""
-        entry = entry if isinstance(entry, Code) else CATALOGUE[entry]
+        entry = entry if isinstance(entry, Code) else CODES[entry]
         location = location or Location()
         finding = entry.finding(location.with_context(file=self.file, organ=self.organ), expected=expected,
                                 actual=actual, **params)

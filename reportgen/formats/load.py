@@ -11,7 +11,7 @@ from reportgen.domain.carry import Read, carry_over
 from reportgen.domain.errors import InputError
 from reportgen.domain.findings import Location
 from reportgen.domain.model import Report
-from reportgen.formats.excel.form import read_form
+from reportgen.formats.excel.read import read_form
 from reportgen.formats.inputs.mapping import FORMATS, read_path
 from reportgen.formats.published.extract import PUBLISHED_SUFFIXES, extract
 

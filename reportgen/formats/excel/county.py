@@ -444,7 +444,7 @@ def _write_data(
             cell.protection, cell.border, cell.font = _UNLOCKED, _BORDER, _BODY_FONT
 
     first = HEADER_ROWS + 1
-    # Blank cells are allowed and read as 0, as on the single fill-in form (reportgen.formats.excel.form).
+    # Blank cells are allowed and read as 0, as on the single fill-in form (reportgen.formats.excel.read).
     counts = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
     counts.errorTitle, counts.error = "统计数字", "请填写大于或等于 0 的整数（没有的填 0 或留空）。"
     amounts = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
@@ -762,7 +762,7 @@ class _Builder:
         """The township of 数据 row ``r``.
 
         Figures are read exactly as the single fill-in form reads its cells
-        (:func:`reportgen.formats.excel.form.read_form`, ``blank="zero"``): a blank cell and the zero marks
+        (:func:`reportgen.formats.excel.read.read_form`, ``blank="zero"``): a blank cell and the zero marks
         ``/``, ``—``, ``无`` … are 0; every mistake gets the code and message of the other readers.
         """
         cells = list(row) + [None] * max(0, len(_ID_COLUMNS) - len(row))

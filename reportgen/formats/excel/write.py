@@ -7,7 +7,7 @@ Sheets, in order::
     二、…三、…四、… one sheet per table, labels and merges drawn from :attr:`TableLayout.cells`
     检查结果       the check findings (only in rendered workbooks, not in the blank form)
 
-The same workbook, blank, is the fill-in form townships send back (:mod:`reportgen.formats.excel.form`, which
+The same workbook, blank, is the fill-in form townships send back (:mod:`reportgen.formats.excel.read`, which
 reads both).
 
 Speed: openpyxl needs ~50 ms to build a styled workbook of this size.  Instead the styled workbook is
@@ -30,7 +30,6 @@ import functools
 import io
 import math
 import os
-import re
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -45,68 +44,46 @@ from openpyxl.xml.functions import tostring as openpyxl_tostring
 
 from reportgen.domain.errors import RenderError
 from reportgen.domain.findings import FINDING_COLUMNS, Finding
-from reportgen.domain.layout import PROCESSING_FEE_ITEM, FormatLayout, FormatVersion, GridCell, TableLayout, get_layout
-from reportgen.domain.model import Figure, OrganKind, Report
+from reportgen.domain.layout import PROCESSING_FEE_ITEM, FormatLayout, FormatVersion, TableLayout, get_layout
+from reportgen.domain.model import Figure, OrganKind, Report, clean_text
 from reportgen.domain.prose import report_text
 from reportgen.formats._io import atomic_write_bytes
 from reportgen.formats.excel import _fast
 from reportgen.formats.excel._tables import format_table_sheet
+from reportgen.formats.excel.sheets import (
+    FINDINGS_SHEET,
+    FORM_BLANK_ITEMS,
+    GRID_TOP,
+    INFO_FIELD_ROW,
+    INFO_FIELDS,
+    INFO_HEADER_ROW,
+    INFO_HEADERS,
+    INFO_SHEET,
+    INTRO_LABEL,
+    MAX_CELL_TEXT,
+    NOTE_LABEL,
+    OTHER_LABEL,
+    PROBLEMS_LABEL,
+    PROSE_TOP,
+    SECTION_TITLE_ROWS,
+    STATED_LABEL,
+    STATUS_ADDED,
+    STATUS_DEFAULT,
+    STATUS_GIVEN,
+    XML_ILLEGAL,
+    grid_coord,
+    sheet_coord,
+    table_sheet_title,
+)
 from reportgen.formats.ooxml import ns, package
 
 __all__ = [
-    "FINDINGS_SHEET",
-    "INFO_SHEET",
-    "SECTION_TITLE_ROWS",
     "form_bytes",
-    "grid_coord",
     "openpyxl_workbook",
     "render_xlsx",
-    "sheet_title",
-    "table_sheet_title",
     "workbook_bytes",
+    "write_form",
 ]
-
-INFO_SHEET = "报告信息"
-FINDINGS_SHEET = "检查结果"
-GRID_TOP = 3
-"""Worksheet row (1-based) of grid row 0 of every table sheet: row 1 is the title, row 2 the organ."""
-
-# Info sheet: column headers (A–E), the fixed fields, and where the prose starts.
-INFO_HEADERS = ("项目", "标题", "内容", "内容来源", "事项代码")
-INFO_HEADER_ROW = 8
-INFO_FIELDS: tuple[tuple[str, str], ...] = (
-    ("organ.name", "机关名称"),
-    ("organ.kind", "机关类型"),
-    ("organ.province", "所在省（自治区、直辖市）"),
-    ("organ.city", "所在市（地、州、盟）"),
-    ("organ.county", "所在县（市、区、旗）"),
-    ("year", "报告年度"),
-    ("format_version", "格式版本"),
-    ("publication_date", "发布日期"),
-    ("processing_fee", "信息处理费（元）"),
-)
-INFO_FIELD_ROW = {key: INFO_HEADER_ROW + 1 + i for i, (key, _) in enumerate(INFO_FIELDS)}
-PROSE_TOP = INFO_HEADER_ROW + 1 + len(INFO_FIELDS)
-"""First row of the prose block (generated per report)."""
-# The 项目 labels of the prose rows: the official section titles (the same in both format versions).
-_SECTIONS = get_layout(FormatVersion.V2021)
-INTRO_LABEL = _SECTIONS.section("overview").title
-NOTE_LABEL = f"{_SECTIONS.section('table4').title}（表下说明）"
-PROBLEMS_LABEL = _SECTIONS.section("problems").title
-OTHER_LABEL = _SECTIONS.section("other_matters").title
-SECTION_TITLE_ROWS: Mapping[str, str] = {INTRO_LABEL: "overview", NOTE_LABEL: "table4", PROBLEMS_LABEL: "problems"}
-"""Prose rows whose 标题 cell holds the section's chosen heading (:attr:`Report.section_titles`; empty: official)."""
-STATED_LABEL = "填报的合计数"
-STATUS_GIVEN = "填写"
-"""内容来源: the text is the user's (an empty cell then means "deliberately nothing")."""
-STATUS_DEFAULT = "未填写"
-"""内容来源: nothing was given; the text shown is the generated default."""
-STATUS_ADDED = "自动添加"
-"""内容来源: the 信息处理费 item of 六, added because every report must state it."""
-FORM_BLANK_ITEMS = 5
-"""Empty 六 rows offered in the blank form."""
-MAX_CELL_TEXT = 32767
-"""Excel's limit of characters in one cell."""
 
 INSTRUCTIONS = (
     "填写说明：1. 只在白色单元格中填写；灰色的标签和合计数已锁定（工作表保护无密码），合计由公式自动计算。",
@@ -116,20 +93,7 @@ INSTRUCTIONS = (
     "5. 填好后保存为 .xlsx 交回；可用“reportgen check 文件.xlsx”检查。",
 )
 
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _FORMULA_START = ("=", "+", "-", "@")
-
-
-def sheet_title(text: str) -> str:
-    """``text`` as a valid worksheet name: forbidden characters replaced, at most 31 characters."""
-    name = _SHEET_FORBIDDEN.sub("_", _XML_ILLEGAL.sub("", text)).strip("'")
-    return name[:31] or "Sheet"
-
-
-def table_sheet_title(table: TableLayout) -> str:
-    """The sheet of a table is named by its section title, e.g. ``三、收到和处理政府信息公开申请情况``."""
-    return sheet_title(table.title)
 
 
 # --------------------------------------------------------------------------------------------
@@ -238,16 +202,6 @@ class _Content(NamedTuple):
     """Rows of the info sheet from :data:`PROSE_TOP` on."""
     findings_rows: list[_Row] | None
     """Rows of the findings sheet (header included); ``None``: no findings sheet (the form)."""
-
-
-def _coord(row: int, col: int) -> str:
-    """Worksheet coordinate of 1-based ``row`` and 0-based grid ``col``."""
-    return f"{get_column_letter(col + 1)}{row}"
-
-
-def grid_coord(cell: GridCell) -> str:
-    """The worksheet coordinate of a grid cell's anchor."""
-    return _coord(GRID_TOP + cell.row, cell.col)
 
 
 def _places(value: Decimal) -> int:
@@ -491,7 +445,7 @@ def _write_rows(ws: Any, top: int, rows: Sequence[_Row]) -> None:
         r = top + i
         for c, xc in enumerate(row.cells):
             if xc is not None:
-                _write_cell(ws, _coord(r, c), xc)
+                _write_cell(ws, sheet_coord(r, c), xc)
         if row.height is not None:
             ws.row_dimensions[r].height = row.height
 
@@ -531,7 +485,7 @@ def _table_sheet(ws: Any, table: TableLayout, form: bool) -> None:
             style = STYLES["total" if table.is_computed(cell.ref) else "fig"]
             _apply(ws[coord], style)
         if cell.rowspan > 1 or cell.colspan > 1:
-            end = _coord(GRID_TOP + cell.last_row, cell.last_col)
+            end = sheet_coord(GRID_TOP + cell.last_row, cell.last_col)
             _merge(ws, f"{coord}:{end}", style)
     for r, h in heights.items():
         ws.row_dimensions[GRID_TOP + r].height = h
@@ -591,8 +545,8 @@ def _info_sheet(ws: Any, layout: FormatLayout, form: bool) -> None:
         _apply(ws[f"A{r}"], STYLES["instr"])
         ws.merge_cells(f"A{r}:E{r}")
     for c, head in enumerate(INFO_HEADERS):
-        ws[_coord(INFO_HEADER_ROW, c)] = head
-        _apply(ws[_coord(INFO_HEADER_ROW, c)], STYLES["head"])
+        ws[sheet_coord(INFO_HEADER_ROW, c)] = head
+        _apply(ws[sheet_coord(INFO_HEADER_ROW, c)], STYLES["head"])
     for key, label in INFO_FIELDS:
         r = INFO_FIELD_ROW[key]
         ws[f"A{r}"] = label
@@ -653,7 +607,7 @@ def _build(layout: FormatLayout, content: _Content | None, *, form: bool, sample
         _findings_sheet(wb.create_sheet(FINDINGS_SHEET))
     if samples:
         for i, key in enumerate(_STYLE_KEYS):
-            _apply(info[_coord(_SAMPLE_ROW, i)], STYLES[key])
+            _apply(info[sheet_coord(_SAMPLE_ROW, i)], STYLES[key])
     if content is not None:
         for title, cells in content.cells.items():
             for coord, xc in cells.items():
@@ -732,7 +686,7 @@ _EPOCH = dt.date(1899, 12, 30)
 
 
 def _escape(text: str) -> str:
-    text = _XML_ILLEGAL.sub("", text)
+    text = XML_ILLEGAL.sub("", text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -765,7 +719,7 @@ def _rows_xml(top: int, rows: Sequence[_Row], ids: Mapping[str, str]) -> str:
         r = top + i
         height = f' ht="{row.height:g}" customHeight="1"' if row.height is not None else ""
         cells = "".join(
-            _cell_xml(_coord(r, c), xc, ids[xc.style]) for c, xc in enumerate(row.cells) if xc is not None
+            _cell_xml(sheet_coord(r, c), xc, ids[xc.style]) for c, xc in enumerate(row.cells) if xc is not None
         )
         out.append(f'<row r="{r}"{height}>{cells}</row>')
     return "".join(out)
@@ -797,6 +751,31 @@ def workbook_bytes(report: Report, *, findings: Sequence[Finding] | None = None)
     return _workbook(report.layout, _content(report.layout, report, findings), form=False)
 
 
+def write_form(
+    path: str | os.PathLike[str],
+    *,
+    organ: str | None = None,
+    year: int | None = None,
+    kind: OrganKind | str | None = None,
+    version: FormatVersion = FormatVersion.V2021,
+) -> Path:
+    """Write a blank fill-in form of ``version``'s layout to ``path`` (atomically) and return the path.
+
+    ``organ``, ``year`` and ``kind`` (an :class:`OrganKind` or its value, e.g. ``"township"``) are
+    filled in when given.  Figure cells are unlocked and accept whole numbers ≥ 0 (the fee: a
+    decimal ≥ 0); labels and totals are locked by sheet protection without a password.
+    """
+    kind_label = None
+    if kind is not None:
+        kind_label = (kind if isinstance(kind, OrganKind) else OrganKind(kind)).label
+    if organ is not None:
+        organ = clean_text(organ) or None
+    target = Path(path)
+    atomic_write_bytes(target, form_bytes(version=version, organ=organ, year=year, kind_label=kind_label))
+    return target
+
+
+
 def render_xlsx(
     report: Report, path: str | os.PathLike[str], *, findings: Sequence[Finding] | None = None
 ) -> Path:
@@ -804,7 +783,7 @@ def render_xlsx(
 
     One sheet per table with the official labels and merges, every total a live ``SUM`` formula
     carrying its computed value; a sheet with the organ, year, format version and all prose
-    (printed text and what the user gave, so :func:`reportgen.formats.excel.form.read_form` rebuilds the report
+    (printed text and what the user gave, so :func:`reportgen.formats.excel.read.read_form` rebuilds the report
     exactly); and a sheet listing ``findings`` (from :func:`reportgen.check`), if given.
     """
     target = Path(path)
@@ -819,7 +798,7 @@ def form_bytes(
     year: int | None = None,
     kind_label: str | None = None,
 ) -> bytes:
-    """The blank fill-in form as ``.xlsx`` bytes (see :func:`reportgen.formats.excel.form.write_form`)."""
+    """The blank fill-in form as ``.xlsx`` bytes (see :func:`reportgen.formats.excel.read.write_form`)."""
     layout = get_layout(version)
     content = _content(layout, None, None, form=True, organ=organ, year=year, kind_label=kind_label)
     return _workbook(layout, content, form=True)

@@ -66,6 +66,7 @@ from reportgen.domain.prose import (
     default_review_litigation,
     strip_number,
 )
+from reportgen.domain.reading import Reading
 from reportgen.formats.ooxml.grid import Grid, GridText, Para
 from reportgen.formats.published.document import Block, Document, TableBlock, grid_from_rows, pipe_cells
 from reportgen.formats.published.docx import read_docx
@@ -960,35 +961,6 @@ def infer_organ_kind(name: str) -> OrganKind:
 
 # --------------------------------------------------------------------------------------------
 # The reader
-
-
-@attrs.frozen(kw_only=True)
-class Reading:
-    """What was read from a published report: the report (when organ and year are known), the reading's
-    findings and the figures that could not be read.
-
-    A *partial* reading keeps every figure the document shows; a missing one stays in :attr:`missing`
-    (its place in :attr:`report` holds 0 only because a :class:`~reportgen.domain.model.Table` has no
-    "unknown"): the checks are told (``check(..., incomplete=reading.incomplete_tables)``) and
-    :func:`reportgen.formats.published.dump.dumps_reading` leaves them out of the YAML, so nothing missing silently becomes 0.
-    """
-
-    file: str
-    report: Report | None
-    findings: tuple[Finding, ...] = ()
-    missing: frozenset[tuple[str, str, str]] = frozenset()
-    """``(table key, row key, column key)`` of every figure not read."""
-    form: str = ""
-
-    @property
-    def partial(self) -> bool:
-        """Whether anything could not be read (a figure, a table, the organ or the year)."""
-        return self.report is None or bool(self.missing) or any(f.is_error for f in self.findings)
-
-    @property
-    def incomplete_tables(self) -> frozenset[str]:
-        """The keys of the tables with a figure missing (their identities cannot be checked)."""
-        return frozenset(t for t, _, _ in self.missing)
 
 
 def _suffix_error(file: str, suffix: str) -> ExtractError:

@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from reportgen.formats.convert import find_soffice
+from reportgen.formats.office.locate import find_soffice
 from reportgen.formats.published.document import Document
 from reportgen.formats.published.docx import read_docx
 

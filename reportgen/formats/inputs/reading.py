@@ -1,13 +1,13 @@
 """Write a partial reading as YAML: every figure read, the missing ones left out as comments.
 
-Kept apart from the readers (:mod:`.extract` imports no writer).
+The YAML side of :mod:`reportgen.formats.inputs`; the readers of published reports import no writer.
 """
 
 from __future__ import annotations
 
 from reportgen.domain.layout import get_layout
+from reportgen.domain.reading import Reading
 from reportgen.formats.inputs.mapping import dumps
-from reportgen.formats.published.extract import Reading
 
 __all__ = ["dumps_reading"]
 

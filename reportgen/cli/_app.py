@@ -3,25 +3,30 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 from rich.console import Console
 
-from reportgen.domain.codes import CLI_INTERRUPTED, CLI_USAGE
+from reportgen.domain.codes import CLI_EXISTS, CLI_INTERRUPTED, CLI_OUTPUT_SUFFIX, CLI_USAGE
 from reportgen.domain.errors import ReportgenError
+from reportgen.domain.findings import Location
 
 __all__ = [
     "app",
     "check_new_output",
     "err_console",
+    "error_lines",
+    "fail",
     "handle_errors",
     "main",
     "out_console",
     "previous_option",
+    "print_error",
     "usage_message",
 ]
 
@@ -119,18 +124,43 @@ def app() -> None:
     """
 
 
+def error_lines(exc: ReportgenError, *, file: str | None = None, head: str = "错误") -> list[str]:
+    """The one layout of an error in every command: ``错误 [CODE] 文件 …，place：message``, then each finding
+    indented — unless the error is its single finding, which is then not printed a second time.
+
+    ``file`` names the input when the error does not (a command that read several files).
+    """
+    location = exc.location.with_context(file=file)
+    where = location.describe()
+    lines = [f"{head} [{exc.code}] {where + '：' if where else ''}{exc.message}"]
+    findings = [f.with_context(file=file) for f in exc.findings]
+    single = len(findings) == 1 and findings[0].message in exc.message and findings[0].code == exc.code
+    if not single:
+        lines.extend(f"  {finding}" for finding in findings)
+    return lines
+
+
+def print_error(exc: ReportgenError, *, file: str | None = None, head: str = "错误") -> None:
+    """Print :func:`error_lines` of ``exc`` on standard error."""
+    for line in error_lines(exc, file=file, head=head):
+        err_console.print(line, markup=False, highlight=False)
+
+
+def fail(code: str, message: str, *, file: str | os.PathLike[str] | None = None, exit_code: int = EXIT_UNREADABLE) -> NoReturn:
+    """Print one error (code, file, Chinese message) in the shared layout and exit (2 by default)."""
+    print_error(ReportgenError(message, code=code, location=Location(file=None if file is None else str(file))))
+    sys.exit(exit_code)
+
+
 def handle_errors(func: F) -> F:
-    """Turn a :class:`ReportgenError` into a Chinese message on stderr and its exit status."""
+    """Turn a :class:`ReportgenError` into a Chinese message on stderr (:func:`print_error`) and its exit status."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except ReportgenError as exc:
-            err_console.print(f"[bold red]{exc.code}[/] {exc.location.describe()}", markup=True, highlight=False)
-            err_console.print(exc.message, markup=False, highlight=False)
-            for finding in exc.findings:
-                err_console.print(f"  {finding}", markup=False, highlight=False)
+            print_error(exc)
             sys.exit(exc.exit_code)
 
     return wrapper  # type: ignore[return-value]
@@ -155,13 +185,9 @@ def check_new_output(output: Path, *, suffixes: tuple[str, ...], kind: str, forc
     ``kind`` names the file for the message, e.g. ``填报表是 Excel 工作簿``.
     """
     if output.suffix.lower() not in suffixes:
-        err_console.print(f"{kind}，请使用 {suffixes[0]} 后缀：{output}（use {suffixes[0]}）", markup=False,
-                          highlight=False)
-        sys.exit(EXIT_UNREADABLE)
+        fail(CLI_OUTPUT_SUFFIX.code, f"{kind}，请使用 {suffixes[0]} 后缀（use {suffixes[0]}）", file=output)
     if output.exists() and not force:
-        err_console.print(f"文件已存在，未覆盖：{output}（加 --force 覆盖 / use --force to overwrite）",
-                          markup=False, highlight=False)
-        sys.exit(EXIT_UNREADABLE)
+        fail(CLI_EXISTS.code, "文件已存在，未覆盖（加 --force 覆盖 / use --force to overwrite）", file=output)
 
 
 def main() -> None:

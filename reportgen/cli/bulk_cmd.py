@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -25,13 +26,19 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.table import Table as RichTable
 from rich.text import Text
 
-from reportgen.cli._app import EXIT_UNREADABLE, app, check_new_output, err_console, handle_errors, out_console
+from reportgen.cli._app import EXIT_FINDINGS, EXIT_UNREADABLE, app, check_new_output, err_console, fail, handle_errors, out_console
+from reportgen.domain.codes import CLI_EMPTY
 from reportgen.domain.errors import ReportgenError
+from reportgen.domain.findings import has_errors
 from reportgen.domain.layout import get_layout
 from reportgen.formats.excel.county import CountyRow, write_county_form
+from reportgen.formats.inputs.townships import read_township_list
+from reportgen.formats.published.extract import infer_organ_kind
 from reportgen.pipelines.bulk import BulkResult, ProgressCallback, Status, TownshipOutcome, bulk
+from reportgen.pipelines.bulk.sources import INPUT_SUFFIXES
 
 __all__ = ["bulk_command", "bulk_form_command"]
 
@@ -98,39 +105,99 @@ def _dask_executor(address: str | None) -> Iterator[Any]:
         client.close()
 
 
-def _report(result: BulkResult, check_only: bool) -> None:
-    counts = result.counts()
-    parts = "，".join(f"{status} {n}" for status, n in counts.items())
-    skipped = len(result.skipped)
-    out_console.print(
-        f"共 {len(result.outcomes)} 个乡镇（街道）：{parts}" + (f"；未改变而跳过 {skipped}" if skipped else "") + "。",
-        markup=False, highlight=False,
+def _has_inputs(folder: Path, outdir: Path) -> bool:
+    """Whether ``folder`` holds an input file bulk would read (not hidden, not in the output folder)."""
+    out = outdir.resolve()
+    return any(
+        p.is_file() and p.suffix.lower() in INPUT_SUFFIXES and not p.name.startswith((".", "~$"))
+        and p.resolve().parent != out
+        for p in folder.iterdir()
     )
+
+
+def _scope(outcomes: tuple[TownshipOutcome, ...]) -> str:
+    """``乡镇（街道）`` when every input is a township or street (as its organ's name says), else ``机关``."""
+    names = [o.organ or o.name for o in outcomes]
+    township = bool(names) and all(infer_organ_kind(n).is_township_level for n in names)
+    return "乡镇（街道）" if township else "机关"
+
+
+def _name(outcome: TownshipOutcome) -> str:
+    """The organ as the report names it; the file's stem only with a word that it is one."""
+    if outcome.organ:
+        return outcome.organ
+    if outcome.source.endswith(outcome.name) or Path(outcome.source).stem == outcome.name:
+        return f"{outcome.name}（未读出机关名称，按文件名）"
+    return outcome.name
+
+
+def _rollup_cell(outcome: TownshipOutcome, check_only: bool) -> str:
+    if check_only:
+        return "—"
+    if outcome.in_rollup:
+        return "是"
+    return f"否（{outcome.rollup_note}）" if outcome.rollup_note is not None else "否"
+
+
+def _closing_table(result: BulkResult, check_only: bool) -> None:
+    """One line per township: its name, status, counts and whether it is in the roll-up."""
+    table = RichTable(show_lines=False)
+    for column in ("序号", "机关", "来源", "状态", "错误", "警告", *(() if check_only else ("计入汇总",))):
+        table.add_column(column, overflow="fold")
+    for number, outcome in enumerate(result.outcomes, start=1):
+        style = {Status.FAILED: "red", Status.ERRORS: "red", Status.WARNINGS: "yellow"}.get(outcome.status, "green")
+        status = outcome.status.label + ("（未改变，已跳过）" if outcome.skipped else "")
+        row = [str(number), _name(outcome), outcome.source, f"[{style}]{status}[/]", str(outcome.errors),
+               str(outcome.warnings)]
+        if not check_only:
+            row.append(_rollup_cell(outcome, check_only))
+        table.add_row(*row)
+    console = out_console if out_console.is_terminal else Console(file=out_console.file, width=100_000,
+                                                                   soft_wrap=True, highlight=False)
+    console.print(table)
+
+
+def _report(result: BulkResult, check_only: bool) -> None:
+    scope = _scope(result.outcomes)
     for outcome in result.outcomes:
         if outcome.status not in (Status.FAILED, Status.ERRORS):
             continue
         console = err_console if outcome.failed else out_console
-        console.print(f"{outcome.status.label}：{outcome.name}（{outcome.source}）", markup=False, highlight=False)
+        console.print(f"{outcome.status.label}：{_name(outcome)}（{outcome.source}）", markup=False, highlight=False)
         for finding in outcome.findings[:5]:
             console.print(f"  {finding}", markup=False, highlight=False)
         if outcome.errors + outcome.warnings > 5:
             console.print(f"  …… 共 {outcome.errors} 个错误、{outcome.warnings} 个警告，详见 summary.xlsx",
                           markup=False, highlight=False)
+    _closing_table(result, check_only)
+    counts = result.counts()
+    parts = "，".join(f"{status} {n}" for status, n in counts.items())
+    skipped = len(result.skipped)
+    out_console.print(
+        f"共 {len(result.outcomes)} 个{scope}：{parts}" + (f"；未改变而跳过 {skipped}" if skipped else "") + "。",
+        markup=False, highlight=False,
+    )
     if result.summary is not None:
         out_console.print(f"汇总表 (summary)：{result.summary}", markup=False, highlight=False)
-    if not check_only:
-        if result.rollup is not None:
-            files = "、".join(p.name for p in result.rollup_outputs)
-            n = sum(o.in_rollup for o in result.outcomes)
-            out_console.print(f"县级汇总 (roll-up, {result.rollup.year} 年度, {n} 个)：{files}", markup=False,
-                              highlight=False)
-        excluded = result.excluded()
+    if check_only:
+        out_console.print("只检查（--check-only）：未生成报告和县级汇总。", markup=False, highlight=False)
+        return
+    excluded = result.excluded()
+    left_out = "，".join(f"{reason} {n}" for reason, n in excluded.items())
+    if result.rollup is not None:
+        files = "、".join(p.name for p in result.rollup_outputs)
+        n = sum(o.in_rollup for o in result.outcomes)
+        out_console.print(f"县级汇总 (roll-up, {result.rollup.year} 年度, 计入 {n} 个{scope})：{files}", markup=False,
+                          highlight=False)
         if excluded:
-            parts = "，".join(f"{reason} {n}" for reason, n in excluded.items())
-            out_console.print(f"未计入县级汇总 {sum(excluded.values())} 个：{parts}（原因见 summary.xlsx）。",
+            out_console.print(f"未计入县级汇总 {sum(excluded.values())} 个：{left_out}（各自原因见上表和 summary.xlsx）。",
                               markup=False, highlight=False)
-        else:
-            out_console.print("没有可汇总的报告，未生成县级汇总。", markup=False, highlight=False)
+        for finding in result.rollup_findings:
+            out_console.print(f"  县级汇总：{finding}", markup=False, highlight=False)
+    else:
+        why = f"：{left_out}" if excluded else ""
+        out_console.print(f"没有可汇总的报告，未生成县级汇总（{len(result.outcomes)} 个均未计入{why}）。",
+                          markup=False, highlight=False)
 
 
 @app.command("bulk")
@@ -146,9 +213,12 @@ def _report(result: BulkResult, check_only: bool) -> None:
 @click.option("--check-only", is_flag=True, help="只检查，只写 summary.xlsx (only check; write only summary.xlsx).")
 @click.option("--template", "-t", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="自定义 Word 模板 (custom .docx template).")
+@click.option("--rollup-include-errors", is_flag=True,
+              help="有错误的乡镇也计入县级汇总（默认不计入，并在汇总中列出）"
+                   "(sum townships with errors into the roll-up too; by default they are left out and named).")
 @handle_errors
 def bulk_command(input_path: Path, outdir: Path, jobs: int | None, scheduler: str | None, force: bool,
-                 check_only: bool, template: Path | None) -> None:
+                 check_only: bool, template: Path | None, rollup_include_errors: bool) -> None:
     """为全县各乡镇（街道）批量生成报告 (render every township of a county).
 
     \b
@@ -158,20 +228,26 @@ def bulk_command(input_path: Path, outdir: Path, jobs: int | None, scheduler: st
     再次运行时跳过输入和模板都未改变的乡镇（--force 全部重做）。
     退出状态 (exit status)：0 全部通过（可有警告）· 1 有乡镇“有错误”或“失败” · 2 无法运行。
     """
+    if input_path.is_dir() and not _has_inputs(input_path, outdir):
+        fail(CLI_EMPTY.code, f"文件夹中没有输入文件（{'、'.join(INPUT_SUFFIXES)}），未生成任何报告"
+             "（the folder holds no input file）", file=input_path)
     show_progress = out_console.is_terminal
     with _dask_executor(scheduler) as executor, _progress(show_progress) as progress:
         result = bulk(input_path, outdir, jobs=jobs, executor=executor, force=force, check_only=check_only,
-                      template=template, progress=progress)
+                      template=template, progress=progress, rollup_include_errors=rollup_include_errors)
+    if not result.outcomes:
+        fail(CLI_EMPTY.code, "没有读到任何乡镇（街道）或机关的报告，未生成任何报告（nothing to process）", file=input_path)
     _report(result, check_only)
-    sys.exit(result.exit_code)
+    sys.exit(max(result.exit_code, EXIT_FINDINGS if has_errors(result.rollup_findings) else 0))
 
 
 @app.command("bulk-form")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="要写入的县级汇总填报表 (.xlsx) (county workbook to write).")
 @click.option("--townships", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="乡镇（街道）名单，每行一个；可用制表符分隔写机关全称，如“金岭镇<Tab>招远市金岭镇人民政府” "
-                   "(one township per line; optionally a tab and the full organ name).")
+              help="乡镇（街道）名单：文本文件（UTF-8、GBK 或 UTF-16）每行一个，可用制表符分隔写机关全称，"
+                   "如“金岭镇<Tab>招远市金岭镇人民政府”；或 .xlsx 工作簿（第一列名称，第二列全称）；表头行和序号列自动跳过 "
+                   "(one township per line, any Windows encoding, or an .xlsx; optionally the full organ name).")
 @click.option("--year", type=click.IntRange(2008, 2100), help="报告年度 (year reported on).")
 @click.option("--province", default="", help="省（自治区、直辖市）(province).")
 @click.option("--city", default="", help="设区的市 (city).")
@@ -190,21 +266,7 @@ def bulk_form_command(output: Path, townships: Path, year: int | None, province:
     prose on the 共用文字 / 分别文字 sheets, with placeholders such as {机关名称}.
     """
     check_new_output(output, suffixes=(".xlsx",), kind="县级填报表是 Excel 工作簿", force=force)
-    rows: list[CountyRow] = []
-    lines: dict[str, list[int]] = {}
-    for number, line in enumerate(townships.read_text(encoding="utf-8-sig").splitlines(), start=1):
-        name, _, organ = line.partition("\t")
-        if name.strip():  # blank lines are ignored
-            rows.append(CountyRow(name=name.strip(), organ=organ.strip()))
-            lines.setdefault(name.strip(), []).append(number)
-    duplicates = {name: numbers for name, numbers in lines.items() if len(numbers) > 1}
-    if duplicates:
-        listed = "；".join(f"“{name}”在第 {'、'.join(map(str, numbers))} 行" for name, numbers in duplicates.items())
-        err_console.print(f"名单中有重复的乡镇（街道）：{listed}（{townships}）。每个乡镇（街道）只能写一次。"
-                          "(duplicate township names in the list)", markup=False, highlight=False)
-        sys.exit(EXIT_UNREADABLE)
-    if not rows:
-        err_console.print(f"名单中没有乡镇（街道）：{townships}（the list is empty）", markup=False, highlight=False)
-        sys.exit(EXIT_UNREADABLE)
+    entries = read_township_list(townships)  # GBK/UTF-16/.xlsx, header and 序号 skipped; IN-* errors exit 2
+    rows = [CountyRow(name=entry.name, organ=entry.organ) for entry in entries]
     write_county_form(output, rows, year=year, province=province, city=city, county=county, preset=preset)
     out_console.print(f"已写入 {output}（{len(rows)} 个乡镇（街道））", markup=False, highlight=False)

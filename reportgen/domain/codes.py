@@ -236,6 +236,21 @@ CLI_USAGE = _code("CLI-USAGE", _DETAIL, "命令用法错误：缺少选项或参
                   "A command-line usage error; exit status 2.", area="run")
 CLI_INTERRUPTED = _code("CLI-INTERRUPTED", _DETAIL, "用 Ctrl-C 中断；不留下写了一半的文件，退出状态 130。"
                         "Interrupted by Ctrl-C; exit status 130.", area="run")
+CLI_EXISTS = _code("CLI-EXISTS", _DETAIL, "输出文件已存在，未覆盖；加 --force 覆盖（new、form、bulk-form、render）。"
+                   "An output exists; use --force to overwrite it.", area="output")
+CLI_OUTPUT_SUFFIX = _code("CLI-OUTPUT-SUFFIX", _DETAIL, "输出文件的后缀不对（如填报表须为 .xlsx）。The output has the wrong suffix.",
+                          area="output")
+CLI_EMPTY = _code("CLI-EMPTY", _DETAIL, "文件夹中没有可处理的输入文件（bulk、audit），退出状态 2。"
+                  "The folder holds no input to process; exit status 2.", area="run")
+CLI_PREVIOUS_USED = _code("CLI-PREVIOUS-USED", _DETAIL, "提示：上年结转取自 --previous 给出的上年度报告（消息指出文件）。"
+                          "Notice: 上年结转 was filled from the named last-year report.", area="run",
+                          severity=Severity.WARNING)
+IN_COUNTY_WORKBOOK = _code("IN-COUNTY-WORKBOOK", _DETAIL, "给 check/render 的是县级汇总填报表（多个乡镇），"
+                           "请用 reportgen bulk（只检查：bulk --check-only）。A county workbook given to check/render.")
+EX_NOT_REPORT = _code("EX-NOT-REPORT", _DETAIL, "文件不是政府信息公开工作年度报告（没有年度报告的标题和统计表）。"
+                      "The document is not an annual information-disclosure report.", area="extract")
+OUT_TARGET = _code("OUT-TARGET", _DETAIL, "输出路径的后缀与要写的文件不符（如 render_xlsx 写到 .docx）。"
+                   "The output path's suffix does not match the file written.", area="output")
 
 # -- output, conversion --------------------------------------------------------------------------
 OUT_WRITE = _code("OUT-WRITE", _DETAIL, "输出文件无法写出（文件夹不存在、无权限）；不会留下写了一半的文件。"

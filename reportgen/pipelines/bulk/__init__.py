@@ -67,7 +67,7 @@ from reportgen.pipelines.bulk.records import (
     failed,
     status_counts,
 )
-from reportgen.pipelines.bulk.rollup import ROLLUP_LISTED
+from reportgen.pipelines.bulk.rollup import ROLLUP_LISTED, RollUp
 from reportgen.pipelines.bulk.sources import INPUT_SUFFIXES, BulkInput, estimate_total, iter_inputs, sources
 from reportgen.pipelines.bulk.summary import write_summary
 from reportgen.pipelines.bulk.worker import init_worker, run_job
@@ -116,6 +116,7 @@ def bulk(
     template: str | os.PathLike[str] | None = None,
     progress: ProgressCallback | None = None,
     max_in_flight: int | None = None,
+    rollup_include_errors: bool = False,
 ) -> BulkResult:
     """Check and render every township of ``inputs`` into ``outdir``; write ``summary.xlsx`` and the roll-up.
 
@@ -139,6 +140,8 @@ def bulk(
     workers, so ``outdir`` must be on a file system they share).  ``force``: redo townships that are
     unchanged since the last run.  ``check_only``: only check; write only ``summary.xlsx``.
     ``template``: a custom Word template.  ``progress``: called after each township.
+    ``rollup_include_errors``: sum townships whose reports have errors too (by default they are left out,
+    named with the reason, so that the roll-up's own identities hold).
     """
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
@@ -157,7 +160,7 @@ def bulk(
         run_key="" if check_only else run_digest(template_str),
         manifest=None if check_only else Manifest(out),
         names=UniqueStems([Path(SUMMARY_NAME).stem, Path(MANIFEST_NAME).stem]),
-        total=estimate_total(inputs, out), progress=progress,
+        total=estimate_total(inputs, out), progress=progress, rollup=RollUp(include_errors=rollup_include_errors),
     )
     n_jobs = jobs or default_jobs()
     in_flight = max_in_flight or max(4, 4 * n_jobs)
@@ -181,7 +184,8 @@ def bulk(
     rollup_report = None
     if chosen is not None:
         rollup_report = run.rollup.report(chosen, info, [o.organ for o in outcomes if o.in_rollup][:ROLLUP_LISTED],
-                                          excluded_counts(excluded))
+                                          excluded_counts(excluded),
+                                          [(o.organ or o.name, o.rollup_note) for o in excluded if o.rollup_note])
     rollup_outputs: tuple[Path, ...] = ()
     rollup_findings: tuple[Finding, ...] = ()
     if rollup_report is not None:

@@ -42,6 +42,8 @@ class Exclusion(enum.StrEnum):
     """Why a township is left out of the county roll-up (the values are the words users see)."""
 
     FAILED = "失败"
+    ERRORS = "有错误"
+    """The township's report has error findings: its sums would make the roll-up inconsistent."""
     DUPLICATE = "重复"
     OTHER_YEAR = "年度不同"
     OTHER_FORMAT = "格式不同"
@@ -49,7 +51,7 @@ class Exclusion(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        """The reason as shown in summary.xlsx and by the CLI: 失败, 重复, 年度不同, 格式不同, 仅检查."""
+        """The reason as shown in summary.xlsx and by the CLI: 失败, 有错误, 重复, 年度不同, 格式不同, 仅检查."""
         return str(self.value)
 
     @property
@@ -60,6 +62,7 @@ class Exclusion(enum.StrEnum):
 
 _COUNTED = {
     Exclusion.FAILED: "未能读取或生成的",
+    Exclusion.ERRORS: "有错误的",
     Exclusion.DUPLICATE: "重复的",
     Exclusion.OTHER_YEAR: "年度不同的",
     Exclusion.OTHER_FORMAT: "报告格式不同的",

@@ -9,12 +9,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
+import attrs
 import click
 from rich.console import Console
 
-from reportgen.domain.codes import CLI_EXISTS, CLI_INTERRUPTED, CLI_OUTPUT_SUFFIX, CLI_USAGE
+from reportgen.domain.codes import CLI_INTERRUPTED, CLI_OUTPUT_SUFFIX, CLI_PREVIOUS_USED, CLI_USAGE, OUT_EXISTS
 from reportgen.domain.errors import ReportgenError
 from reportgen.domain.findings import Location
+from reportgen.domain.model import Report
 
 __all__ = [
     "app",
@@ -24,6 +26,7 @@ __all__ = [
     "fail",
     "handle_errors",
     "main",
+    "notice_previous",
     "out_console",
     "previous_option",
     "print_error",
@@ -131,6 +134,8 @@ def error_lines(exc: ReportgenError, *, file: str | None = None, head: str = "�
     ``file`` names the input when the error does not (a command that read several files).
     """
     location = exc.location.with_context(file=file)
+    if location.file and location.file in exc.message:  # the message names the file already: not twice
+        location = attrs.evolve(location, file=None)
     where = location.describe()
     lines = [f"{head} [{exc.code}] {where + '：' if where else ''}{exc.message}"]
     findings = [f.with_context(file=file) for f in exc.findings]
@@ -187,7 +192,17 @@ def check_new_output(output: Path, *, suffixes: tuple[str, ...], kind: str, forc
     if output.suffix.lower() not in suffixes:
         fail(CLI_OUTPUT_SUFFIX.code, f"{kind}，请使用 {suffixes[0]} 后缀（use {suffixes[0]}）", file=output)
     if output.exists() and not force:
-        fail(CLI_EXISTS.code, "文件已存在，未覆盖（加 --force 覆盖 / use --force to overwrite）", file=output)
+        fail(OUT_EXISTS.code, "文件已存在，未覆盖（加 --force 覆盖 / use --force to overwrite）", file=output)
+
+
+def notice_previous(previous: Report, path: Path | None, *, filled: bool, file: str) -> None:
+    """Say (on standard error) that last year's report from ``path`` was used for ``file``, and whether it filled 上年结转."""
+    source = f"{path}（{previous.organ.name}{previous.year}年度）" if path is not None else \
+        f"{previous.organ.name}{previous.year}年度的报告"
+    what = "已用其“结转下年度继续办理”填写表三“上年结转”，并做跨年度核对" if filled else \
+        "输入已填写“上年结转”，未改动；已做跨年度核对"
+    err_console.print(f"提示 [{CLI_PREVIOUS_USED.code}] 文件 {file}：上年度报告取自 {source}：{what}。",
+                      markup=False, highlight=False)
 
 
 def main() -> None:

@@ -29,7 +29,16 @@ from rich.progress import (
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from reportgen.cli._app import EXIT_FINDINGS, EXIT_UNREADABLE, app, check_new_output, err_console, fail, handle_errors, out_console
+from reportgen.cli._app import (
+    EXIT_FINDINGS,
+    EXIT_UNREADABLE,
+    app,
+    check_new_output,
+    err_console,
+    fail,
+    handle_errors,
+    out_console,
+)
 from reportgen.domain.codes import CLI_EMPTY
 from reportgen.domain.errors import ReportgenError
 from reportgen.domain.findings import has_errors

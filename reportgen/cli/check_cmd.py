@@ -17,7 +17,16 @@ import click
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from reportgen.cli._app import EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE, app, handle_errors, out_console, previous_option
+from reportgen.cli._app import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_UNREADABLE,
+    app,
+    handle_errors,
+    notice_previous,
+    out_console,
+    previous_option,
+)
 from reportgen.domain.errors import ReportgenError
 from reportgen.domain.findings import FINDING_COLUMNS, Finding, Value
 from reportgen.formats.load import load
@@ -45,25 +54,37 @@ def _text(value: Value) -> str:
     return "" if value is None else str(_value(value))
 
 
+def _shown(result: _FileResult) -> tuple[Finding, ...]:
+    """The findings listed in the table: all of them, except an unreadable file's single finding, which is the
+    error message itself (printed once, on the file's line)."""
+    if result.error is not None and len(result.findings) == 1 and result.findings[0].message == result.error.message:
+        return ()
+    return result.findings
+
+
 def _show(result: _FileResult) -> None:
-    errors = sum(f.is_error for f in result.findings)
-    warnings = len(result.findings) - errors
+    findings = _shown(result)
+    errors = sum(f.is_error for f in findings)
+    warnings = len(findings) - errors
     head = f"[bold]{result.file}[/]" + (f"（{result.organ}）" if result.organ else "")
     if result.error is not None:
-        out_console.print(f"{head}：[bold red]无法读取[/] [{result.error.code}] ", markup=True, highlight=False, end="")
-        out_console.print(result.error.message, markup=False, highlight=False)
-    elif not result.findings:
+        out_console.print(f"{head}：[bold red]无法读取[/] ", markup=True, highlight=False, end="")
+        location = result.error.location.with_context(file=result.file)
+        where = location.brief() if location.file == result.file else location.describe()
+        out_console.print(f"[{result.error.code}] {where + '：' if where else ''}{result.error.message}", markup=False,
+                          highlight=False)
+    elif not findings:
         out_console.print(f"{head}：[green]未发现问题[/]", markup=True, highlight=False)
         return
     else:
         out_console.print(f"{head}：错误 {errors} 条，警告 {warnings} 条", markup=True, highlight=False)
-    if not result.findings:
+    if not findings:
         return
     table = RichTable(show_lines=True)
     for name in FINDING_COLUMNS:
         table.add_column(name, overflow="fold")
     severity = FINDING_COLUMNS.index("严重程度")
-    for finding in result.findings:
+    for finding in findings:
         # The file and organ head the table, so the location is the terse place inside the report.
         cells = [_text(value) for value in finding.cells("brief")]
         cells[severity] = f"[{'red' if finding.is_error else 'yellow'}]{cells[severity]}[/]"
@@ -94,6 +115,7 @@ def check_command(files: tuple[Path, ...], previous_files: tuple[Path, ...], as_
     退出状态 (exit status): 0 无错误 (no errors) · 1 有错误 (errors found) · 2 有文件无法读取 (unreadable file).
     """
     previous = [load(path) for path in previous_files]  # an unreadable --previous stops here (exit 2)
+    previous_file = {id(report): path for report, path in zip(previous, previous_files, strict=True)}
     results: list[_FileResult] = []
     for path in files:
         try:
@@ -102,11 +124,15 @@ def check_command(files: tuple[Path, ...], previous_files: tuple[Path, ...], as_
             found = tuple(f.with_context(file=str(path)) for f in exc.findings)
             results.append(_FileResult(str(path), None, found, exc))
             continue
+        if checked.previous is not None and not as_json:
+            notice_previous(checked.previous, previous_file.get(id(checked.previous)), filled=checked.carried_over,
+                            file=str(path))
         results.append(_FileResult(str(path), checked.report.organ.name, checked.findings))
 
     unreadable = sum(r.error is not None for r in results)
-    errors = sum(f.is_error for r in results for f in r.findings if r.error is None)
-    warnings = sum(not f.is_error for r in results for f in r.findings if r.error is None)
+    # The footer counts what the tables show, an unreadable file's problems included.
+    errors = sum(f.is_error for r in results for f in _shown(r))
+    warnings = sum(not f.is_error for r in results for f in _shown(r))
     if as_json:
         payload = [
             {
@@ -122,9 +148,10 @@ def check_command(files: tuple[Path, ...], previous_files: tuple[Path, ...], as_
     else:
         for result in results:
             _show(result)
-        summary = f"共检查 {len(results)} 个文件：错误 {errors} 条，警告 {warnings} 条"
-        summary += f"，无法读取 {unreadable} 个" if unreadable else ""
+        summary = f"共检查 {len(results)} 个文件："
+        summary += f"无法读取 {unreadable} 个（原因见上），" if unreadable else ""
+        summary += f"错误 {errors} 条，警告 {warnings} 条"
         out_console.print(summary, markup=False, highlight=False)
     if unreadable:
         sys.exit(EXIT_UNREADABLE)
-    sys.exit(EXIT_FINDINGS if errors else EXIT_OK)
+    sys.exit(EXIT_FINDINGS if any(f.is_error for r in results for f in r.findings) else EXIT_OK)

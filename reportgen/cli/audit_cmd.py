@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from reportgen.cli._app import EXIT_FINDINGS, EXIT_OK, app, err_console, handle_errors, out_console
+from reportgen.cli._app import EXIT_FINDINGS, EXIT_OK, app, err_console, fail, handle_errors, out_console
+from reportgen.domain.codes import CLI_EMPTY
 from reportgen.pipelines.audit import STATUS_ERRORS, STATUS_UNREADABLE, AuditEntry, audit
 
 __all__ = ["audit_command"]
@@ -43,7 +44,8 @@ def audit_command(files: tuple[Path, ...], output: Path, jobs: int | None) -> No
     工作簿“报告”表每份报告一行（状态：通过/有警告/有错误/无法读取），“问题”表每条问题一行，
     含文件、机关、代码、表格、行、列、期望值、实际值和说明。
     FILES may be published .docx reports, filled .xlsx forms, YAML/JSON inputs or folders.
-    退出状态 (exit status): 0 无错误 (no errors) · 1 有报告有错误或无法读取 (errors or unreadable files).
+    退出状态 (exit status): 0 无错误 (no errors) · 1 有报告有错误或无法读取 (errors or unreadable files)
+    · 2 没有找到可审核的文件 (nothing to audit).
     """
     if output.suffix.lower() != ".xlsx":
         raise click.BadParameter("审核结果应写成 .xlsx 文件 (the output must be .xlsx)", param_hint="-o")
@@ -59,8 +61,9 @@ def audit_command(files: tuple[Path, ...], output: Path, jobs: int | None) -> No
     for file, reason in result.skipped:
         out_console.print(f"{file}：已跳过 {reason}", markup=False, highlight=False)
     if not result.entries:
-        err_console.print("没有找到可审核的报告文件（未审核任何报告）。No report found to audit.", style="red",
-                          markup=False, highlight=False)
+        given = "、".join(str(f) for f in files[:3]) + ("等" if len(files) > 3 else "")
+        fail(CLI_EMPTY.code, f"没有找到可审核的报告文件：{given} 中没有已发布的报告（.docx/.html/.pdf 等）、填报表或输入文件，"
+             "未审核任何报告（no report found to audit）", file=None)
     for entry in result.entries:
         style = "red" if entry.status in (STATUS_ERRORS, STATUS_UNREADABLE) else None
         out_console.print(_line(entry), style=style, markup=False, highlight=False)

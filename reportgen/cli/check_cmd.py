@@ -132,6 +132,7 @@ def check_command(files: tuple[Path, ...], previous_files: tuple[Path, ...], as_
     unreadable = sum(r.error is not None for r in results)
     # The footer counts what the tables show, an unreadable file's problems included.
     errors = sum(f.is_error for r in results for f in _shown(r))
+    errors += sum(r.error is not None and not _shown(r) for r in results)  # the one error on the file's line
     warnings = sum(not f.is_error for r in results for f in _shown(r))
     if as_json:
         payload = [

@@ -20,6 +20,7 @@ from reportgen.formats._io import atomic_write_text
 from reportgen.formats.inputs.mapping import dump, dumps
 from reportgen.formats.inputs.reading import dumps_reading
 from reportgen.formats.published.extract import read_published
+from reportgen.pipelines.generate import not_a_report_error
 
 __all__ = ["extract_command"]
 
@@ -52,6 +53,9 @@ def extract_command(report: Path, output: Path | None, organ: str | None, year: 
     if result is None:
         errors = [f for f in reading.findings if f.is_error]
         first = errors[0] if errors else None
+        not_report = not_a_report_error(ExtractError("", findings=reading.findings), report)
+        if not_report is not None:
+            raise not_report
         raise ExtractError(f"无法读取报告：{first.message if first else '未知原因'}", code=first.code if first else "EX-TITLE",
                            location=first.location if first else None, findings=reading.findings)
     if output is None:

@@ -25,8 +25,8 @@ import attrs
 
 from reportgen.domain.carry import CARRIED_OVER, carry_over
 from reportgen.domain.checks import check
-from reportgen.domain.codes import IN_COUNTY_WORKBOOK, OUT_EXISTS
-from reportgen.domain.errors import InputError, OutputError
+from reportgen.domain.codes import EX_NOT_REPORT, IN_COUNTY_WORKBOOK, OUT_EXISTS
+from reportgen.domain.errors import ExtractError, InputError, OutputError
 from reportgen.domain.findings import Finding, Location, Severity, has_errors
 from reportgen.domain.layout import FormatVersion, normalize_label
 from reportgen.domain.model import Report
@@ -45,6 +45,7 @@ __all__ = [
     "generate",
     "load_with_previous",
     "match_previous",
+    "not_a_report_error",
     "read_and_check",
     "refuse_existing",
     "render_documents",
@@ -112,6 +113,24 @@ def county_workbook_error(path: str | os.PathLike[str]) -> InputError:
     )
 
 
+_NOT_REPORT_SIGNS = frozenset({"EX-TITLE", "EX-TABLE-MISSING"})
+
+
+def not_a_report_error(exc: InputError, path: str | os.PathLike[str]) -> InputError | None:
+    """EX-NOT-REPORT when a published document showed nothing of an annual report — no title and none of the
+    three tables — instead of four "找不到表二…" findings; ``None`` when it looked like a report in part."""
+    codes = {f.code for f in exc.findings}
+    tables = {f.location.table for f in exc.findings if f.code == "EX-TABLE-MISSING"}
+    if not exc.findings or not codes <= _NOT_REPORT_SIGNS or "EX-TITLE" not in codes or len(tables) < 3:
+        return None
+    return ExtractError.single(
+        EX_NOT_REPORT.code,
+        "不是政府信息公开工作年度报告：没有“××××年度政府信息公开工作年度报告”的标题，也没有表二、表三、表四"
+        "（not an annual information-disclosure report）。如确是年度报告，请确认不是扫描件或图片。",
+        Location(file=os.fspath(path)),
+    )
+
+
 def load_with_previous(
     source: str | os.PathLike[str], previous: Sequence[Report] = ()
 ) -> tuple[Report, Report | None, tuple[Finding, ...]]:
@@ -135,7 +154,7 @@ def _load_with_previous(
     except InputError as exc:
         if path.suffix.lower() == ".xlsx" and is_county_workbook(path):  # checked only when reading failed
             raise county_workbook_error(path) from exc
-        raise
+        raise not_a_report_error(exc, path) or exc from exc
     report = loaded.report
     if not previous:
         return report, None, (), False

@@ -12,7 +12,7 @@ from pathlib import Path
 from reportgen.domain.errors import OutputError
 from reportgen.domain.findings import Location
 
-__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text", "os_reason"]
+__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text", "os_reason", "output_target"]
 
 # mkstemp creates files readable by their owner only; published reports must get the ordinary mode
 # (e.g. 0644) that open() would give.  The umask can only be read by setting it, so read it once here.
@@ -83,3 +83,23 @@ def atomic_write_bytes(target: str | os.PathLike[str], data: bytes) -> None:
 def atomic_write_text(target: str | os.PathLike[str], text: str) -> None:
     """Write UTF-8 ``text`` to ``target`` atomically."""
     atomic_write_bytes(target, text.encode("utf-8"))
+
+
+def output_target(path: str | os.PathLike[str], suffix: str, stem: str, what: str) -> Path:
+    """Where a writer of ``suffix`` files writes for ``path``: ``path`` itself when it ends in ``suffix``, else
+    ``path/<stem><suffix>`` when ``path`` is a folder (existing, or named without a suffix).
+
+    A file name with another suffix (``render_xlsx(r, "y.docx")``) raises ``OUT-TARGET`` instead of writing a
+    file whose name lies about its contents, or a folder named like a file.  ``what`` names the file
+    (``Excel 数据表``) for the message.
+    """
+    target = Path(path)
+    if target.suffix.lower() == suffix:
+        return target
+    if target.is_dir() or not target.suffix:
+        return target / f"{stem}{suffix}"
+    raise OutputError(
+        f"{what}应写成 {suffix} 文件，但给出的是“{target.name}”（后缀 {target.suffix}）：请给出 {suffix} 文件名或一个文件夹"
+        f"（{what} must be written to a {suffix} file or a folder）。",
+        code="OUT-TARGET", location=Location(file=str(target)),
+    )

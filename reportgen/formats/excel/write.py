@@ -30,6 +30,7 @@ import functools
 import io
 import math
 import os
+import re
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -46,8 +47,9 @@ from reportgen.domain.errors import RenderError
 from reportgen.domain.findings import FINDING_COLUMNS, Finding
 from reportgen.domain.layout import PROCESSING_FEE_ITEM, FormatLayout, FormatVersion, TableLayout, get_layout
 from reportgen.domain.model import Figure, OrganKind, Report, clean_text
+from reportgen.domain.naming import output_stem
 from reportgen.domain.prose import report_text
-from reportgen.formats._io import atomic_write_bytes
+from reportgen.formats._io import atomic_write_bytes, output_target
 from reportgen.formats.excel import _fast
 from reportgen.formats.excel._tables import format_table_sheet
 from reportgen.formats.excel.sheets import (
@@ -374,10 +376,19 @@ def _info_rows(report: Report | None, layout: FormatLayout) -> list[_Row]:
 FINDINGS_HEADERS = FINDING_COLUMNS
 
 
+_NUMBER_TEXT = re.compile(r"-?\d{1,15}(\.\d{1,12})?")
+
+
 def _finding_value(value: int | Decimal | str | None) -> XCell:
+    """期望/实际 as numbers whenever they are numeric — also the digits a finding read back from JSON carries —
+    so that the column sorts and filters as numbers; other text stays text."""
     if value is None:
         return XCell(None, "find_text")
     if isinstance(value, str):
+        text = value.strip()
+        if _NUMBER_TEXT.fullmatch(text):
+            number = Decimal(text)
+            return XCell(int(number) if "." not in text else number, "find_number")
         return _text(value, "find_text")
     return XCell(value, "find_number")
 
@@ -785,8 +796,11 @@ def render_xlsx(
     carrying its computed value; a sheet with the organ, year, format version and all prose
     (printed text and what the user gave, so :func:`reportgen.formats.excel.read.read_form` rebuilds the report
     exactly); and a sheet listing ``findings`` (from :func:`reportgen.check`), if given.
+
+    ``path``: an ``.xlsx`` file name, or a folder to write ``<output_stem(report)>.xlsx`` into (as
+    :func:`reportgen.render_docx`); another suffix raises :class:`reportgen.domain.errors.OutputError` ``OUT-TARGET``.
     """
-    target = Path(path)
+    target = output_target(path, ".xlsx", output_stem(report), "Excel 数据表")
     atomic_write_bytes(target, workbook_bytes(report, findings=findings))
     return target
 

@@ -48,7 +48,7 @@ from reportgen.domain.layout import FormatVersion, TableLayout, get_layout
 from reportgen.domain.model import Report, Table, clean_text
 from reportgen.domain.naming import output_stem
 from reportgen.domain.prose import TextPart, format_amount, report_text
-from reportgen.formats._io import atomic_path
+from reportgen.formats._io import atomic_path, output_target
 from reportgen.formats.ooxml import check as _ooxml
 from reportgen.formats.ooxml import ns, package
 
@@ -822,10 +822,7 @@ class DocxRenderer:
 
 
 def _target(report: Report, path: str | os.PathLike[str]) -> Path:
-    path = Path(path)
-    if path.suffix.lower() == ".docx":
-        return path
-    return path / f"{output_stem(report)}.docx"
+    return output_target(path, ".docx", output_stem(report), "Word 报告")  # x.pdf: OUT-TARGET, not a folder
 
 
 def render_docx(

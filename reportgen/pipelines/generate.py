@@ -33,6 +33,7 @@ from reportgen.domain.model import Report
 from reportgen.domain.naming import UniqueStems, output_stem
 from reportgen.formats._io import atomic_path
 from reportgen.formats.excel.county import is_county_workbook
+from reportgen.formats.excel.locate import county_locator, form_locator, locate_findings
 from reportgen.formats.excel.write import workbook_bytes
 from reportgen.formats.load import read
 from reportgen.formats.word.render import DocxRenderer
@@ -154,6 +155,11 @@ def _load_with_previous(
     except InputError as exc:
         if path.suffix.lower() == ".xlsx" and is_county_workbook(path):  # checked only when reading failed
             raise county_workbook_error(path) from exc
+        if path.suffix.lower() == ".xlsx" and any(f.location.path for f in exc.findings):
+            # An Excel user is shown sheet!cell, never the YAML path of the figure.
+            raise InputError(exc.message, code=exc.code, location=attrs.evolve(exc.location, path=None),
+                             findings=[attrs.evolve(f, location=attrs.evolve(f.location, path=None))
+                                       for f in exc.findings]) from exc
         raise not_a_report_error(exc, path) or exc from exc
     report = loaded.report
     if not previous:
@@ -184,11 +190,14 @@ def read_and_check(
     *,
     previous: Sequence[Report] = (),
     file: str | None = None,
+    county_row: int | None = None,
 ) -> Checked:
     """Read ``source`` (a file, or a :class:`Report` as it is), carry over 上年结转 from ``previous`` and check it.
 
     ``file``: how findings name the input (default: the path as given; none for a report).  Raises
-    :class:`reportgen.InputError` when the input cannot be read.
+    :class:`reportgen.InputError` when the input cannot be read.  Findings of a workbook input (an .xlsx file,
+    or ``county_row``: the report of that 数据 row of a county workbook) name the ``sheet!cell`` of the figure or
+    text they concern, never an input path.
     """
     notes: tuple[Finding, ...] = ()
     carried = False
@@ -203,6 +212,10 @@ def read_and_check(
         report, prev, notes, carried = _load_with_previous(source, previous)
     organ = report.organ.name
     findings = tuple(f.with_context(file=file, organ=organ) for f in (*notes, *check(report, previous=prev)))
+    if county_row is not None:
+        findings = locate_findings(findings, county_locator(report.format_version, county_row))
+    elif not isinstance(source, Report) and Path(source).suffix.lower() == ".xlsx":
+        findings = locate_findings(findings, form_locator(report.format_version))
     return Checked(source=name, report=report, previous=prev, findings=findings, carried_over=carried)
 
 

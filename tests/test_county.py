@@ -303,7 +303,7 @@ def test_cli_bulk_form_refuses_duplicate_names(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["bulk-form", "-o", str(out), "--townships", str(names), "--year", "2022"])
     assert result.exit_code == 2, result.output
     assert "重复" in result.output
-    assert "“金岭镇”在第 1、4 行" in result.output
+    assert "“金岭镇”出现了多次（第 1、4 行）" in result.output
     assert not out.exists()
 
 

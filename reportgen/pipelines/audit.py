@@ -202,7 +202,7 @@ def audit_path(path: str | os.PathLike[str]) -> tuple[AuditEntry, ...]:
         return (audit_file(file),)
     entries: list[AuditEntry] = []
     try:
-        for name, result in county.iter_county(file):
+        for name, result, _row in county.iter_county(file):
             label = f"{file}（{name}）"
             entries.append(_unreadable(label, result) if isinstance(result, ReportgenError) else _checked(label, result))
     except ReportgenError as exc:  # the workbook as a whole is unusable

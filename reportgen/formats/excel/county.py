@@ -609,6 +609,8 @@ class CountyEntry(NamedTuple):
 
     name: str
     result: Report | InputError
+    row: int = 0
+    """The 数据 row it was read from (0: not a 数据 row)."""
 
 
 @attrs.frozen
@@ -958,7 +960,7 @@ def iter_county(path: str | os.PathLike[str]) -> Iterator[CountyEntry]:
         for r, row in enumerate(ws.iter_rows(min_row=HEADER_ROWS + 1, values_only=True), start=HEADER_ROWS + 1):
             if not any(v is not None and str(v).strip() for v in row):
                 continue
-            entry = builder.build(r, row)
+            entry = builder.build(r, row)._replace(row=r)
             seen.add(entry.name)
             yield entry
         for township, items in overrides.items():

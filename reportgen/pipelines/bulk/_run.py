@@ -85,7 +85,7 @@ class _Run:
                 self.finish(index, Done(failed(src.name, src.source, src.error, None)))
                 continue
             job = Job(index, src.name, src.source, f".rg-{self.token}-{index}", str(self.out), self.template,
-                      self.check_only, src.path, src.report)
+                      self.check_only, src.path, src.report, src.county_row)
             if self.manifest is not None and self._skip(index, src, job):
                 continue
             yield job

@@ -221,6 +221,8 @@ class Source:
     path: str | None = None
     report: Report | None = None
     error: InputError | None = None
+    county_row: int | None = None
+    """The county workbook's 数据 row of the report (its findings then name cells of that row)."""
 
 
 @attrs.frozen
@@ -237,6 +239,8 @@ class Job:
     check_only: bool
     path: str | None = None
     report: Report | None = None
+    county_row: int | None = None
+    """The county workbook's 数据 row of ``report``, if it came from one."""
 
 
 @attrs.frozen

@@ -41,13 +41,14 @@ def _folder_files(folder: Path, outdir: Path | None) -> list[Path]:
 
 
 def _county_sources(path: Path) -> Iterator[Source]:
-    for i, (name, result) in enumerate(county_mod.iter_county(path), start=1):
-        source = f"{path.name} #{i}"
+    for i, (name, result, row) in enumerate(county_mod.iter_county(path), start=1):
+        # One spelling of a county row everywhere: 数据!7:7 (the sheet row), as the readers' findings say.
+        source = f"{path.name} {county_mod.DATA_SHEET}!{row}:{row}" if row else f"{path.name} #{i}"
         if isinstance(result, InputError):
             cell = result.location.cell
-            yield Source(name, f"{path.name} {cell}" if cell else source, error=result)
+            yield Source(name, source if row or not cell else f"{path.name} {cell}", error=result)
         else:
-            yield Source(name, source, report=result)
+            yield Source(name, source, report=result, county_row=row or None)
 
 
 def _path_sources(path: Path) -> Iterator[Source]:

@@ -48,7 +48,8 @@ def run_job(job: Job) -> Done:
     """Read, check and render one township (runs in a worker)."""
     file = job.path and Path(job.path).name
     try:
-        checked = read_and_check(job.report if job.report is not None else job.path or "", file=file)
+        checked = read_and_check(job.report if job.report is not None else job.path or "", file=file,
+                                 county_row=job.county_row)
     except Exception as exc:
         return Done(failed(job.name, job.source, exc, file))
     report, findings = checked.report, checked.findings

@@ -431,7 +431,7 @@ def test_county_workbook_with_a_township_twice(tmp_path: Path) -> None:
     assert [o.status for o in result.outcomes][2] == Status.ERRORS
     (dup,) = [f for f in result.outcomes[2].findings if f.code == "BULK-DUPLICATE"]
     assert "c.xlsx 数据!4:4" in dup.message  # one spelling of a county row: the sheet row
-    assert "c.xlsx #3" in dup.message
+    assert "c.xlsx 数据!6:6" in dup.message
     assert [o.in_rollup for o in result.outcomes] == [True, True, False]
     assert result.rollup is not None
     assert result.rollup.table2.value("licensing", "decisions") == 6

@@ -26,7 +26,7 @@ import functools
 import os
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 
@@ -912,6 +912,67 @@ def _level(unit: str) -> str:
     return "city"  # 市, 州, 盟, 自治州
 
 
+# -- issue 13: the publication date and the organ's place, read back (a self-contained block) -----------------
+_DATE_PARTS = r"(\d{4})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*日?"
+_LABELLED_DATE = re.compile(r"(?:发布日期|发布时间|成文日期|印发日期|日期)\s*[:：]?\s*" + _DATE_PARTS)
+_ENDING_DATE = re.compile(_DATE_PARTS + r"$")
+_UNIT = re.compile(r"[\u4e00-\u9fff]{1,10}?(?:特别行政区|自治区|自治州|自治县|省|市|州|盟|地区|县|区|旗)")
+
+
+def _date(match: re.Match[str] | None) -> dt.date | None:
+    if match is None:
+        return None
+    try:
+        return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None
+
+
+def publication_date_in(head: Sequence[str], content: Mapping[str, list[tuple[int, str]]]) -> dt.date | None:
+    """The publication date where no 落款 date stands alone on the last line: the 落款 printed on one line
+    (``招远市金岭镇人民政府　2023年1月18日``) as one of the last two lines — taken off the text, as the
+    two-line 落款 is — or a labelled date before the first heading (a web page's ``发布日期：2023-01-18``).
+    A date inside a sentence (``截至2022年12月31日``) is never taken."""
+    last = next((lines for lines in reversed(list(content.values())) if any(clean_text(t) for _, t in lines)), [])
+    tail = [i for i, (_, t) in enumerate(last) if clean_text(t)][-2:]
+    for index in reversed(tail):
+        line = clean_text(last[index][1])
+        match = _ENDING_DATE.search(line)
+        signer = line[: match.start()].strip(" \u3000") if match else ""
+        if match and (not signer or infer_organ_kind(signer) is not OrganKind.OTHER):  # a 落款, not "截至…"
+            found = _date(match)
+            if found is not None:
+                del last[index:]
+                return found
+    for line in head:
+        found = _date(_LABELLED_DATE.search(clean_text(line)))
+        if found is not None:
+            return found
+    return None
+
+
+def organ_place(name: str) -> dict[str, str]:
+    """``province``/``city``/``county`` as the organ's printed name gives them (``山东省烟台市招远市金岭镇人民政府``);
+    a part the name does not print stays out.  For a township or street the last unit before it is its county;
+    otherwise each unit goes by its suffix (省/自治区: province, 县/区/旗: county, 市/州/盟: city)."""
+    units: list[str] = []
+    rest = normalize_label(name)
+    while (match := _UNIT.match(rest)) is not None and len(match.group(0)) < len(rest):
+        units.append(match.group(0))
+        rest = rest[len(match.group(0)):]
+    if not units:
+        return {}
+    place: dict[str, str] = {}
+    if infer_organ_kind(name).is_township_level:
+        for key, unit in zip(("county", "city", "province"), reversed(units), strict=False):
+            place[key] = unit
+        return place
+    for unit in units:
+        level = _level(unit)
+        place.setdefault({"provincial": "province", "county": "county"}.get(level, "city"), unit)
+    return place
+
+
 def infer_organ_kind(name: str) -> OrganKind:
     """The organ kind a name suggests — a heuristic; a report's text says no more.
 
@@ -1145,13 +1206,13 @@ class _Reader:
         if organ_name is None or year is None:
             return None
 
-        publication_date = self._signature(content, organ_name)
+        publication_date = self._signature(content, organ_name) or publication_date_in(head, content)
         overview = self._overview(layout, [t for _, t in content["overview"]])
         note = self._note(content, section_of)
         items = self._items(layout, [t for _, t in content["other_matters"]])
         try:
             report = Report(
-                organ=Organ(name=organ_name, kind=infer_organ_kind(organ_name)),
+                organ=Organ(name=organ_name, kind=infer_organ_kind(organ_name), **organ_place(organ_name)),
                 year=year,
                 format_version=version,
                 publication_date=publication_date,

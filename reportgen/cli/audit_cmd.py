@@ -20,7 +20,12 @@ def _line(entry: AuditEntry) -> str:
         first = entry.findings[0].message if entry.findings else ""
         return f"{head}：{entry.status} {first}"
     partial = "，部分读取" if entry.partial else ""
-    return f"{head}：{entry.status}（错误 {entry.errors} 条，警告 {entry.warnings} 条{partial}）"
+    line = f"{head}：{entry.status}（错误 {entry.errors} 条，警告 {entry.warnings} 条{partial}）"
+    first = next((f for f in entry.findings if f.is_error), None)
+    if first is not None:  # the first error, so the line says what is wrong (all of them: in the workbook)
+        where = first.location.brief()
+        line += f"，首个错误 [{first.code}] {where + '：' if where else ''}{first.message}"
+    return line
 
 
 @app.command("audit")

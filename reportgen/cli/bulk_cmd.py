@@ -126,7 +126,7 @@ def _has_inputs(folder: Path, outdir: Path) -> bool:
 
 def _scope(outcomes: tuple[TownshipOutcome, ...]) -> str:
     """``乡镇（街道）`` when every input is a township or street (as its organ's name says), else ``机关``."""
-    names = [o.organ or o.name for o in outcomes]
+    names = [o.organ for o in outcomes if o.organ] or [o.name for o in outcomes]  # loaded ones say what they are
     township = bool(names) and all(infer_organ_kind(n).is_township_level for n in names)
     return "乡镇（街道）" if township else "机关"
 

@@ -81,7 +81,7 @@ def chinese_first(output: str, code: str) -> bool:
     # Paths, file names, suffixes, option names and format names (YAML, JSON, PDF) are neither language.
     after = re.sub(r"\S*[/\\.]\S*|'[^']*'|--?[\w-]+|\b[A-Z]{2,}\b", " ", after)
     first = re.search(r"[\u4e00-\u9fffA-Za-z]", after)
-    return first is None and bool(CJK.search(line)) or first is not None and bool(CJK.match(first.group(0)))
+    return (first is None and bool(CJK.search(line))) or (first is not None and bool(CJK.match(first.group(0))))
 
 
 # -- the error paths -------------------------------------------------------------------------------------------
@@ -286,8 +286,10 @@ def test_bulk_says_one_true_thing_about_the_rollup(tmp_path: Path) -> None:
     assert "县级汇总 (roll-up" in result.output
     assert "没有可汇总" not in result.output
     assert "共 2 个机关" in result.output
-    assert "招远市金岭镇人民政府" in result.output and "招远市自然资源和规划局" in result.output
-    assert "有警告" in result.output and "通过" in result.output
+    assert "招远市金岭镇人民政府" in result.output
+    assert "招远市自然资源和规划局" in result.output
+    assert "有警告" in result.output
+    assert "通过" in result.output
 
 
 def test_bulk_of_townships_says_townships_and_names_a_stem_as_one(tmp_path: Path) -> None:
@@ -370,7 +372,8 @@ def test_county_row_findings_name_the_row_cells(tmp_path: Path) -> None:
     assert first.source == f"c.xlsx {DATA_SHEET}!4:4"
     assert result.outcomes[1].source == f"c.xlsx {DATA_SHEET}!5:5"
     balance = next(f for f in first.findings if f.code == "T3-BALANCE")
-    assert balance.location.cell is not None and balance.location.cell.startswith(f"{DATA_SHEET}!")
+    assert balance.location.cell is not None
+    assert balance.location.cell.startswith(f"{DATA_SHEET}!")
     assert balance.location.cell.split(":")[0].endswith("4")
     assert all(f.location.cell for f in first.findings)
 
@@ -384,7 +387,8 @@ def test_out_write_names_the_file_in_chinese(tmp_path: Path) -> None:
     assert "[OUT-WRITE]" in result.output
     assert str(blocker / "sub") in result.output
     assert "路径中有一段是文件而不是文件夹" in result.output
-    assert "Not a directory" not in result.output and "Errno" not in result.output
+    assert "Not a directory" not in result.output
+    assert "Errno" not in result.output
 
 
 def test_check_footer_counts_what_it_shows_and_prints_once(tmp_path: Path) -> None:
@@ -491,7 +495,8 @@ def test_extract_reads_the_publication_date_and_place(tmp_path: Path) -> None:
         path = tmp_path / f"signed{n}.docx"
         document.save(str(path))
         read = extract(path)
-        assert read.publication_date is not None and read.publication_date.isoformat() == "2023-01-18"
+        assert read.publication_date is not None
+        assert read.publication_date.isoformat() == "2023-01-18"
         assert (read.organ.province, read.organ.city, read.organ.county) == ("山东省", "烟台市", "招远市")
         assert "2023年1月18日" not in "".join(p for item in read.other_matters for p in item.paragraphs or ())
 
@@ -504,7 +509,9 @@ def test_render_targets(tmp_path: Path) -> None:
     folder = tmp_path / "out"
     folder.mkdir()
     xlsx = reportgen.render_xlsx(report, folder)
-    assert xlsx.parent == folder and xlsx.suffix == ".xlsx" and xlsx.is_file()
+    assert xlsx.parent == folder
+    assert xlsx.suffix == ".xlsx"
+    assert xlsx.is_file()
     assert reportgen.render_xlsx(report, tmp_path / "new-folder").is_file()
     with pytest.raises(OutputError) as wrong_xlsx:
         reportgen.render_xlsx(report, tmp_path / "y.docx")
@@ -512,7 +519,8 @@ def test_render_targets(tmp_path: Path) -> None:
     with pytest.raises(OutputError) as wrong_docx:
         reportgen.render_docx(report, tmp_path / "x.pdf")
     assert wrong_docx.value.code == "OUT-TARGET"
-    assert not (tmp_path / "y.docx").exists() and not (tmp_path / "x.pdf").exists()
+    assert not (tmp_path / "y.docx").exists()
+    assert not (tmp_path / "x.pdf").exists()
 
 
 def test_write_form_is_unchanged_by_targets(tmp_path: Path) -> None:

@@ -203,10 +203,12 @@ def test_audit_reads_every_form_lists_skipped_and_compares_years(tmp_path: Path)
 
 
 def test_audit_of_nothing_is_not_a_success(tmp_path: Path) -> None:
-    """An empty folder audits no report: exit status 1, never a silent success."""
+    """An empty folder audits no report: never a silent success — the CLI cannot run (exit 2, CLI-EMPTY, issue 13),
+    the API's result says 1."""
     (tmp_path / "empty").mkdir()
     result = CliRunner().invoke(app, ["audit", str(tmp_path / "empty"), "-o", str(tmp_path / "a.xlsx")])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
+    assert "[CLI-EMPTY]" in result.output
     assert audit([tmp_path / "empty"], None).exit_code == 1
 
 

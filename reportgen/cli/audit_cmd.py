@@ -17,8 +17,8 @@ __all__ = ["audit_command"]
 def _line(entry: AuditEntry) -> str:
     head = f"{entry.file}" + (f"（{entry.organ}）" if entry.organ else "")
     if entry.status == STATUS_UNREADABLE:
-        first = entry.findings[0].message if entry.findings else ""
-        return f"{head}：{entry.status} {first}"
+        reason = f"[{entry.findings[0].code}] {entry.findings[0].message}" if entry.findings else ""
+        return f"{head}：{entry.status} {reason}"
     partial = "，部分读取" if entry.partial else ""
     line = f"{head}：{entry.status}（错误 {entry.errors} 条，警告 {entry.warnings} 条{partial}）"
     first = next((f for f in entry.findings if f.is_error), None)

@@ -127,21 +127,24 @@ def app() -> None:
     """
 
 
-def error_lines(exc: ReportgenError, *, file: str | None = None, head: str = "错误") -> list[str]:
+def error_lines(
+    exc: ReportgenError, *, file: str | None = None, head: str = "错误", findings: bool = True, named: str | None = None
+) -> list[str]:
     """The one layout of an error in every command: ``错误 [CODE] 文件 …，place：message``, then each finding
     indented — unless the error is its single finding, which is then not printed a second time.
 
-    ``file`` names the input when the error does not (a command that read several files).
+    ``file`` names the input when the error does not (a command that read several files); ``findings=False``
+    leaves the findings out (``check`` lists them in its table); ``named``: the file a heading already names.
     """
     location = exc.location.with_context(file=file)
-    if location.file and location.file in exc.message:  # the message names the file already: not twice
+    if location.file and (location.file in exc.message or location.file == named):  # named already: not twice
         location = attrs.evolve(location, file=None)
     where = location.describe()
     lines = [f"{head} [{exc.code}] {where + '：' if where else ''}{exc.message}"]
-    findings = [f.with_context(file=file) for f in exc.findings]
-    single = len(findings) == 1 and findings[0].message in exc.message and findings[0].code == exc.code
-    if not single:
-        lines.extend(f"  {finding}" for finding in findings)
+    located = [f.with_context(file=file) for f in exc.findings]
+    single = len(located) == 1 and located[0].message in exc.message and located[0].code == exc.code
+    if findings and not single:
+        lines.extend(f"  {finding}" for finding in located)
     return lines
 
 

@@ -148,8 +148,18 @@ def _rollup_cell(outcome: TownshipOutcome, check_only: bool) -> str:
     return f"否（{outcome.rollup_note}）" if outcome.rollup_note is not None else "否"
 
 
+_PLAIN_TABLE = 500
+"""Above this many townships the closing table is plain lines (a drawn table of 38,602 rows takes long)."""
+
+
 def _closing_table(result: BulkResult, check_only: bool) -> None:
     """One line per township: its name, status, counts and whether it is in the roll-up."""
+    if len(result.outcomes) > _PLAIN_TABLE:
+        for number, outcome in enumerate(result.outcomes, start=1):
+            tail = "" if check_only else f"，计入汇总：{_rollup_cell(outcome, check_only)}"
+            out_console.print(f"{number}. {_name(outcome)}（{outcome.source}）：{outcome.status.label}，错误 "
+                              f"{outcome.errors}，警告 {outcome.warnings}{tail}", markup=False, highlight=False)
+        return
     table = RichTable(show_lines=False)
     for column in ("序号", "机关", "来源", "状态", "错误", "警告", *(() if check_only else ("计入汇总",))):
         table.add_column(column, overflow="fold")

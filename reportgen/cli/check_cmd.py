@@ -22,6 +22,7 @@ from reportgen.cli._app import (
     EXIT_OK,
     EXIT_UNREADABLE,
     app,
+    error_lines,
     handle_errors,
     notice_previous,
     out_console,
@@ -68,11 +69,10 @@ def _show(result: _FileResult) -> None:
     warnings = len(findings) - errors
     head = f"[bold]{result.file}[/]" + (f"（{result.organ}）" if result.organ else "")
     if result.error is not None:
-        out_console.print(f"{head}：[bold red]无法读取[/] ", markup=True, highlight=False, end="")
-        location = result.error.location.with_context(file=result.file)
-        where = location.brief() if location.file == result.file else location.describe()
-        out_console.print(f"[{result.error.code}] {where + '：' if where else ''}{result.error.message}", markup=False,
-                          highlight=False)
+        out_console.print(f"{head}：", markup=True, highlight=False, end="")
+        (line,) = error_lines(result.error, file=result.file, head="无法读取", findings=False,
+                              named=result.file)  # the shared layout
+        out_console.print(line, markup=False, highlight=False, style="red")
     elif not findings:
         out_console.print(f"{head}：[green]未发现问题[/]", markup=True, highlight=False)
         return

@@ -328,7 +328,7 @@ def _sentinels() -> dict[Figure, int]:
     """A distinct figure per figure field of the mistakes, printed once where the mistake is entered: far
     above the example's figures so that no total equals one (a total comes after its terms in print)."""
     fields = dict.fromkeys(m.field for m in MISTAKES if not isinstance(m.field, str))
-    return {field: 90017 + 1000 * i for i, field in enumerate(fields)}  # type: ignore[misc]
+    return {field: 90017 + 1000 * i for i, field in enumerate(fields)}
 
 
 @cache

@@ -30,13 +30,16 @@ from openpyxl.utils import get_column_letter
 from reportgen.domain.carry import CARRIED_OVER, Read, carry_over
 from reportgen.domain.catalogue import CATALOGUE
 from reportgen.domain.codes import Findings, top_code
-from reportgen.domain.errors import InputError
+from reportgen.domain.errors import ExtractError, InputError
 from reportgen.domain.findings import Finding, Location
 from reportgen.domain.layout import FormatVersion, get_layout
 from reportgen.domain.model import OrganKind, Report
 from reportgen.domain.values import (
     InvalidValue,
     Reason,
+    as_printed,
+    describe,
+    is_date_text,
     parse_date,
     parse_organ_kind,
     parse_version,
@@ -58,7 +61,7 @@ from reportgen.formats.excel.write import render_xlsx
 from reportgen.formats.inputs.mapping import dumps, read_mapping
 from reportgen.formats.load import load, read
 from reportgen.formats.published.docx import read_docx
-from reportgen.formats.published.extract import read_published
+from reportgen.formats.published.extract import extract, read_published
 from reportgen.formats.word.render import render_docx
 from reportgen.pipelines import generate
 from scripts.make_published_corpus import page
@@ -485,7 +488,40 @@ def test_figure_findings_use_the_layouts_labels(reported: dict[tuple[str, str], 
             assert (loc.table, loc.row, loc.column) == (expected.table, expected.row, expected.column), fmt.name
 
 
+def test_published_error_code_by_the_one_rule(tmp_path: Path) -> None:
+    """extract() raises with the code its error findings share (IN-YEAR), else EXTRACT-FAILED."""
+    by_id = {m.id: m for m in MISTAKES}
+    (tmp_path / "one").mkdir()
+    path, _ = _enter_docx(tmp_path / "one", [by_id["year-too-early"]])
+    with pytest.raises(ExtractError) as one:
+        extract(path)
+    assert one.value.code == "IN-YEAR"
+    (tmp_path / "two").mkdir()
+    path, _ = _enter_docx(tmp_path / "two", [by_id["negative-count"], by_id["text"]])
+    with pytest.raises(ExtractError) as two:
+        extract(path)
+    assert {f.code for f in two.value.findings} == {"IN-NEGATIVE", "IN-TYPE"}
+    assert two.value.code == "EXTRACT-FAILED"
+
+
 # -- the values behind the contract ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "described"), [
+    ("-1", "整数 -1"), ("1.5", "小数 1.5"), ("１２件", "整数 12"), ("1,234", "整数 1234"), ("−2", "整数 -2"),
+    ("abc", "文本“abc”"), ("三", "文本“三”"), ("1,5", "文本“1,5”"),
+])
+def test_a_printed_number_is_described_as_the_number(text: str, described: str) -> None:
+    """A published report is only text: a printed figure is described as the number it prints, other text as text."""
+    assert describe(as_printed(text)) == described
+
+
+def test_date_lines_are_told_whether_or_not_the_day_exists() -> None:
+    """A line written as a date is a date line even when the day does not exist; prose is not."""
+    for line in ("2023年2月30日", "2023-01-18", " 2023 年 1 月 18 日 "):
+        assert is_date_text(line), line
+    for line in ("明天", "2023年1月18日发布"):
+        assert not is_date_text(line), line
 
 
 @given(st.integers(min_value=2008, max_value=2100), st.sampled_from(["{}", " {} ", "{}年", "{}年度", "{}.0"]))

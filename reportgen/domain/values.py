@@ -1,4 +1,5 @@
-"""Values as users write them: the one parser behind every reader (YAML/JSON, fill-in form, county workbook).
+"""Values as users write them: the one parser behind every reader (YAML/JSON, fill-in form, county workbook,
+published reports).
 
 Each ``parse_*`` returns a value or raises :class:`InvalidValue`, whose :class:`Reason` is stable; the
 readers turn the reason into a finding of the code catalogue (:mod:`reportgen.domain.codes`), so the same

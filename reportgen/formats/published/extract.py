@@ -12,7 +12,12 @@ tables, and the 2019 trial layout (国办公开办函〔2019〕60号)::
                                                                                     (row label × column header)
 
 What cannot be read is an :class:`~reportgen.domain.errors.ExtractError` whose ``findings`` name the file,
-table, row and column — nothing is guessed silently.
+table, row and column — nothing is guessed silently.  The reader stands on the input contract: figures,
+the title's year and the date line are parsed by :mod:`reportgen.domain.values`, findings are collected by
+:class:`~reportgen.domain.codes.Findings` and placed by ``TableLayout.cell_location``, so a mistake a
+published report shares with an input file (``-1`` in a count, ``abc``, a fraction, seven decimal places,
+the year 1999, 2023年2月30日, a negative 信息处理费) gets that file's code and message (``IN-NEGATIVE`` …);
+only conditions of published reports (no title, a table not found …) have ``EX-*`` codes.
 
 The result is the *canonical* report that prints the document: ``extract(render_docx(r)) == r`` for
 every report whose organ kind can be told from its name and whose prose is not a default sentence

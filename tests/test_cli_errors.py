@@ -29,10 +29,12 @@ from reportgen.cli import app
 from reportgen.domain.catalogue import CATALOGUE
 from reportgen.domain.errors import OutputError
 from reportgen.domain.findings import Finding, Location, Severity
+from reportgen.domain.naming import output_stem
 from reportgen.formats.excel.county import DATA_SHEET, CountyRow, write_county_form
 from reportgen.formats.excel.sheets import FINDINGS_SHEET
 from reportgen.formats.excel.write import render_xlsx, write_form
 from reportgen.formats.published.extract import extract
+from reportgen.pipelines.generate import generate
 from tests.conftest import EXAMPLES, ROOT
 
 JINLING = EXAMPLES / "zhaoyuan-jinling-2022.yaml"
@@ -526,3 +528,15 @@ def test_render_targets(tmp_path: Path) -> None:
 def test_write_form_is_unchanged_by_targets(tmp_path: Path) -> None:
     """Defect 11 (regression): the blank form is still written where it is asked to be."""
     assert write_form(tmp_path / "f.xlsx").is_file()
+
+
+def test_an_existing_pdf_is_kept_too(tmp_path: Path) -> None:
+    """Defect 7: without --force, render --pdf keeps an existing PDF of the report — and then writes nothing else."""
+    report = reportgen.load(JINLING)
+    pdf = tmp_path / f"{output_stem(report)}.pdf"
+    pdf.write_bytes(b"%PDF-1.4 signed copy")
+    with pytest.raises(OutputError) as refused:
+        generate(JINLING, tmp_path, overwrite=False, companions=(".pdf",))
+    assert refused.value.code == "OUT-EXISTS"
+    assert str(pdf) in refused.value.message
+    assert list(tmp_path.iterdir()) == [pdf]

@@ -48,6 +48,12 @@ EXIT_UNREADABLE = 2
 EXIT_INTERRUPTED = 130
 """Interrupted by Ctrl-C (the shell's convention, 128 + SIGINT)."""
 
+_PATH_PROBLEMS = (
+    ("does not exist", "文件或文件夹不存在"), ("is a directory", "这是文件夹，应为文件"), ("is a file", "这是文件，应为文件夹"),
+    ("is not readable", "没有读取权限"), ("is not writable", "没有写入权限"),
+)
+"""click's words for a path that cannot be used (``Directory 'x' is a file``) → Chinese."""
+
 _PARAM_KIND = {"option": "选项", "argument": "参数", "parameter": "参数"}
 
 
@@ -73,6 +79,16 @@ def usage_message(exc: click.ClickException) -> str:
         if hint is None and exc.param is not None and ctx is not None:
             hint = exc.param.get_error_hint(ctx)
         chinese = f"{hint or '参数'} 的值无效"
+        ptype = exc.param.type if exc.param is not None else None
+        if isinstance(ptype, click.IntRange) and (ptype.min is not None or ptype.max is not None):
+            low = "" if ptype.min is None else f"不小于 {ptype.min}"
+            high = "" if ptype.max is None else f"不大于 {ptype.max}"
+            chinese += "：应为" + "、".join(p for p in (low, high) if p) + "的整数"
+        elif isinstance(ptype, click.Choice):
+            chinese += "：应为 " + "、".join(map(str, ptype.choices)) + " 之一"
+        elif isinstance(ptype, click.Path):
+            why = next((zh for en, zh in _PATH_PROBLEMS if en in english), "路径不可用")
+            chinese += f"：{why}"
     elif isinstance(exc, click.FileError):
         chinese = f"无法打开文件：{exc.ui_filename}"
     elif english.startswith("No such command"):

@@ -33,7 +33,7 @@ from reportgen.formats.office.fonts import FontSubstitution
 from reportgen.formats.office.locate import ENV_SOFFICE, require_soffice
 from reportgen.formats.office.pool import PdfResult
 from reportgen.formats.office.preview import page_pngs, table3_sheet
-from reportgen.pipelines.generate import generate, refuse_existing
+from reportgen.pipelines.generate import generate
 
 __all__ = ["render_command"]
 
@@ -103,9 +103,7 @@ def render_command(
     for path in inputs:
         try:
             result = generate(path, outdir, template=template, previous=previous, xlsx=not no_xlsx, names=names,
-                              overwrite=force)
-            if pdf and not force:
-                refuse_existing([outdir / f"{result.docx.stem}.pdf"])
+                              overwrite=force, companions=(".pdf",) if pdf else ())
         except ReportgenError as exc:  # unreadable input, unusable template, failed output: the others go on
             unreadable += 1
             print_error(exc, head=f"{path} 无法生成")

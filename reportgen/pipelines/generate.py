@@ -289,6 +289,7 @@ def generate(
     xlsx: bool = True,
     names: UniqueStems | None = None,
     overwrite: bool = True,
+    companions: Sequence[str] = (),
 ) -> Generated:
     """Load ``source`` (a file or a :class:`Report`), check it and write ``<stem>.docx`` and ``<stem>.xlsx``.
 
@@ -300,7 +301,8 @@ def generate(
     inputs for the same organ and year get distinct files.  Raises :class:`reportgen.InputError` when the input
     cannot be read; the two files are written together or not at all.  ``overwrite=False``: raise
     :class:`reportgen.domain.errors.OutputError` (``OUT-EXISTS``) instead of replacing an existing output
-    (``reportgen render`` without ``--force``).
+    (``reportgen render`` without ``--force``); ``companions``: suffixes of files made from the outputs later
+    (``(".pdf",)``) that must not be replaced either.
     """
     checked = read_and_check(source, previous=previous)
     report = checked.report
@@ -313,7 +315,7 @@ def generate(
         xlsx_path = out / f"{stem}.xlsx"
         files.append((xlsx_path, xlsx_bytes))
     if not overwrite:
-        refuse_existing([path for path, _ in files])
+        refuse_existing([path for path, _ in files] + [out / f"{stem}{suffix}" for suffix in companions])
     write_together(files)
     return Generated(source=checked.source, report=report, findings=checked.findings, docx=docx_path,
                      xlsx=xlsx_path, previous=checked.previous, carried_over=checked.carried_over)

@@ -2,8 +2,10 @@
 
 Exit status of ``bulk``: 0 when every township passed (warnings allowed); 1 when any township has
 error findings (status 有错误 — its files are still written, so the county can see and fix them) or
-failed (失败: could not be loaded or rendered; the others are still done); 2 when the command itself
-could not run (unreadable county workbook, unusable template, dask missing).
+failed (失败: could not be loaded or rendered; the others are still done), or when the roll-up itself has
+errors; 2 when the command itself could not run (unreadable county workbook, unusable template, dask missing,
+a folder without input files).  The roll-up sums only townships without errors unless
+``--rollup-include-errors`` is given; each one left out is named with the reason.
 """
 
 from __future__ import annotations
@@ -245,7 +247,8 @@ def bulk_command(input_path: Path, outdir: Path, jobs: int | None, scheduler: st
     INPUT: the county workbook (from reportgen bulk-form) or a folder of input files.
     每个乡镇（街道）写 .docx 和 .xlsx；另写 summary.xlsx（各乡镇状态）和县级汇总的 .docx、.xlsx。
     再次运行时跳过输入和模板都未改变的乡镇（--force 全部重做）。
-    退出状态 (exit status)：0 全部通过（可有警告）· 1 有乡镇“有错误”或“失败” · 2 无法运行。
+    有错误的乡镇不计入县级汇总（在汇总文字和 summary.xlsx 中列出原因），除非加 --rollup-include-errors。
+    退出状态 (exit status)：0 全部通过（可有警告）· 1 有乡镇“有错误”或“失败” · 2 无法运行（如文件夹中没有输入文件）。
     """
     if input_path.is_dir() and not _has_inputs(input_path, outdir):
         fail(CLI_EMPTY.code, f"文件夹中没有输入文件（{'、'.join(INPUT_SUFFIXES)}），未生成任何报告"

@@ -316,9 +316,13 @@ def test_rollup_leaves_out_townships_with_errors(tmp_path: Path) -> None:
     assert "招远市玲珑镇人民政府（有错误" in intro
     assert result.rollup.table3.value("new_received", "natural_person") == jinling()["table3"]["rows"][
         "new_received"]["natural_person"]
+    assert "--rollup-include-errors" not in intro  # a published document names no command-line option
     cli = invoke("bulk", str(folder), "-o", str(tmp_path / "o2"), "-j", "1", "--rollup-include-errors")
     assert cli.exit_code == 1
     assert "县级汇总：[T3-BALANCE]" in cli.output
+    summed = reportgen.bulk(folder, tmp_path / "o3", jobs=1, rollup_include_errors=True)
+    assert summed.rollup is not None
+    assert "其中1个计入汇总的报告本身有错误" in "".join(summed.rollup.overview.intro)
 
 
 def test_empty_folder_says_why(tmp_path: Path) -> None:

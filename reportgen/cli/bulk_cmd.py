@@ -48,7 +48,7 @@ from reportgen.domain.layout import get_layout
 from reportgen.formats.excel.county import CountyRow, write_county_form
 from reportgen.formats.inputs.townships import read_township_list
 from reportgen.formats.published.extract import infer_organ_kind
-from reportgen.pipelines.bulk import BulkResult, ProgressCallback, Status, TownshipOutcome, bulk
+from reportgen.pipelines.bulk import BulkResult, Exclusion, ProgressCallback, Status, TownshipOutcome, bulk
 from reportgen.pipelines.bulk.sources import INPUT_SUFFIXES
 
 __all__ = ["bulk_command", "bulk_form_command"]
@@ -213,6 +213,9 @@ def _report(result: BulkResult, check_only: bool) -> None:
         if excluded:
             out_console.print(f"未计入县级汇总 {sum(excluded.values())} 个：{left_out}（各自原因见上表和 summary.xlsx）。",
                               markup=False, highlight=False)
+            if Exclusion.ERRORS.label in excluded:
+                out_console.print("有错误的报告改正后重新运行即计入；如需照样计入，加 --rollup-include-errors。",
+                                  markup=False, highlight=False)
         for finding in result.rollup_findings:
             out_console.print(f"  县级汇总：{finding}", markup=False, highlight=False)
     else:

@@ -185,7 +185,8 @@ def bulk(
     if chosen is not None:
         rollup_report = run.rollup.report(chosen, info, [o.organ for o in outcomes if o.in_rollup][:ROLLUP_LISTED],
                                           excluded_counts(excluded),
-                                          [(o.organ or o.name, o.rollup_note) for o in excluded if o.rollup_note])
+                                          [(o.organ or o.name, o.rollup_note) for o in excluded if o.rollup_note],
+                                          sum(o.in_rollup and o.status is Status.ERRORS for o in outcomes))
     rollup_outputs: tuple[Path, ...] = ()
     rollup_findings: tuple[Finding, ...] = ()
     if rollup_report is not None:

@@ -63,18 +63,12 @@ class RollUp:
     def __init__(self, *, include_errors: bool = False) -> None:
         self.by_key: dict[RollupKey, _Sums] = {}
         self.include_errors = include_errors
-        self.errors_included = 0
-        """Townships with errors that were summed all the same (``include_errors``)."""
 
     def leave_out(self, outcome: TownshipOutcome) -> RollupNote | None:
         """Why ``outcome`` (loaded, not a duplicate) is not summed — it has errors — or ``None``: sum it."""
-        if outcome.status is not Status.ERRORS:
+        if outcome.status is not Status.ERRORS or self.include_errors:
             return None
-        if self.include_errors:
-            self.errors_included += 1
-            return None
-        return RollupNote(Exclusion.ERRORS, f"报告有 {outcome.errors} 个错误，改正后重新运行即计入"
-                                            "（或用 --rollup-include-errors 照样计入）")
+        return RollupNote(Exclusion.ERRORS, f"报告有{outcome.errors}个错误，改正后计入")
 
     def add(self, key: RollupKey, figures: Figures, fee: Decimal, organ: OrganInfo, sign: int = 1) -> None:
         """Add (``sign=-1``: take back) one township's figures."""
@@ -99,11 +93,13 @@ class RollUp:
         return max((k for k in live if k[0] == year), key=lambda k: (live[k], k[1]))
 
     def report(self, key: RollupKey, info: CountyInfo | None, organs: Sequence[str],
-               excluded: Mapping[Exclusion, int], left_out: Sequence[tuple[str, RollupNote]] = ()) -> Report:
+               excluded: Mapping[Exclusion, int], left_out: Sequence[tuple[str, RollupNote]] = (),
+               errors_included: int = 0) -> Report:
         """The roll-up report of ``key``: the sums, and prose naming ``organs`` and what was left out.
 
         ``left_out``: ``(organ, why)`` of each report not summed (named in the text, up to
-        :data:`ROLLUP_LISTED`); ``excluded`` counts them per reason.
+        :data:`ROLLUP_LISTED`); ``excluded`` counts them per reason; ``errors_included``: reports with errors
+        summed all the same (``include_errors``), which the text then says.
         """
         sums = self.by_key[key]
         year, version = key[0], FormatVersion(key[1])
@@ -128,8 +124,8 @@ class RollUp:
         if left_out:
             named = "；".join(f"{organ}（{note}）" for organ, note in left_out[:ROLLUP_LISTED])
             intro.append(f"未计入的报告：{named}" + ("等" if len(left_out) > ROLLUP_LISTED else "") + "。")
-        if self.errors_included:
-            intro.append(f"其中{self.errors_included}个计入汇总的报告本身有错误，汇总数据可能不符合表格间的勾稽关系，"
+        if errors_included:
+            intro.append(f"其中{errors_included}个计入汇总的报告本身有错误，汇总数据可能不符合表格间的勾稽关系，"
                          "请以改正后的报告为准。")
         base = Report(
             organ=Organ(name=name, kind=OrganKind.OTHER, province=province, city=city, county=county),

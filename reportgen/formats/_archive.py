@@ -177,7 +177,7 @@ def _check_members(archive: zipfile.ZipFile, file: str, part_limit: int) -> None
             )
         if info.file_size > limits.RATIO_FLOOR_BYTES and info.file_size > limits.MAX_PART_RATIO * max(info.compress_size, 1):
             raise _error(
-                "IN-ZIP-BOMB", f"{name} 的压缩比超过 {limits.MAX_PART_RATIO} 倍，不是正常的 Office 文档（疑似压缩炸弹）。",
+                "IN-ZIP-BOMB", f"{name} 的压缩比超过 {limits.MAX_PART_RATIO} 倍的上限，不是正常的 Office 文档（疑似压缩炸弹）。",
                 file, name,
             )
         total += info.file_size

@@ -23,7 +23,7 @@ from reportgen.domain import limits
 from reportgen.domain.errors import InputError
 from reportgen.domain.findings import Location
 
-__all__ = ["Package", "check_package", "open_package", "parse_xml", "uncached_formulas"]
+__all__ = ["Package", "check_package", "open_package", "parse_xml", "refuse_dtd", "uncached_formulas"]
 
 _CHUNK = 1 << 16
 _SUPPORTED = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
@@ -186,6 +186,12 @@ def _check_members(archive: zipfile.ZipFile, file: str, part_limit: int) -> None
     allowed = limits.MAX_PACKAGE_BYTES + max(part_limit - limits.MAX_PART_BYTES, 0)
     if total > allowed:
         raise _error("IN-ZIP-BOMB", f"解压后共 {total // (1024 * 1024)} MB，超过 {allowed // (1024 * 1024)} MB 上限。", file)
+
+
+def refuse_dtd(data: bytes, *, file: str, part: str) -> None:
+    """``IN-XML-DTD`` when the prolog of ``data`` holds a DTD or an entity declaration (for parsers of their own)."""
+    if _DTD.search(data, 0, _prolog_end(data)):
+        raise _error("IN-XML-DTD", f"{part} 含有 DTD/实体声明，Office 文档不会有，已拒绝读取（防止 XXE）。", file, part)
 
 
 def parse_xml(data: bytes, *, file: str, part: str) -> etree._Element:

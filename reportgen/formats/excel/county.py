@@ -45,6 +45,7 @@ from reportgen.domain.codes import (
     IN_FIELD,
     IN_FORMULA,
     IN_SHEET_SIZE,
+    IN_TEXT_LENGTH,
     IN_HEADER,
     IN_MISSING,
     IN_PLACEHOLDER,
@@ -982,6 +983,9 @@ def _iter_county(p: Path, file: str, uncached: Mapping[int, Sequence[str]]) -> I
         if declared > limits.MAX_SHEET_CELLS:
             raise _fail(file, IN_SHEET_SIZE, f"“{DATA_SHEET}”表声明 {ws.max_row} 行 × {ws.max_column} 列，超过 "
                         f"{limits.MAX_SHEET_CELLS} 个单元格的上限。")
+        # Read every row whatever <dimension> says: openpyxl's read-only mode stops at the declared last row,
+        # so a workbook whose dimension is too small (a buggy producer) would silently lose townships.
+        ws.reset_dimensions()
         builder = _Builder(file, info, _header(ws), shared, overrides)
         seen: set[str] = set()
         cells = 0
@@ -993,6 +997,11 @@ def _iter_county(p: Path, file: str, uncached: Mapping[int, Sequence[str]]) -> I
             if not any(v is not None and str(v).strip() for v in row):
                 if r not in uncached:
                     continue
+            long = next((v for v in row if isinstance(v, str) and len(v) > limits.MAX_TEXT_CHARS), None)
+            if long is not None:
+                yield CountyEntry(f"第{r}行", _fail(file, IN_TEXT_LENGTH, f"第{r}行有一个单元格有 {len(long)} 个字符，超过 "
+                                  f"{limits.MAX_TEXT_CHARS} 个字符的上限。", cell=f"{DATA_SHEET}!{r}:{r}"))
+                continue
             if r in uncached:  # read as empty by openpyxl: never as 0
                 refs = "、".join(f"{DATA_SHEET}!{ref}" for ref in uncached[r][:5])
                 name = _str(row[_COL_NAME]) if len(row) > _COL_NAME else ""

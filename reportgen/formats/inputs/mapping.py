@@ -226,6 +226,40 @@ def _check_graph(root: yaml.Node) -> None:
         stack.extend((child, False) for child in reversed(_children(node)))
 
 
+_PRESCAN_CHARS = 256 * 1024
+"""Inputs longer than this (real ones are under 50 KB) are scanned event by event first, so that 200,000 keys
+are refused after the first few thousand instead of after composing (and resolving) all of them."""
+
+
+def _prescan(text: str) -> None:
+    """Refuse too many keys in a mapping, nodes or aliases while parsing events, before anything is composed."""
+    loader = _Loader(text)
+    counts: list[int] = []
+    nodes = aliases = 0
+    try:
+        while (event := loader.get_event()) is not None:
+            if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                nodes += 1
+                if counts:
+                    counts[-1] += 1
+                    if counts[-1] > 2 * limits.MAX_YAML_KEYS + 1 and event.start_mark is not None:
+                        raise _Limit(IN_TOO_MANY, f"一个映射或列表中的条目超过 {limits.MAX_YAML_KEYS} 个上限。",
+                                     event.start_mark.line + 1)
+                if nodes > limits.MAX_YAML_NODES:
+                    raise _Limit(IN_TOO_LARGE, f"YAML 文件的节点超过 {limits.MAX_YAML_NODES} 个上限，不是报告输入文件。")
+                if isinstance(event, yaml.AliasEvent):
+                    aliases += 1
+                    if aliases > limits.MAX_YAML_ALIASES:
+                        raise _Limit(IN_YAML_ALIAS, f"YAML 别名（*name）超过 {limits.MAX_YAML_ALIASES} 个上限（疑似实体膨胀攻击）。",
+                                     event.start_mark.line + 1 if event.start_mark else None)
+                if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                    counts.append(0)
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                counts.pop()
+    finally:
+        loader.dispose()
+
+
 def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.MappingNode):
         return [item for pair in node.value for item in pair]
@@ -377,10 +411,14 @@ def _parse_limited(text: str, fmt: Format, source: str | None) -> Any:
             raise _file_error(IN_JSON, message, source, path="$") from None
         except RecursionError:
             raise _file_error(IN_JSON, "JSON 嵌套层次过深，不是报告输入文件。", source, path="$") from None
+        except ValueError as exc:  # e.g. an integer of more than 4300 digits
+            raise _file_error(IN_JSON, f"JSON 无法解析：{exc}", source, path="$") from None
     if _too_deep(text):
         message = f"YAML 嵌套层次过深（超过 {_MAX_DEPTH} 层方括号或花括号），不是报告输入文件。"
         raise _file_error(IN_YAML, message, source, path="$")
     try:
+        if len(text) > _PRESCAN_CHARS:
+            _prescan(text)
         return yaml.load(text, Loader=_Loader)  # _Loader derives from the safe loader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

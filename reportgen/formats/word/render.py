@@ -406,7 +406,7 @@ class _VariableChecker:
             if isinstance(node, nodes.CallBlock):
                 self.expr(node.call, scope)
             else:
-                scope[node.name] = self.ANY
+                scope[node.name] = inner[node.name] = self.ANY  # a macro may call itself
             self.body(node.body, inner)
         elif isinstance(node, nodes.With):
             inner = dict(scope)
@@ -577,16 +577,18 @@ def _syntax_error(exc: jinja2.TemplateSyntaxError, source: str, where: _Where) -
                          location=Location(file=where.file))
 
 
-def _templated_parts(files: Mapping[str, bytes]) -> dict[str, str]:
+def _templated_parts(files: Mapping[str, bytes], source: str) -> dict[str, str]:
     """``{part name: label}`` of the parts that may hold template code, from ``[Content_Types].xml``."""
     types = files.get(ns.CONTENT_TYPES_PART)
     if types is None:
-        raise TemplateError("模板不是有效的 Word 文档：缺少 [Content_Types].xml", code="TPL-NOT-DOCX")
+        raise TemplateError("模板不是有效的 Word 文档：缺少 [Content_Types].xml", code="TPL-NOT-DOCX",
+                            location=Location(file=source))
     try:
         refuse_dtd(types, file="模板", part=ns.CONTENT_TYPES_PART)
         root = etree.fromstring(types, _SAFE_PARSER)
     except (InputError, etree.XMLSyntaxError) as exc:
-        raise TemplateError(f"模板的 {ns.CONTENT_TYPES_PART} 无效：{exc}", code="TPL-XML") from None
+        raise TemplateError(f"模板的 {ns.CONTENT_TYPES_PART} 无效：{exc}", code="TPL-XML",
+                            location=Location(file=source)) from None
     out: dict[str, str] = {}
     for override in root.iter(ns.qn("ct:Override")):
         label = _TEMPLATED_TYPES.get(override.get("ContentType", ""))
@@ -620,12 +622,13 @@ def _prepare(data: bytes, source: str, version: FormatVersion, custom: bool) -> 
         try:
             fetching = sandbox.external_content(files)
         except etree.XMLSyntaxError as exc:
-            raise TemplateError(f"模板 {source} 中的某个部件不是有效的 XML：{exc}", code="TPL-XML") from None
+            raise TemplateError(f"模板 {source} 中的某个部件不是有效的 XML：{exc}", code="TPL-XML",
+                                location=Location(file=source)) from None
         if fetching is not None:
             raise TemplateError(
                 f"模板不能含有获取外部内容的域或外部关系，也不能在域代码中使用模板变量：{fetching}。"
                 "请在 Word 中删除该域（Ctrl+F9 所插入的域）或链接后重试", code="TPL-FIELD", location=Location(file=source))
-    templated = _templated_parts(files)
+    templated = _templated_parts(files, source)
     patcher = _patcher()
     schema = context_schema(version)
     parts: list[_Part] = []
@@ -638,7 +641,8 @@ def _prepare(data: bytes, source: str, version: FormatVersion, custom: bool) -> 
         try:
             root = etree.fromstring(raw, _SAFE_PARSER)
         except etree.XMLSyntaxError as exc:
-            raise TemplateError(f"模板 {source} 的{label}（{name}）不是有效的 XML：{exc}", code="TPL-XML") from exc
+            raise TemplateError(f"模板 {source} 的{label}（{name}）不是有效的 XML：{exc}", code="TPL-XML",
+                                location=Location(file=source)) from exc
         text = etree.tostring(root, encoding="unicode")
         patched = text if label == _CORE_LABEL else patcher.patch_xml(text)
         if not any(marker in patched for marker in _ooxml.TEMPLATE_MARKERS):

@@ -1,0 +1,243 @@
+"""The hostile-input corpus and a seeded fuzzer: no traceback, no hang, no injected markup, bounded memory.
+
+Every case of :mod:`tests.hostile` is generated here (nothing is downloaded). Each must end, within
+:data:`CASE_SECONDS`, either read (``OK`` cases) or with a :class:`~reportgen.domain.errors.ReportgenError`
+whose code is catalogued, is one the case allows, and names the file. Templates are rendered with a report
+whose text is hostile markup and the output is read back: no field, no paragraph from data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import random
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+
+import attrs
+import pytest
+from lxml import etree
+
+from reportgen import Organ, Report, extract, load, read_county, render_docx
+from reportgen.domain.catalogue import CATALOGUE
+from reportgen.domain.errors import RenderError, ReportgenError
+from reportgen.formats.excel.read import read_form
+from reportgen.formats.inputs.townships import read_township_list
+from tests.hostile import templates, zips
+from tests.hostile.cases import CASES, EXAMPLE_YAML, Case, county_bytes, docx_bytes, form_bytes
+
+CASE_SECONDS = 20
+"""No case may take longer (they take well under a second; the limits make runaway inputs end early)."""
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Hang(Exception):
+    """A case ran past CASE_SECONDS."""
+
+
+@contextlib.contextmanager
+def deadline(seconds: int) -> Iterator[None]:
+    def expire(signum: int, frame: FrameType | None) -> None:
+        raise Hang(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.fixture(scope="module")
+def hostile_report() -> Report:
+    """The example report with markup in its organ name and in a paragraph (data that must stay data)."""
+    report = load(EXAMPLE_YAML)
+    return attrs.evolve(report, organ=attrs.evolve(report.organ, name="某镇" + templates.HOSTILE_TEXT),
+                        problems=(templates.HOSTILE_TEXT, "第二段"))
+
+
+def _run(case: Case, path: Path, folder: Path, report: Report) -> None:
+    if case.reader == "load":
+        load(path)
+    elif case.reader == "form":
+        read_form(path)
+    elif case.reader in ("county", "county-formula"):
+        for entry in read_county(path):
+            if isinstance(entry.result, ReportgenError):
+                raise entry.result
+    elif case.reader == "township":
+        read_township_list(path)
+    elif case.reader == "extract":
+        extract(path)
+    elif case.reader == "template":
+        out = render_docx(report, folder / "out", template=path)
+        _assert_no_markup_from_data(out)
+    else:  # pragma: no cover
+        raise AssertionError(case.reader)
+
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _assert_no_markup_from_data(docx: Path) -> None:
+    """The rendered document holds the hostile text as text: no fetching field, no external fetch, and the
+    ``{{ 7*7 }}`` of the data printed literally (never evaluated)."""
+    with zipfile.ZipFile(docx) as zf:
+        document = etree.fromstring(zf.read("word/document.xml"))
+        rels = b"".join(zf.read(n) for n in zf.namelist() if n.endswith(".rels"))
+    assert not [f for f in document.iter(f"{W}fldSimple") if "INCLUDE" in (f.get(f"{W}instr") or "").upper()]
+    assert not [t for t in document.iter(f"{W}instrText") if "INCLUDE" in (t.text or "").upper()]
+    assert not re.search(rb'Type="[^"]*/image"[^>]*TargetMode="External"', rels)
+    text = "".join(t.text or "" for t in document.iter(f"{W}t"))
+    assert "{{ 7*7 }}" in text and "49" not in text.split("{{ 7*7 }}")[0][-3:]
+    assert templates.HOSTILE_TEXT.split("<w:p>")[0] in text  # the markup of the data is in a w:t, as text
+
+
+def _located(exc: ReportgenError) -> bool:
+    return bool(exc.location.file) or any(f.location.file for f in exc.findings)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_hostile_input(case: Case, tmp_path: Path, hostile_report: Report) -> None:
+    """Each hostile file ends in time: read, or refused with an allowed, catalogued code naming the file."""
+    path = case.build(tmp_path)
+    try:
+        with deadline(CASE_SECONDS):
+            _run(case, path, tmp_path, hostile_report)
+    except ReportgenError as exc:
+        codes = {exc.code, *(f.code for f in exc.findings)}
+        assert exc.code in CATALOGUE, str(exc)
+        wildcards = tuple(c[:-1] for c in case.codes if c.endswith("*"))
+        assert codes & case.codes or any(c.startswith(wildcards) for c in codes if wildcards), f"{case.id}: {exc}"
+        assert _located(exc), f"{case.id}: no file in {exc}"
+        assert exc.message
+        return
+    assert "OK" in case.codes, f"{case.id} was read but should have been refused ({sorted(case.codes)})"
+
+
+def test_corpus_size_and_groups() -> None:
+    """The corpus has at least 150 cases across every group the issue names."""
+    groups = {c.group for c in CASES}
+    assert len(CASES) >= 150
+    assert groups >= {"yaml", "form", "county", "township", "docx", "html", "pdf", "template"}
+    assert len({c.id for c in CASES}) == len(CASES)
+
+
+# ---------------------------------------------------------------------------------------------
+# A seeded mutator of every reader
+
+
+def _mutate(data: bytes, rng: random.Random) -> bytes:
+    out = bytearray(data)
+    for _ in range(rng.randint(1, 6)):
+        op = rng.randrange(4)
+        at = rng.randrange(max(len(out), 1))
+        if op == 0 and out:
+            out[at] = rng.randrange(256)
+        elif op == 1:
+            del out[at : at + rng.randint(1, 64)]
+        elif op == 2:
+            out[at:at] = out[at : at + rng.randint(1, 256)] * rng.randint(1, 8)
+        else:
+            out[at:at] = rng.randbytes(rng.randint(1, 16))
+    return bytes(out)
+
+
+def _yaml_text() -> bytes:
+    return EXAMPLE_YAML.read_bytes()
+
+
+FUZZ_BASES = {
+    "yaml": (".yaml", _yaml_text, load),
+    "json": (".json", lambda: json.dumps({"year": 2022, "organ": {"name": "某镇"}, "problems": ["a"]}).encode(), load),
+    "form": (".xlsx", form_bytes, read_form),
+    "county": (".xlsx", county_bytes, lambda p: [e.result for e in read_county(p)]),
+    "docx": (".docx", docx_bytes, extract),
+    "html": (".html", lambda: (ROOT / "tests/data/published/0-guanyu.html").read_bytes(), extract),
+    "pdf": (".pdf", lambda: (ROOT / "tests/data/published/0-ruled.pdf").read_bytes(), extract),
+}
+FUZZ_SEEDS = 6
+
+
+@pytest.mark.parametrize("reader", sorted(FUZZ_BASES))
+def test_fuzz_every_reader(reader: str, tmp_path: Path) -> None:
+    """Seeded mutations (flips, cuts, repeats, junk) of a real file of each kind: never a library exception."""
+    suffix, base, read = FUZZ_BASES[reader]
+    data = base()
+    for seed in range(FUZZ_SEEDS):
+        rng = random.Random(f"{reader}-{seed}")
+        path = tmp_path / f"fuzz{seed}{suffix}"
+        mutated = _mutate(data, rng)
+        if suffix in (".xlsx", ".docx") and seed % 2:  # mutate a member's XML inside a valid zip too
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                names = zf.namelist()
+            name = rng.choice([n for n in names if n.endswith(".xml")])
+            mutated = zips.replace_member(data, name, _mutate(zips.read_member(data, name), rng))
+        path.write_bytes(mutated)
+        try:
+            with deadline(CASE_SECONDS):
+                read(path)
+        except ReportgenError as exc:
+            assert exc.code in CATALOGUE, str(exc)
+            assert _located(exc), str(exc)
+
+
+# ---------------------------------------------------------------------------------------------
+# Memory: a folder of bombs, audited in a subprocess
+
+
+def test_audit_of_bombs_stays_under_a_gigabyte(tmp_path: Path) -> None:
+    """audit over a folder of zip bombs (2 GB sheets, 2 GB document.xml, forged 4 GB parts) peaks < 1 GB."""
+    folder = tmp_path / "bombs"
+    folder.mkdir()
+    bomb_cases = [c for c in CASES if "bomb" in c.id or "forged" in c.id or "4gb" in c.id]
+    assert len(bomb_cases) >= 8
+    for i, case in enumerate(bomb_cases):
+        if case.group == "template":
+            continue
+        path = case.build(tmp_path)
+        path.rename(folder / f"{i}-{path.name}")
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over fork+exec from the (large) pytest process.
+    script = textwrap.dedent(f"""
+        import re, sys
+        sys.path.insert(0, {str(ROOT)!r})
+        from reportgen import audit
+        result = audit([{str(folder)!r}], None, jobs=1)
+        status = open("/proc/self/status").read()
+        print(len(result.entries), re.search(r"VmHWM:\\s+(\\d+)", status).group(1))
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    entries, peak_kb = map(int, done.stdout.split()[-2:])
+    assert entries >= len(list(folder.iterdir()))
+    assert peak_kb < 1024 * 1024, f"peak {peak_kb // 1024} MB"
+    assert "Traceback" not in done.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing side: a paragraph no one could open is refused
+
+
+def test_ten_megabyte_paragraph_is_refused_before_writing(tmp_path: Path) -> None:
+    """A report built in code with a 10 MB paragraph is RENDER-TEXT-LENGTH and no .docx is written."""
+    report = Report(organ=Organ(name="某镇人民政府"), year=2022, problems=("字" * 10_000_000,))
+    with pytest.raises(RenderError) as info:
+        render_docx(report, tmp_path)
+    assert info.value.code == "RENDER-TEXT-LENGTH"
+    assert "五、存在的主要问题" in info.value.message
+    assert not list(tmp_path.iterdir())
+
+
+def test_official_template_keeps_hostile_data_as_text(tmp_path: Path, hostile_report: Report) -> None:
+    """With the official template too, markup and template code in the data are printed as text."""
+    _assert_no_markup_from_data(render_docx(hostile_report, tmp_path))

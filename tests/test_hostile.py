@@ -11,8 +11,10 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import random
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -26,9 +28,10 @@ import attrs
 import pytest
 from lxml import etree
 
-from reportgen import Organ, Report, extract, load, read_county, render_docx
+from reportgen import Organ, Report, extract, generate, load, read_county, render_docx
 from reportgen.domain.catalogue import CATALOGUE
 from reportgen.domain.errors import RenderError, ReportgenError
+from reportgen.domain.naming import output_stem
 from reportgen.formats.excel.read import read_form
 from reportgen.formats.inputs.townships import read_township_list
 from tests.hostile import templates, zips
@@ -241,3 +244,82 @@ def test_ten_megabyte_paragraph_is_refused_before_writing(tmp_path: Path) -> Non
 def test_official_template_keeps_hostile_data_as_text(tmp_path: Path, hostile_report: Report) -> None:
     """With the official template too, markup and template code in the data are printed as text."""
     _assert_no_markup_from_data(render_docx(hostile_report, tmp_path))
+
+
+# ---------------------------------------------------------------------------------------------
+# Faults of a single report: full disk, read-only folder, a folder on an output name
+
+
+def _render_cli(outdir: Path, *extra: str, preexec: object = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "reportgen", "render", str(EXAMPLE_YAML), "-o", str(outdir), *extra],
+        capture_output=True, text=True, timeout=120, cwd=ROOT, preexec_fn=preexec,  # type: ignore[arg-type]
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+
+
+def _outputs(outdir: Path) -> list[str]:
+    return sorted(p.name for p in outdir.iterdir()) if outdir.exists() else []
+
+
+@pytest.mark.parametrize("limit_kb", [1, 12, 18, 30])
+def test_render_on_a_full_disk_writes_both_files_or_none(tmp_path: Path, limit_kb: int) -> None:
+    """With the file size capped (RLIMIT_FSIZE, as a full disk fails a write), render leaves the .docx and .xlsx
+    together or neither, never a .part file, and says OUT-WRITE in Chinese naming the file."""
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit_kb * 1024, limit_kb * 1024))
+
+    out = tmp_path / "out"
+    out.mkdir()
+    done = _render_cli(out, preexec=cap)
+    names = _outputs(out)
+    assert "Traceback" not in done.stderr
+    assert not [n for n in names if n.endswith(".part")]
+    suffixes = sorted(Path(n).suffix for n in names)
+    assert suffixes in ([], [".docx", ".xlsx"]), names
+    if not names:
+        assert "OUT-WRITE" in done.stderr and ("无法写入文件" in done.stderr or "临时文件" in done.stderr)
+        assert done.returncode == 2
+
+
+@contextlib.contextmanager
+def _unwritable(folder: Path) -> Iterator[None]:
+    """``folder`` made unwritable: mode 0555 for an ordinary user; the immutable flag for root (which ignores
+    modes); skipped where neither works."""
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        try:
+            yield
+        finally:
+            folder.chmod(0o755)
+        return
+    if subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode != 0:
+        pytest.skip("chattr +i is not available here")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(folder)], capture_output=True)
+
+
+def test_render_into_a_read_only_folder_is_out_write(tmp_path: Path) -> None:
+    """An output folder that cannot be written (read-only or immutable): OUT-WRITE naming the file, exit 2,
+    nothing left, no traceback."""
+    out = tmp_path / "ro"
+    out.mkdir()
+    with _unwritable(out):
+        done = _render_cli(out)
+    assert done.returncode == 2, done.stderr
+    assert "OUT-WRITE" in done.stderr and str(out) in done.stderr
+    assert "Traceback" not in done.stderr
+    assert _outputs(out) == []
+
+
+def test_a_folder_on_the_output_name_leaves_no_lone_file(tmp_path: Path) -> None:
+    """A folder sitting on the .docx name: OUT-WRITE naming it, and the .xlsx is not written alone."""
+    report = load(EXAMPLE_YAML)
+    (tmp_path / f"{output_stem(report)}.docx").mkdir()
+    with pytest.raises(ReportgenError) as info:
+        generate(EXAMPLE_YAML, tmp_path)
+    assert info.value.code == "OUT-WRITE"
+    assert f"{output_stem(report)}.docx" in info.value.message
+    assert _outputs(tmp_path) == [f"{output_stem(report)}.docx"]

@@ -51,7 +51,7 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
 def _output_error(target: Path, exc: OSError) -> OutputError:
     reason = exc.strerror or str(exc)
     return OutputError(
-        f"无法写入文件（{reason}）：请检查输出文件夹是否存在、是否有写入权限、磁盘是否已满。",
+        f"无法写入文件 {target}（{reason}）：请检查输出文件夹是否存在、是否有写入权限、磁盘是否已满。",
         location=Location(file=str(target)),
     )
 

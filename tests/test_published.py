@@ -243,12 +243,14 @@ def test_an_unreadable_cell_is_missing_and_every_other_figure_kept() -> None:
     path = Path(__file__).parent / "data" / "extract" / "not-a-number.docx"
     reading = read_published(path)
     assert reading.report is not None
-    assert [f.code for f in reading.findings if f.is_error] == ["EX-FIGURE"]
+    # IN-TYPE (was EX-FIGURE): text in a figure cell is the same mistake as text in an input file.
+    assert [f.code for f in reading.findings if f.is_error] == ["IN-TYPE"]
     (table, row, column), = reading.missing
-    finding = next(f for f in reading.findings if f.code == "EX-FIGURE")
+    finding = next(f for f in reading.findings if f.code == "IN-TYPE")
     assert finding.location.table == "表三"
     assert finding.actual
     layout = reading.report.table(table).layout
-    assert (finding.location.row, finding.location.column) == layout.location((row, column))
+    where = layout.cell_location((row, column))
+    assert (finding.location.row, finding.location.column) == (where.row, where.column)
     with pytest.raises(ExtractError):
         extract(path)

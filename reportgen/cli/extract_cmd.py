@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from reportgen.cli._app import EXIT_OK, EXIT_UNREADABLE, app, err_console, handle_errors, out_console
+from reportgen.domain.codes import top_code
 from reportgen.domain.errors import ExtractError
 from reportgen.domain.layout import FORMAT_DOCUMENT, FormatVersion
 from reportgen.formats._io import atomic_write_text
@@ -52,7 +53,9 @@ def extract_command(report: Path, output: Path | None, organ: str | None, year: 
     if result is None:
         errors = [f for f in reading.findings if f.is_error]
         first = errors[0] if errors else None
-        raise ExtractError(f"无法读取报告：{first.message if first else '未知原因'}", code=first.code if first else "EX-TITLE",
+        # The one rule for an error's own code (as extract() raises): the findings' one code, else EXTRACT-FAILED.
+        raise ExtractError(f"无法读取报告：{first.message if first else '未知原因'}",
+                           code=top_code(errors, default=ExtractError.code) if errors else "EX-TITLE",
                            location=first.location if first else None, findings=reading.findings)
     if output is None:
         click.echo(dumps_reading(reading) if reading.missing else dumps(result, "yaml"), nl=False)

@@ -45,8 +45,9 @@ __all__ = [
 ]
 
 AREAS: Mapping[str, str] = {
-    "input": "读取输入文件（YAML/JSON、填报表、县级汇总填报表） Reading inputs",
-    "extract": "读取已发布的报告（.docx） Reading published reports",
+    "input": "读取输入文件（YAML/JSON、填报表、县级汇总填报表；已发布报告中的同类错误） Reading inputs "
+             "(and the same mistakes in published reports)",
+    "extract": "读取已发布的报告（.docx、网页、PDF、.doc） Reading published reports",
     "template": "Word 模板 Word templates",
     "render": "生成文档 Rendering",
     "output": "写出文件 Writing outputs",
@@ -118,7 +119,7 @@ IN_EMPTY = _code("IN-EMPTY", "{what}不能为空{hint}。", "文件或必填文�
 IN_YAML = _code("IN-YAML", _DETAIL, "YAML 语法错误（消息给出行、列和常见原因）。YAML syntax error with line and column.")
 IN_JSON = _code("IN-JSON", _DETAIL, "JSON 语法错误（消息给出行、列）。JSON syntax error with line and column.")
 IN_TYPE = _code("IN-TYPE", "应为{noun}，实际是{found}{hint}。",
-                "值的类型不对：应为数字却写了文字、布尔值、“/”等；或应为映射/列表/文本却写了别的。"
+                "值的类型不对：应为数字却写了文字、布尔值、“/”等；或应为映射/列表/文本却写了别的。已发布报告的表格或信息处理费句中印了文字（abc、三）亦然。"
                 "A value of the wrong type (text where a number is expected, …).")
 IN_DUPLICATE_KEY = _code("IN-DUPLICATE-KEY", "键“{key}”写了不止一次{line}；只能写一次。",
                          "同一个键写了两次（解析器会悄悄保留后一个）。A key written twice.")
@@ -128,16 +129,17 @@ IN_MISSING = _code("IN-MISSING", "缺少{what}（必填）{hint}。",
                    "必填的值没有填写：机关名称、事项标题、乡镇名称；YAML/JSON 中的统计数字（没有请填 0）。"
                    "A required value is missing.")
 IN_FRACTION = _code("IN-FRACTION", "应为{noun}，实际是{found}；件数不能有小数。",
-                    "件数有小数部分。A count with a fractional part.")
+                    "件数有小数部分（已发布报告的表格中亦然）。A count with a fractional part.")
 IN_NEGATIVE = _code("IN-NEGATIVE", "{what}不能为负数：实际是{found}。",
-                    "件数或金额为负数（只有 2019 年格式的“本年增/减”可为负）。A negative count or amount.")
+                    "件数或金额为负数（只有 2019 年格式的“本年增/减”可为负；已发布报告的表格和信息处理费句中亦然）。"
+                    "A negative count or amount.")
 IN_PRECISION = _code("IN-PRECISION", "金额最多 {places_max} 位小数，实际是 {number}（{places} 位小数）。",
-                     "金额的小数位数超过 6 位。An amount with more than six decimal places.")
+                     "金额的小数位数超过 6 位（已发布报告中亦然）。An amount with more than six decimal places.")
 IN_YEAR = _code("IN-YEAR", f"报告年度应为 {MIN_YEAR} 至 {MAX_YEAR} 之间的四位整数（如 2022），实际是{{found}}。",
-                f"报告年度没有填写，或不是 {MIN_YEAR}–{MAX_YEAR} 之间的年份。The year is missing or not a year from {MIN_YEAR} to "
+                f"报告年度没有填写，或不是 {MIN_YEAR}–{MAX_YEAR} 之间的年份（已发布报告标题中的年度亦然）。The year is missing or not a year from {MIN_YEAR} to "
                 f"{MAX_YEAR}.")
 IN_DATE = _code("IN-DATE", "发布日期应为有效日期，如 2023-01-18 或 2023年1月18日，实际是{found}。",
-                "发布日期无法识别或不存在（如 2023-02-30）。The publication date is not a valid date.")
+                "发布日期无法识别或不存在（如 2023-02-30；已发布报告末尾的落款日期亦然）。The publication date is not a valid date.")
 IN_KIND = _code("IN-KIND", "机关类型应为 {allowed} 之一，实际是{found}。{hint}",
                 "机关类型不是已知类型（可写代码如 township，或名称如 乡镇人民政府）。Unknown organ kind.")
 IN_FORMAT = _code("IN-FORMAT", "格式版本应为 {allowed}，实际是{found}。",
@@ -166,7 +168,8 @@ IN_UNKNOWN_TOWNSHIP = _code("IN-UNKNOWN-TOWNSHIP", _DETAIL, "“分别文字”�
                             "An override for a township that is not on the 数据 sheet.")
 
 # -- extract ------------------------------------------------------------------------------------
-EXTRACT_FAILED = _code("EXTRACT-FAILED", _DETAIL, "已发布的报告无法读回（各处问题见 findings）。A published report cannot be read back.",
+EXTRACT_FAILED = _code("EXTRACT-FAILED", _DETAIL, "已发布的报告无法读回，且问题不止一种代码（各处问题见 findings）。"
+                       "A published report cannot be read back; its findings have several codes.",
                        area="extract")
 EX_OPEN = _code("EX-OPEN", _DETAIL, "文件不存在或不是有效的 .docx。Missing or not a .docx file.", area="extract")
 EX_TITLE = _code("EX-TITLE", _DETAIL, "找不到报告标题，无法确定机关名称和年度。No report title found.", area="extract")
@@ -178,7 +181,9 @@ EX_COLUMN_MISSING = _code("EX-COLUMN-MISSING", _DETAIL, "表格找不到某一�
 EX_ROW_MISSING = _code("EX-ROW-MISSING", _DETAIL, "表格找不到某一行。A row is missing.", area="extract")
 EX_UNKNOWN_ROW = _code("EX-UNKNOWN-ROW", _DETAIL, "表格中有不属于官方格式的行。A row the format does not have.", area="extract")
 EX_AMBIGUOUS = _code("EX-AMBIGUOUS", _DETAIL, "标签出现多次，无法确定读取哪一处。An ambiguous label.", area="extract")
-EX_FIGURE = _code("EX-FIGURE", _DETAIL, "表格中的数字无法识别。A figure that cannot be read.", area="extract")
+EX_FIGURE = _code("EX-FIGURE", _DETAIL, "读出的数字不能构成统计表（少见）；不是数字、负数、小数等与输入文件相同的错误报告为 "
+                  "IN-TYPE、IN-NEGATIVE、IN-FRACTION、IN-PRECISION。Figures read that do not form the table (rare).",
+                  area="extract")
 EX_SUFFIX = _code("EX-SUFFIX", _DETAIL, "不认识的已发布报告文件类型（支持 .docx、.html/.htm/.shtml/.mhtml、.pdf、"
                   ".doc/.wps/.odt/.rtf）。Unknown published-report file type.", area="extract")
 EX_PDF_SCAN = _code("EX-PDF-SCAN", _DETAIL, "PDF 没有文字层（扫描件或图片），无法读取；请取得文字版 PDF、网页或 Word 文件，或先做文字识别。"

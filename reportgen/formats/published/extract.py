@@ -12,7 +12,12 @@ tables, and the 2019 trial layout (国办公开办函〔2019〕60号)::
                                                                                     (row label × column header)
 
 What cannot be read is an :class:`~reportgen.domain.errors.ExtractError` whose ``findings`` name the file,
-table, row and column — nothing is guessed silently.
+table, row and column — nothing is guessed silently.  The reader stands on the input contract: figures,
+the title's year and the date line are parsed by :mod:`reportgen.domain.values`, findings are collected by
+:class:`~reportgen.domain.codes.Findings` and placed by ``TableLayout.cell_location``, so a mistake a
+published report shares with an input file (``-1`` in a count, ``abc``, a fraction, seven decimal places,
+the year 1999, 2023年2月30日, a negative 信息处理费) gets that file's code and message (``IN-NEGATIVE`` …);
+only conditions of published reports (no title, a table not found …) have ``EX-*`` codes.
 
 The result is the *canonical* report that prints the document: ``extract(render_docx(r)) == r`` for
 every report whose organ kind can be told from its name and whose prose is not a default sentence
@@ -33,9 +38,9 @@ from pathlib import Path
 import attrs
 from lxml import etree
 
+from reportgen.domain.codes import Findings, top_code
 from reportgen.domain.errors import ExtractError
-from reportgen.domain.figures import FigureError, parse_figure
-from reportgen.domain.findings import Finding, Location, Severity
+from reportgen.domain.findings import Location
 from reportgen.domain.layout import (
     ALL_LAYOUTS,
     PROCESSING_FEE_ITEM,
@@ -67,6 +72,7 @@ from reportgen.domain.prose import (
     strip_number,
 )
 from reportgen.domain.reading import Reading
+from reportgen.domain.values import InvalidValue, as_printed, is_date_text, parse_date, parse_figure, parse_year
 from reportgen.formats.ooxml.grid import Grid, GridText, Para
 from reportgen.formats.published.document import Block, Document, TableBlock, grid_from_rows, pipe_cells
 from reportgen.formats.published.docx import read_docx
@@ -82,7 +88,7 @@ __all__ = ["PUBLISHED_SUFFIXES", "Reading", "extract", "infer_organ_kind", "read
 PUBLISHED_SUFFIXES = (".docx", *HTML_SUFFIXES, ".pdf", *OFFICE_SUFFIXES)
 """Every form of a published report :func:`read_published` reads."""
 
-_TABLE_NAMES = {"table2": "表二", "table3": "表三", "table4": "表四"}
+_TABLE_NAMES = {table.key: table.name for table in get_layout().tables}
 
 # --------------------------------------------------------------------------------------------
 # Label forms: how a printed label is compared with the layout's
@@ -216,50 +222,32 @@ _T3_OTHER_2019 = normalize_label(get_layout(FormatVersion.V2019).table("table3")
 # Problems
 
 
-class _Problems:
-    """Collects located findings; raised together as one :class:`ExtractError`."""
+def _add(found: Findings, code: str, message: str, location: Location | None = None, *,
+         actual: str | None = None, expected: str | Decimal | None = None) -> None:
+    """Record a published-only finding (an ``EX-*`` code, whose message is the reader's own) once: the same
+    code at the same place (a column missing in every row) is one finding."""
+    location = location or Location()
+    place = (location.table, location.row, location.column, location.path)
+    if any(f.code == code and (f.location.table, f.location.row, f.location.column, f.location.path) == place
+           for f in found.items):
+        return
+    found.add(code, location, detail=message, actual=actual, expected=expected)
 
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.findings: list[Finding] = []
-        self._seen: set[tuple[str, str | None, str | None, str | None]] = set()
 
-    def add(
-        self,
-        code: str,
-        message: str,
-        *,
-        table: str | None = None,
-        row: str | None = None,
-        column: str | None = None,
-        actual: str | None = None,
-        expected: str | Decimal | None = None,
-        severity: Severity = Severity.ERROR,
-    ) -> None:
-        key = (code, table, row, column)
-        if key in self._seen:
-            return
-        self._seen.add(key)
-        location = Location(file=self.file, table=table, row=row, column=column)
-        self.findings.append(Finding(code=code, severity=severity, message=message, location=location,
-                                     actual=actual, expected=expected))
-
-    @property
-    def errors(self) -> list[Finding]:
-        """The findings that are errors (warnings, e.g. an amount converted from 元, are not)."""
-        return [f for f in self.findings if f.is_error]
-
-    def raise_if_any(self) -> None:
-        errors = self.errors
-        if errors:
-            first = errors[0]
-            raise ExtractError(
-                f"无法读取报告中的 {len(errors)} 处内容（{first.message}…）" if len(errors) > 1
-                else f"无法读取报告：{first.message}",
-                code=first.code,
-                location=first.location,
-                findings=self.findings,
-            )
+def _raise_if_any(found: Findings) -> None:
+    """Raise the errors found (warnings, e.g. an amount converted from 元, do not raise) as one
+    :class:`ExtractError`, its code by :func:`~reportgen.domain.codes.top_code` (default ``EXTRACT-FAILED``)."""
+    errors = [f for f in found.items if f.is_error]
+    if not errors:
+        return
+    first = errors[0]
+    raise ExtractError(
+        f"无法读取报告中的 {len(errors)} 处内容（{first.message}…）" if len(errors) > 1
+        else f"无法读取报告：{first.message}",
+        code=top_code(errors, default=ExtractError.code),
+        location=first.location,
+        findings=found.items,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -337,7 +325,7 @@ def _version_of(key: str, grid: Grid) -> FormatVersion | None:
 class _TableReader:
     """Reads one official table out of a grid, by row labels and column headers."""
 
-    def __init__(self, layout: TableLayout, grid: Grid, problems: _Problems, *, lines: bool = False) -> None:
+    def __init__(self, layout: TableLayout, grid: Grid, problems: Findings, *, lines: bool = False) -> None:
         self.lines = lines
         self.missing: set[tuple[str, str]] = set()
         """Figures not read (not printed, cut off, unreadable): never turned into 0."""
@@ -345,7 +333,7 @@ class _TableReader:
         self.labels = _LABELS[(_version_for(layout), layout.key)]
         self.grid = grid
         self.problems = problems
-        self.name = _TABLE_NAMES[layout.key]
+        self.name = layout.name
         # ref -> list of cell texts found for it (several when a row is printed twice)
         self.found: dict[tuple[str, str], list[tuple[str, int]]] = {}
 
@@ -360,7 +348,7 @@ class _TableReader:
             self._locate_by_rows()
         return self._table()
 
-    def _text_at(self, r: int, cols: frozenset[int], row_label: str, col_label: str) -> str:
+    def _text_at(self, r: int, cols: frozenset[int], ref: tuple[str, str]) -> str:
         texts = []
         seen: set[int] = set()
         for c in sorted(cols):
@@ -371,11 +359,10 @@ class _TableReader:
             if normalize_label(cell.text):
                 texts.append(cell.text)
         if len({normalize_label(t) for t in texts}) > 1:
-            self.problems.add(
-                "EX-AMBIGUOUS",
-                f"{self.name}“{row_label}”行“{col_label}”列有多个不同的数字：{'、'.join(clean_text(t) for t in texts)}",
-                table=self.name, row=row_label, column=col_label, actual=" / ".join(texts),
-            )
+            where = self.layout.cell_location(ref)
+            _add(self.problems, "EX-AMBIGUOUS",
+                 f"{self.name}“{where.row}”行“{where.column}”列有多个不同的数字：{'、'.join(clean_text(t) for t in texts)}",
+                 where, actual=" / ".join(texts))
         return texts[0] if texts else ""
 
     def _locate_by_rows(self) -> None:
@@ -409,21 +396,19 @@ class _TableReader:
             in_header = False
             row = self.layout.row(row_key)
             if not header:
-                self.problems.add(
-                    "EX-NO-HEADER", f"{self.name}缺少列标题行（如“{self.layout.column(row.columns[0]).label}”）",
-                    table=self.name, row=row.full_label,
-                )
+                _add(self.problems, "EX-NO-HEADER",
+                     f"{self.name}缺少列标题行（如“{self.layout.column(row.columns[0]).label}”）",
+                     self.layout.row_location(row_key))
                 continue
             seen_rows.add(row_key)
             for col in row.columns:
                 col_cells = header.get(col)
                 col_label = self.layout.column(col).label
                 if col_cells is None:
-                    self.problems.add(
-                        "EX-COLUMN-MISSING", f"{self.name}找不到列“{col_label}”", table=self.name, column=col_label,
-                    )
+                    _add(self.problems, "EX-COLUMN-MISSING", f"{self.name}找不到列“{col_label}”",
+                         Location(table=self.name, column=col_label))
                     continue
-                text = self._text_at(r, col_cells, row.full_label, col_label)
+                text = self._text_at(r, col_cells, (row_key, col))
                 self.found.setdefault((row_key, col), []).append((text, r))
 
     def _locate_by_sequence(self) -> None:
@@ -441,8 +426,8 @@ class _TableReader:
             for ref, (text, r) in zip(refs, figures, strict=False):
                 self.found.setdefault(ref, []).append((text, r))
             if len(figures) > len(refs):
-                self.problems.add("EX-EXTRA-FIGURES", f"{self.name}的数字多于正式表格的{len(refs)}个："
-                                  + " ".join(clean_text(t) for t, _ in figures[len(refs):]), table=self.name)
+                _add(self.problems, "EX-EXTRA-FIGURES", f"{self.name}的数字多于正式表格的{len(refs)}个："
+                     + " ".join(clean_text(t) for t, _ in figures[len(refs):]), Location(table=self.name))
             return
         current: str | None = None
         pending: list[tuple[str, int]] = []
@@ -457,12 +442,11 @@ class _TableReader:
                 if len(pending) == len(leaves):
                     columns = leaves
                 else:
-                    self.problems.add(
-                        "EX-ROW-INCOMPLETE",
-                        f"{self.name}“{row.full_label}”行只有{len(pending)}个数字（应为{len(columns)}个），"
-                        "无法确定各属哪一列，本行未读取",
-                        table=self.name, row=row.full_label, actual=" ".join(clean_text(t) for t, _ in pending),
-                    )
+                    where = self.layout.row_location(current)
+                    _add(self.problems, "EX-ROW-INCOMPLETE",
+                         f"{self.name}“{where.row}”行只有{len(pending)}个数字（应为{len(columns)}个），"
+                         "无法确定各属哪一列，本行未读取",
+                         where, actual=" ".join(clean_text(t) for t, _ in pending))
                     return
             for col, (text, r) in zip(columns, pending, strict=False):
                 self.found.setdefault((current, col), []).append((text, r))
@@ -510,11 +494,8 @@ class _TableReader:
         label = clean_text(" ".join(own))
         above = clean_text(" ".join(cell.text for cell, cols in labels if not _starts_here(self.grid, r, cell, cols)))
         where = f"“{label}”" if label else "（行标签为空" + (f"，位于“{above}”下）" if above else "）")
-        self.problems.add(
-            "EX-UNKNOWN-ROW",
-            f"{self.name}第{r + 1}行{where}有数字，但无法识别为正式表格中的任何一行",
-            table=self.name, row=label or f"第{r + 1}行", actual=" ".join(numbers),
-        )
+        _add(self.problems, "EX-UNKNOWN-ROW", f"{self.name}第{r + 1}行{where}有数字，但无法识别为正式表格中的任何一行",
+             Location(table=self.name, row=label or f"第{r + 1}行"), actual=" ".join(numbers))
 
     def _locate_by_column_groups(self) -> None:
         """Table 四: group headers (行政复议 / 未经复议直接起诉 / 复议后起诉) over outcome headers over one row of figures."""
@@ -551,19 +532,16 @@ class _TableReader:
         filled = [r for r in data_rows if any(normalize_label(cell.text) for cell, _ in _cells(self.grid, r))]
         rows = filled or data_rows[:1]
         if not rows:
-            self.problems.add("EX-ROW-MISSING", f"{self.name}没有数字行", table=self.name)
+            _add(self.problems, "EX-ROW-MISSING", f"{self.name}没有数字行", Location(table=self.name))
             return
         for ref in self.layout.refs():
-            row_label, col_label = self.layout.location(ref)
             ref_cols = refs.get(ref)
             if ref_cols is None:
-                self.problems.add(
-                    "EX-COLUMN-MISSING", f"{self.name}找不到“{row_label}”下的列“{col_label}”",
-                    table=self.name, row=row_label, column=col_label,
-                )
+                where = self.layout.cell_location(ref)
+                _add(self.problems, "EX-COLUMN-MISSING", f"{self.name}找不到“{where.row}”下的列“{where.column}”", where)
                 continue
             for r in rows:
-                self.found.setdefault(ref, []).append((self._text_at(r, ref_cols, row_label, col_label), r))
+                self.found.setdefault(ref, []).append((self._text_at(r, ref_cols, ref), r))
 
     # -- the figures ---------------------------------------------------------------------
 
@@ -572,7 +550,8 @@ class _TableReader:
         printed: dict[tuple[str, str], Figure] = {}
         missing_rows: set[str] = set()
         for ref in self.layout.refs():
-            row_label, col_label = self.layout.location(ref)
+            where = self.layout.cell_location(ref)
+            row_label, col_label = where.row, where.column
             texts = self.found.get(ref)
             computed = self.layout.is_computed(ref)
             if not texts:
@@ -580,41 +559,31 @@ class _TableReader:
                     continue
                 self.missing.add(ref)
                 if self.layout.key == "table4" and self.lines:
-                    self.problems.add(
-                        "EX-FIGURE-MISSING", f"{self.name}“{row_label}”下“{col_label}”列的数字没有印出（表格不完整）",
-                        table=self.name, row=row_label, column=col_label,
-                    )
+                    _add(self.problems, "EX-FIGURE-MISSING",
+                         f"{self.name}“{row_label}”下“{col_label}”列的数字没有印出（表格不完整）", where)
                 elif ref[0] not in missing_rows and self.layout.key != "table4":
                     missing_rows.add(ref[0])
-                    self.problems.add(
-                        "EX-ROW-MISSING", f"{self.name}找不到行“{row_label}”", table=self.name, row=row_label,
-                    )
+                    _add(self.problems, "EX-ROW-MISSING", f"{self.name}找不到行“{row_label}”",
+                         self.layout.row_location(ref[0]))
                 continue
             values: list[Figure] = []
             for text, _ in texts:
                 if computed and not normalize_label(text):
                     continue  # a blank total states nothing
                 try:
-                    value = self._parse(text, ref, row_label, col_label)
-                except FigureError:
+                    value = self._parse(text, ref)
+                except InvalidValue as exc:
+                    # The same mistake as in an input file: the same code and message (IN-TYPE, IN-NEGATIVE …).
                     if not computed:
                         self.missing.add(ref)
-                    what = {"count": "非负整数", "signed": "整数", "amount": "金额（万元）"}[self.layout.kind(ref)]
-                    self.problems.add(
-                        "EX-FIGURE",
-                        f"{self.name}“{row_label}”行“{col_label}”列的“{clean_text(text)}”不是{what}",
-                        table=self.name, row=row_label, column=col_label, actual=clean_text(text),
-                    )
+                    self.problems.figure(exc, as_printed(text), where, self.layout.kind(ref))
                     break
                 values.append(value)
             else:
                 if len(set(values)) > 1:
-                    self.problems.add(
-                        "EX-AMBIGUOUS",
-                        f"{self.name}“{row_label}”行出现多次，“{col_label}”列的数字不一致："
-                        + "、".join(str(v) for v in values),
-                        table=self.name, row=row_label, column=col_label,
-                    )
+                    _add(self.problems, "EX-AMBIGUOUS",
+                         f"{self.name}“{row_label}”行出现多次，“{col_label}”列的数字不一致：" + "、".join(str(v) for v in values),
+                         where)
                     if not computed:
                         self.missing.add(ref)
                 elif values:
@@ -622,7 +591,7 @@ class _TableReader:
         try:
             table = Table.from_figures(self.layout.key, figures, version=_version_for(self.layout))
         except (TypeError, ValueError) as exc:  # a figure outside its kind's range
-            self.problems.add("EX-FIGURE", f"{self.name}的数字无效：{exc}", table=self.name)
+            _add(self.problems, "EX-FIGURE", f"{self.name}的数字无效：{exc}", Location(table=self.name))
             self.missing |= set(self.layout.leaf_refs())
             return Table.from_figures(self.layout.key, version=_version_for(self.layout))
         # A printed total equal to the computed one adds nothing; one that differs is kept for the checks.
@@ -631,8 +600,10 @@ class _TableReader:
         return Table.from_figures(self.layout.key, figures, version=table.version, stated=stated)
 
 
-    def _parse(self, text: str, ref: tuple[str, str], row_label: str, col_label: str) -> Figure:
-        """A figure; an amount printed in 元 (``251000元``) is converted exactly to 万元, with a warning."""
+    def _parse(self, text: str, ref: tuple[str, str]) -> Figure:
+        """A figure by :func:`~reportgen.domain.values.parse_figure` (a blank, ``/``, ``—``, ``无`` is 0, a unit
+        such as ``件`` may follow); an amount printed in 元 (``251000元``) is converted exactly to 万元, with a
+        warning.  :raises InvalidValue: as ``parse_figure`` does."""
         kind = self.layout.kind(ref)
         if kind == "amount":
             match = _YUAN.match(normalize_label(text).replace(",", ""))
@@ -640,14 +611,13 @@ class _TableReader:
                 yuan = Decimal(match.group(1))
                 value = (yuan / 10000).normalize()
                 value = value.quantize(Decimal(1)) if value == value.to_integral_value() else value
-                self.problems.add(
-                    "EX-AMOUNT-YUAN",
-                    f"{self.name}“{row_label}”行“{col_label}”列印为“{clean_text(text)}”（单位元），已换算为{value}万元；"
-                    "表格单位应为万元",
-                    table=self.name, row=row_label, column=col_label, actual=clean_text(text), expected=value,
-                    severity=Severity.WARNING,
-                )
-                return value
+                figure = parse_figure(value, kind)  # more than six places in 万元 is IN-PRECISION
+                where = self.layout.cell_location(ref)
+                _add(self.problems, "EX-AMOUNT-YUAN",
+                     f"{self.name}“{where.row}”行“{where.column}”列印为“{clean_text(text)}”（单位元），已换算为{value}万元；"
+                     "表格单位应为万元",
+                     where, actual=clean_text(text), expected=value)
+                return figure
         return parse_figure(text, kind, units=True)
 
 
@@ -679,7 +649,6 @@ def _version_for(layout: TableLayout) -> FormatVersion:
 _TITLE = re.compile(r"^(?P<organ>.+?)\s*(?P<year>\d{4})\s*年度?\s*政府信息公开工作年度报告$")
 _SUB_NUMBER = re.compile(r"^\s*[（(]\s*([一二三四五六七八九十]+)\s*[)）]\s*(.*)$", re.S)
 _SECTION_NUMBER = re.compile(r"^\s*([一二三四五六])\s*[、.．]\s*(.*)$", re.S)
-_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
 _INLINE_SEP = "。：:.，,；;"
 
 
@@ -815,7 +784,7 @@ def _title(paragraphs: Sequence[str]) -> tuple[str | None, int | None]:
 
 
 def _organ_year(
-    head: Sequence[str], first: str, document: Document, problems: _Problems, *, organ: str | None, year: int | None
+    head: Sequence[str], first: str, document: Document, problems: Findings, *, organ: str | None, year: int | None
 ) -> tuple[str | None, int | None]:
     """The organ and year: ``--organ/--year`` first, then the title, the page header, ``<title>``, the first
     sentence (``现将我镇2023年度政府信息公开工作报告如下``: the year only), then the file name."""
@@ -840,8 +809,15 @@ def _organ_year(
         what = "机关名称" if found_organ is None else "年度"
         if found_organ is None and found_year is None:
             what = "机关名称和年度"
-        problems.add("EX-TITLE", f"找不到报告标题“××××年度政府信息公开工作年度报告”，页眉、网页标题、首句和文件名中"
-                     f"也没有{what}；请用 --organ/--year 指定")
+        _add(problems, "EX-TITLE", f"找不到报告标题“××××年度政府信息公开工作年度报告”，页眉、网页标题、首句和文件名中"
+             f"也没有{what}；请用 --organ/--year 指定")
+    if found_year is not None:
+        try:
+            parse_year(found_year)
+        except InvalidValue:
+            # The year printed is out of range (1999, 2200): the same mistake as in an input file.
+            problems.year(found_year, Location(path="$.year"))
+            found_year = None
     return found_organ, found_year
 
 
@@ -1022,10 +998,10 @@ def read_published(
     be opened (see :func:`read_document`).
     """
     document = read_document(path)
-    problems = _Problems(os.fspath(path))
+    problems = Findings(file=os.fspath(path))
     reader = _Reader(document, problems, organ=organ, year=year)
     report = reader.report()
-    return Reading(file=os.fspath(path), report=report, findings=tuple(problems.findings),
+    return Reading(file=os.fspath(path), report=report, findings=tuple(problems.items),
                    missing=frozenset(reader.missing), form=document.form)
 
 
@@ -1052,15 +1028,15 @@ def extract(path: str | os.PathLike[str], *, organ: str | None = None, year: int
       just above it (the signature) is not prose.
     """
     document = read_document(path)
-    problems = _Problems(os.fspath(path))
+    problems = Findings(file=os.fspath(path))
     report = _Reader(document, problems, organ=organ, year=year).report()
-    problems.raise_if_any()
+    _raise_if_any(problems)
     assert report is not None
     return report
 
 
 class _Reader:
-    def __init__(self, document: Document, problems: _Problems, *, organ: str | None = None,
+    def __init__(self, document: Document, problems: Findings, *, organ: str | None = None,
                  year: int | None = None) -> None:
         self.document = document
         self.blocks = _text_tables(list(document.blocks))
@@ -1091,13 +1067,13 @@ class _Reader:
         lines = {key: any(is_lines for _, is_lines in found) for key, found in parts.items()}
         for key in ("table2", "table3", "table4"):
             if key not in grids:
-                self.problems.add("EX-TABLE-MISSING", f"找不到{_TABLE_NAMES[key]}（按其行、列标题识别），其数字均未读取",
-                                  table=_TABLE_NAMES[key])
+                _add(self.problems, "EX-TABLE-MISSING", f"找不到{_TABLE_NAMES[key]}（按其行、列标题识别），其数字均未读取",
+                     Location(table=_TABLE_NAMES[key]))
         versions = {key: _version_of(key, grid) for key, grid in grids.items() if key != "table4"}
         said = {v for v in versions.values() if v is not None}
         if len(said) > 1:
             detail = "，".join(f"{_TABLE_NAMES[k]}为{v.value}年格式" for k, v in versions.items() if v)
-            self.problems.add("EX-MIXED-FORMAT", f"表格混用了 2019 年试行格式和 2021 年格式：{detail}")
+            _add(self.problems, "EX-MIXED-FORMAT", f"表格混用了 2019 年试行格式和 2021 年格式：{detail}")
         version = said.pop() if len(said) == 1 else FormatVersion.V2021
         layout = get_layout(version)
         tables: dict[str, Table] = {}
@@ -1165,9 +1141,9 @@ class _Reader:
                 section_titles=headings,  # an alias heading as printed; official ones are dropped
             )
         except (TypeError, ValueError) as exc:
-            self.problems.add("EX-INVALID", f"读出的报告无效：{exc}")
+            _add(self.problems, "EX-INVALID", f"读出的报告无效：{exc}")
             return None
-        return _canonical(report, items)
+        return _canonical(report, items, self.problems)
 
     def _table_follows(self, index: int, key: str) -> bool:
         """Whether table ``key`` comes next after block ``index``, at most three paragraphs later."""
@@ -1192,13 +1168,15 @@ class _Reader:
                 lines.pop()
             if not lines:
                 continue
-            match = _DATE.match(clean_text(lines[-1][1]))
-            if not match:
+            last = clean_text(lines[-1][1])
+            if not is_date_text(last):
                 return None
             try:
-                date = dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-            except ValueError:
-                return None
+                date = parse_date(last)
+            except InvalidValue:
+                # A date line naming a day that does not exist (2023年2月30日): as in an input file.
+                self.problems.date(last, Location(path="$.publication_date"))
+                date = None
             lines.pop()
             while lines and not clean_text(lines[-1][1]):
                 lines.pop()
@@ -1274,7 +1252,7 @@ def _paragraphs(lines: Iterable[str]) -> Prose:
     return clean_paragraphs(list(lines))
 
 
-def _canonical(report: Report, items: list[_Part6]) -> Report:
+def _canonical(report: Report, items: list[_Part6], problems: Findings) -> Report:
     """Defaults printed for paragraphs not given become ``None`` again; the fee item gives the fee."""
     changes: dict[str, object] = {}
     on_request = report.overview.on_request
@@ -1292,7 +1270,7 @@ def _canonical(report: Report, items: list[_Part6]) -> Report:
         if not is_fee:
             other.append(OtherItem(title=item.title, paragraphs=paragraphs))
             continue
-        default_fee = _default_fee(report, paragraphs)
+        default_fee = _default_fee(report, paragraphs, problems)
         if default_fee is None:
             other.append(OtherItem(key=PROCESSING_FEE_ITEM.key, title=item.title, paragraphs=paragraphs))
             continue
@@ -1305,17 +1283,33 @@ def _canonical(report: Report, items: list[_Part6]) -> Report:
     return report.evolve(**changes)
 
 
-_FEE = re.compile(r"收取政府信息公开信息处理费(\d+(?:\.\d+)?)元")
+_FEE_MARK = Decimal(1)
+"""The fee the default sentence is built with to find where its figure is printed."""
 
 
-def _default_fee(report: Report, paragraphs: Prose) -> Decimal | None:
-    """The fee if ``paragraphs`` are exactly the default 信息处理费 sentence for it, else ``None``."""
+def _default_fee(report: Report, paragraphs: Prose, problems: Findings) -> Decimal | None:
+    """The fee if ``paragraphs`` are exactly the default 信息处理费 sentence for it, else ``None``.
+
+    A default sentence printing a fee that is no amount (``-5元``, ``0.1234567元``, ``abc元``) is the same
+    mistake as that fee in an input file: its finding (IN-NEGATIVE, IN-PRECISION, IN-TYPE) is recorded."""
     if len(paragraphs) != 1:
         return None
-    match = _FEE.search(paragraphs[0])
-    candidates = [Decimal(0)] + ([Decimal(match.group(1))] if match else [])
-    for fee in candidates:
-        if default_processing_fee(report.evolve(processing_fee=fee)) == paragraphs:
-            return fee
-    return None
+    if default_processing_fee(report.evolve(processing_fee=Decimal(0))) == paragraphs:
+        return Decimal(0)
+    (sentence,) = default_processing_fee(report.evolve(processing_fee=_FEE_MARK))
+    mark = f"信息处理费{_FEE_MARK}元"
+    before, found, after = sentence.partition(mark)
+    if not found:  # pragma: no cover - the default sentence always prints the fee so
+        return None
+    match = re.fullmatch(re.escape(before) + "信息处理费(.+?)元" + re.escape(after), paragraphs[0])
+    if match is None:
+        return None
+    try:
+        fee = Decimal(parse_figure(match.group(1), "amount"))
+    except InvalidValue as exc:
+        where = Location(table=report.layout.section("other_matters").title, path="$.processing_fee")
+        problems.figure(exc, as_printed(match.group(1)), where, "amount", unit="元")
+        return None
+    # The sentence prints the fee as format_amount does; another spelling (1,000) is not the default.
+    return fee if default_processing_fee(report.evolve(processing_fee=fee)) == paragraphs else None
 

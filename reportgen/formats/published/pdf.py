@@ -22,15 +22,13 @@ from __future__ import annotations
 
 import bisect
 import ctypes
+import functools
+import importlib
 import re
 import statistics
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-
-import pypdfium2 as pdfium  # type: ignore[import-untyped]
-import pypdfium2.raw as pdfium_c  # type: ignore[import-untyped]
-from pdfplumber.table import merge_edges
 
 from reportgen.domain import limits
 from reportgen.domain.errors import ExtractError, ReportgenError
@@ -47,6 +45,17 @@ class ScannedPdf(Exception):
 
 _PAGE_NUMBER = re.compile(r"^[-—–_\s·]*(?:第\s*)?\d{1,3}\s*(?:页|/\s*\d{1,3}(?:页)?|\s*共\s*\d+\s*页)?[-—–_\s·]*$")
 _HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+\s*[、.．]|[（(]\s*[一二三四五六七八九十]+\s*[)）])")
+
+
+
+@functools.cache
+def _libs() -> tuple[Any, Any, Any]:
+    """pypdfium2, its raw API and pdfplumber's edge merging, imported on the first PDF read: together they add
+    about 90 ms to ``import reportgen``, which most runs (no PDF at all) should not pay."""
+    pdfium = importlib.import_module("pypdfium2")
+    pdfium_c = importlib.import_module("pypdfium2.raw")
+    merge_edges = importlib.import_module("pdfplumber.table").merge_edges
+    return pdfium, pdfium_c, merge_edges
 
 
 def _edges(values: Sequence[float]) -> list[float]:
@@ -107,6 +116,7 @@ _SPACES = frozenset({0, 9, 10, 13, 32, 0xA0, 0xFFFE, 0xFFFF, 2})
 
 def _page_content(page: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The words and the ruling-line edges of a pdfium page, in top-down coordinates (as pdfplumber's)."""
+    _, pdfium_c, _ = _libs()
     height = page.get_height()
     textpage = page.get_textpage()
     raw = textpage.raw
@@ -178,6 +188,7 @@ def _tables(edges: list[dict[str, Any]], words: Sequence[dict[str, Any]]) -> lis
     the distinct line positions of a table make an elementary grid, and two neighbouring elementary
     cells are one (merged) cell where no line separates them.
     """
+    _, _, merge_edges = _libs()
     if len(edges) < 4:
         return []
     merged = merge_edges(edges, snap_x_tolerance=_TOL, snap_y_tolerance=_TOL, join_x_tolerance=_TOL,
@@ -284,6 +295,7 @@ def read_pdf(path: Path) -> Document:
 
 
 def _read_pdf(path: Path) -> Document:
+    pdfium, _, _ = _libs()
     blocks: list[Block] = []
     page_lines: list[list[tuple[list[str], float, float, float, bool]]] = []
     chars = 0

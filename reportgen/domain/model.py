@@ -35,8 +35,8 @@ __all__ = [
     "Subsection",
     "Table",
     "clean_paragraphs",
-    "oversized_text",
     "clean_text",
+    "oversized_text",
 ]
 
 Figure: TypeAlias = int | Decimal

@@ -7,6 +7,7 @@ docx / html / pdf (published reports for extract/audit), template (custom Word t
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import tempfile
@@ -62,6 +63,14 @@ def _text(name: str, text: str | bytes) -> Callable[[Path], Path]:
     return build
 
 
+def _flipped(base: Callable[[], bytes], seed: int, flips: int) -> bytes:
+    return zips.flipped(base(), seed, flips)
+
+
+def _truncated(base: Callable[[], bytes], fraction: float) -> bytes:
+    return zips.truncated(base(), fraction)
+
+
 def _bytes(name: str, make: Callable[[], bytes]) -> Callable[[Path], Path]:
     def build(folder: Path) -> Path:
         path = folder / name
@@ -82,7 +91,7 @@ def _laughs(levels: int, fan: int, key: bool = False) -> str:
         lines.append(f"l{i}: &l{i} [" + ",".join([f"*l{i - 1}"] * fan) + "]")
     if key:
         lines.append(f"? *l{levels - 1}\n: boom")
-    return _HEAD + "\n".join(lines) + "\noverview:\n  intro: *l%d\n" % (levels - 1)
+    return _HEAD + "\n".join(lines) + f"\noverview:\n  intro: *l{levels - 1}\n"
 
 
 YAML_CASES: dict[str, tuple[str | bytes, frozenset[str]]] = {
@@ -211,9 +220,9 @@ def _workbook_cases(group: str, reader: str, base: Callable[[], bytes], codes: f
     add("empty", lambda: b"")
     add("html-named-xlsx", lambda: b"<html><body><table><tr><td>1</td></tr></table></body></html>")
     for fraction in (0.1, 0.5, 0.9, 0.99):
-        add(f"truncated-{fraction}", lambda f=fraction: zips.truncated(base(), f))
+        add(f"truncated-{fraction}", functools.partial(_truncated, base, fraction))
     for seed in range(6):
-        add(f"flipped-{seed}", lambda s=seed: zips.flipped(base(), s))
+        add(f"flipped-{seed}", functools.partial(_flipped, base, seed, 8))
     add("bomb-2gb-sheet", lambda: zips.with_bomb(base(), sheet, 2047, b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'),
         frozenset({"IN-ZIP-BOMB"}))
     add("bomb-2gb-no-dimension", lambda: zips.with_bomb(base(), sheet, 2047, b"<worksheet><sheetData><row><c><v>"),
@@ -359,10 +368,10 @@ for _name, (_make, _codes) in DOCX_CASES.items():
     case(f"docx-{_name}", "docx", "extract", _codes)(_bytes(f"{_name}.docx", _make))
 for _seed in range(24):
     case(f"docx-flipped-{_seed}", "docx", "extract", EXTRACT_CODES | {"OK"})(
-        _bytes(f"flip{_seed}.docx", lambda s=_seed: zips.flipped(docx_bytes(), s, flips=4 + s % 12)))
+        _bytes(f"flip{_seed}.docx", functools.partial(_flipped, docx_bytes, _seed, 4 + _seed % 12)))
 for _fraction in (0.05, 0.3, 0.6, 0.95, 0.999):
     case(f"docx-truncated-{_fraction}", "docx", "extract", EXTRACT_CODES)(
-        _bytes("cut.docx", lambda f=_fraction: zips.truncated(docx_bytes(), f)))
+        _bytes("cut.docx", functools.partial(_truncated, docx_bytes, _fraction)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -413,7 +422,7 @@ PDF_CASES: dict[str, tuple[Callable[[], bytes], frozenset[str]]] = {
     "encrypted-marker": (lambda: _pdf().replace(b"trailer", b"trailer\n<< /Encrypt 1 0 R >>", 1), EXTRACT_CODES | {"OK"}),
 }
 for _seed in range(6):
-    PDF_CASES[f"flipped-{_seed}"] = (lambda s=_seed: zips.flipped(_pdf(), s, 30), EXTRACT_CODES | {"OK"})
+    PDF_CASES[f"flipped-{_seed}"] = (functools.partial(_flipped, _pdf, _seed, 30), EXTRACT_CODES | {"OK"})
 for _name, (_make, _codes) in PDF_CASES.items():
     case(f"pdf-{_name}", "pdf", "extract", _codes)(_bytes(f"{_name}.pdf", _make))
 

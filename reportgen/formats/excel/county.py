@@ -44,11 +44,11 @@ from reportgen.domain import limits
 from reportgen.domain.codes import (
     IN_FIELD,
     IN_FORMULA,
-    IN_SHEET_SIZE,
-    IN_TEXT_LENGTH,
     IN_HEADER,
     IN_MISSING,
     IN_PLACEHOLDER,
+    IN_SHEET_SIZE,
+    IN_TEXT_LENGTH,
     IN_UNKNOWN_TOWNSHIP,
     IN_XLSX_SHEET,
     IN_XLSX_UNREADABLE,
@@ -988,15 +988,14 @@ def _iter_county(p: Path, file: str, uncached: Mapping[int, Sequence[str]]) -> I
         ws.reset_dimensions()
         builder = _Builder(file, info, _header(ws), shared, overrides)
         seen: set[str] = set()
-        cells = 0
+        read_cells = 0
         for r, row in enumerate(ws.iter_rows(min_row=HEADER_ROWS + 1, values_only=True), start=HEADER_ROWS + 1):
-            cells += len(row)
-            if cells > limits.MAX_SHEET_CELLS:  # a sheet without (or lying in) its <dimension>
+            read_cells += len(row)
+            if read_cells > limits.MAX_SHEET_CELLS:  # a sheet without (or lying in) its <dimension>
                 raise _fail(file, IN_SHEET_SIZE, f"“{DATA_SHEET}”表超过 {limits.MAX_SHEET_CELLS} 个单元格的上限"
                             f"（读到第 {r} 行）。")
-            if not any(v is not None and str(v).strip() for v in row):
-                if r not in uncached:
-                    continue
+            if not any(v is not None and str(v).strip() for v in row) and r not in uncached:
+                continue
             long = next((v for v in row if isinstance(v, str) and len(v) > limits.MAX_TEXT_CHARS), None)
             if long is not None:
                 yield CountyEntry(f"第{r}行", _fail(file, IN_TEXT_LENGTH, f"第{r}行有一个单元格有 {len(long)} 个字符，超过 "

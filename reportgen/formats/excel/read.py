@@ -31,9 +31,9 @@ from openpyxl.utils import get_column_letter
 from reportgen.domain import limits
 from reportgen.domain.codes import (
     IN_MISSING,
+    IN_SECTION_TITLE,
     IN_SHEET_SIZE,
     IN_TEXT_LENGTH,
-    IN_SECTION_TITLE,
     IN_XLSX_AMBIGUOUS,
     IN_XLSX_INFO,
     IN_XLSX_LABEL,
@@ -48,7 +48,6 @@ from reportgen.domain.codes import (
 )
 from reportgen.domain.errors import InputError, ReportgenError
 from reportgen.domain.findings import Location
-from reportgen.formats._archive import check_package
 from reportgen.domain.layout import (
     PROCESSING_FEE_ITEM,
     FormatLayout,
@@ -80,6 +79,7 @@ from reportgen.domain.values import (
     parse_version,
     parse_year,
 )
+from reportgen.formats._archive import check_package
 from reportgen.formats.excel.sheets import (
     GRID_TOP,
     INFO_FIELDS,

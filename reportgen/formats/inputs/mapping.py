@@ -31,12 +31,9 @@ from typing import Any, Literal, TypeAlias
 import attrs
 import yaml
 
+from reportgen.domain import limits
 from reportgen.domain.carry import Read, carry_over
 from reportgen.domain.codes import (
-    IN_TEXT_LENGTH,
-    IN_TOO_LARGE,
-    IN_TOO_MANY,
-    IN_YAML_ALIAS,
     IN_DUPLICATE_KEY,
     IN_EMPTY,
     IN_ENCODING,
@@ -47,8 +44,12 @@ from reportgen.domain.codes import (
     IN_MISSING,
     IN_SECTION_TITLE,
     IN_SUFFIX,
+    IN_TEXT_LENGTH,
+    IN_TOO_LARGE,
+    IN_TOO_MANY,
     IN_UNKNOWN_KEY,
     IN_YAML,
+    IN_YAML_ALIAS,
     ITEM_TITLE_MISSING,
     ORGAN_NAME_MISSING,
     Code,
@@ -56,7 +57,6 @@ from reportgen.domain.codes import (
     actual_of,
     section_title_params,
 )
-from reportgen.domain import limits
 from reportgen.domain.errors import InputError
 from reportgen.domain.findings import Finding, Location
 from reportgen.domain.layout import (

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reportgen.domain import limits
 from reportgen.domain.errors import ExtractError, ReportgenError
 from reportgen.domain.findings import Location
 from reportgen.formats._archive import Package, open_package, parse_xml
-from reportgen.domain import limits
 from reportgen.formats.ooxml.grid import MAX_DOCUMENT_XML_BYTES, Para, TableTooLarge, Tbl, W, body_blocks
 from reportgen.formats.ooxml.ns import WORD_DOCUMENT_PART
 from reportgen.formats.published.document import Block, Document, TableBlock

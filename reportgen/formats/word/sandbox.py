@@ -36,10 +36,10 @@ from reportgen.domain import limits
 from reportgen.formats.ooxml import ns
 
 __all__ = [
+    "LOOP_GUARD",
     "BoundedEnvironment",
     "Budget",
     "BudgetExceeded",
-    "LOOP_GUARD",
     "bound_loops",
     "external_content",
     "fetching_field",
@@ -163,7 +163,7 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
             raise BudgetExceeded(f"模板中的拼接（+）会产生超过 {limits.MAX_TEMPLATE_VALUE_CHARS} 的长度")
         return _check_value(super().call_binop(context, operator, left, right))
 
-    def call(__self, __context: jinja2.runtime.Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+    def call(__self, __context: jinja2.runtime.Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         _budget().tick()
         _check_args((*args, *kwargs.values()), "调用")
         owner = getattr(__obj, "__self__", None)
@@ -253,9 +253,8 @@ def _instructions(root: etree._Element) -> Iterator[str]:
             kind = element.get(char_type)
             if kind == "begin":
                 open_fields.append([])
-            elif kind in ("separate", "end") and open_fields:
-                if kind == "end":
-                    yield "".join(open_fields.pop())
+            elif kind in ("separate", "end") and open_fields and kind == "end":
+                yield "".join(open_fields.pop())
         else:
             for field in open_fields:
                 field.append(element.text or "")

@@ -247,8 +247,6 @@ IN_TABLE_SIZE = _code("IN-TABLE-SIZE", _DETAIL, "Word 表格的列数（gridSpan
 IN_SHEET_SIZE = _code("IN-SHEET-SIZE", _DETAIL, "工作表的行数 × 列数超过上限。A worksheet larger than the limit.")
 IN_FORMULA = _code("IN-FORMULA", _DETAIL, "数字单元格是没有计算结果的公式（文件未经 Excel/WPS 保存），不能当作 0 读取。"
                    "A figure cell holds a formula without a cached value; it is never read as 0.")
-IN_UNREADABLE = _code("IN-UNREADABLE", _DETAIL, "文件已损坏或不是所声称的格式，读取时出错（给出文件和出错的原因）。"
-                      "A damaged file: the reader failed; the file and the reason are named.")
 IN_XLSX_OPEN = _code("IN-XLSX-OPEN", _DETAIL, "文件无法作为 Excel 工作簿打开。The file is not an Excel workbook.")
 IN_TOWNSHIP_EMPTY = _code("IN-TOWNSHIP-EMPTY", _DETAIL, "乡镇（街道）名单中没有乡镇。The township list is empty.")
 IN_TOWNSHIP_DUPLICATE = _code("IN-TOWNSHIP-DUPLICATE", _DETAIL, "乡镇（街道）名单中同一名称出现多次（给出行号）。"

@@ -471,17 +471,19 @@ def oversized_text(report: Report) -> tuple[str, int] | None:
     writers with this before anything is written (a 10 MB paragraph makes a .docx no one can open).
     """
     limit = limits.MAX_TEXT_CHARS
+    title = {section.key: section.title for section in report.layout.sections}
+    overview, table4, problems, other = (title.get(k, k) for k in ("overview", "table4", "problems", "other_matters"))
     texts: list[tuple[str, str | None]] = [("机关名称", report.organ.name)]
-    texts += [(f"一、总体情况 第 {i + 1} 段", t) for i, t in enumerate(report.overview.intro)]
+    texts += [(f"{overview} 第 {i + 1} 段", t) for i, t in enumerate(report.overview.intro)]
     for key, part in report.overview.parts():
-        texts.append((f"一、总体情况 {key} 标题", part.title))
-        texts += [(f"一、总体情况 {key} 第 {i + 1} 段", t) for i, t in enumerate(part.paragraphs or ())]
-    texts += [(f"表四说明 第 {i + 1} 段", t) for i, t in enumerate(report.review_litigation_note or ())]
-    texts += [(f"五、存在的主要问题 第 {i + 1} 段", t) for i, t in enumerate(report.problems)]
+        texts.append((f"{overview} {key} 标题", part.title))
+        texts += [(f"{overview} {key} 第 {i + 1} 段", t) for i, t in enumerate(part.paragraphs or ())]
+    texts += [(f"{table4} 说明 第 {i + 1} 段", t) for i, t in enumerate(report.review_litigation_note or ())]
+    texts += [(f"{problems} 第 {i + 1} 段", t) for i, t in enumerate(report.problems)]
     for n, item in enumerate(report.other_matters):
-        texts.append((f"六、第 {n + 1} 项标题", item.title))
-        texts += [(f"六、第 {n + 1} 项 第 {i + 1} 段", t) for i, t in enumerate(item.paragraphs or ())]
-    texts += [(f"标题 {key}", title) for key, title in report.section_titles.items()]
+        texts.append((f"{other} 第 {n + 1} 项标题", item.title))
+        texts += [(f"{other} 第 {n + 1} 项 第 {i + 1} 段", t) for i, t in enumerate(item.paragraphs or ())]
+    texts += [(f"标题 {key}", heading) for key, heading in report.section_titles.items()]
     for where, text in texts:
         if text is not None and len(text) > limit:
             return where, len(text)

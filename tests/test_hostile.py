@@ -12,6 +12,7 @@ import contextlib
 import functools
 import io
 import json
+import multiprocessing
 import os
 import random
 import re
@@ -20,6 +21,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -29,7 +31,7 @@ import attrs
 import pytest
 from lxml import etree
 
-from reportgen import Organ, Report, extract, generate, load, read_county, render_docx
+from reportgen import Organ, Report, bulk, extract, generate, load, read_county, render_docx
 from reportgen.domain import limits
 from reportgen.domain.catalogue import CATALOGUE
 from reportgen.domain.errors import RenderError, ReportgenError
@@ -343,3 +345,99 @@ def test_every_limit_is_documented() -> None:
     for name in limits.__all__:
         assert f"`{name}`" in text, name
     assert "limits.md" in (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------------------------
+# Faults of bulk runs (pipelines/bulk; the fixes that need more than a small hunk are xfail, see the report)
+
+
+def _bulk_inputs(folder: Path, n: int) -> Path:
+    """``n`` township inputs (the example report under distinct organ names)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = EXAMPLE_YAML.read_text(encoding="utf-8")
+    for i in range(n):
+        (folder / f"t{i:03d}.yaml").write_text(text.replace("招远市金岭镇人民政府", f"招远市第{i}镇人民政府"), encoding="utf-8")
+    return folder
+
+
+def _bulk_cli(inputs: Path, out: Path, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "reportgen", "bulk", str(inputs), "-o", str(out), *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+def test_bulk_with_a_folder_on_a_township_name_fails_only_that_township(tmp_path: Path) -> None:
+    """A folder sitting on one township's .docx name: that township fails with OUT-WRITE, its .xlsx does not
+    appear alone, the others and summary.xlsx are written."""
+    inputs = _bulk_inputs(tmp_path / "in", 3)
+    out = tmp_path / "out"
+    out.mkdir()
+    blocked = out / f"{output_stem(load(inputs / 't001.yaml'))}.docx"
+    blocked.mkdir()
+    result = bulk(inputs, out, jobs=1)
+    failed = [o for o in result.outcomes if o.failed]
+    assert len(failed) == 1
+    assert failed[0].findings[0].code == "OUT-WRITE"
+    assert str(blocked) in failed[0].findings[0].message
+    assert not blocked.with_suffix(".xlsx").exists()
+    assert (out / "summary.xlsx").is_file()
+    assert not list(out.glob(".*.part"))
+    assert sum(1 for o in result.outcomes if not o.failed) == 2
+
+
+def test_bulk_into_its_own_input_folder_is_refused(tmp_path: Path) -> None:
+    """``bulk DIR -o DIR`` would read nothing (outputs are never read back) and look like success: exit 2."""
+    inputs = _bulk_inputs(tmp_path / "in", 1)
+    done = _bulk_cli(inputs, inputs)
+    _, err = done.communicate(timeout=120)
+    assert done.returncode == 2
+    assert "OUT-WRITE" in err
+    assert "输入文件夹" in err
+
+
+def test_bulk_interrupted_leaves_no_part_files(tmp_path: Path) -> None:
+    """Ctrl-C (SIGINT) during a bulk run: exit 130 (or finished), and no .part file is left in the folder."""
+    inputs = _bulk_inputs(tmp_path / "in", 40)
+    out = tmp_path / "out"
+    run = _bulk_cli(inputs, out, "-j", "2")
+    deadline_at = time.monotonic() + 60
+    while not list(out.glob("*.docx")) and time.monotonic() < deadline_at and run.poll() is None:
+        time.sleep(0.05)
+    run.send_signal(signal.SIGINT)
+    _, err = run.communicate(timeout=120)
+    assert "Traceback" not in err
+    assert run.returncode in (0, 130), err[-1000:]
+    assert not list(out.glob(".*.part")), sorted(p.name for p in out.iterdir())
+
+
+@pytest.mark.xfail(strict=True, reason="a lost worker breaks the process pool and aborts the run; the retry "
+                   "belongs in pipelines/parallel.bounded_map + bulk (owned by the perf branch; see the report)")
+def test_bulk_survives_one_killed_worker(tmp_path: Path) -> None:
+    """One worker killed (as the OOM killer would): its township is retried, the run completes."""
+    inputs = _bulk_inputs(tmp_path / "in", 12)
+    killed: list[int] = []
+
+    def progress(done: int, total: int | None, outcome: object) -> None:
+        if not killed:
+            children = multiprocessing.active_children()
+            if children:
+                killed.append(children[0].pid or 0)
+                os.kill(killed[0], signal.SIGKILL)
+
+    result = bulk(inputs, tmp_path / "out", jobs=2, progress=progress)
+    assert killed
+    assert len(result.outcomes) == 12
+    assert not [o for o in result.outcomes if o.failed]
+
+
+@pytest.mark.xfail(strict=True, reason="bulk deletes every .*.part of the folder when it starts, also those of a "
+                   "run still writing there; needs a per-run lock (owned by the perf branch; see the report)")
+def test_a_second_bulk_run_keeps_the_temporaries_of_a_running_one(tmp_path: Path) -> None:
+    """A .part file of another run still in progress (fresh, its run alive) survives the start of a second run."""
+    inputs = _bulk_inputs(tmp_path / "in", 1)
+    out = tmp_path / "out"
+    out.mkdir()
+    other = out / ".rg-0000beef-0.docx.part"
+    other.write_bytes(b"being written by another run")
+    bulk(inputs, out, jobs=1)
+    assert other.exists()

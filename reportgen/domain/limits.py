@@ -91,7 +91,7 @@ MAX_TEMPLATE_SECONDS = 10.0
 template takes about a millisecond. Checked at every loop iteration, call, attribute access and output
 chunk, so it holds on any thread (no signal is used)."""
 
-MAX_TEMPLATE_STEPS = 2_000_000
+MAX_TEMPLATE_STEPS = 1_000_000
 """Loop iterations, calls and attribute accesses of one render with a custom template (``TPL-TIMEOUT``)."""
 
 MAX_TEMPLATE_OUTPUT_CHARS = 16 * 1024 * 1024

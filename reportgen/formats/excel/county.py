@@ -40,11 +40,15 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from reportgen.domain import limits
 from reportgen.domain.codes import (
     IN_FIELD,
+    IN_FORMULA,
     IN_HEADER,
     IN_MISSING,
     IN_PLACEHOLDER,
+    IN_SHEET_SIZE,
+    IN_TEXT_LENGTH,
     IN_UNKNOWN_TOWNSHIP,
     IN_XLSX_SHEET,
     IN_XLSX_UNREADABLE,
@@ -52,7 +56,7 @@ from reportgen.domain.codes import (
     Code,
     Findings,
 )
-from reportgen.domain.errors import InputError
+from reportgen.domain.errors import InputError, ReportgenError
 from reportgen.domain.findings import Location
 from reportgen.domain.layout import FigureKind, FormatVersion, get_layout
 from reportgen.domain.model import (
@@ -68,6 +72,7 @@ from reportgen.domain.model import (
 )
 from reportgen.domain.prose import format_amount
 from reportgen.domain.values import InvalidValue, parse_date, parse_figure, parse_organ_kind, parse_version, parse_year
+from reportgen.formats._archive import check_package, uncached_formulas
 from reportgen.formats._io import atomic_path
 
 __all__ = [
@@ -629,8 +634,9 @@ def is_county_workbook(path: str | os.PathLike[str]) -> bool:
     if p.suffix.lower() != ".xlsx" or not p.is_file():
         return False
     try:
+        check_package(p, file=p.name, part_limit=limits.MAX_STREAMED_PART_BYTES)
         wb = load_workbook(p, read_only=True)
-    except Exception:  # not a readable workbook at all: let the loader report it
+    except Exception:  # not a readable workbook at all (or a hostile one): let the loader report it
         return False
     try:
         return INFO_SHEET in wb.sheetnames and DATA_SHEET in wb.sheetnames
@@ -702,11 +708,18 @@ def _read_info(wb: Any, file: str) -> CountyInfo:
 def read_county_info(path: str | os.PathLike[str]) -> CountyInfo:
     """The 基本信息 of a county workbook (year, county, …); ``InputError`` when it is unusable."""
     p = Path(path)
-    wb = load_workbook(p, read_only=True, data_only=True)
+    check_package(p, file=p.name, kind="县级汇总填报表", part_limit=limits.MAX_STREAMED_PART_BYTES,
+                  not_zip_code="IN-XLSX-UNREADABLE")
     try:
-        return _read_info(wb, p.name)
-    finally:
-        wb.close()
+        wb = load_workbook(p, read_only=True, data_only=True)
+        try:
+            return _read_info(wb, p.name)
+        finally:
+            wb.close()
+    except ReportgenError:
+        raise
+    except Exception as exc:  # the one wrapper of this reader
+        raise _fail(p.name, IN_XLSX_UNREADABLE, f"工作簿已损坏，读取时出错（{type(exc).__name__}: {str(exc)[:200]}）。") from None
 
 
 def _read_prose(wb: Any, sheet: str, with_township: bool) -> list[tuple[str, _Prose]]:
@@ -941,6 +954,19 @@ def iter_county(path: str | os.PathLike[str]) -> Iterator[CountyEntry]:
     """
     p = Path(path)
     file = p.name
+    # Limits before openpyxl inflates anything (the 数据 sheet is streamed: the large part limit).
+    check_package(p, file=file, kind="县级汇总填报表", part_limit=limits.MAX_STREAMED_PART_BYTES,
+                  not_zip_code="IN-XLSX-UNREADABLE")
+    uncached = uncached_formulas(p, DATA_SHEET, file=file)
+    try:
+        yield from _iter_county(p, file, uncached)
+    except ReportgenError:
+        raise
+    except Exception as exc:  # the one wrapper of this reader: openpyxl, zlib, lxml on a damaged workbook
+        raise _fail(file, IN_XLSX_UNREADABLE, f"工作簿已损坏，读取时出错（{type(exc).__name__}: {str(exc)[:200]}）。") from None
+
+
+def _iter_county(p: Path, file: str, uncached: Mapping[int, Sequence[str]]) -> Iterator[CountyEntry]:
     try:
         wb = load_workbook(p, read_only=True, data_only=True)
     except Exception as exc:
@@ -955,10 +981,34 @@ def iter_county(path: str | os.PathLike[str]) -> Iterator[CountyEntry]:
         for township, prose in _read_prose(wb, OVERRIDE_SHEET, with_township=True):
             overrides.setdefault(township, []).append(prose)
         ws = wb[DATA_SHEET]
+        declared = (ws.max_row or 0) * (ws.max_column or 0)
+        if declared > limits.MAX_SHEET_CELLS:
+            raise _fail(file, IN_SHEET_SIZE, f"“{DATA_SHEET}”表声明 {ws.max_row} 行 × {ws.max_column} 列，超过 "
+                        f"{limits.MAX_SHEET_CELLS} 个单元格的上限。")
+        # Read every row whatever <dimension> says: openpyxl's read-only mode stops at the declared last row,
+        # so a workbook whose dimension is too small (a buggy producer) would silently lose townships.
+        ws.reset_dimensions()
         builder = _Builder(file, info, _header(ws), shared, overrides)
         seen: set[str] = set()
+        read_cells = 0
         for r, row in enumerate(ws.iter_rows(min_row=HEADER_ROWS + 1, values_only=True), start=HEADER_ROWS + 1):
-            if not any(v is not None and str(v).strip() for v in row):
+            read_cells += len(row)
+            if read_cells > limits.MAX_SHEET_CELLS:  # a sheet without (or lying in) its <dimension>
+                raise _fail(file, IN_SHEET_SIZE, f"“{DATA_SHEET}”表超过 {limits.MAX_SHEET_CELLS} 个单元格的上限"
+                            f"（读到第 {r} 行）。")
+            if not any(v is not None and str(v).strip() for v in row) and r not in uncached:
+                continue
+            long = next((v for v in row if isinstance(v, str) and len(v) > limits.MAX_TEXT_CHARS), None)
+            if long is not None:
+                yield CountyEntry(f"第{r}行", _fail(file, IN_TEXT_LENGTH, f"第{r}行有一个单元格有 {len(long)} 个字符，超过 "
+                                  f"{limits.MAX_TEXT_CHARS} 个字符的上限。", cell=f"{DATA_SHEET}!{r}:{r}"))
+                continue
+            if r in uncached:  # read as empty by openpyxl: never as 0
+                refs = "、".join(f"{DATA_SHEET}!{ref}" for ref in uncached[r][:5])
+                name = _str(row[_COL_NAME]) if len(row) > _COL_NAME else ""
+                yield CountyEntry(name or f"第{r}行", _fail(
+                    file, IN_FORMULA, f"{refs} 是没有计算结果的公式（文件未经 Excel/WPS 重新计算并保存），不能当作 0 读取；"
+                    "请用 Excel/WPS 打开后保存，或填入数字。", cell=f"{DATA_SHEET}!{uncached[r][0]}"))
                 continue
             entry = builder.build(r, row)._replace(row=r)
             seen.add(entry.name)

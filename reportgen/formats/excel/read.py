@@ -28,9 +28,12 @@ import attrs
 import openpyxl
 from openpyxl.utils import get_column_letter
 
+from reportgen.domain import limits
 from reportgen.domain.codes import (
     IN_MISSING,
     IN_SECTION_TITLE,
+    IN_SHEET_SIZE,
+    IN_TEXT_LENGTH,
     IN_XLSX_AMBIGUOUS,
     IN_XLSX_INFO,
     IN_XLSX_LABEL,
@@ -43,7 +46,7 @@ from reportgen.domain.codes import (
     Findings,
     section_title_params,
 )
-from reportgen.domain.errors import InputError
+from reportgen.domain.errors import InputError, ReportgenError
 from reportgen.domain.findings import Location
 from reportgen.domain.layout import (
     PROCESSING_FEE_ITEM,
@@ -76,6 +79,7 @@ from reportgen.domain.values import (
     parse_version,
     parse_year,
 )
+from reportgen.formats._archive import check_package
 from reportgen.formats.excel.sheets import (
     GRID_TOP,
     INFO_FIELDS,
@@ -147,6 +151,8 @@ class _Sheet:
 
 
 def _sheets(path: Path) -> list[_Sheet]:
+    # Limits before openpyxl inflates anything: the form is loaded whole, so the in-memory part limit.
+    check_package(path, file=str(path), kind="Excel 填报表", not_zip_code="IN-XLSX-UNREADABLE")
     try:
         formulas = openpyxl.load_workbook(path, data_only=False)
         values = openpyxl.load_workbook(path, data_only=True)
@@ -158,12 +164,25 @@ def _sheets(path: Path) -> list[_Sheet]:
         ) from exc
     out = []
     for ws_f, ws_v in zip(formulas.worksheets, values.worksheets, strict=True):
+        where = Location(file=str(path), table=ws_v.title)
+        if ws_v.max_row * ws_v.max_column > limits.MAX_SHEET_CELLS:
+            raise InputError.single(IN_SHEET_SIZE.code, IN_SHEET_SIZE.message(
+                detail=f"工作表“{ws_v.title}”有 {ws_v.max_row} 行 × {ws_v.max_column} 列，超过 {limits.MAX_SHEET_CELLS} "
+                "个单元格的上限。"), where)
         texts: dict[str, list[Pos]] = {}
         for row in ws_v.iter_rows():
             for cell in row:
                 if isinstance(cell.value, str) and cell.value.strip():
+                    if len(cell.value) > limits.MAX_TEXT_CHARS:
+                        raise InputError.single(IN_TEXT_LENGTH.code, IN_TEXT_LENGTH.message(
+                            detail=f"单元格有 {len(cell.value)} 个字符，超过 {limits.MAX_TEXT_CHARS} 个字符的上限。"),
+                            Location(file=str(path), cell=f"{ws_v.title}!{cell.coordinate}"))
                     texts.setdefault(normalize_label(cell.value), []).append((cell.row, cell.column))
         merged: dict[Pos, tuple[int, int, int, int]] = {}
+        area = sum((r.max_row - r.min_row + 1) * (r.max_col - r.min_col + 1) for r in ws_v.merged_cells.ranges)
+        if area > limits.MAX_SHEET_CELLS:  # a merge over the whole sheet must not be walked cell by cell
+            raise InputError.single(IN_SHEET_SIZE.code, IN_SHEET_SIZE.message(
+                detail=f"工作表“{ws_v.title}”的合并单元格共 {area} 格，超过 {limits.MAX_SHEET_CELLS} 个单元格的上限。"), where)
         for rng in ws_v.merged_cells.ranges:
             box = (rng.min_row, rng.min_col, rng.max_row, rng.max_col)
             for r in range(rng.min_row, rng.max_row + 1):
@@ -402,7 +421,17 @@ def read_form(path: str | os.PathLike[str]) -> Report:
     Raises :class:`~reportgen.domain.errors.InputError` listing every problem found, each located by
     sheet and cell (e.g. ``三、收到和处理政府信息公开申请情况!E7``), table, row and column label.
     """
-    reader = _Reader(Path(path), _sheets(Path(path)))
+    try:
+        return _read_form(Path(path))
+    except ReportgenError:
+        raise
+    except Exception as exc:  # the one wrapper of this reader: openpyxl, zlib, lxml on a damaged workbook
+        raise InputError.single(IN_XLSX_UNREADABLE.code, IN_XLSX_UNREADABLE.message(
+            detail=f"填报表已损坏，读取时出错（{type(exc).__name__}: {str(exc)[:200]}）。"), Location(file=str(path))) from None
+
+
+def _read_form(path: Path) -> Report:
+    reader = _Reader(path, _sheets(path))
     info = reader.find_info()
     rows: list[tuple[str, _ProseCell]] = list(_info_rows(*info)) if info else []
     fields = {normalize_label(label): key for key, label in INFO_FIELDS}

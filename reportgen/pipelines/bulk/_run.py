@@ -7,6 +7,7 @@ until every township before it is settled.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from collections import Counter
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import attrs
 
+from reportgen.domain.errors import OutputError
 from reportgen.domain.findings import Finding, Location, Severity, Status
 from reportgen.domain.naming import UniqueStems, output_stem
 from reportgen.pipelines.bulk.manifest import Manifest, done_from_record, input_digest, record_of
@@ -119,12 +121,27 @@ class _Run:
             self.settle(self.next_index, self.pending.pop(self.next_index))
             self.next_index += 1
 
-    def move(self, done: Done, stem: str) -> None:
-        """Rename a worker's temporary pair to ``<stem>.docx`` / ``<stem>.xlsx``."""
+    def move(self, done: Done, stem: str) -> OutputError | None:
+        """Rename a worker's temporary pair to ``<stem>.docx`` / ``<stem>.xlsx``; the error if it cannot be
+        (a folder on an output name, a folder turned read-only): then neither file appears and both
+        temporaries are removed."""
         assert done.temp is not None
         finals = (self.out / f"{stem}.docx", self.out / f"{stem}.xlsx")
-        for temp, final in zip(temp_paths(self.out, done.temp), finals, strict=True):
-            os.replace(temp, final)  # atomic; the temporary file is complete
+        temps = temp_paths(self.out, done.temp)
+        blocked = next((final for final in finals if final.is_dir()), None)
+        try:
+            if blocked is not None:
+                raise IsADirectoryError(21, "该位置已有一个同名文件夹", str(blocked))
+            for temp, final in zip(temps, finals, strict=True):
+                os.replace(temp, final)  # atomic; the temporary file is complete
+        except OSError as exc:
+            for temp in temps:
+                with contextlib.suppress(OSError):
+                    temp.unlink()
+            where = exc.filename or str(finals[0])
+            return OutputError(f"无法写入文件 {blocked or finals[0]}（{exc.strerror or exc}）：请移走同名文件夹、"
+                               "检查写入权限和磁盘空间后重新运行。", location=Location(file=str(where)))
+        return None
 
     def settle(self, index: int, done: Done) -> None:
         """Name the township's outputs (in input order), journal it, check duplicates, add it to the roll-up."""
@@ -135,7 +152,12 @@ class _Run:
         ident_key = self.keys.pop(index, None)
         if done.temp is not None:
             stem = self.names.claim(done.wanted)
-            self.move(done, stem)
+            problem = self.move(done, stem)
+            if problem is not None:  # this township failed; the run goes on
+                self.results[index] = attrs.evolve(
+                    failed(outcome.name, outcome.source, problem, problem.location.file, outcome.organ),
+                    rollup_note=FAILED_NOTE)
+                return
             outcome = attrs.evolve(outcome, outdir=self.out, stem=stem)
             if self.manifest is not None and ident_key is not None:
                 self.manifest.append(record_of(*ident_key, attrs.evolve(done, outcome=outcome)))

@@ -1,0 +1,201 @@
+"""Issue 13's features: the checks inside the workbooks agree with ``reportgen check``, the
+全县各乡镇数据对照表, the print set-up of the workbooks.
+
+The in-sheet checks are verified twice: against the values the writer caches (fast, many examples) and
+against LibreOffice's own recalculation of the formulas (slow: every generated workbook of one
+hypothesis example goes through ONE headless conversion).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Iterable
+from pathlib import Path
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from reportgen.domain.checks import check
+from reportgen.domain.findings import Finding
+from reportgen.domain.layout import FormatVersion, get_layout
+from reportgen.domain.model import Figure, OrganKind, Report, Table
+from reportgen.formats.excel.read import read_form
+from reportgen.formats.excel.sheets import grid_coord, table_sheet_title
+from reportgen.formats.excel.write import CHECK_PASS, CheckCell, check_cells, render_xlsx, write_form
+from tests.strategies import reports
+
+IDENTITIES = frozenset({"T3-BALANCE", "T3-ROW-TOTAL", "T3-RESULTS-TOTAL", "T4-TOTAL"})
+Failures = dict[tuple[str, str], frozenset[str]]
+
+
+@st.composite
+def broken_reports(draw: st.DrawFn, version: FormatVersion = FormatVersion.V2021) -> Report:
+    """A generated report, sometimes with a leaf of table 三 changed (the balance breaks) and with
+    stated totals of tables 三 and 四 that may or may not match the computed ones."""
+    report = draw(reports(version))
+    t3 = report.table3
+    figures = dict(t3.figures)
+    if draw(st.booleans()):
+        ref = draw(st.sampled_from(list(t3.layout.leaf_refs())))
+        figures[ref] = int(figures.get(ref, 0)) + draw(st.integers(1, 5))
+    tables: dict[str, Table] = {}
+    for key, figs in (("table3", figures), ("table4", dict(report.table4.figures))):
+        layout = report.table(key).layout
+        base = Table.from_figures(key, figs, version=version)
+        computed = [ref for ref in layout.refs() if layout.is_computed(ref)]
+        chosen = draw(st.lists(st.sampled_from(computed), max_size=3, unique=True))
+        stated: dict[tuple[str, str], Figure] = {
+            ref: int(base[ref]) + draw(st.sampled_from([0, 0, 1, -1, 7])) for ref in chosen}
+        stated = {ref: value for ref, value in stated.items() if value >= 0}
+        tables[key] = Table.from_figures(key, figs, stated=stated, version=version)
+    return report.evolve(**tables)
+
+
+def expected_failures(report: Report, findings: Iterable[Finding]) -> Failures:
+    """``(sheet, cell) → codes`` the in-sheet checks must show for these findings of ``reportgen check``."""
+    out: dict[tuple[str, str], set[str]] = {}
+    layout = report.layout
+    for f in findings:
+        code = f.code
+        if code not in IDENTITIES:
+            continue
+        table = layout.table("table4" if code == "T4-TOTAL" else "table3")
+        loc = f.location
+        col = next((c.key for c in table.columns if c.label == loc.column), None)
+        row = next((r.key for r in table.rows if table.row_label(r.key) == loc.row), None)
+        for cell in check_cells(report.format_version, table.key):
+            kind, key = cell.scope
+            hit = ((kind == "column" and code in ("T3-BALANCE", "T3-RESULTS-TOTAL") and key == col
+                    and (code == "T3-BALANCE" or row == "results_total"))
+                   or (kind == "row" and code == "T3-ROW-TOTAL" and key == row)
+                   or (kind == "group" and code == "T4-TOTAL" and key == row))
+            if hit:
+                out.setdefault((table_sheet_title(table), cell.coord), set()).add(code)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def shown_failures(path: Path, version: FormatVersion) -> Failures:
+    """``(sheet, cell) → codes`` the check cells of the workbook at ``path`` show (values as cached)."""
+    wb = openpyxl.load_workbook(path, data_only=True)
+    out: Failures = {}
+    try:
+        for table in get_layout(version).tables:
+            ws = wb[table_sheet_title(table)]
+            cells: list[CheckCell] = list(check_cells(version, table.key))
+            for cell in cells:
+                text = ws[cell.coord].value
+                assert isinstance(text, str), (table.key, cell.coord, text)
+                if cell.scope[0] == "all":
+                    continue
+                codes = frozenset(code for code in cell.codes if code in text)
+                assert (text == CHECK_PASS) == (not codes), text
+                if codes:
+                    out[(ws.title, cell.coord)] = codes
+            summary = next(c for c in cells if c.scope[0] == "all") if cells else None
+            if summary is not None:
+                text = str(ws[summary.coord].value)
+                failing = {code for (sheet, _), codes in out.items() if sheet == ws.title for code in codes}
+                assert text.endswith(CHECK_PASS) == (not failing), text
+                assert all(code in text for code in failing), text
+    finally:
+        wb.close()
+    return out
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(broken_reports())
+def test_property_cached_check_cells_agree_with_check(tmp_path_factory: pytest.TempPathFactory,
+                                                      report: Report) -> None:
+    """The 校验 cells of a rendered workbook (their cached values) fail exactly where ``reportgen check``
+    reports an identity, consistent and inconsistent reports alike."""
+    path = render_xlsx(report, tmp_path_factory.mktemp("x") / "r.xlsx")
+    assert shown_failures(path, report.format_version) == expected_failures(report, check(report))
+
+
+def test_form_check_cells_say_passed_when_blank(tmp_path: Path) -> None:
+    """A blank form's check cells are formulas that say 通过 (their cached value), and the form still reads."""
+    path = write_form(tmp_path / "f.xlsx", organ="测试镇人民政府", year=2023, kind="township")
+    assert shown_failures(path, FormatVersion.V2021) == {}
+    wb = openpyxl.load_workbook(path)
+    t3 = get_layout().table("table3")
+    cell = check_cells(FormatVersion.V2021, "table3")[0]
+    formula = wb[table_sheet_title(t3)][cell.coord].value
+    assert isinstance(formula, str)
+    assert formula.startswith("=IF(")
+    report = read_form(path)
+    assert report.table3.figures == Table.from_figures("table3", {}).figures
+
+
+# --------------------------------------------------------------------------------------------
+# LibreOffice recalculation
+
+
+def _recalculate(soffice: str, paths: list[Path], out: Path, profile: Path) -> list[Path]:
+    """Every workbook of ``paths`` opened, recalculated and saved by LibreOffice, in one process."""
+    out.mkdir()
+    subprocess.run(
+        [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--calc", "--convert-to", "xlsx",
+         "--outdir", str(out), *map(str, paths)],
+        check=True, capture_output=True, timeout=240,
+    )
+    results = [out / p.name for p in paths]
+    assert all(p.exists() for p in results), sorted(out.iterdir())
+    return results
+
+
+def _fill_form(path: Path, report: Report, *, typed_totals: bool) -> None:
+    """Type ``report``'s figures into a blank form as a user would (openpyxl: no cached values), and
+    with ``typed_totals`` type its stated totals over the locked total formulas."""
+    wb = openpyxl.load_workbook(path)
+    for table in report.tables():
+        ws = wb[table_sheet_title(table.layout)]
+        for ref in table.layout.leaf_refs():
+            ws[grid_coord(table.layout.figure_cell(ref))] = int(table[ref])
+        if typed_totals:
+            for ref, value in table.stated.items():
+                ws[grid_coord(table.layout.figure_cell(ref))] = int(value)
+    wb.save(path)
+
+
+def _forced(report: Report) -> Report:
+    """``report`` made inconsistent for sure: one leaf of table 三 off by one, two totals stated wrong."""
+    t3, t4 = report.table3, report.table4
+    figures = {**t3.figures, ("new_received", "research"): int(t3[("new_received", "research")]) + 1}
+    stated3 = {("granted", "total"): int(t3[("granted", "total")]) + 1}
+    stated4 = {("litigation_after_review", "total"): int(t4[("litigation_after_review", "total")]) + 2}
+    return report.evolve(table3=Table.from_figures("table3", figures, stated=stated3),
+                         table4=Table.from_figures("table4", t4.figures, stated=stated4))
+
+
+@pytest.mark.libreoffice
+# No shrinking: every step would start LibreOffice again; the failing workbook names itself.
+@settings(max_examples=1, deadline=None, phases=(Phase.explicit, Phase.generate),
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.lists(broken_reports(), min_size=3, max_size=3))
+def test_property_libreoffice_recalculation_agrees_with_check(soffice: str, tmp_path_factory: pytest.TempPathFactory,
+                                                              cases: list[Report]) -> None:
+    """LibreOffice recalculating the 校验 formulas finds exactly what ``reportgen check`` finds: on rendered
+    workbooks (stated totals on the info sheet) and on forms a user typed figures and totals into."""
+    tmp = tmp_path_factory.mktemp("lo")
+    paths: list[Path] = []
+    expected: list[Failures] = []
+    for i, report in enumerate([*cases, *map(_forced, cases)]):
+        rendered = render_xlsx(report, tmp / f"r{i}.xlsx")
+        paths.append(rendered)
+        expected.append(expected_failures(report, check(report)))
+        form = write_form(tmp / f"f{i}.xlsx", organ="测试镇人民政府", year=2023, kind=OrganKind.TOWNSHIP)
+        _fill_form(form, report, typed_totals=True)
+        paths.append(form)
+        typed = read_form(form)
+        expected.append(expected_failures(typed, check(typed)))
+    results = _recalculate(soffice, paths, tmp / "out", tmp / "profile")
+    for path, want in zip(results, expected, strict=True):
+        assert shown_failures(path, FormatVersion.V2021) == want, path.name
+
+
+def test_soffice_lookup_is_the_conftest_one() -> None:
+    """(Guard) the LibreOffice tests above use the session fixture, found on PATH or skipped."""
+    assert shutil.which("soffice") is None or Path(str(shutil.which("soffice"))).name.startswith("soffice")

@@ -793,7 +793,9 @@ def _info_sheet(ws: Any, layout: FormatLayout, form: bool) -> None:
         ("format_version", "list", '"2021,2019"'),
     )
     for key, vtype, formula in lists:
-        dv = DataValidation(type=vtype, formula1=formula, allow_blank=True)
+        # A drop-down refuses a typed value that is not in its list (Excel, WPS, LibreOffice).
+        dv = DataValidation(type=vtype, formula1=formula, allow_blank=True, showErrorMessage=True,
+                            errorStyle="stop", errorTitle="请从列表中选择", error="请从下拉列表中选择一项。")
         dv.sqref = f"C{INFO_FIELD_ROW[key]}"
         ws.add_data_validation(dv)
     dv = DataValidation(type="whole", operator="between", formula1="2008", formula2="2100", allow_blank=True,
@@ -804,7 +806,9 @@ def _info_sheet(ws: Any, layout: FormatLayout, form: bool) -> None:
                         showErrorMessage=True, error="请填写大于或等于 0 的金额（元）。")
     dv.sqref = f"C{INFO_FIELD_ROW['processing_fee']}"
     ws.add_data_validation(dv)
-    dv = DataValidation(type="list", formula1=f'"{STATUS_GIVEN},{STATUS_DEFAULT},{STATUS_ADDED}"', allow_blank=True)
+    dv = DataValidation(type="list", formula1=f'"{STATUS_GIVEN},{STATUS_DEFAULT},{STATUS_ADDED}"', allow_blank=True,
+                        showErrorMessage=True, errorStyle="stop", errorTitle="请从列表中选择",
+                        error=f"内容来源为“{STATUS_GIVEN}”“{STATUS_DEFAULT}”或“{STATUS_ADDED}”。")
     dv.sqref = f"D{PROSE_TOP}:D{PROSE_TOP + 300}"
     ws.add_data_validation(dv)
     ws.page_setup.paperSize = ws.PAPERSIZE_A4

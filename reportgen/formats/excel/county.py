@@ -35,12 +35,13 @@ from typing import Any, NamedTuple
 
 import attrs
 from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from reportgen.domain.checks import get_check
 from reportgen.domain.codes import (
     IN_FIELD,
     IN_HEADER,
@@ -55,7 +56,6 @@ from reportgen.domain.codes import (
 )
 from reportgen.domain.errors import InputError
 from reportgen.domain.findings import Location
-from reportgen.domain.checks import get_check
 from reportgen.domain.layout import T3_RESULTS, FigureKind, FormatVersion, get_layout
 from reportgen.domain.model import (
     Figure,
@@ -504,7 +504,7 @@ def _check_column(ws: Worksheet, columns: Sequence[FigureColumn], version: Forma
         parts = []
         conds = []
         for leaf in leaves:
-            def at(row: str, leaf: str = leaf.key) -> str:
+            def at(row: str, leaf: str = leaf.key, r: int = r) -> str:
                 return f"{letter[(row, leaf)]}{r}"
             cond = (f"{at('new_received')}+{at('carried_over')}=SUM({','.join(at(k) for k in results)})"
                     f"+{at('carried_forward')}")

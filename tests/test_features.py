@@ -17,14 +17,24 @@ import openpyxl
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from openpyxl.utils import get_column_letter
 
 from reportgen.domain.checks import check
-from reportgen.domain.findings import Finding
+from reportgen.domain.findings import Finding, Status
 from reportgen.domain.layout import FormatVersion, get_layout
 from reportgen.domain.model import Figure, OrganKind, Report, Table
 from reportgen.formats.excel.read import read_form
 from reportgen.formats.excel.sheets import grid_coord, table_sheet_title
 from reportgen.formats.excel.write import CHECK_PASS, CheckCell, check_cells, render_xlsx, write_form
+from reportgen.pipelines.bulk import TownshipOutcome, bulk
+from reportgen.pipelines.bulk.comparison import (
+    COMPARISON_SHEET,
+    comparison_header,
+    key_figures,
+    key_values,
+    write_comparison,
+)
+from tests.conftest import EXAMPLES
 from tests.strategies import reports
 
 IDENTITIES = frozenset({"T3-BALANCE", "T3-ROW-TOTAL", "T3-RESULTS-TOTAL", "T4-TOTAL"})
@@ -199,3 +209,47 @@ def test_property_libreoffice_recalculation_agrees_with_check(soffice: str, tmp_
 def test_soffice_lookup_is_the_conftest_one() -> None:
     """(Guard) the LibreOffice tests above use the session fixture, found on PATH or skipped."""
     assert shutil.which("soffice") is None or Path(str(shutil.which("soffice"))).name.startswith("soffice")
+
+
+# --------------------------------------------------------------------------------------------
+# 全县各乡镇数据对照表
+
+
+def test_comparison_sheet_lists_every_township_and_the_county_total(tmp_path: Path) -> None:
+    """summary.xlsx has the 对照表: one row per township with its key figures (headed by the layout's
+    labels) and status, then 全县合计 as live SUMIF formulas over the townships in the roll-up, carrying
+    the same values as the roll-up report; printed landscape, fit to width, header row repeated."""
+    result = bulk(EXAMPLES / "zhaoyuan-county-2022.xlsx", tmp_path / "out", jobs=1)
+    assert result.rollup is not None
+    values = openpyxl.load_workbook(result.summary, data_only=True)[COMPARISON_SHEET]
+    formulas = openpyxl.load_workbook(result.summary)[COMPARISON_SHEET]
+    header = [c.value for c in values[1]]
+    assert tuple(header) == comparison_header()
+    rows = list(values.iter_rows(min_row=2, values_only=True))
+    assert [r[1] for r in rows[:-1]] == [o.name for o in result.outcomes]
+    total = rows[-1]
+    for j, (key, row, col) in enumerate(key_figures(), start=5):
+        assert total[j] == result.rollup.table(key)[(row, col)], header[j]
+        cell = formulas.cell(len(rows) + 1, j + 1).value
+        assert isinstance(cell, str)
+        assert cell.startswith("=SUMIF(")
+    assert "表三 一、本年新收政府信息公开申请数量 总计" in header
+    assert formulas.page_setup.orientation == "landscape"
+    assert formulas.sheet_properties.pageSetUpPr.fitToPage
+    assert formulas.print_title_rows == "$1:$1"
+
+
+def test_comparison_total_leaves_out_townships_not_in_the_rollup() -> None:
+    """A township not counted in the roll-up shows its figures but is not in the 全县合计 values."""
+    t3 = Table.from_figures("table3", {("new_received", "natural_person"): 2, ("granted", "natural_person"): 2})
+    figures = tuple(((("table3", *ref), v) for ref, v in t3.figures.items() if v))
+    keys = key_values(figures, "2021")
+    assert keys[key_figures().index(("table3", "new_received", "total"))] == 2
+    ws = openpyxl.Workbook().active
+    cells = write_comparison(ws, [
+        TownshipOutcome(name=name, source="x", status=Status.OK, format_version="2021", key_figures=keys,
+                        in_rollup=counted)
+        for name, counted in (("甲镇", True), ("乙镇", False))])
+    column = get_column_letter(6 + key_figures().index(("table3", "new_received", "total")))
+    assert cells[f"{column}4"] == 2
+    assert ws[f"{column}3"].value == 2

@@ -460,7 +460,8 @@ def _prose_row(label: str, title: str, paragraphs: Sequence[str], status: str, k
             XCell(status or None, "info_small"),
             XCell(key or None, "info_small"),
         ),
-        _height(paragraphs, 76) if paragraphs else None,
+        # Tall enough for the text and for a label that wraps (四、…（表下说明）takes two lines).
+        max(_height(paragraphs, 76) if paragraphs else 15.0, _height((label,), _INFO_WIDTHS[0] - 2)),
     )
 
 
@@ -708,7 +709,7 @@ def _check_sheet_parts(ws: Any, version: FormatVersion, table: TableLayout) -> N
             if c.scope[0] == "group":  # one check under each group of five columns
                 start = openpyxl.utils.column_index_from_string(c.coord.rstrip("0123456789"))
                 _merge(ws, f"{c.coord}:{get_column_letter(start + 4)}{row}", STYLES["check"])
-    ws.row_dimensions[row].height = 48
+    ws.row_dimensions[row].height = 48 if table.key == "table3" else 30
     _merge(ws, f"A{row + 1}:{last}{row + 1}", STYLES["check"])
     ws.row_dimensions[row + 1].height = 20
     for c in cells:

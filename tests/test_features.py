@@ -19,10 +19,13 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from openpyxl.utils import get_column_letter
 
+import reportgen
 from reportgen.domain.checks import check
 from reportgen.domain.findings import Finding, Status
 from reportgen.domain.layout import FormatVersion, get_layout
 from reportgen.domain.model import Figure, OrganKind, Report, Table
+from reportgen.formats.excel._tables import write_table
+from reportgen.formats.excel.county import CHECK_HEADER, DATA_SHEET, CountyRow, read_county, write_county_form
 from reportgen.formats.excel.read import read_form
 from reportgen.formats.excel.sheets import grid_coord, table_sheet_title
 from reportgen.formats.excel.write import CHECK_PASS, CheckCell, check_cells, render_xlsx, write_form
@@ -253,3 +256,89 @@ def test_comparison_total_leaves_out_townships_not_in_the_rollup() -> None:
     column = get_column_letter(6 + key_figures().index(("table3", "new_received", "total")))
     assert cells[f"{column}4"] == 2
     assert ws[f"{column}3"].value == 2
+
+
+# --------------------------------------------------------------------------------------------
+# The county workbook's 校验 column, printing, table 二 kept with its heading
+
+
+def _county_rows(reports_: list[Report]) -> list[CountyRow]:
+    return [CountyRow(name=f"第{i}镇", kind=OrganKind.TOWNSHIP,
+                      figures={(t.key, *ref): value for t in r.tables() for ref, value in t.figures.items()})
+            for i, r in enumerate(reports_, start=1)]
+
+
+@pytest.mark.libreoffice
+def test_county_check_column_agrees_with_check_after_libreoffice_recalculation(soffice: str, tmp_path: Path) -> None:
+    """The 数据 sheet's 校验 column, recalculated by LibreOffice, names exactly the applicant columns in which
+    ``reportgen check`` finds T3-BALANCE for that township, and says 通过 for a balanced one; the reader
+    reads the workbook with the column."""
+    base = reportgen.load(EXAMPLES / "zhaoyuan-natural-resources-2022.yaml")
+    t3 = base.table3
+    broken = base.evolve(table3=Table.from_figures("table3", {**t3.figures, ("granted", "commercial"): 5,
+                                                               ("carried_over", "other"): 2}))
+    path = write_county_form(tmp_path / "county.xlsx", _county_rows([base, broken]), year=2022, county="招远市")
+    entries = read_county(path)
+    assert [isinstance(e.result, Report) for e in entries] == [True, True]
+    (out,) = _recalculate(soffice, [path], tmp_path / "out", tmp_path / "profile")
+    ws = openpyxl.load_workbook(out, data_only=True)[DATA_SHEET]
+    column = next(c for c in ws[1] if c.value == CHECK_HEADER).column
+    shown = [ws.cell(r, column).value for r in (4, 5)]
+    assert shown[0] == "通过"
+    findings = [f for f in check(entries[1].result) if f.code == "T3-BALANCE"]  # type: ignore[arg-type]
+    assert sorted(f.location.column or "" for f in findings) == ["其他", "商业企业"]
+    assert isinstance(shown[1], str)
+    assert shown[1].startswith("T3-BALANCE")
+    assert all((f.location.column or "?") in shown[1] for f in findings)
+    assert "自然人" not in shown[1]
+
+
+def test_workbooks_are_set_up_for_printing(tmp_path: Path) -> None:
+    """County workbook, summary and audit tables print A4 landscape with repeated header rows (fit to
+    width, but the 数据 sheet runs across pages repeating the township column); drop-downs refuse other values."""
+    county = write_county_form(tmp_path / "c.xlsx", ["甲镇", "乙镇"], year=2022)
+    wb = openpyxl.load_workbook(county)
+    data = wb[DATA_SHEET]
+    assert data.page_setup.orientation == "landscape"
+    assert data.print_title_rows == "$1:$3"
+    assert data.print_title_cols == "$A:$A"
+    info = wb.worksheets[0]
+    assert info.sheet_properties.pageSetUpPr.fitToPage
+    lists = [dv for ws in wb.worksheets for dv in ws.data_validations.dataValidation if dv.type == "list"]
+    assert lists
+    assert all(dv.showErrorMessage and dv.errorStyle == "stop" for dv in lists)
+    form = openpyxl.load_workbook(write_form(tmp_path / "f.xlsx"))
+    form_lists = [dv for ws in form.worksheets for dv in ws.data_validations.dataValidation if dv.type == "list"]
+    assert form_lists
+    assert all(dv.showErrorMessage and dv.errorStyle == "stop" for dv in form_lists)
+    ws = openpyxl.Workbook(write_only=True).create_sheet("t")
+    write_table(ws, ("a", "b"), [(1, 2)], (10, 10))
+    assert ws.page_setup.orientation == "landscape"
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+
+
+@pytest.mark.libreoffice
+def test_table2_starts_on_the_page_of_its_heading(soffice: str, tmp_path: Path) -> None:
+    """Defect 9: in the natural-resources example, table 二's heading, first item and last item are on
+    one page of the PDF (LibreOffice), not the heading and first row alone at the foot of page 2."""
+    report = reportgen.load(EXAMPLES / "zhaoyuan-natural-resources-2022.yaml")
+    docx_path = reportgen.render_docx(report, tmp_path / "r.docx")
+    subprocess.run([soffice, f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(docx_path)],
+                   check=True, capture_output=True, timeout=120)
+    pdf = tmp_path / "r.pdf"
+    t2 = report.layout.table("table2")
+    captions = [c.text for c in t2.cells if c.text is not None and c.colspan == t2.n_cols]
+
+    def page_of(text: str) -> int:
+        for page in range(1, 10):
+            found = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(pdf), "-"],
+                                   capture_output=True, text=True).stdout.replace(" ", "")
+            if text in found.replace("\n", ""):
+                return page
+        raise AssertionError(text)
+
+    heading = page_of(t2.title)
+    assert page_of(captions[0]) == heading
+    header = next(c.text for c in t2.cells if c.text is not None and c.row == 1)  # 信息内容, the item's header row
+    assert page_of(str(header)) == heading

@@ -934,12 +934,12 @@ def _body_paragraphs(data: bytes) -> list[etree._Element]:
     return [p for p in body if p.tag == f"{_W}p"]
 
 
-def _style(p: etree._Element) -> str | None:
+def _paragraph_style(p: etree._Element) -> str | None:
     style = p.find(f"{_W}pPr/{_W}pStyle")
     return None if style is None else style.get(f"{_W}val")
 
 
-def _text(p: etree._Element) -> str:
+def _paragraph_text(p: etree._Element) -> str:
     return "".join(t.text or "" for t in p.iter(f"{_W}t"))
 
 
@@ -951,15 +951,15 @@ def test_signature_printed_at_the_end_when_a_publication_date_is_given(tmp_path:
     path = reportgen.render_docx(report, tmp_path / "r.docx")
     paragraphs = _body_paragraphs(path.read_bytes())
     organ, date = paragraphs[-2], paragraphs[-1]
-    assert (_style(organ), _text(organ)) == ("Signature", report.organ.name)
-    assert (_style(date), _text(date)) == ("Date", "2023年1月18日")
+    assert (_paragraph_style(organ), _paragraph_text(organ)) == ("Signature", report.organ.name)
+    assert (_paragraph_style(date), _paragraph_text(date)) == ("Date", "2023年1月18日")
     ind = organ.find(f"{_W}pPr/{_W}ind")
     assert ind is not None
     # 11 characters of organ over a 6.5-character date: 4 + (6.5 − 11) / 2 < 4 … clamped at 1.75 characters.
     assert ind.get(f"{_W}rightChars") == "175"
     assert ind.get(f"{_W}right") == str(175 * 320 // 100)
     undated = reportgen.render_docx(report.evolve(publication_date=None), tmp_path / "u.docx")
-    assert not [p for p in _body_paragraphs(undated.read_bytes()) if _style(p) in ("Signature", "Date")]
+    assert not [p for p in _body_paragraphs(undated.read_bytes()) if _paragraph_style(p) in ("Signature", "Date")]
 
 
 @pytest.mark.parametrize("version", list(FormatVersion))

@@ -401,10 +401,18 @@ def _summary_cell(table: TableLayout, cells: Sequence[CheckCell]) -> CheckCell:
     return CheckCell(f"A{check_row(table) + 1}", codes, formula, ("all", ""))
 
 
-def _check_result(table: TableLayout, data: Table, cell: CheckCell) -> str:
+@functools.cache
+def _leaves_and_results(version: FormatVersion, key: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The leaf columns, and (table 三) the result rows of table ``key`` (cached by keys: hashing a
+    layout would cost more than the look-up saves)."""
+    table = get_layout(version).table(key)
+    leaves = tuple(c.key for c in table.columns if not c.computed)
+    return leaves, tuple(r.key for r in table.rows if r.path[:1] == (T3_RESULTS,) and not r.computed)
+
+
+def _check_result(version: FormatVersion, table: TableLayout, data: Table, cell: CheckCell) -> str:
     """What ``cell`` shows for the figures of ``data`` (its cached value)."""
-    leaves = [c.key for c in table.columns if not c.computed]
-    results = [r.key for r in table.rows if r.path[:1] == (T3_RESULTS,) and not r.computed]
+    leaves, results = _leaves_and_results(version, table.key)
 
     def stated(ref: tuple[str, str]) -> Figure:
         return data.stated.get(ref, data[ref])
@@ -431,7 +439,7 @@ def _check_result(table: TableLayout, data: Table, cell: CheckCell) -> str:
 def _check_cells(version: FormatVersion, table: TableLayout, data: Table | None) -> dict[str, XCell]:
     """The check cells of ``table``'s sheet with their results for ``data`` (the blank form: all 通过)."""
     cells = check_cells(version, table.key)
-    values = {c.coord: CHECK_PASS if data is None else _check_result(table, data, c)
+    values = {c.coord: CHECK_PASS if data is None else _check_result(version, table, data, c)
               for c in cells if c.scope[0] != "all"}
     out: dict[str, XCell] = {}
     for c in cells:
@@ -448,6 +456,11 @@ def _joined(paragraphs: Sequence[str]) -> str:
     return "\n".join(paragraphs)
 
 
+@functools.cache
+def _label_height(label: str) -> float:
+    return _height((label,), _INFO_WIDTHS[0] - 2)
+
+
 def _prose_row(label: str, title: str, paragraphs: Sequence[str], status: str, key: str = "") -> _Row:
     text = _joined(paragraphs)
     if len(text) > MAX_CELL_TEXT:
@@ -461,7 +474,7 @@ def _prose_row(label: str, title: str, paragraphs: Sequence[str], status: str, k
             XCell(key or None, "info_small"),
         ),
         # Tall enough for the text and for a label that wraps (四、…（表下说明）takes two lines).
-        max(_height(paragraphs, 76) if paragraphs else 15.0, _height((label,), _INFO_WIDTHS[0] - 2)),
+        max(_height(paragraphs, 76) if paragraphs else 15.0, _label_height(label)),
     )
 
 
@@ -930,6 +943,12 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+@functools.cache
+def _formula_xml(formula: str) -> str:
+    # The formulas are the layout's (a few dozen per version): escape each once per process.
+    return _escape(formula)
+
+
 def _number(value: int | Decimal) -> str:
     return str(value) if isinstance(value, int) else format(value, "f")
 
@@ -937,10 +956,11 @@ def _number(value: int | Decimal) -> str:
 def _cell_xml(coord: str, xc: XCell, style: str) -> str:
     value = xc.value
     if xc.formula is not None:
+        formula = _formula_xml(xc.formula)
         if isinstance(value, str):  # a check cell: a text result
-            return f'<c r="{coord}" s="{style}" t="str"><f>{_escape(xc.formula)}</f><v>{_escape(value)}</v></c>'
+            return f'<c r="{coord}" s="{style}" t="str"><f>{formula}</f><v>{_escape(value)}</v></c>'
         cached = "" if value is None or isinstance(value, dt.date) else f"<v>{_number(value)}</v>"
-        return f'<c r="{coord}" s="{style}"><f>{_escape(xc.formula)}</f>{cached}</c>'
+        return f'<c r="{coord}" s="{style}"><f>{formula}</f>{cached}</c>'
     if value is None:
         return f'<c r="{coord}" s="{style}"/>'
     if isinstance(value, str):

@@ -342,3 +342,12 @@ def test_table2_starts_on_the_page_of_its_heading(soffice: str, tmp_path: Path) 
     assert page_of(captions[0]) == heading
     header = next(c.text for c in t2.cells if c.text is not None and c.row == 1)  # 信息内容, the item's header row
     assert page_of(str(header)) == heading
+
+
+@given(st.sampled_from(list(FormatVersion)).flatmap(reports))
+def test_property_key_values_equal_the_tables(report: Report) -> None:
+    """The 对照表's key figures, computed in one pass from a township's non-zero leaf figures, equal the
+    figures of its tables (totals by the layout's sums), in both formats."""
+    figures = tuple(((t.key, *ref), value) for t in report.tables() for ref, value in t.figures.items() if value)
+    expected = tuple(report.table(k)[(r, c)] for k, r, c in key_figures(report.format_version))
+    assert key_values(figures, report.format_version.value) == expected

@@ -10,12 +10,13 @@ their values (:func:`add_cached_values`), like the companion workbook, so a read
 recalculate sees the totals too.  Printed landscape, fit to the page width, the header row repeated.
 
 The bulk run keeps, per township, only its non-zero leaf figures; the key figures are computed
-from them (:func:`key_values`) when the outcome is judged, so skipped townships (figures from the
+from them (:func:`key_values`, one pass over them) when the outcome is judged, so skipped townships (figures from the
 manifest) have theirs too.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import zipfile
@@ -27,7 +28,7 @@ from typing import Any
 from openpyxl.utils import get_column_letter
 
 from reportgen.domain.layout import FormatVersion, get_layout
-from reportgen.domain.model import Figure, Table
+from reportgen.domain.model import Figure
 from reportgen.formats.excel._tables import write_table
 from reportgen.pipelines.bulk.records import Figures, TownshipOutcome
 
@@ -74,16 +75,39 @@ def comparison_header(version: FormatVersion = FormatVersion.V2021) -> tuple[str
     return (*_ID_HEADER, *labels)
 
 
+@functools.cache
+def _covering(version: FormatVersion) -> dict[tuple[str, str, str], tuple[int, ...]]:
+    """Leaf figure ``(table, row, column)`` → the indices of the key figures it adds to (a total expanded
+    through the layout's sums down to its leaves; a leaf key figure covers itself)."""
+    layout = get_layout(version)
+    out: dict[tuple[str, str, str], list[int]] = {}
+    for i, (key, row, col) in enumerate(key_figures(version)):
+        table = layout.table(key)
+        sums = {s.target: s.terms for s in table.sums}
+        pending, leaves = [(row, col)], set()
+        while pending:
+            ref = pending.pop()
+            if ref in sums:
+                pending.extend(sums[ref])
+            else:
+                leaves.add(ref)
+        for leaf in leaves:
+            out.setdefault((key, *leaf), []).append(i)
+    return {leaf: tuple(indices) for leaf, indices in out.items()}
+
+
 def key_values(figures: Figures, version: str | None) -> tuple[Figure, ...]:
-    """The key figures of a township from its non-zero leaf figures (totals computed by the layout's sums)."""
+    """The key figures of a township from its non-zero leaf figures: one pass, each figure added to the
+    key figures (totals) that cover it — no tables built (a bulk run does this once per township)."""
     if version is None:
         return ()
     fv = FormatVersion(version)
-    by_table: dict[str, dict[tuple[str, str], Figure]] = {}
-    for (table, row, col), value in figures:
-        by_table.setdefault(table, {})[(row, col)] = value
-    tables = {t.key: Table.from_figures(t.key, by_table.get(t.key, {}), version=fv) for t in get_layout(fv).tables}
-    return tuple(tables[key][(row, col)] for key, row, col in key_figures(fv))
+    covering = _covering(fv)
+    values: list[Figure] = [0] * len(key_figures(fv))
+    for ref, value in figures:
+        for i in covering.get(ref, ()):
+            values[i] += value
+    return tuple(values)
 
 
 def write_comparison(ws: Any, outcomes: Sequence[TownshipOutcome]) -> dict[str, Figure]:

@@ -16,6 +16,8 @@ What the template holds (GB/T 9704-2012 公文 layout)::
             {%p for p in part.paragraphs %} {{ p }}
     二、… table 二   三、… table 三   四、… table 四 + note paragraphs
     五、… paragraphs   六、… items: {{ item.title }} + paragraphs
+    {{ signature.organ }}                                 落款 (when a publication date is given): Signature
+    {{ signature.date }}                                  and Date styles, the date 右空四字, the organ centred over it
     footer: — PAGE —  (14 pt 宋体; odd pages right, even pages left, one character in)
 
 Every label, span and section title is drawn from :mod:`reportgen.domain.layout`; every figure cell holds one
@@ -109,6 +111,10 @@ GRID_WIDTHS_MM: dict[str, tuple[float, ...]] = {
 """Grid column widths of each table; each sums to ≤ 156 mm (the text width)."""
 
 TABLE_FONT_HALF_POINTS = 21  # 10.5 pt (五号)
+BODY_CHAR_TWIPS = 320
+"""One character of the 16 pt body text (三号), in twips."""
+SIGNATURE_DATE_RIGHT_CHARS = 4
+"""成文日期右空四字 (GB/T 9704-2012 7.3.5.1)."""
 FIXED_DATE = dt.datetime(2021, 9, 26, tzinfo=dt.UTC)  # the date of 国办公开办函〔2021〕30号
 _ZIP_DATE = (2021, 9, 26, 0, 0, 0)
 
@@ -219,6 +225,23 @@ def _styles_xml() -> bytes:
         para_props(ppr, line=LINE_TWIPS, rule="exact", jc="both", indent=True, outline=level)
         run_props(rpr, font, 32)
 
+    # 落款 (GB/T 9704-2012 7.3.5): the date 右空四字, the organ centred over it (its right indent is the
+    # report's: build_context computes signature.organ_right from the two widths).
+    _, ppr, rpr = style("paragraph", "Signature", "Signature", based_on="Normal", next_style="Date")
+    para_props(ppr, line=LINE_TWIPS, rule="exact", jc="right", indent=False)
+    spacing = ppr.find(_w("spacing"))
+    assert spacing is not None
+    spacing.set(_w("before"), str(2 * LINE_TWIPS))  # two blank lines between the body and the 落款
+    ppr.insert(0, _el("keepNext"))  # schema order: keepNext comes first in pPr
+    run_props(rpr, BODY_FONT, 32)
+    _, ppr, rpr = style("paragraph", "Date", "Date", based_on="Normal", next_style="Normal")
+    para_props(ppr, line=LINE_TWIPS, rule="exact", jc="right", indent=False)
+    ind = ppr.find(_w("ind"))
+    assert ind is not None
+    ind.set(_w("rightChars"), str(SIGNATURE_DATE_RIGHT_CHARS * 100))
+    ind.set(_w("right"), str(SIGNATURE_DATE_RIGHT_CHARS * BODY_CHAR_TWIPS))
+    run_props(rpr, BODY_FONT, 32)
+
     _, ppr, rpr = style("paragraph", "TableText", "Table Text", based_on="Normal")
     para_props(ppr, line=240, rule="auto", jc="center", indent=False, snap_to_grid=False)
     run_props(rpr, TABLE_FONT, TABLE_FONT_HALF_POINTS)
@@ -314,6 +337,7 @@ def _table(table: TableLayout) -> etree._Element:
         for r in range(cell.row, cell.last_row + 1):
             for c in range(cell.col, cell.last_col + 1):
                 covering[(r, c)] = cell
+    kept = _kept_rows(table)
     for r in range(table.n_rows):
         tr = _el("tr", tbl)
         trpr = _el("trPr", tr)
@@ -334,13 +358,40 @@ def _table(table: TableLayout) -> etree._Element:
                     vmerge.set(_w("val"), "restart")
             _el("vAlign", tcpr, val="center")
             if r == cell.row and cell.ref is not None:
-                tc.append(_cell_paragraph(_placeholder(table, cell), "center", figure=True))
+                paragraph = _cell_paragraph(_placeholder(table, cell), "center", figure=True)
             elif r == cell.row:
-                tc.append(_cell_paragraph(cell.text, _alignment(table, cell)))
+                paragraph = _cell_paragraph(cell.text, _alignment(table, cell))
             else:
-                tc.append(_cell_paragraph(None, "center"))
+                paragraph = _cell_paragraph(None, "center")
+            if r in kept:
+                _keep_next(paragraph)
+            tc.append(paragraph)
             c += cell.colspan
     return tbl
+
+
+def _kept_rows(table: TableLayout) -> frozenset[int]:
+    """Grid rows kept on the page of the row below them (``keepNext`` on their paragraphs).
+
+    The header rows stay with the first figure row, so the section heading (``keepNext`` in its style)
+    never stands alone at the foot of a page with only the header under it.  In table 二 every item
+    of 第二十条 — its caption row, its 信息内容 header row and its figure rows — is kept together:
+    a page break falls only between two items (defect 9 of issue 13).
+    """
+    kept = set(range(table.header_rows))
+    if table.key == "table2":
+        captions = {cell.row for cell in table.cells if cell.text is not None and cell.colspan == table.n_cols}
+        kept |= {r for r in range(table.n_rows - 1) if r + 1 not in captions}
+    return frozenset(kept)
+
+
+def _keep_next(paragraph: etree._Element) -> None:
+    ppr = paragraph.find(_w("pPr"))
+    assert ppr is not None
+    style = ppr.find(_w("pStyle"))
+    assert style is not None
+    # pPr children follow the schema order: pStyle, keepNext, keepLines, …
+    style.addnext(_el("keepNext"))
 
 
 # --- body --------------------------------------------------------------------------------------
@@ -394,7 +445,26 @@ def _body(version: FormatVersion) -> list[etree._Element]:
             _titled_parts_loop(body, "other_matters", "item")
         else:  # pragma: no cover - the layout has exactly these six sections
             raise AssertionError(section.key)
+    body += _signature()
     return body
+
+
+def _signature() -> list[etree._Element]:
+    """The 落款, printed when the context has one (a publication date was given): the organ in a
+    ``Signature`` paragraph, the date in a ``Date`` paragraph (GB/T 9704: 右空四字, the organ centred over
+    the date — its right indent comes from the context, so it follows the lengths of the two)."""
+    organ = _paragraph("Signature", "{{ signature.organ }}", BODY_FONT)
+    ppr = organ.find(_w("pPr"))
+    assert ppr is not None
+    ind = _el("ind", ppr, rightChars="{{ signature.organ_right_chars }}", right="{{ signature.organ_right }}")
+    ind.set(_w("firstLineChars"), "0")
+    ind.set(_w("firstLine"), "0")
+    return [
+        _loop("if signature.date"),
+        organ,
+        _paragraph("Date", "{{ signature.date }}", BODY_FONT),
+        _loop("endif"),
+    ]
 
 
 def _footer_paragraph(footer: etree._Element, *, odd: bool) -> None:

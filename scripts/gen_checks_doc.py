@@ -153,6 +153,11 @@ def _problems_repeated() -> tuple[Report, Report | None]:
     return report, _previous(report, problems=report.problems)
 
 
+def _prose_copied() -> tuple[Report, Report | None]:
+    report = _base()
+    return report, _previous(report, problems=("上年度的问题。",))
+
+
 def _prose_no_applications() -> tuple[Report, Report | None]:
     report = _base()
     on_request = Subsection(paragraphs=("2022年度未受理政府信息公开申请。",))
@@ -177,6 +182,8 @@ EXAMPLES: dict[str, Callable[[], tuple[Report, Report | None]]] = {
     "PROSE-EMPTY": _prose_empty,
     "OVERVIEW-LENGTH": _with_intro("政" * 1001),
     "FORMAT-SUPERSEDED-NOTICE": _with_intro("本报告按照国办公开办函〔2019〕60号的要求编制。"),
+    "PROSE-LAST-YEAR": _with_intro("2021年，我局认真贯彻落实《中华人民共和国政府信息公开条例》。"),
+    "PROSE-COPIED": _prose_copied,
     "PREVIOUS-YEAR": lambda: (_base(), _previous(_base(), year=2020)),
     "T3-CARRY-OVER": _carry_over,
     "T2-IN-FORCE": _in_force,

@@ -14,7 +14,7 @@ from reportgen.domain.checks import CHECKS, OVERVIEW_MAX_CHARS, CheckContext, ch
 from reportgen.domain.findings import Finding, Severity
 from reportgen.domain.layout import FORMAT_DOCUMENT, FormatVersion, Row, TableLayout, get_layout
 from reportgen.domain.model import Organ, OrganKind, OtherItem, Overview, Report, Subsection, Table
-from scripts.gen_checks_doc import DOC_PATH, EXAMPLES, render, sample_findings
+from scripts.gen_checks_doc import DOC_PATH, EXAMPLES, _base, _previous, render, sample_findings
 from scripts.gen_checks_doc import main as gen_checks_doc_main
 from tests.strategies import reports
 
@@ -286,6 +286,9 @@ def _previous_of(report: Report, **changes: object) -> Report:
         year=report.year - 1,
         publication_date=None,
         problems=("上年的问题。",),
+        # Last year's own words (the same words would be PROSE-COPIED).
+        overview=Overview(intro=("上年度，本机关按照条例要求做好了政府信息公开工作。",)),
+        other_matters=(),
         table2=Table.from_figures("table2", in_force),
         table3=Table.from_figures("table3", figures),
     )
@@ -561,3 +564,76 @@ def test_checks_doc_is_up_to_date() -> None:
     """docs/checks.md is what scripts/gen_checks_doc.py generates from CHECKS (rerun it after a change)."""
     assert DOC_PATH.read_text(encoding="utf-8") == render()
     assert gen_checks_doc_main(["--check"]) == 0
+
+
+# --------------------------------------------------------------------------------------------
+# Copied from last year (issue 13)
+
+def _with_intro(report: Report, *paragraphs: str) -> Report:
+    return report.evolve(overview=attrs.evolve(report.overview, intro=paragraphs))
+
+
+def _year_report(year: int = 2023) -> Report:
+    return _base(year=year, publication_date=None)
+
+
+@pytest.mark.parametrize(("text", "flagged"), [
+    ("2022年，我局认真贯彻落实《中华人民共和国政府信息公开条例》。", True),
+    ("本机关2022年度共主动公开政府信息326条。", True),
+    ("2022 年，全县政务公开工作稳步推进。", True),
+    ("与2022年相比，新收申请有所增加。", False),
+    ("新收申请较2022年度增长12%。", False),
+    ("2022年度结转的2件申请已全部办结。", False),
+    ("自2022年以来累计公开信息1000条。", False),
+    ("2023年，我局认真贯彻落实条例。", False),
+    ("12022年，无关数字。", False),
+])
+def test_last_year_outside_a_comparison_is_flagged(text: str, flagged: bool) -> None:
+    """A 2023 report saying “2022年，…” or “2022年度” outside a comparison gets PROSE-LAST-YEAR, at the section."""
+    found = codes(check(_with_intro(_year_report(), text)), "PROSE-LAST-YEAR")
+    assert bool(found) is flagged
+    if flagged:
+        assert found[0].location.table == "一、总体情况"
+        assert found[0].expected == "2023年"
+        assert str(found[0].actual).startswith("2022年")
+
+
+def test_last_year_flagged_once_per_paragraph_and_the_clean_example_passes() -> None:
+    """Two stale years in one paragraph give one finding; the consistent example report gives none."""
+    report = _with_intro(_year_report(), "2022年，我局推进公开。2022年度，我局完善制度。", "2022年度，另一段。")
+    assert len(codes(check(report), "PROSE-LAST-YEAR")) == 2
+    assert not codes(check(_year_report(2022)), "PROSE-LAST-YEAR")
+
+
+def test_paragraphs_identical_to_last_year_are_flagged_per_paragraph() -> None:
+    """With last year's report, each user paragraph equal to one of last year's (whitespace and years
+    ignored) is flagged with its section; a rewritten paragraph, a short one and generated defaults are not."""
+    report = _year_report()
+    platform = Subsection(paragraphs=("依托政府门户网站公开信息，2023年共更新栏目 12 个。",))
+    report = report.evolve(overview=attrs.evolve(report.overview, platform=platform,
+                                                  supervision=Subsection(paragraphs=("开展培训。",))))
+    previous = _previous(report, problems=("上年度的问题。",))
+    previous = previous.evolve(overview=attrs.evolve(
+        previous.overview, intro=("2022年，我局另写了一段完全不同的总体情况开头。",),
+        platform=Subsection(paragraphs=("依托政府门户网站公开信息，2022年共更新栏目12个。",))))
+    found = codes(check(report, previous=previous), "PROSE-COPIED")
+    sections = sorted(f.location.table or "" for f in found)
+    assert sections == ["一、总体情况 （一）主动公开", "一、总体情况 （四）政府信息公开平台建设"]
+    assert not codes(check(report), "PROSE-COPIED")  # no previous: not run
+
+
+def test_whole_problems_section_copied_is_reported_once() -> None:
+    """When 五 is copied whole, PROBLEMS-REPEATED reports it and PROSE-COPIED does not repeat it per paragraph."""
+    report = _year_report().evolve(problems=("一是公开内容不够全面，部分栏目更新不及时。",))
+    previous = _previous(report, problems=report.problems)
+    findings = check(report, previous=previous)
+    assert codes(findings, "PROBLEMS-REPEATED")
+    assert not [f for f in codes(findings, "PROSE-COPIED") if f.location.table == "五、存在的主要问题及改进情况"]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.sampled_from(["较", "同比", "与", "相比", "增长", "以来"]), st.text(alphabet="政府信息公开工作", max_size=10))
+def test_property_comparisons_with_last_year_are_never_flagged(word: str, filler: str) -> None:
+    """Any clause with a comparison word next to “2022年度” is not a stale year."""
+    text = f"{filler}{word}2022年度{filler}相比有所变化。" if word == "与" else f"{filler}{word}2022年度{filler}。"
+    assert not codes(check(_with_intro(_year_report(), text)), "PROSE-LAST-YEAR")

@@ -16,6 +16,7 @@ from docx2python import docx2python
 from hypothesis import HealthCheck, given, settings
 from lxml import etree
 
+import reportgen
 from reportgen.cli import app
 from reportgen.domain.errors import RenderError, TemplateError
 from reportgen.domain.layout import FormatVersion, get_layout
@@ -918,3 +919,62 @@ def test_cli_unreadable_input_exits_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["render", str(bad), "-o", str(tmp_path / "out"), "--no-xlsx"])
     assert result.exit_code == 2
 
+
+
+# --------------------------------------------------------------------------------------------
+# 落款 and keeping table 二 together (issue 13)
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _body_paragraphs(data: bytes) -> list[etree._Element]:
+    root = etree.fromstring(zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml"))
+    body = root.find(f"{_W}body")
+    assert body is not None
+    return [p for p in body if p.tag == f"{_W}p"]
+
+
+def _paragraph_style(p: etree._Element) -> str | None:
+    style = p.find(f"{_W}pPr/{_W}pStyle")
+    return None if style is None else style.get(f"{_W}val")
+
+
+def _paragraph_text(p: etree._Element) -> str:
+    return "".join(t.text or "" for t in p.iter(f"{_W}t"))
+
+
+def test_signature_printed_at_the_end_when_a_publication_date_is_given(tmp_path: Path) -> None:
+    """With a publication date the report ends with the 落款: the organ (style Signature, right indent
+    centring it over the date) then the date (style Date, 右空四字); without one there is no 落款."""
+    report = reportgen.load(ROOT / "examples" / "zhaoyuan-natural-resources-2022.yaml")
+    assert report.publication_date is not None
+    path = reportgen.render_docx(report, tmp_path / "r.docx")
+    paragraphs = _body_paragraphs(path.read_bytes())
+    organ, date = paragraphs[-2], paragraphs[-1]
+    assert (_paragraph_style(organ), _paragraph_text(organ)) == ("Signature", report.organ.name)
+    assert (_paragraph_style(date), _paragraph_text(date)) == ("Date", "2023年1月18日")
+    ind = organ.find(f"{_W}pPr/{_W}ind")
+    assert ind is not None
+    # 11 characters of organ over a 6.5-character date: 4 + (6.5 − 11) / 2 < 4 … clamped at 1.75 characters.
+    assert ind.get(f"{_W}rightChars") == "175"
+    assert ind.get(f"{_W}right") == str(175 * 320 // 100)
+    undated = reportgen.render_docx(report.evolve(publication_date=None), tmp_path / "u.docx")
+    assert not [p for p in _body_paragraphs(undated.read_bytes()) if _paragraph_style(p) in ("Signature", "Date")]
+
+
+@pytest.mark.parametrize("version", list(FormatVersion))
+def test_table2_items_are_kept_together(version: FormatVersion) -> None:
+    """Every row of an item of table 二 but its last has keepNext on its paragraphs (so a page break
+    falls only between two items), every row cantSplit; the header rows of 三 and 四 keep with their first row."""
+    root = etree.fromstring(template_parts(build_template(version))["word/document.xml"])
+    tables = list(root.iter(f"{_W}tbl"))
+    layout = get_layout(version)
+    for tbl, table in zip(tables, layout.tables, strict=True):
+        rows = tbl.findall(f"{_W}tr")
+        captions = {c.row for c in table.cells if c.text is not None and c.colspan == table.n_cols}
+        for r, tr in enumerate(rows):
+            kept = {p.find(f"{_W}pPr/{_W}keepNext") is not None for p in tr.iter(f"{_W}p")}
+            last_of_item = r == len(rows) - 1 or r + 1 in captions
+            expected = not last_of_item if table.key == "table2" else r < table.header_rows
+            assert kept == {expected}, (table.key, r)
+            assert tr.find(f"{_W}trPr/{_W}cantSplit") is not None

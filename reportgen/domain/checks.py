@@ -386,6 +386,101 @@ def _superseded_notice(ctx: CheckContext) -> Iterator[Finding]:
 
 
 # --------------------------------------------------------------------------------------------
+# Copied from last year
+
+# A clause comparing with, counting from or carrying over from last year names that year legitimately.
+_YEAR_COMPARISON = re.compile(
+    r"较|同比|环比|相比|相较|对比|比上|上年同期|增长|增加|减少|下降|持平|以来|结转|累计|整改|本年|今年")
+_COPY_MIN_CHARS = 15
+"""Paragraphs shorter than this (``无。``, ``详见附表。``) are the same every year and are not compared."""
+
+
+def _stale_year(year: int) -> re.Pattern[str]:
+    last = year - 1
+    return re.compile(rf"(?<!\d){last}\s*年(?:度|\s*[，,])")
+
+
+@_rule("PROSE-LAST-YEAR", Severity.WARNING, "正文写的是上一年度（疑为照抄上年度报告）")
+def _prose_last_year(ctx: CheckContext) -> Iterator[Finding]:
+    """报告年度为 Y 时，正文中“(Y−1)年，”或“(Y−1)年度”所在的句子须是比较或承接的语境
+    （较、同比、环比、相比、相较、对比、比上、上年同期、增长、增加、减少、下降、持平、以来、结转、累计、整改、本年、今年），
+    否则提示：多为照抄上年度报告而未改年份。每段最多提示一次。"""
+    report = ctx.report
+    pattern = _stale_year(report.year)
+    for title, paragraph in ctx.text.all_paragraphs():
+        for match in pattern.finditer(paragraph):
+            sentence = _sentence(paragraph, match.start(), width=len(paragraph))
+            if _YEAR_COMPARISON.search(sentence):
+                continue
+            said = re.sub(r"[\s，,]", "", match.group(0))
+            yield ctx.finding(
+                f"{title}写有“{_sentence(paragraph, match.start())}”：本报告为{report.year}年度，"
+                f"“{said}”不在与上年比较的语境中，可能照抄了上年度报告而未改年份",
+                Location(table=title),
+                expected=f"{report.year}年",
+                actual=said,
+            )
+            break
+
+
+def _sentence(text: str, at: int, width: int = 40) -> str:
+    """The sentence of ``text`` around index ``at`` (between 。！？；), cut to ``width`` characters."""
+    left = max(text.rfind(ch, 0, at) for ch in "。！？；") + 1
+    rights = [i for i in (text.find(ch, at) for ch in "。！？；") if i >= 0]
+    sentence = text[left : min(rights, default=len(text) - 1) + 1]
+    return _excerpt(sentence, 0, width)
+
+
+def _excerpt(text: str, start: int, width: int = 30) -> str:
+    """Up to ``width`` characters of ``text`` from ``start``, marked ``…`` when cut."""
+    part = text[start : start + width]
+    return part + ("…" if start + width < len(text) else "")
+
+
+def _given_paragraphs(report: Report) -> list[tuple[str, str]]:
+    """``(section, paragraph)`` of the prose the user wrote (generated defaults left out: they follow the
+    figures, so two years with the same figures print the same sentence legitimately)."""
+    text = report_text(report)
+    layout = report.layout
+    overview = layout.section("overview").title
+    out = [(overview, p) for p in report.overview.intro]
+    for part, (_, sub) in zip(text.overview_parts, report.overview.parts(), strict=True):
+        if sub.paragraphs is not None:
+            out += [(f"{overview} {part.title}", p) for p in sub.paragraphs]
+    if report.review_litigation_note is not None:
+        out += [(layout.section("table4").title, p) for p in report.review_litigation_note]
+    out += [(layout.section("problems").title, p) for p in report.problems]
+    other = layout.section("other_matters").title
+    for item in report.other_matters:
+        out += [(f"{other} {item.title}", p) for p in item.paragraphs or ()]
+    return out
+
+
+@_rule("PROSE-COPIED", Severity.WARNING, "段落与上年度报告相同", needs_previous=True)
+def _prose_copied(ctx: CheckContext) -> Iterator[Finding]:
+    """本报告中用户填写的每一段（不计空白，四位年份数字视为相同，少于15字的段落不比较）≠ 上年度报告中的任何一段；
+    按自动生成的默认文字不比较。五、存在的主要问题整节与上年相同时由 PROBLEMS-REPEATED 报告，不再逐段报告。"""
+    previous = ctx.comparable_previous
+    if previous is None:
+        return
+    last = {_normalise_prose((p,)) for _, p in _given_paragraphs(previous)}
+    problems = ctx.report.layout.section("problems").title
+    whole_problems = bool(ctx.report.problems) and _normalise_prose(ctx.report.problems) == _normalise_prose(
+        previous.problems)
+    for section, paragraph in _given_paragraphs(ctx.report):
+        if section == problems and whole_problems:
+            continue
+        key = _normalise_prose((paragraph,))
+        if len(key) < _COPY_MIN_CHARS or key not in last:
+            continue
+        yield ctx.finding(
+            f"{section}的段落“{_excerpt(paragraph, 0)}”与{previous.year}年度报告中的一段相同"
+            "（不计空白和年份），请按本年度的情况重写",
+            Location(table=section),
+        )
+
+
+# --------------------------------------------------------------------------------------------
 # Across years
 
 

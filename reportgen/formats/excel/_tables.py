@@ -42,13 +42,21 @@ def table_value(value: object) -> str | int | float | None:
 
 
 def format_table_sheet(ws: Any, widths: Sequence[float], *, rows: int | None = None) -> None:
-    """Column widths and a frozen header row; with ``rows`` (header included), an autofilter over them.
+    """Column widths, a frozen header row and the print set-up (A4 landscape, fit to the page width, the
+    header row repeated); with ``rows`` (header included), an autofilter over them.
 
     On a write-only worksheet call it before the first row is written.
     """
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A2"
+    # Printed: A4 landscape, all columns on one page width, the header row on every page.
+    ws.page_setup.paperSize = 9
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
     if rows is not None:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(widths))}{max(rows, 1)}"
 

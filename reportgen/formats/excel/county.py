@@ -35,12 +35,14 @@ from typing import Any, NamedTuple
 
 import attrs
 from openpyxl import Workbook, load_workbook
+from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from reportgen.domain import limits
+from reportgen.domain.checks import get_check
 from reportgen.domain.codes import (
     IN_FIELD,
     IN_FORMULA,
@@ -58,7 +60,7 @@ from reportgen.domain.codes import (
 )
 from reportgen.domain.errors import InputError, ReportgenError
 from reportgen.domain.findings import Location
-from reportgen.domain.layout import FigureKind, FormatVersion, get_layout
+from reportgen.domain.layout import T3_RESULTS, FigureKind, FormatVersion, get_layout
 from reportgen.domain.model import (
     Figure,
     Organ,
@@ -359,6 +361,7 @@ def _write_info(ws: Worksheet, info: Mapping[str, object], note: str) -> None:
     dv.add(f"B{year_row}")
     fmt = DataValidation(type="list", formula1='"2021,2019"', allow_blank=True)
     fmt.error, fmt.showErrorMessage = "报告格式为 2021（国办公开办函〔2021〕30号）或 2019。", True
+    fmt.errorStyle = "stop"
     ws.add_data_validation(fmt)
     fmt.add(f"B{2 + [k for k, _ in _INFO_FIELDS].index('format_version')}")
 
@@ -459,7 +462,7 @@ def _write_data(
     dates = DataValidation(type="date", operator="greaterThan", formula1="36526", allow_blank=True)
     dates.error = "请填写日期，如 2023-01-18。"
     for dv in (counts, amounts, kinds, dates):
-        dv.showErrorMessage = True
+        dv.showErrorMessage, dv.errorStyle = True, "stop"  # a typed value not allowed is refused
         ws.add_data_validation(dv)
     kinds.add(f"C{first}:C{last_row}")
     dates.add(f"D{first}:D{last_row}")
@@ -467,8 +470,76 @@ def _write_data(
     for j, fc in enumerate(columns):
         letter = get_column_letter(FIRST_FIGURE_COLUMN + j)
         (amounts if fc.kind == "amount" else counts).add(f"{letter}{first}:{letter}{last_row}")
+    _check_column(ws, columns, version, first, last_row)
     ws.freeze_panes = ws.cell(first, FIRST_FIGURE_COLUMN)
+    # Over a hundred figure columns cannot be read at one page width: pages run across, each repeating
+    # the header rows and the township column.
+    _print_setup(ws, f"1:{HEADER_ROWS}", fit=False)
+    ws.print_title_cols = "A:A"
     _protect(ws)
+
+
+CHECK_HEADER = "校验"
+"""Header of the 数据 sheet's last column: per township 通过, or the identity that does not hold."""
+CHECK_PASS = "通过"
+_FAIL_FILL = PatternFill("solid", fgColor="FFC7CE", bgColor="FFC7CE")
+_PASS_FILL = PatternFill("solid", fgColor="C6EFCE", bgColor="C6EFCE")
+
+
+def _check_column(ws: Worksheet, columns: Sequence[FigureColumn], version: FormatVersion, first: int,
+                  last: int) -> None:
+    """The 校验 column: per township row a formula saying 通过, or ``T3-BALANCE 表三各列勾稽关系：自然人、…``
+    naming the applicant columns where 一 + 二 ≠ （七）总计 + 四 (the identity ``reportgen check`` checks
+    on these figures: the 数据 sheet has no totals to state).  Blank for an empty row."""
+    table = get_layout(version).table("table3")
+    letter = {fc.ref: get_column_letter(FIRST_FIGURE_COLUMN + j) for j, fc in enumerate(columns)
+              if fc.table == "table3"}
+    results = [r.key for r in table.rows if r.path[:1] == (T3_RESULTS,) and not r.computed]
+    leaves = [c for c in table.columns if not c.computed]
+    c = FIRST_FIGURE_COLUMN + len(columns)
+    col = get_column_letter(c)
+    head = ws.cell(1, c, CHECK_HEADER)
+    head.font, head.fill, head.alignment, head.border = _HEAD_FONT, _HEAD_FILL, _CENTER_WRAP, _BORDER
+    for r in (2, 3):
+        ws.cell(r, c).border = _BORDER
+    ws.merge_cells(start_row=1, start_column=c, end_row=HEADER_ROWS, end_column=c)
+    ws.column_dimensions[col].width = 30
+    title = get_check("T3-BALANCE").title
+    for r in range(first, last + 1):
+        parts = []
+        conds = []
+        for leaf in leaves:
+            def at(row: str, leaf: str = leaf.key, r: int = r) -> str:
+                return f"{letter[(row, leaf)]}{r}"
+            cond = (f"{at('new_received')}+{at('carried_over')}=SUM({','.join(at(k) for k in results)})"
+                    f"+{at('carried_forward')}")
+            conds.append(cond)
+            parts.append(f'IF({cond},"","{leaf.label}、")')
+        verdict = f'IF(AND({",".join(conds)}),"{CHECK_PASS}","T3-BALANCE {title}："&{"&".join(parts)})'
+        cell = ws.cell(r, c)
+        cell.value = f'=IF(TRIM($A{r})="","",{verdict})'
+        cell.font, cell.border, cell.alignment = _BODY_FONT, _BORDER, _CENTER_WRAP
+    rng = f"{col}{first}:{col}{last}"
+    ws.conditional_formatting.add(rng, FormulaRule(formula=[f'AND({col}{first}<>"",{col}{first}<>"{CHECK_PASS}")'],
+                                                   fill=_FAIL_FILL))
+    ws.conditional_formatting.add(rng, FormulaRule(formula=[f'{col}{first}="{CHECK_PASS}"'], fill=_PASS_FILL))
+    ws.conditional_formatting.add(f"A{first}:A{last}", FormulaRule(
+        formula=[f'AND(${col}{first}<>"",${col}{first}<>"{CHECK_PASS}")'], fill=_FAIL_FILL))
+
+
+def _print_setup(ws: Worksheet, title_rows: str | None, *, landscape: bool = True, fit: bool = True) -> None:
+    """A4, landscape, every column on one page width (``fit``; else at 70 %), the header rows repeated."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    if fit:
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+    else:
+        ws.page_setup.scale = 70
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    if title_rows:
+        ws.print_title_rows = title_rows
 
 
 def _write_shared(ws: Worksheet, fields: Sequence[ProseField], shared: Mapping[str, str | tuple[str, str]]) -> None:
@@ -530,7 +601,7 @@ def _write_overrides(
                            allow_blank=True)
     codes.error = f"请选择“{SHARED_SHEET}”表中的字段代码。"
     for dv in (towns, codes):
-        dv.showErrorMessage = True
+        dv.showErrorMessage, dv.errorStyle = True, "stop"
         ws.add_data_validation(dv)
     towns.add(f"A2:A{last}")
     codes.add(f"B2:B{last}")
@@ -582,9 +653,12 @@ def write_county_form(
         "note": note,
     }
     _write_info(info_ws, info, note)
+    _print_setup(info_ws, None, landscape=False)  # 基本信息: two columns, on one page width
     _write_data(wb.create_sheet(DATA_SHEET), rows, columns, format_version)
     _write_shared(wb.create_sheet(SHARED_SHEET), fields, shared_text or {})
     _write_overrides(wb.create_sheet(OVERRIDE_SHEET), len(rows), len(fields), overrides)
+    for sheet in (SHARED_SHEET, OVERRIDE_SHEET):
+        _print_setup(wb[sheet], "1:1")
     target = Path(path)
     with atomic_path(target) as tmp:
         wb.save(tmp)
@@ -756,7 +830,7 @@ class _Builder:
         problems = Findings(file=file)
         seen: set[tuple[str, str, str]] = set()
         for j, head in enumerate(header):
-            if j < len(_ID_COLUMNS) or not any(head):
+            if j < len(_ID_COLUMNS) or not any(head) or head[0] == CHECK_HEADER:
                 continue
             fc = by_header.get(head)
             cell = f"{DATA_SHEET}!{get_column_letter(j + 1)}1:{get_column_letter(j + 1)}{HEADER_ROWS}"

@@ -38,15 +38,24 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import openpyxl
+from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.xml.functions import tostring as openpyxl_tostring
 
+from reportgen.domain.checks import get_check
 from reportgen.domain.errors import RenderError
 from reportgen.domain.findings import FINDING_COLUMNS, Finding
-from reportgen.domain.layout import PROCESSING_FEE_ITEM, FormatLayout, FormatVersion, TableLayout, get_layout
-from reportgen.domain.model import Figure, OrganKind, Report, clean_text
+from reportgen.domain.layout import (
+    PROCESSING_FEE_ITEM,
+    T3_RESULTS,
+    FormatLayout,
+    FormatVersion,
+    TableLayout,
+    get_layout,
+)
+from reportgen.domain.model import Figure, OrganKind, Report, Table, clean_text
 from reportgen.domain.naming import output_stem
 from reportgen.domain.prose import report_text
 from reportgen.formats._io import atomic_write_bytes, output_target
@@ -147,6 +156,7 @@ _BASE_STYLES: dict[str, _Style] = {
     "info_small": _Style(Font(name=_SONG, size=9, color="595959"), _BOX, _LEFT, _UNLOCKED, _INPUT, "@"),
     "find_text": _Style(Font(name=_SONG, size=10), _BOX, _TOPLEFT, _UNLOCKED),
     "find_number": _Style(Font(name="Times New Roman", size=10), _BOX, _RIGHT, _UNLOCKED, None, "General"),
+    "check": _Style(Font(name=_SONG, size=9), _BOX, _CENTER, _LOCKED, _GREY),
 }
 _TEXT_STYLES = ("subtitle", "info_value", "info_text", "info_small", "find_text")
 
@@ -265,12 +275,192 @@ def _figure_cells(layout: FormatLayout, report: Report | None, form: bool) -> di
                 cells[grid_coord(cell)] = XCell(value, style)
             else:
                 cells[grid_coord(cell)] = XCell(value, "fig_form" if form else "fig")
+        cells.update(_check_cells(layout.version, table, data))
         out[table_sheet_title(table)] = cells
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Checks inside the workbook: formulas stating the identities of domain/checks.py, so a user sees an
+# identity that does not hold while typing (Excel, WPS, LibreOffice; no macros).  Each check cell says
+# 通过 or names the failing check by its code and title; conditional formatting colours it.  In a
+# rendered workbook the cells also carry their result (computed here the same way), like the totals.
+
+CHECK_PASS = "通过"
+"""What a check cell says when its identity holds."""
+CHECK_LABEL = "校验"
+CHECK_SUMMARY_LABEL = "校验结果"
+
+
+class CheckCell(NamedTuple):
+    """One check cell of a table sheet: where it is, the codes it can report, its formula."""
+
+    coord: str
+    codes: tuple[str, ...]
+    formula: str
+    scope: tuple[str, str]
+    """``("column", column key)``, ``("row", row key)`` or ``("group", row key)`` (table 四), ``("all", "")``."""
+
+
+def _failure_text(code: str) -> str:
+    return f"{code} {get_check(code).title}"
+
+
+def _total_holds(table: TableLayout, ref: tuple[str, str], computed: str) -> str:
+    """The condition "the total at ``ref`` equals ``computed``" as ``reportgen check`` decides it: a number
+    typed over the total is compared; a live formula is not a stated total (the reader skips it) unless
+    the info sheet states the total (填报的合计数, found by its key in column E)."""
+    cell = grid_coord(table.figure_cell(ref))
+    coord = f"${cell[0]}${cell[1:]}"
+    key = f"{table.key}.{ref[0]}.{ref[1]}"
+    info = f"'{INFO_SHEET}'!"
+    return (f'IF(_xlfn.ISFORMULA({coord}),IFERROR(INDEX({info}$C:$C,MATCH("{key}",{info}$E:$E,0))={computed},TRUE),'
+            f"{coord}={computed})")
+
+
+def _leaf_sum(table: TableLayout, rows: Sequence[str], cols: Sequence[str]) -> str:
+    first = table.figure_cell((rows[0], cols[0]))
+    last = table.figure_cell((rows[-1], cols[-1]))
+    return f"SUM({grid_coord(first)}:{grid_coord(last)})"
+
+
+def _verdict(tests: Sequence[tuple[str, str]]) -> str:
+    """``通过`` when every ``(condition, code)`` holds, else the failing codes' texts."""
+    if len(tests) == 1:
+        (cond, code), = tests
+        return f'IF({cond},"{CHECK_PASS}","{_failure_text(code)}")'
+    all_ok = "AND(" + ",".join(c for c, _ in tests) + ")"
+    parts = "&".join(f'IF({c},"","{_failure_text(code)}；")' for c, code in tests)
+    return f'IF({all_ok},"{CHECK_PASS}",{parts})'
+
+
+@functools.cache
+def check_cells(version: FormatVersion, key: str) -> tuple[CheckCell, ...]:
+    """The check cells of table ``key``'s sheet (table 二 has none: it has no identities)."""
+    table = get_layout(version).table(key)
+    if key == "table3":
+        return _t3_check_cells(table)
+    if key == "table4":
+        return _t4_check_cells(table)
+    return ()
+
+
+def check_row(table: TableLayout) -> int:
+    """Worksheet row of the 校验 row, under the table's grid; the 校验结果 row is the next one."""
+    return GRID_TOP + table.n_rows
+
+
+def _t3_check_cells(table: TableLayout) -> tuple[CheckCell, ...]:
+    leaves = [c.key for c in table.columns if not c.computed]
+    results = [r.key for r in table.rows if r.path[:1] == (T3_RESULTS,) and not r.computed]
+    row = check_row(table)
+    out: list[CheckCell] = []
+    for col in [c.key for c in table.columns]:
+        letter = grid_coord(table.figure_cell(("new_received", col)))[0]
+        if col in leaves:
+            def at(k: str, col: str = col) -> str:
+                return grid_coord(table.figure_cell((k, col)))
+            balance = (f"{at('new_received')}+{at('carried_over')}="
+                       f"{_leaf_sum(table, results, [col])}+{at('carried_forward')}")
+            total = _total_holds(table, ("results_total", col), _leaf_sum(table, results, [col]))
+            tests = [(balance, "T3-BALANCE"), (total, "T3-RESULTS-TOTAL")]
+        else:  # 总计: its （七）总计 against every result figure (the balance is not checked twice)
+            tests = [(_total_holds(table, ("results_total", col), _leaf_sum(table, results, leaves)),
+                      "T3-RESULTS-TOTAL")]
+        out.append(CheckCell(f"{letter}{row}", tuple(code for _, code in tests), _verdict(tests), ("column", col)))
+    check_col = get_column_letter(table.n_cols + 1)
+    for r in table.rows:
+        if r.computed:
+            continue
+        cond = _total_holds(table, (r.key, "total"), _leaf_sum(table, [r.key], leaves))
+        y = GRID_TOP + table.figure_cell((r.key, "total")).row
+        out.append(CheckCell(f"{check_col}{y}", ("T3-ROW-TOTAL",), _verdict([(cond, "T3-ROW-TOTAL")]), ("row", r.key)))
+    return (*out, _summary_cell(table, out))
+
+
+def _t4_check_cells(table: TableLayout) -> tuple[CheckCell, ...]:
+    leaves = [c.key for c in table.columns if not c.computed]
+    out = []
+    for r in table.rows:
+        cond = _total_holds(table, (r.key, "total"), _leaf_sum(table, [r.key], leaves))
+        letter = grid_coord(table.figure_cell((r.key, leaves[0])))[0]
+        out.append(CheckCell(f"{letter}{check_row(table)}", ("T4-TOTAL",), _verdict([(cond, "T4-TOTAL")]),
+                             ("group", r.key)))
+    return (*out, _summary_cell(table, out))
+
+
+def _summary_cell(table: TableLayout, cells: Sequence[CheckCell]) -> CheckCell:
+    coords = ",".join(c.coord for c in cells)
+    codes = tuple(dict.fromkeys(code for c in cells for code in c.codes))
+    # COUNTIF takes one range: count over each cell (a handful per table).
+    def failing(code: str) -> str:
+        return "+".join(f'COUNTIF({c.coord},"{code}*")+COUNTIF({c.coord},"*；{code}*")' for c in cells
+                        if code in c.codes)
+    names = "&".join(f'IF({failing(code)}>0,"{code} ","")' for code in codes)
+    passed = "+".join(f'COUNTIF({c.coord},"{CHECK_PASS}")' for c in cells)
+    formula = f'"{CHECK_SUMMARY_LABEL}："&IF({passed}={len(cells)},"{CHECK_PASS}","未通过："&TRIM({names}))'
+    del coords
+    return CheckCell(f"A{check_row(table) + 1}", codes, formula, ("all", ""))
+
+
+@functools.cache
+def _leaves_and_results(version: FormatVersion, key: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The leaf columns, and (table 三) the result rows of table ``key`` (cached by keys: hashing a
+    layout would cost more than the look-up saves)."""
+    table = get_layout(version).table(key)
+    leaves = tuple(c.key for c in table.columns if not c.computed)
+    return leaves, tuple(r.key for r in table.rows if r.path[:1] == (T3_RESULTS,) and not r.computed)
+
+
+def _check_result(version: FormatVersion, table: TableLayout, data: Table, cell: CheckCell) -> str:
+    """What ``cell`` shows for the figures of ``data`` (its cached value)."""
+    leaves, results = _leaves_and_results(version, table.key)
+
+    def stated(ref: tuple[str, str]) -> Figure:
+        return data.stated.get(ref, data[ref])
+
+    kind, key = cell.scope
+    failed: list[str] = []
+    if table.key == "table3" and kind == "column":
+        column_leaves = [key] if key in leaves else leaves
+        block = sum(data[(r, c)] for r in results for c in column_leaves)
+        if key in leaves and data[("new_received", key)] + data[("carried_over", key)] != block + data[
+                ("carried_forward", key)]:
+            failed.append("T3-BALANCE")
+        if stated(("results_total", key)) != block:
+            failed.append("T3-RESULTS-TOTAL")
+    elif kind in ("row", "group") and stated((key, "total")) != sum(data[(key, c)] for c in leaves):
+        failed.append(cell.codes[0])
+    if not failed:
+        return CHECK_PASS
+    if len(cell.codes) == 1:
+        return _failure_text(failed[0])
+    return "".join(f"{_failure_text(code)}；" for code in failed)
+
+
+def _check_cells(version: FormatVersion, table: TableLayout, data: Table | None) -> dict[str, XCell]:
+    """The check cells of ``table``'s sheet with their results for ``data`` (the blank form: all 通过)."""
+    cells = check_cells(version, table.key)
+    values = {c.coord: CHECK_PASS if data is None else _check_result(version, table, data, c)
+              for c in cells if c.scope[0] != "all"}
+    out: dict[str, XCell] = {}
+    for c in cells:
+        if c.scope[0] == "all":
+            failing = [code for code in c.codes if any(code in v for v in values.values())]
+            value = f"{CHECK_SUMMARY_LABEL}：" + (CHECK_PASS if not failing else "未通过：" + " ".join(failing))
+        else:
+            value = values[c.coord]
+        out[c.coord] = XCell(value, "check", c.formula)
     return out
 
 
 def _joined(paragraphs: Sequence[str]) -> str:
     return "\n".join(paragraphs)
+
+
+@functools.cache
+def _label_height(label: str) -> float:
+    return _height((label,), _INFO_WIDTHS[0] - 2)
 
 
 def _prose_row(label: str, title: str, paragraphs: Sequence[str], status: str, key: str = "") -> _Row:
@@ -285,7 +475,8 @@ def _prose_row(label: str, title: str, paragraphs: Sequence[str], status: str, k
             XCell(status or None, "info_small"),
             XCell(key or None, "info_small"),
         ),
-        _height(paragraphs, 76) if paragraphs else None,
+        # Tall enough for the text and for a label that wraps (四、…（表下说明）takes two lines).
+        max(_height(paragraphs, 76) if paragraphs else 15.0, _label_height(label)),
     )
 
 
@@ -513,6 +704,63 @@ def _table_sheet(ws: Any, table: TableLayout, form: bool) -> None:
     _protect(ws)
 
 
+_FAIL_FILL = PatternFill("solid", fgColor="FFC7CE", bgColor="FFC7CE")
+_FAIL_FONT = Font(color="9C0006", bold=True)
+_PASS_FILL = PatternFill("solid", fgColor="C6EFCE", bgColor="C6EFCE")
+_PASS_FONT = Font(color="006100")
+
+
+def _check_sheet_parts(ws: Any, version: FormatVersion, table: TableLayout) -> None:
+    """Labels, merges and conditional formatting around the check cells of ``table``'s sheet."""
+    cells = check_cells(version, table.key)
+    if not cells:
+        return
+    row = check_row(table)
+    last = get_column_letter(table.n_cols + (1 if table.key == "table3" else 0))
+    head, label = STYLES["head"], STYLES["label"]
+    if table.key == "table3":
+        col = get_column_letter(table.n_cols + 1)
+        ws[f"{col}{GRID_TOP}"] = CHECK_LABEL
+        _apply(ws[f"{col}{GRID_TOP}"], head)
+        _merge(ws, f"{col}{GRID_TOP}:{col}{GRID_TOP + table.header_rows - 1}", head)
+        ws.column_dimensions[col].width = 16
+        ws[f"A{row}"] = CHECK_LABEL
+        _apply(ws[f"A{row}"], label)
+        _merge(ws, f"A{row}:{get_column_letter(table.label_cols)}{row}", label)
+        _apply(ws[f"{col}{row}"], label)
+    else:
+        for c in cells:
+            if c.scope[0] == "group":  # one check under each group of five columns
+                start = openpyxl.utils.column_index_from_string(c.coord.rstrip("0123456789"))
+                _merge(ws, f"{c.coord}:{get_column_letter(start + 4)}{row}", STYLES["check"])
+    ws.row_dimensions[row].height = 48 if table.key == "table3" else 30
+    _merge(ws, f"A{row + 1}:{last}{row + 1}", STYLES["check"])
+    ws.row_dimensions[row + 1].height = 20
+    for c in cells:
+        ok = f'RIGHT({c.coord},2)="{CHECK_PASS}"'
+        ws.conditional_formatting.add(c.coord, FormulaRule(formula=[f"NOT({ok})"], fill=_FAIL_FILL, font=_FAIL_FONT))
+        ws.conditional_formatting.add(c.coord, FormulaRule(formula=[ok], fill=_PASS_FILL, font=_PASS_FONT))
+        # The figures an identity covers turn light red with it, so the user sees where to look.
+        kind, key = c.scope
+        if kind == "column":
+            top = GRID_TOP + table.figure_cell(("new_received", key)).row
+            bottom = GRID_TOP + table.figure_cell(("carried_forward", key)).row
+            letter = c.coord.rstrip("0123456789")
+            target = f"{letter}{top}:{letter}{bottom}"
+        elif kind == "row":
+            target = grid_coord(table.figure_cell((key, "total")))
+        elif kind == "group":
+            first = table.figure_cell((key, table.row(key).columns[0]))
+            end = table.figure_cell((key, table.row(key).columns[-1]))
+            target = f"{grid_coord(first)}:{grid_coord(end)}"
+        else:
+            continue
+        anchor = c.coord.rstrip("0123456789")
+        ref = f"${anchor}${row}" if kind in ("column", "group") else f"${anchor}${c.coord[len(anchor):]}"
+        ws.conditional_formatting.add(target, FormulaRule(formula=[f'RIGHT({ref},2)<>"{CHECK_PASS}"'],
+                                                          fill=_FAIL_FILL))
+
+
 def _validate_figures(ws: Any, table: TableLayout) -> None:
     by_kind: dict[str, list[str]] = {}
     for cell in table.cells:
@@ -570,7 +818,9 @@ def _info_sheet(ws: Any, layout: FormatLayout, form: bool) -> None:
         ("format_version", "list", '"2021,2019"'),
     )
     for key, vtype, formula in lists:
-        dv = DataValidation(type=vtype, formula1=formula, allow_blank=True)
+        # A drop-down refuses a typed value that is not in its list (Excel, WPS, LibreOffice).
+        dv = DataValidation(type=vtype, formula1=formula, allow_blank=True, showErrorMessage=True,
+                            errorStyle="stop", errorTitle="请从列表中选择", error="请从下拉列表中选择一项。")
         dv.sqref = f"C{INFO_FIELD_ROW[key]}"
         ws.add_data_validation(dv)
     dv = DataValidation(type="whole", operator="between", formula1="2008", formula2="2100", allow_blank=True,
@@ -581,7 +831,9 @@ def _info_sheet(ws: Any, layout: FormatLayout, form: bool) -> None:
                         showErrorMessage=True, error="请填写大于或等于 0 的金额（元）。")
     dv.sqref = f"C{INFO_FIELD_ROW['processing_fee']}"
     ws.add_data_validation(dv)
-    dv = DataValidation(type="list", formula1=f'"{STATUS_GIVEN},{STATUS_DEFAULT},{STATUS_ADDED}"', allow_blank=True)
+    dv = DataValidation(type="list", formula1=f'"{STATUS_GIVEN},{STATUS_DEFAULT},{STATUS_ADDED}"', allow_blank=True,
+                        showErrorMessage=True, errorStyle="stop", errorTitle="请从列表中选择",
+                        error=f"内容来源为“{STATUS_GIVEN}”“{STATUS_DEFAULT}”或“{STATUS_ADDED}”。")
     dv.sqref = f"D{PROSE_TOP}:D{PROSE_TOP + 300}"
     ws.add_data_validation(dv)
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
@@ -614,6 +866,7 @@ def _build(layout: FormatLayout, content: _Content | None, *, form: bool, sample
     _info_sheet(info, layout, form)
     for table in layout.tables:
         _table_sheet(wb.create_sheet(table_sheet_title(table)), table, form)
+        _check_sheet_parts(wb[table_sheet_title(table)], layout.version, table)
     if not form:
         _findings_sheet(wb.create_sheet(FINDINGS_SHEET))
     if samples:
@@ -701,6 +954,12 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+@functools.cache
+def _formula_xml(formula: str) -> str:
+    # The formulas are the layout's (a few dozen per version): escape each once per process.
+    return _escape(formula)
+
+
 def _number(value: int | Decimal) -> str:
     return str(value) if isinstance(value, int) else format(value, "f")
 
@@ -708,8 +967,11 @@ def _number(value: int | Decimal) -> str:
 def _cell_xml(coord: str, xc: XCell, style: str) -> str:
     value = xc.value
     if xc.formula is not None:
-        cached = "" if value is None or isinstance(value, (str, dt.date)) else f"<v>{_number(value)}</v>"
-        return f'<c r="{coord}" s="{style}"><f>{xc.formula}</f>{cached}</c>'
+        formula = _formula_xml(xc.formula)
+        if isinstance(value, str):  # a check cell: a text result
+            return f'<c r="{coord}" s="{style}" t="str"><f>{formula}</f><v>{_escape(value)}</v></c>'
+        cached = "" if value is None or isinstance(value, dt.date) else f"<v>{_number(value)}</v>"
+        return f'<c r="{coord}" s="{style}"><f>{formula}</f>{cached}</c>'
     if value is None:
         return f'<c r="{coord}" s="{style}"/>'
     if isinstance(value, str):

@@ -139,6 +139,12 @@ def context_schema(version: FormatVersion = FormatVersion.V2021) -> Mapping[str,
             "problems": ListOf(Var("段落"), layout.section("problems").title),
             "other_matters": ListOf(_PART, f"{layout.section('other_matters').title}（编号标题与段落）"),
             "processing_fee": Var("信息处理费（元）"),
+            "signature": {
+                "organ": Var("落款的机关名称（填写发布日期时才有落款；未填写时 signature 的各项为空）"),
+                "date": Var("落款的成文日期，如“2023年1月18日”"),
+                "organ_right_chars": Var("机关名称段落的右缩进（百分之一字符），使其在日期上方居中"),
+                "organ_right": Var("机关名称段落的右缩进（缇，三号字每字 320）"),
+            },
             **{t.key: _table_schema(t) for t in layout.tables},
         }
         _SCHEMAS[version] = schema
@@ -185,6 +191,26 @@ def _date(value: dt.date | None) -> str:
     return f"{value.year}年{value.month}月{value.day}日" if value else ""
 
 
+_DATE_RIGHT_CHARS = 4
+"""成文日期右空四字 (GB/T 9704-2012 7.3.5.1); scripts/build_template.py draws the Date style with it."""
+
+
+def _char_width(text: str) -> float:
+    # In the 16 pt body a CJK character is one character wide, digits and Latin letters half of one.
+    return sum(1.0 if ord(ch) > 0x2E7F else 0.5 for ch in text)
+
+
+def _signature(organ: str, date: dt.date | None) -> dict[str, str]:
+    """The 落款: all values empty without a publication date; else the organ, the date and the organ's right indent
+    (in hundredths of a character and in twips) that centres it over the date, which is 右空四字."""
+    if date is None:
+        return dict.fromkeys(("organ", "date", "organ_right_chars", "organ_right"), "")
+    when = _date(date)
+    right = max(0.0, _DATE_RIGHT_CHARS + (_char_width(when) - _char_width(organ)) / 2)
+    return {"organ": organ, "date": when, "organ_right_chars": str(round(right * 100)),
+            "organ_right": str(round(right * 320))}
+
+
 def build_context(report: Report) -> dict[str, Any]:
     """The template context of ``report`` (shape: :func:`context_schema`); all values are text."""
     text = report_text(report)
@@ -206,6 +232,7 @@ def build_context(report: Report) -> dict[str, Any]:
         "problems": text.problems,
         "other_matters": [_part(p) for p in text.other_matters],
         "processing_fee": format_amount(report.processing_fee),
+        "signature": _signature(organ.name, report.publication_date),
         "table2": _figures(report.table2),
         "table3": _figures(report.table3),
         "table4": _figures(report.table4),

@@ -19,6 +19,7 @@ import attrs
 from reportgen.domain.errors import OutputError
 from reportgen.domain.findings import Finding, Location, Severity, Status
 from reportgen.domain.naming import UniqueStems, output_stem
+from reportgen.pipelines.bulk.comparison import key_values
 from reportgen.pipelines.bulk.manifest import Manifest, done_from_record, input_digest, record_of
 from reportgen.pipelines.bulk.records import (
     MAX_FINDINGS_KEPT,
@@ -172,6 +173,7 @@ class _Run:
 
     def judge(self, outcome: TownshipOutcome, done: Done) -> TownshipOutcome:
         """Duplicate check and roll-up (the year/format choice comes at the end)."""
+        outcome = attrs.evolve(outcome, key_figures=key_values(done.figures or (), done.version))
         if self.check_only:
             return attrs.evolve(outcome, rollup_note=RollupNote(Exclusion.CHECK_ONLY, "只检查，不汇总"))
         if outcome.failed or done.figures is None or done.year is None or done.version is None:

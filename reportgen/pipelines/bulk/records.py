@@ -113,6 +113,8 @@ class TownshipOutcome:
     """The year reported on, when the input loaded."""
     format_version: str | None = None
     """``"2021"`` or ``"2019"``, when the input loaded."""
+    key_figures: tuple[Figure, ...] = ()
+    """The figures of the 全县各乡镇数据对照表 (:func:`reportgen.pipelines.bulk.comparison.key_values`)."""
 
     @property
     def failed(self) -> bool:

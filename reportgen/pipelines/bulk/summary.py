@@ -18,6 +18,7 @@ from openpyxl import Workbook
 from reportgen.domain.findings import finding_columns
 from reportgen.formats._io import atomic_path
 from reportgen.formats.excel._tables import write_table
+from reportgen.pipelines.bulk.comparison import COMPARISON_SHEET, add_cached_values, write_comparison
 from reportgen.pipelines.bulk.records import TownshipOutcome
 
 __all__ = ["SUMMARY_HEADER", "write_summary"]
@@ -71,5 +72,7 @@ def write_summary(path: Path, outcomes: Sequence[TownshipOutcome], counts: Mappi
 
     write_table(wb.create_sheet("问题"), _FINDINGS_HEADER, _finding_rows(outcomes), _FINDINGS_WIDTHS,
                 n_rows=sum(len(o.findings) for o in outcomes))
+    totals = write_comparison(wb.create_sheet(COMPARISON_SHEET), outcomes)
     with atomic_path(path) as tmp:
         wb.save(tmp)
+        add_cached_values(tmp, len(wb.sheetnames), totals)

@@ -1,0 +1,175 @@
+"""The 全县各乡镇数据对照表 of ``summary.xlsx``: one row per township with its key figures and status,
+the county total under it.
+
+The key figures (:func:`key_figures`) are chosen by layout keys and headed by the layout's labels
+(``表三 一、本年新收政府信息公开申请数量 总计``), never re-typed: table 二's licensing, punishment and
+enforcement decisions and the fee, table 三's 新收 / 上年结转 / 办理结果（七）总计 / 结转下年, and the
+totals of table 四's three groups.  The 全县合计 row sums, with live ``SUMIF`` formulas, the townships
+counted in the county roll-up (计入汇总 = 是), so it equals the roll-up report; the formulas carry
+their values (:func:`add_cached_values`), like the companion workbook, so a reader that does not
+recalculate sees the totals too.  Printed landscape, fit to the page width, the header row repeated.
+
+The bulk run keeps, per township, only its non-zero leaf figures; the key figures are computed
+from them (:func:`key_values`, one pass over them) when the outcome is judged, so skipped townships (figures from the
+manifest) have theirs too.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import re
+import zipfile
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from openpyxl.utils import get_column_letter
+
+from reportgen.domain.layout import FormatVersion, get_layout
+from reportgen.domain.model import Figure
+from reportgen.formats.excel._tables import write_table
+from reportgen.pipelines.bulk.records import Figures, TownshipOutcome
+
+__all__ = ["COMPARISON_SHEET", "add_cached_values", "comparison_header", "key_figures", "key_values",
+           "write_comparison"]
+
+COMPARISON_SHEET = "全县各乡镇数据对照表"
+TOTAL_LABEL = "全县合计（计入汇总的乡镇）"
+_ID_HEADER = ("序号", "乡镇（街道）", "机关名称", "状态", "计入汇总")
+_ID_WIDTHS = (6, 14, 28, 8, 8)
+_IN_ROLLUP_COLUMN = "E"
+
+_KEYS: tuple[tuple[str, str, str], ...] = (
+    ("table2", "licensing", "decisions"),
+    ("table2", "punishment", "decisions"),
+    ("table2", "enforcement", "decisions"),
+    ("table2", "administrative_fees", "amount"),
+    ("table3", "new_received", "total"),
+    ("table3", "carried_over", "total"),
+    ("table3", "results_total", "total"),
+    ("table3", "carried_forward", "total"),
+    ("table4", "review", "total"),
+    ("table4", "litigation_direct", "total"),
+    ("table4", "litigation_after_review", "total"),
+)
+
+
+def key_figures(version: FormatVersion = FormatVersion.V2021) -> tuple[tuple[str, str, str], ...]:
+    """The ``(table, row, column)`` of the key figures the format ``version`` has (2019 has no fee amount)."""
+    layout = get_layout(version)
+    return tuple(k for k in _KEYS if layout.table(k[0]).has_row(k[1]) and k[2] in layout.table(k[0]).row(k[1]).columns)
+
+
+def comparison_header(version: FormatVersion = FormatVersion.V2021) -> tuple[str, ...]:
+    """The header row: the identity columns, then each key figure as the layout labels it."""
+    layout = get_layout(version)
+    labels = []
+    for key, row, col in key_figures(version):
+        table = layout.table(key)
+        spec = table.row(row)
+        # Table 三's groups name the row (三、本年度办理结果（七）总计); table 二's caption (第二十条…) does not.
+        name = table.row_label(row) if key == "table2" else "".join((*spec.path, spec.label))
+        labels.append(f"{table.name} {name} {table.column(col).label}")
+    return (*_ID_HEADER, *labels)
+
+
+@functools.cache
+def _covering(version: FormatVersion) -> dict[tuple[str, str, str], tuple[int, ...]]:
+    """Leaf figure ``(table, row, column)`` → the indices of the key figures it adds to (a total expanded
+    through the layout's sums down to its leaves; a leaf key figure covers itself)."""
+    layout = get_layout(version)
+    out: dict[tuple[str, str, str], list[int]] = {}
+    for i, (key, row, col) in enumerate(key_figures(version)):
+        table = layout.table(key)
+        sums = {s.target: s.terms for s in table.sums}
+        pending, leaves = [(row, col)], set()
+        while pending:
+            ref = pending.pop()
+            if ref in sums:
+                pending.extend(sums[ref])
+            else:
+                leaves.add(ref)
+        for leaf in leaves:
+            out.setdefault((key, *leaf), []).append(i)
+    return {leaf: tuple(indices) for leaf, indices in out.items()}
+
+
+def key_values(figures: Figures, version: str | None) -> tuple[Figure, ...]:
+    """The key figures of a township from its non-zero leaf figures: one pass, each figure added to the
+    key figures (totals) that cover it — no tables built (a bulk run does this once per township)."""
+    if version is None:
+        return ()
+    fv = FormatVersion(version)
+    covering = _covering(fv)
+    values: list[Figure] = [0] * len(key_figures(fv))
+    for ref, value in figures:
+        for i in covering.get(ref, ()):
+            values[i] += value
+    return tuple(values)
+
+
+def write_comparison(ws: Any, outcomes: Sequence[TownshipOutcome]) -> dict[str, Figure]:
+    """Write the 对照表 to the (empty, possibly write-only) worksheet ``ws``; returns the 全县合计 row's
+    values by cell, for :func:`add_cached_values`.  The columns are those of the format of the townships
+    in the roll-up (else of the first that loaded; 2021 when none did)."""
+    chosen = next((o.format_version for o in outcomes if o.in_rollup and o.format_version), None)
+    chosen = chosen or next((o.format_version for o in outcomes if o.format_version), None)
+    version = FormatVersion(chosen) if chosen else FormatVersion.V2021
+    header = comparison_header(version)
+    n_keys = len(header) - len(_ID_HEADER)
+    widths = (*_ID_WIDTHS, *([12.0] * n_keys))
+    ws.page_setup.paperSize = 9  # A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    totals: list[Figure] = [0] * n_keys
+    rows: list[tuple[object, ...]] = []
+    for i, o in enumerate(outcomes, start=1):
+        # A township of the other format has other key figures: its row shows none.
+        same = o.format_version == version.value and len(o.key_figures) == n_keys
+        values: tuple[object, ...] = tuple(o.key_figures) if same else (None,) * n_keys
+        if o.in_rollup and same:
+            totals = [a + b for a, b in zip(totals, o.key_figures, strict=True)]
+        rows.append((i, o.name, o.organ, o.status.label, "是" if o.in_rollup else "否", *values))
+    last = len(rows) + 1
+    cells: dict[str, Figure] = {}
+    formulas: list[object] = [None, TOTAL_LABEL, None, None, None]
+    for j in range(n_keys):
+        letter = get_column_letter(len(_ID_HEADER) + 1 + j)
+        coord = f"{letter}{last + 1}"
+        formulas.append(f'=SUMIF(${_IN_ROLLUP_COLUMN}$2:${_IN_ROLLUP_COLUMN}${max(last, 2)},"是",'
+                        f"{letter}2:{letter}{max(last, 2)})")
+        cells[coord] = totals[j]
+    write_table(ws, header, rows, widths, autofilter=False)
+    ws.append(formulas)
+    return cells
+
+
+_FORMULA_CELL = re.compile(r'(<c r="([A-Z]+[0-9]+)"[^>]*>)<f>([^<]*)</f><v\s*/?>(?:</v>)?')
+
+
+def add_cached_values(path: Path, sheet_index: int, values: dict[str, Figure]) -> None:
+    """Give the 全县合计 formulas of sheet ``sheet_index`` (1-based, as openpyxl names the parts) their values
+    in the saved workbook at ``path`` (rewritten in place: call it on the temporary file before it is moved)."""
+    part = f"xl/worksheets/sheet{sheet_index}.xml"
+    with zipfile.ZipFile(path) as zin:
+        entries = [(info, zin.read(info)) for info in zin.infolist()]
+
+    def cached(match: re.Match[str]) -> str:
+        value = values.get(match.group(2))
+        if value is None:
+            return match.group(0)
+        text = format(value, "f") if isinstance(value, Decimal) else str(value)
+        return f"{match.group(1)}<f>{match.group(3)}</f><v>{text}</v>"
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info, data in entries:
+            if info.filename == part:
+                data = _FORMULA_CELL.sub(cached, data.decode("utf-8")).encode("utf-8")
+            zout.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+    path.write_bytes(buf.getvalue())

@@ -31,6 +31,8 @@ from reportgen.cli._app import EXIT_UNREADABLE, app, check_new_output, err_conso
 from reportgen.domain.errors import ReportgenError
 from reportgen.domain.layout import get_layout
 from reportgen.formats.excel.county import CountyRow, write_county_form
+from reportgen.formats.office.locate import ENV_SOFFICE
+from reportgen.formats.office.pool import DOCUMENT_TIMEOUT
 from reportgen.pipelines.bulk import BulkResult, ProgressCallback, Status, TownshipOutcome, bulk
 
 __all__ = ["bulk_command", "bulk_form_command"]
@@ -116,6 +118,14 @@ def _report(result: BulkResult, check_only: bool) -> None:
         if outcome.errors + outcome.warnings > 5:
             console.print(f"  …… 共 {outcome.errors} 个错误、{outcome.warnings} 个警告，详见 summary.xlsx",
                           markup=False, highlight=False)
+    if result.pdf_failed:
+        err_console.print(f"PDF 未生成 {len(result.pdf_failed)} 个（.docx 和 .xlsx 已生成；原因见 summary.xlsx 的 PDF 列）：",
+                          markup=False, highlight=False)
+        for outcome in result.pdf_failed[:10]:
+            err_console.print(f"  {outcome.name}（{outcome.source}）：{outcome.pdf_error}", markup=False, highlight=False)
+    if result.fonts_substituted:
+        out_console.print("注意：本机未安装公文字体，PDF 中以同类免费字体代替 (official fonts not installed; substituted)："
+                          + "；".join(result.fonts_substituted), markup=False, highlight=False)
     if result.summary is not None:
         out_console.print(f"汇总表 (summary)：{result.summary}", markup=False, highlight=False)
     if not check_only:
@@ -124,13 +134,13 @@ def _report(result: BulkResult, check_only: bool) -> None:
             n = sum(o.in_rollup for o in result.outcomes)
             out_console.print(f"县级汇总 (roll-up, {result.rollup.year} 年度, {n} 个)：{files}", markup=False,
                               highlight=False)
+        else:
+            out_console.print("没有可汇总的报告，未生成县级汇总。", markup=False, highlight=False)
         excluded = result.excluded()
         if excluded:
             parts = "，".join(f"{reason} {n}" for reason, n in excluded.items())
             out_console.print(f"未计入县级汇总 {sum(excluded.values())} 个：{parts}（原因见 summary.xlsx）。",
                               markup=False, highlight=False)
-        else:
-            out_console.print("没有可汇总的报告，未生成县级汇总。", markup=False, highlight=False)
 
 
 @app.command("bulk")
@@ -146,22 +156,36 @@ def _report(result: BulkResult, check_only: bool) -> None:
 @click.option("--check-only", is_flag=True, help="只检查，只写 summary.xlsx (only check; write only summary.xlsx).")
 @click.option("--template", "-t", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="自定义 Word 模板 (custom .docx template).")
+@click.option("--pdf", is_flag=True,
+              help="同时用 LibreOffice 为每个乡镇生成 PDF，每个进程一个常驻 LibreOffice "
+                   "(also write a PDF of every report; one warm LibreOffice per worker).")
+@click.option("--preview", is_flag=True,
+              help="生成 PDF 并输出每页 PNG 预览图和表三页面拼图 <名称>-表三.png（含 --pdf）"
+                   "(PDF plus a PNG of every page and a contact sheet of table 三; implies --pdf).")
+@click.option("--soffice", type=click.Path(path_type=Path),
+              help=f"LibreOffice 程序（soffice）的位置；默认依次查找环境变量 {ENV_SOFFICE}、PATH 和常见安装位置 "
+                   f"(the LibreOffice executable; default: ${ENV_SOFFICE}, PATH, the usual install folders).")
+@click.option("--pdf-timeout", type=click.FloatRange(1, 3600), default=DOCUMENT_TIMEOUT, show_default=True,
+              help="每个文档转换 PDF 的时限（秒），超时则重启 LibreOffice 重试一次 "
+                   "(seconds per document; on timeout LibreOffice is restarted and the document retried once).")
 @handle_errors
 def bulk_command(input_path: Path, outdir: Path, jobs: int | None, scheduler: str | None, force: bool,
-                 check_only: bool, template: Path | None) -> None:
+                 check_only: bool, template: Path | None, pdf: bool, preview: bool, soffice: Path | None,
+                 pdf_timeout: float) -> None:
     """为全县各乡镇（街道）批量生成报告 (render every township of a county).
 
     \b
     INPUT：县级汇总填报表（reportgen bulk-form 生成），或存放各乡镇输入文件（.yaml/.json/.xlsx）的文件夹。
     INPUT: the county workbook (from reportgen bulk-form) or a folder of input files.
-    每个乡镇（街道）写 .docx 和 .xlsx；另写 summary.xlsx（各乡镇状态）和县级汇总的 .docx、.xlsx。
+    每个乡镇（街道）写 .docx 和 .xlsx（--pdf 另写 PDF）；另写 summary.xlsx（各乡镇状态）和县级汇总的 .docx、.xlsx。
     再次运行时跳过输入和模板都未改变的乡镇（--force 全部重做）。
-    退出状态 (exit status)：0 全部通过（可有警告）· 1 有乡镇“有错误”或“失败” · 2 无法运行。
+    退出状态 (exit status)：0 全部通过（可有警告）· 1 有乡镇“有错误”“失败”或 PDF 未生成 · 2 无法运行。
     """
     show_progress = out_console.is_terminal
     with _dask_executor(scheduler) as executor, _progress(show_progress) as progress:
         result = bulk(input_path, outdir, jobs=jobs, executor=executor, force=force, check_only=check_only,
-                      template=template, progress=progress)
+                      template=template, progress=progress, pdf=pdf, preview=preview, soffice=soffice,
+                      pdf_timeout=pdf_timeout)
     _report(result, check_only)
     sys.exit(result.exit_code)
 

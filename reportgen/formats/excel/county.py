@@ -1003,3 +1003,93 @@ def iter_county(path: str | os.PathLike[str]) -> Iterator[CountyEntry]:
 def read_county(path: str | os.PathLike[str]) -> list[CountyEntry]:
     """Every township of a county workbook: ``(name, Report | InputError)`` (see :func:`iter_county`)."""
     return list(iter_county(path))
+
+
+# --------------------------------------------------------------------------------------------
+# Rows built elsewhere: the main process of a bulk run streams the raw 数据 rows, workers build them.
+
+RawRow = tuple[int, tuple[object, ...]]
+"""A 数据 row as read: ``(row number, cell values)`` — plain picklable values, built by :func:`build_row`."""
+
+_CONTEXTS: dict[tuple[str, int, int], _Builder] = {}
+
+
+def _context(path: str | os.PathLike[str]) -> _Builder:
+    """The workbook's 基本信息, header and prose, read once per process (a changed file is read again)."""
+    p = Path(path)
+    file = p.name
+    try:
+        stat = p.stat()
+    except OSError as exc:
+        raise _fail(file, "IN-UNREADABLE", f"无法读取工作簿：{exc}") from exc
+    key = (str(p.resolve()), stat.st_mtime_ns, stat.st_size)
+    builder = _CONTEXTS.get(key)
+    if builder is not None:
+        return builder
+    try:
+        wb = load_workbook(p, read_only=True, data_only=True)
+    except Exception as exc:
+        raise _fail(file, "IN-UNREADABLE", f"无法读取工作簿：{exc}") from exc
+    try:
+        for sheet in (INFO_SHEET, DATA_SHEET):
+            if sheet not in wb.sheetnames:
+                raise _fail(file, "IN-SHEET", f"缺少工作表“{sheet}”（请用 reportgen bulk-form 生成填报表）。")
+        info = _read_info(wb, file)
+        shared = [prose for _, prose in _read_prose(wb, SHARED_SHEET, with_township=False)]
+        overrides: dict[str, list[_Prose]] = {}
+        for township, prose in _read_prose(wb, OVERRIDE_SHEET, with_township=True):
+            overrides.setdefault(township, []).append(prose)
+        builder = _Builder(file, info, _header(wb[DATA_SHEET]), shared, overrides)
+    finally:
+        wb.close()
+    if len(_CONTEXTS) >= 8:
+        _CONTEXTS.pop(next(iter(_CONTEXTS)))
+    _CONTEXTS[key] = builder
+    return builder
+
+
+def row_township(row: RawRow) -> str:
+    """The township a raw row names (column A), or ``第N行`` when it is blank — as :func:`build_row` names it."""
+    r, values = row
+    return (_str(values[_COL_NAME]) if len(values) > _COL_NAME else "") or f"第{r}行"
+
+
+def row_context(path: str | os.PathLike[str], township: str) -> str:
+    """What a township's report depends on besides its row (基本信息, shared prose, its overrides), as text."""
+    builder = _context(path)
+    return repr((builder.info, builder.shared, builder.overrides.get(township, [])))
+
+
+def stream_rows(path: str | os.PathLike[str]) -> Iterator[RawRow | CountyEntry]:
+    """The 数据 rows of a county workbook, raw and in order (read-only mode, constant memory), then an entry
+    for each 分别文字 township that is not in 数据 (:func:`iter_county` yields the same, built).
+
+    Raises :class:`InputError` before the first row when the workbook as a whole is unusable.  Build each
+    row with :func:`build_row` — in any process that can read ``path``.
+    """
+    p = Path(path)
+    builder = _context(p)  # validates 基本信息 and the header first
+    wb = load_workbook(p, read_only=True, data_only=True)
+    try:
+        seen: set[str] = set()
+        rows = wb[DATA_SHEET].iter_rows(min_row=HEADER_ROWS + 1, values_only=True)
+        for r, values in enumerate(rows, start=HEADER_ROWS + 1):
+            if not any(v is not None and str(v).strip() for v in values):
+                continue
+            row: RawRow = (r, tuple(values))
+            seen.add(row_township(row))
+            yield row
+        for township, items in builder.overrides.items():
+            if township not in seen:
+                cells = "、".join(p.cell for p in items[:3])
+                yield CountyEntry(township or "（未填乡镇）", _fail(
+                    builder.file, "IN-UNKNOWN-TOWNSHIP",
+                    f"“{OVERRIDE_SHEET}”表中的乡镇（街道）“{township}”不在“{DATA_SHEET}”表中（{cells}）。",
+                    cell=items[0].cell))
+    finally:
+        wb.close()
+
+
+def build_row(path: str | os.PathLike[str], row: RawRow) -> CountyEntry:
+    """The township of one raw row of :func:`stream_rows` (its report, or why it cannot be read)."""
+    return _context(path).build(*row)

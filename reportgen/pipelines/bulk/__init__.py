@@ -42,9 +42,11 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import itertools
 import os
 import secrets
-from collections.abc import Iterable
+import shutil
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from reportgen.domain.errors import InputError
@@ -52,6 +54,8 @@ from reportgen.domain.findings import Finding, Status
 from reportgen.domain.layout import FormatVersion
 from reportgen.domain.naming import MANIFEST_NAME, SUMMARY_NAME, UniqueStems, output_stem
 from reportgen.formats.excel import county as county_mod
+from reportgen.formats.office.locate import require_soffice
+from reportgen.formats.office.pool import DOCUMENT_TIMEOUT
 from reportgen.pipelines.bulk._run import _Run
 from reportgen.pipelines.bulk.manifest import Manifest, run_digest
 from reportgen.pipelines.bulk.records import (
@@ -60,6 +64,7 @@ from reportgen.pipelines.bulk.records import (
     Done,
     Exclusion,
     Job,
+    PdfOptions,
     ProgressCallback,
     RollupNote,
     TownshipOutcome,
@@ -70,7 +75,7 @@ from reportgen.pipelines.bulk.records import (
 from reportgen.pipelines.bulk.rollup import ROLLUP_LISTED
 from reportgen.pipelines.bulk.sources import INPUT_SUFFIXES, BulkInput, estimate_total, iter_inputs, sources
 from reportgen.pipelines.bulk.summary import write_summary
-from reportgen.pipelines.bulk.worker import init_worker, run_job
+from reportgen.pipelines.bulk.worker import close_converter, init_worker, run_chunk
 from reportgen.pipelines.generate import docx_renderer, read_and_check, render_documents, write_together
 from reportgen.pipelines.parallel import Completed, InlineExecutor, bounded_map, default_jobs, process_pool
 
@@ -91,18 +96,42 @@ __all__ = [
 ]
 
 
-def _outcome(completed: Completed[Job, Done]) -> Done:
+CHUNK = 32
+"""Townships per task sent to a worker at most: the pool's cost per task (pickling, queues, a wake-up of the
+main process) is shared by a chunk.  Fewer when the run is small, so that every worker gets work."""
+
+
+def _outcomes(completed: Completed[tuple[Job, ...], list[Done]]) -> Iterator[tuple[Job, Done]]:
     if completed.result is not None:
-        return completed.result
-    job = completed.item
-    exc = completed.error or RuntimeError("no result")
-    return Done(failed(job.name, job.source, exc, job.path and Path(job.path).name))
+        yield from zip(completed.item, completed.result, strict=True)
+        return
+    exc = completed.error or RuntimeError("no result")  # the task as a whole failed (a worker died)
+    for job in completed.item:
+        yield job, Done(failed(job.name, job.source, exc, job.path and Path(job.path).name))
+
+
+def _chunks(jobs: Iterable[Job], size: int) -> Iterator[tuple[Job, ...]]:
+    it = iter(jobs)
+    while chunk := tuple(itertools.islice(it, size)):
+        yield chunk
+
+
+def chunk_size(total: int | None, workers: int, *, pdf: bool = False) -> int:
+    """Townships per task: :data:`CHUNK`, fewer for a small run (about 8 tasks per worker), 1 for PDFs (slow)."""
+    if pdf:
+        return 1
+    if total is None:
+        return CHUNK
+    return max(1, min(CHUNK, total // (8 * workers)))
 
 
 def _clean_stale_parts(outdir: Path) -> None:
     for part in outdir.glob(".*.part"):
         with contextlib.suppress(OSError):
-            part.unlink()
+            if part.is_dir():
+                shutil.rmtree(part)  # a PDF folder of a killed run
+            else:
+                part.unlink()
 
 
 def bulk(
@@ -116,6 +145,10 @@ def bulk(
     template: str | os.PathLike[str] | None = None,
     progress: ProgressCallback | None = None,
     max_in_flight: int | None = None,
+    pdf: bool = False,
+    preview: bool = False,
+    soffice: str | os.PathLike[str] | None = None,
+    pdf_timeout: float = DOCUMENT_TIMEOUT,
 ) -> BulkResult:
     """Check and render every township of ``inputs`` into ``outdir``; write ``summary.xlsx`` and the roll-up.
 
@@ -139,6 +172,12 @@ def bulk(
     workers, so ``outdir`` must be on a file system they share).  ``force``: redo townships that are
     unchanged since the last run.  ``check_only``: only check; write only ``summary.xlsx``.
     ``template``: a custom Word template.  ``progress``: called after each township.
+
+    ``pdf``: also write ``<stem>.pdf`` through one warm LibreOffice per worker (``soffice``: which one; found
+    as ``reportgen render --pdf`` finds it), ``pdf_timeout`` seconds per document; a crashed or hung
+    LibreOffice costs that document one retry.  ``preview`` (implies ``pdf``): a PNG of every page
+    (``<stem>-1.png`` …) and the contact sheet of table 三 (``<stem>-表三.png``).  A township whose PDF cannot
+    be made keeps its .docx and .xlsx; :attr:`TownshipOutcome.pdf_error` and ``summary.xlsx`` say why.
     """
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
@@ -147,6 +186,11 @@ def bulk(
     if not check_only:
         # A broken template fails every township: report it once, before any work.
         docx_renderer(template_str, FormatVersion.V2021)
+    pdf = (pdf or preview) and not check_only
+    pdf_options = None
+    if pdf:
+        # No LibreOffice: say so once, before any work (exit 2), as `reportgen render --pdf` does.
+        pdf_options = PdfOptions(soffice=str(require_soffice(soffice)), timeout=pdf_timeout, preview=preview)
     info: county_mod.CountyInfo | None = None
     if isinstance(inputs, (str, os.PathLike)) and county_mod.is_county_workbook(inputs):
         with contextlib.suppress(InputError):
@@ -154,23 +198,31 @@ def bulk(
 
     run = _Run(
         out=out, token=secrets.token_hex(4), template=template_str, check_only=check_only, force=force,
-        run_key="" if check_only else run_digest(template_str),
+        run_key="" if check_only else run_digest(template_str) + ("|pdf" if pdf else "") + ("|preview" if preview else ""),
         manifest=None if check_only else Manifest(out),
         names=UniqueStems([Path(SUMMARY_NAME).stem, Path(MANIFEST_NAME).stem]),
-        total=estimate_total(inputs, out), progress=progress,
+        total=estimate_total(inputs, out), progress=progress, pdf=pdf_options,
     )
     n_jobs = jobs or default_jobs()
-    in_flight = max_in_flight or max(4, 4 * n_jobs)
+    size = chunk_size(run.total, n_jobs, pdf=pdf)
+    # Chunks in flight: enough to keep every worker busy while the main process settles the others.
+    in_flight = max_in_flight or max(4, 3 * n_jobs)
     with contextlib.ExitStack() as stack:
         if executor is None:
-            executor = InlineExecutor() if n_jobs == 1 else stack.enter_context(
-                process_pool(n_jobs, initializer=init_worker, initargs=(template_str,)))
+            if n_jobs == 1:
+                executor = InlineExecutor()
+                stack.callback(close_converter)  # this process's LibreOffice, if a PDF started one
+            else:
+                executor = stack.enter_context(process_pool(n_jobs, initializer=init_worker, initargs=(template_str,)))
         try:
-            for completed in bounded_map(run_job, run.jobs(sources(inputs, out)), executor, max_in_flight=in_flight):
-                run.finish(completed.item.index, _outcome(completed))
+            chunks = _chunks(run.jobs(sources(inputs, out)), size)
+            for completed in bounded_map(run_chunk, chunks, executor, max_in_flight=in_flight):
+                for job, done in _outcomes(completed):
+                    run.finish(job.index, done)
             # Rare: skipped townships whose name went to an input listed before them (already named).
-            for completed in bounded_map(run_job, run.redo_jobs(), executor, max_in_flight=in_flight):
-                run.redone(completed.item.index, _outcome(completed))
+            for completed in bounded_map(run_chunk, _chunks(run.redo_jobs(), 1), executor, max_in_flight=in_flight):
+                for job, done in _outcomes(completed):
+                    run.redone(job.index, done)
         finally:
             if run.manifest is not None:
                 run.manifest.close()
@@ -197,7 +249,7 @@ def bulk(
         summary, outcomes, status_counts(outcomes),
         (rollup_report.organ.name, rollup_outputs, len(outcomes) - len(excluded))
         if rollup_report is not None else None,
-        excluded,
+        excluded, pdf=pdf,
     )
     return BulkResult(outdir=out, outcomes=outcomes, summary=summary, rollup=rollup_report,
-                      rollup_outputs=rollup_outputs, rollup_findings=rollup_findings)
+                      rollup_outputs=rollup_outputs, rollup_findings=rollup_findings, fonts_substituted=tuple(run.fonts))

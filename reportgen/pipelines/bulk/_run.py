@@ -7,6 +7,7 @@ until every township before it is settled.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from collections import Counter
@@ -20,15 +21,18 @@ from reportgen.domain.naming import UniqueStems, output_stem
 from reportgen.pipelines.bulk.manifest import Manifest, done_from_record, input_digest, record_of
 from reportgen.pipelines.bulk.records import (
     MAX_FINDINGS_KEPT,
+    PDF_STEM,
     Done,
     Exclusion,
     Job,
+    PdfOptions,
     ProgressCallback,
     RollupNote,
     Source,
     TownshipOutcome,
     failed,
     temp_paths,
+    temp_pdf_dir,
 )
 from reportgen.pipelines.bulk.rollup import RollUp, RollupKey
 
@@ -60,6 +64,9 @@ class _Run:
     names: UniqueStems
     total: int | None = None
     progress: ProgressCallback | None = None
+    pdf: PdfOptions | None = None
+    fonts: dict[str, None] = attrs.field(factory=dict)
+    """Font substitutions seen in the PDFs (once each, in the order first seen)."""
     rollup: RollUp = attrs.field(factory=RollUp)
     results: dict[int, TownshipOutcome] = attrs.field(factory=dict)
     """index → settled outcome."""
@@ -85,7 +92,7 @@ class _Run:
                 self.finish(index, Done(failed(src.name, src.source, src.error, None)))
                 continue
             job = Job(index, src.name, src.source, f".rg-{self.token}-{index}", str(self.out), self.template,
-                      self.check_only, src.path, src.report)
+                      self.check_only, src.path, src.report, src.county, src.row, self.pdf)
             if self.manifest is not None and self._skip(index, src, job):
                 continue
             yield job
@@ -96,6 +103,11 @@ class _Run:
             wanted = output_stem(src.report)
             self._occurrences[wanted.casefold()] += 1
             ident = f"report:{wanted}#{self._occurrences[wanted.casefold()]}"
+        elif src.row is not None and src.county is not None:
+            # A county row is known by its workbook and township (not its row number: rows may be inserted).
+            wanted = f"{src.county}|{src.name}"
+            self._occurrences[wanted] += 1
+            ident = f"row:{wanted}#{self._occurrences[wanted]}"
         else:
             ident = f"file:{src.path}"
         key = hashlib.sha256(f"{self.run_key}|{ident}|{input_digest(src)}".encode()).hexdigest()
@@ -120,11 +132,20 @@ class _Run:
             self.next_index += 1
 
     def move(self, done: Done, stem: str) -> None:
-        """Rename a worker's temporary pair to ``<stem>.docx`` / ``<stem>.xlsx``."""
+        """Rename a worker's temporary pair to ``<stem>.docx`` / ``<stem>.xlsx`` (and its PDF and previews)."""
         assert done.temp is not None
         finals = (self.out / f"{stem}.docx", self.out / f"{stem}.xlsx")
         for temp, final in zip(temp_paths(self.out, done.temp), finals, strict=True):
             os.replace(temp, final)  # atomic; the temporary file is complete
+        if self.pdf is None:
+            return
+        folder = temp_pdf_dir(self.out, done.temp)
+        if done.outcome.pdf:
+            for name in sorted(os.listdir(folder), key=lambda n: n != f"{PDF_STEM}.pdf"):  # the PDF first
+                os.replace(folder / name, self.out / f"{stem}{name[len(PDF_STEM):]}")
+        self.fonts.update(dict.fromkeys(done.fonts))
+        with contextlib.suppress(OSError):
+            os.rmdir(folder)
 
     def settle(self, index: int, done: Done) -> None:
         """Name the township's outputs (in input order), journal it, check duplicates, add it to the roll-up."""

@@ -41,13 +41,18 @@ def _folder_files(folder: Path, outdir: Path | None) -> list[Path]:
 
 
 def _county_sources(path: Path) -> Iterator[Source]:
-    for i, (name, result) in enumerate(county_mod.iter_county(path), start=1):
+    # Rows are streamed raw (read-only mode) and built into reports by the workers: the main process only
+    # reads cell values, so it is not the bottleneck of a county of tens of thousands of townships.
+    county = str(path)
+    for i, item in enumerate(county_mod.stream_rows(path), start=1):
         source = f"{path.name} #{i}"
-        if isinstance(result, InputError):
+        if isinstance(item, county_mod.CountyEntry):
+            name, result = item
+            assert isinstance(result, InputError)
             cell = result.location.cell
             yield Source(name, f"{path.name} {cell}" if cell else source, error=result)
         else:
-            yield Source(name, source, report=result)
+            yield Source(county_mod.row_township(item), source, county=county, row=item)
 
 
 def _path_sources(path: Path) -> Iterator[Source]:
@@ -98,7 +103,10 @@ def iter_inputs(
     ``(name, report or InputError)`` pairs.
     """
     for src in sources(inputs, Path(outdir) if outdir is not None else None):
-        yield src.name, src.report or src.error or Path(src.path or "")
+        if src.row is not None and src.county is not None:
+            yield src.name, county_mod.build_row(src.county, src.row).result
+        else:
+            yield src.name, src.report or src.error or Path(src.path or "")
 
 
 def estimate_total(inputs: object, outdir: Path | None) -> int | None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from reportgen.domain.codes import CATALOGUE
 from reportgen.domain.layout import ALL_LAYOUTS, FORMAT_DOCUMENT, FormatVersion, TableLayout, get_layout
 from reportgen.domain.model import MAX_DECIMAL_PLACES, OrganKind
 from scripts._generated import write_or_check
@@ -26,7 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DOC_PATH = ROOT / "docs" / "input-format.md"
 EXAMPLES = ("examples/zhaoyuan-natural-resources-2022.yaml", "examples/zhaoyuan-jinling-2022.yaml")
 
-# The stable codes of input findings (reportgen/loading.py), with what each means.
+# The stable codes of YAML/JSON input findings, with what each means here (every code: docs/codes.md,
+# generated from reportgen.domain.codes; a listed code that is not in that catalogue fails the import).
 INPUT_CODES = (
     ("IN-ENCODING", "文件不是 UTF-8 编码（给出字节偏移和行号；提示 GBK、UTF-16）", "file is not UTF-8"),
     ("IN-YAML", "YAML 语法错误（给出行号、列号）", "YAML syntax error, with line and column"),
@@ -35,18 +37,22 @@ INPUT_CODES = (
     ("IN-TYPE", "类型不对：如件数写成文字、“/”或 true，顶层是列表", "wrong type"),
     ("IN-UNKNOWN-KEY", "未知的键（提示最接近的有效键；指出属于另一格式版本的键）", "unknown key, closest valid key suggested"),
     ("IN-DUPLICATE-KEY", "同一个键写了两次", "a key written twice"),
-    ("IN-MISSING", "缺少必填项（year、organ.name），或数字留空", "required field or figure missing"),
+    ("IN-MISSING", "缺少必填项（organ.name、事项标题），或数字留空", "required field or figure missing"),
     ("IN-NEGATIVE", "件数或金额为负数", "negative count or amount"),
     ("IN-FRACTION", "件数有小数", "count with a fraction"),
     ("IN-PRECISION", f"金额超过 {MAX_DECIMAL_PLACES} 位小数", f"amount with more than {MAX_DECIMAL_PLACES} decimals"),
-    ("IN-ENUM", "取值不在允许范围：format_version、organ.kind、事项 key、section_titles 的标题",
-     "value not among the allowed ones"),
+    ("IN-FORMAT", "format_version 不是 2021 或 2019", "format version neither 2021 nor 2019"),
+    ("IN-KIND", "organ.kind 不是已知的机关类型", "unknown organ kind"),
+    ("IN-ENUM", "已知事项的 key 无法识别", "unknown key of a known item of 六"),
+    ("IN-SECTION-TITLE", "section_titles 的标题既不是官方标题，也不是其另一写法", "heading neither official nor an alias"),
     ("IN-DATE", "日期无效（如 2023-02-30）", "invalid date"),
-    ("IN-YEAR", "报告年度不是 2008–2100 之间的四位整数", "year not a four-digit year 2008–2100"),
+    ("IN-YEAR", "缺少报告年度，或不是 2008–2100 之间的四位整数", "year missing or not a four-digit year 2008–2100"),
     ("IN-FILE", "文件不存在或无法读取", "file missing or unreadable"),
     ("IN-SUFFIX", "不认识的文件后缀", "unknown file suffix"),
     ("IN-INVALID", "一个文件有多处问题时异常本身的代码（各处问题见 findings）", "several problems: see findings"),
 )
+
+assert all(code in CATALOGUE for code, _, _ in INPUT_CODES), "input code not in reportgen.domain.codes"
 
 INTRO = """\
 # 输入文件格式 (Input file format)
@@ -117,7 +123,7 @@ Tables, rows and columns left out are 0; prose left out gets a default sentence 
 ## section_titles
 
 实际报告中个别部分的标题有另一种写法。`section_titles` 为某部分选择标题：键为部分的键，值只能是该部分的官方标题
-或下表所列的另一写法（编号“四、”可写可不写）；写其他文字、未知的键均报错（`IN-ENUM`、`IN-UNKNOWN-KEY`）。
+或下表所列的另一写法（编号“四、”可写可不写）；写其他文字、未知的键均报错（`IN-SECTION-TITLE`、`IN-UNKNOWN-KEY`）。
 Choose a section's heading among its official title and the aliases below; anything else is an error.
 
 | 键 key | 官方标题 | 另一写法 (aliases) |
@@ -196,6 +202,8 @@ processing_fee: 0                  # 元
 
 读取失败时抛出 `reportgen.InputError`（命令行退出码 2），其 `findings` 列出全部问题，每项为 `Finding`，
 `location` 含 `file`、`path`，关于数字的问题还含 `table`（表二/表三/表四）、`row`、`column`（官方行列名称）。
+同一错误在填报表、县级汇总填报表中代码、行列名称和消息都相同；全部代码见[代码目录](codes.md)。
+The same mistake gets the same code, labels and message in the workbooks too; every code: [codes catalogue](codes.md).
 
 | 代码 code | 含义 | meaning |
 | --- | --- | --- |

@@ -157,7 +157,7 @@ def test_bad_cells_are_located_and_only_their_row_fails(tmp_path: Path) -> None:
     assert type_loc.cell == f"{DATA_SHEET}!{granted}"
     assert type_loc.organ == "泉山街道"
     assert type_loc.table == "表三"
-    assert type_loc.row == "三、本年度办理结果 / （一）予以公开"
+    assert type_loc.row == "（一）予以公开"  # the row label of every reader (TableLayout.row_label)
     assert type_loc.column == "自然人"
     assert by_code["IN-NEGATIVE"].location.column == "结果维持"
     assert isinstance(xinzhuang.result, Report)  # a blank cell is 0, as on the single form
@@ -168,7 +168,7 @@ def test_bad_cells_are_located_and_only_their_row_fails(tmp_path: Path) -> None:
 @pytest.mark.parametrize("mark", [None, "", " ", "/", "／", "—", "——", "-", "无"])
 def test_blank_and_zero_marks_read_as_zero_like_the_single_form(tmp_path: Path, mark: object) -> None:
     """A blank cell or a zero mark (“/”, “—”, “无” …) is 0 in the county workbook, exactly as on the single form."""
-    from reportgen.domain.figures import parse_figure
+    from reportgen.domain.values import parse_figure
     from reportgen.formats.excel.form import read_form, write_form
 
     path = write_county_form(tmp_path / "c.xlsx", ["金岭镇"], year=2022)

@@ -304,7 +304,7 @@ def test_a_typed_total_is_kept_as_stated(busy_report: Report, filled: Path, tmp_
 
 def test_section_heading_chosen_in_the_form(filled: Path, tmp_path: Path) -> None:
     """The 标题 cell of the 四 note row chooses 四's heading (an alias of the official title); any other text there
-    is IN-XLSX-SECTION-TITLE at that cell; every section with aliases has such a row."""
+    is IN-SECTION-TITLE (as in YAML) at that cell; every section with aliases has such a row."""
     for layout in (get_layout(v) for v in FormatVersion):
         assert {s.key for s in layout.sections if s.aliases} <= set(SECTION_TITLE_ROWS.values())
     alias = get_layout().section("table4").aliases[0]
@@ -317,7 +317,7 @@ def test_section_heading_chosen_in_the_form(filled: Path, tmp_path: Path) -> Non
     ws[f"B{row}"] = "四、复议诉讼"
     wb.save(tmp_path / "bad.xlsx")
     (finding,) = _errors(tmp_path / "bad.xlsx")
-    assert finding.code == "IN-XLSX-SECTION-TITLE"
+    assert finding.code == "IN-SECTION-TITLE"
     assert finding.location.cell == f"{INFO_SHEET}!B{row}"
     assert finding.actual == "四、复议诉讼"
     assert alias in finding.message
@@ -356,13 +356,14 @@ def test_bad_values_are_all_reported_with_their_cells(filled: Path, tmp_path: Pa
 
     findings = _errors(_broken(filled, change, tmp_path / "values.xlsx"))
     assert len(findings) == 5
-    assert all(f.code == "IN-XLSX-VALUE" for f in findings)
     by_cell = {f.location.cell: f for f in findings}
+    codes = {"abc": "IN-TYPE", "三": "IN-TYPE", 1.5: "IN-FRACTION", -1: "IN-NEGATIVE"}
     for ref, value in bad.items():
         f = by_cell[f"{table_sheet_title(T3)}!{_fig_coord(T3, ref)}"]
-        row, col = T3.location(ref)
-        assert (f.location.row, f.location.column, f.location.table) == (row, col, "表三")
-        assert f.actual == str(value)
+        assert f.code == codes[value]  # the codes of YAML/JSON for the same mistakes
+        assert (f.location.row, f.location.column, f.location.table) == (T3.row_label(ref[0]), T3.column(ref[1]).label,
+                                                                         "表三")
+        assert f.actual == (value if value != 1.5 else "1.5")
     assert f"{table_sheet_title(T4)}!{_fig_coord(T4, ('review', 'upheld'))}" in by_cell
 
 
@@ -422,8 +423,8 @@ def test_missing_organ_and_year(filled: Path, tmp_path: Path) -> None:
 
     findings = _errors(_broken(filled, change, tmp_path / "info.xlsx"))
     assert {(f.code, f.location.cell) for f in findings} == {
-        ("IN-XLSX-ORGAN", f"{INFO_SHEET}!C{INFO_FIELD_ROW['organ.name']}"),
-        ("IN-XLSX-YEAR", f"{INFO_SHEET}!C{INFO_FIELD_ROW['year']}"),
+        ("IN-MISSING", f"{INFO_SHEET}!C{INFO_FIELD_ROW['organ.name']}"),
+        ("IN-YEAR", f"{INFO_SHEET}!C{INFO_FIELD_ROW['year']}"),
     }
 
 

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 
+from reportgen.domain.codes import CLI_INTERRUPTED, CLI_USAGE
 from reportgen.domain.errors import ReportgenError
 
 __all__ = [
@@ -73,7 +74,7 @@ def usage_message(exc: click.ClickException) -> str:
     else:
         chinese = "命令用法不对"
     command = ctx.command_path if ctx is not None else "reportgen"
-    return f"[CLI-USAGE] {chinese}。（{english}）\n运行 {command} -h 查看用法（see {command} -h）。"
+    return f"[{CLI_USAGE.code}] {chinese}。（{english}）\n运行 {command} -h 查看用法（see {command} -h）。"
 
 
 class _App(click.Group):
@@ -96,7 +97,7 @@ class _App(click.Group):
             err_console.print(usage_message(exc), markup=False, highlight=False)
             sys.exit(EXIT_UNREADABLE)
         except (click.Abort, KeyboardInterrupt):
-            err_console.print("[CLI-INTERRUPTED] 已中断，未完成的输出文件没有留下（interrupted）。", markup=False,
+            err_console.print(f"[{CLI_INTERRUPTED.code}] 已中断，未完成的输出文件没有留下（interrupted）。", markup=False,
                               highlight=False)
             sys.exit(EXIT_INTERRUPTED)
         sys.exit(result if isinstance(result, int) else EXIT_OK)

@@ -39,6 +39,8 @@ from typing import Literal
 
 import attrs
 
+from reportgen.domain.findings import Location
+
 __all__ = [
     "ALL_LAYOUTS",
     "FORMAT_DOCUMENT",
@@ -249,6 +251,16 @@ class TableLayout:
         row = self._rows[key]
         path = row.path if self.key == "table4" else row.path[1:]
         return " ".join((*path, row.label))
+
+    def cell_location(self, ref: tuple[str, str], *, cell: str | None = None, path: str | None = None) -> Location:
+        """Where the figure at ``ref`` is, as every reader names it: table (``表三``), row (:meth:`row_label`)
+        and column label, plus the worksheet ``cell`` or input ``path`` when there is one."""
+        return Location(table=self.name, row=self.row_label(ref[0]), column=self.column(ref[1]).label, cell=cell,
+                        path=path)
+
+    def row_location(self, key: str, *, cell: str | None = None, path: str | None = None) -> Location:
+        """Where the row ``key`` is: table and :meth:`row_label` (no column), plus ``cell``/``path``."""
+        return Location(table=self.name, row=self.row_label(key), cell=cell, path=path)
 
     def location(self, ref: tuple[str, str]) -> tuple[str, str]:
         """Human labels ``(row label, column label)`` for messages."""

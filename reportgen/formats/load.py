@@ -7,27 +7,36 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reportgen.domain.carry import Read, carry_over
 from reportgen.domain.errors import InputError
 from reportgen.domain.findings import Location
 from reportgen.domain.model import Report
 from reportgen.formats.excel.form import read_form
-from reportgen.formats.inputs.mapping import FORMATS, read_file
+from reportgen.formats.inputs.mapping import FORMATS, read_path
 from reportgen.formats.published.extract import extract
 
-__all__ = ["load"]
+__all__ = ["load", "read"]
 
 
 def load(path: str | Path, *, previous: Report | None = None) -> Report:
     """The report in the file at ``path``.
 
     ``previous`` (last year's report) fills a 上年结转 row left out of a YAML/JSON input (see
-    :func:`reportgen.from_mapping`); workbooks and published reports always state that row, so it is not used there.
+    :func:`reportgen.domain.carry.carry_over`); workbooks and published reports always state that row, so it is
+    not used there.
 
     ``.yaml``/``.yml``/``.json`` are read by :func:`reportgen.loads`; ``.xlsx`` (the fill-in form) by
     :func:`reportgen.read_form`; ``.docx`` (a published report) by :func:`reportgen.extract`.
 
     :raises InputError: when the file is missing, of an unknown kind or invalid; ``findings`` lists every problem.
     """
+    loaded = read(path)
+    return carry_over(loaded.report, previous, loaded.omitted)
+
+
+def read(path: str | Path) -> Read:
+    """What the file at ``path`` holds: the report and the table rows the input left out (read once; see
+    :func:`load`, which also carries last year over)."""
     file = Path(path)
     where = Location(file=str(file))
     if file.is_dir():
@@ -36,11 +45,11 @@ def load(path: str | Path, *, previous: Report | None = None) -> Report:
         raise InputError.single("IN-FILE", "文件不存在。", where)
     suffix = file.suffix.lower()
     if suffix == ".xlsx":
-        return read_form(file)
+        return Read(read_form(file))
     if suffix == ".docx":
-        return extract(file)
+        return Read(extract(file))
     if suffix in FORMATS:
-        return read_file(file, previous=previous)
+        return read_path(file)
     raise InputError.single(
         "IN-SUFFIX",
         f"不认识的文件类型“{file.suffix or '（无后缀）'}”：输入文件应为 .yaml、.yml、.json、.xlsx（填报表）或 .docx（已发布报告）。",

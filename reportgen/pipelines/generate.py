@@ -23,6 +23,7 @@ from pathlib import Path
 
 import attrs
 
+from reportgen.domain.carry import carry_over
 from reportgen.domain.checks import check
 from reportgen.domain.findings import Finding, Location, Severity, has_errors
 from reportgen.domain.layout import FormatVersion, normalize_label
@@ -30,7 +31,7 @@ from reportgen.domain.model import Report
 from reportgen.domain.naming import UniqueStems, output_stem
 from reportgen.formats._io import atomic_path
 from reportgen.formats.excel.write import workbook_bytes
-from reportgen.formats.load import load
+from reportgen.formats.load import read
 from reportgen.formats.word.render import DocxRenderer
 
 __all__ = [
@@ -101,14 +102,14 @@ def load_with_previous(
     warning when reports were given but none is this organ's for the year before.  Raises
     :class:`reportgen.InputError` when the input cannot be read.
     """
-    path = Path(source)
-    report = load(path)
+    loaded = read(Path(source))  # read once; last year is carried over below, not by the reader
+    report = loaded.report
     if not previous:
         return report, None, ()
     prev = match_previous(report, previous)
     if prev is None:
         return report, None, (_unmatched(report, previous),)
-    return load(path, previous=prev), prev, ()
+    return carry_over(report, prev, loaded.omitted), prev, ()
 
 
 @attrs.frozen(kw_only=True)

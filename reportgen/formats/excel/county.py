@@ -40,12 +40,22 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from reportgen.domain.codes import (
+    IN_FIELD,
+    IN_HEADER,
+    IN_MISSING,
+    IN_PLACEHOLDER,
+    IN_UNKNOWN_TOWNSHIP,
+    IN_XLSX_SHEET,
+    IN_XLSX_UNREADABLE,
+    ITEM_TITLE_MISSING,
+    Code,
+    Findings,
+)
 from reportgen.domain.errors import InputError
-from reportgen.domain.figures import FigureError, Reason, parse_figure
-from reportgen.domain.findings import Finding, Location, Severity
+from reportgen.domain.findings import Location
 from reportgen.domain.layout import FigureKind, FormatVersion, get_layout
 from reportgen.domain.model import (
-    MAX_DECIMAL_PLACES,
     Figure,
     Organ,
     OrganKind,
@@ -57,8 +67,8 @@ from reportgen.domain.model import (
     clean_text,
 )
 from reportgen.domain.prose import format_amount
+from reportgen.domain.values import InvalidValue, parse_date, parse_figure, parse_organ_kind, parse_version, parse_year
 from reportgen.formats._io import atomic_path
-from reportgen.formats.excel.form import parse_cell_date
 
 __all__ = [
     "DATA_SHEET",
@@ -639,10 +649,8 @@ def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def _fail(file: str, code: str, message: str, *, cell: str | None = None) -> InputError:
-    loc = Location(file=file, cell=cell)
-    return InputError(message, code=code, location=loc,
-                      findings=[Finding(code=code, severity=Severity.ERROR, message=message, location=loc)])
+def _fail(file: str, code: Code, message: str, *, cell: str | None = None) -> InputError:
+    return InputError.single(code.code, code.message(detail=message), Location(file=file, cell=cell))
 
 
 def _read_info(wb: Any, file: str) -> CountyInfo:
@@ -653,26 +661,26 @@ def _read_info(wb: Any, file: str) -> CountyInfo:
         label = _str(row[0]) if row else ""
         if label in by_label and by_label[label] not in found:
             found[by_label[label]] = (row[1] if len(row) > 1 else None, f"{INFO_SHEET}!B{i}")
+    problems = Findings(file=file)
     year_value, year_cell = found.get("year", (None, f"{INFO_SHEET}!B2"))
+    year = 0
     try:
-        year = int(_str(year_value))
-        if not 2008 <= year <= 2100:
-            raise ValueError(year)
-    except ValueError:
-        raise _fail(file, "IN-YEAR", f"年度应为2008至2100之间的整数，实际为“{_str(year_value)}”。",
-                    cell=year_cell) from None
+        year = parse_year(year_value)
+    except InvalidValue:
+        problems.year(year_value, Location(path="$.year", cell=year_cell))
     fmt_value, fmt_cell = found.get("format_version", ("2021", ""))
+    version = FormatVersion.V2021
     try:
-        version = FormatVersion(_str(fmt_value) or "2021")
-    except ValueError:
-        raise _fail(file, "IN-FORMAT", f"报告格式应为 2021 或 2019，实际为“{_str(fmt_value)}”。",
-                    cell=fmt_cell) from None
+        version = parse_version(fmt_value)
+    except InvalidValue:
+        problems.version(fmt_value, Location(path="$.format_version", cell=fmt_cell or None))
     date_value, date_cell = found.get("publication_date", (None, ""))
+    date = None
     try:
-        date = parse_cell_date(date_value)
-    except ValueError:
-        raise _fail(file, "IN-DATE", f"发布日期应为日期（如 2023-01-18），实际为“{_str(date_value)}”。",
-                    cell=date_cell) from None
+        date = parse_date(date_value, serials=True)
+    except InvalidValue:
+        problems.date(date_value, Location(path="$.publication_date", cell=date_cell or None))
+    problems.raise_if_any(f"“{INFO_SHEET}”表有 {{n}} 处问题，无法读取。", location=Location(file=file))
 
     def text(key: str) -> str:
         return _str(found.get(key, (None, ""))[0])
@@ -730,7 +738,7 @@ class _Builder:
         self.fields = {f.code: f for preset in self.layout.other_items for f in prose_fields(preset, self.version)}
         by_header = {fc.header: fc for fc in figure_columns(self.version)}
         self.columns: list[tuple[int, FigureColumn]] = []
-        problems: list[Finding] = []
+        problems = Findings(file=file)
         seen: set[tuple[str, str, str]] = set()
         for j, head in enumerate(header):
             if j < len(_ID_COLUMNS) or not any(head):
@@ -738,81 +746,69 @@ class _Builder:
             fc = by_header.get(head)
             cell = f"{DATA_SHEET}!{get_column_letter(j + 1)}1:{get_column_letter(j + 1)}{HEADER_ROWS}"
             if fc is None:
-                problems.append(Finding(
-                    code="IN-HEADER", severity=Severity.ERROR,
-                    message=f"表头“{' / '.join(h for h in head if h)}”不是{self.version.value}年格式的统计项。",
-                    location=Location(file=file, cell=cell)))
+                problems.add(IN_HEADER, Location(cell=cell),
+                             detail=f"表头“{' / '.join(h for h in head if h)}”不是{self.version.value}年格式的统计项。")
                 continue
             seen.add(head)
             self.columns.append((j, fc))
         missing = [h for h in by_header if h not in seen]
         for head in missing[:10]:
-            problems.append(Finding(
-                code="IN-HEADER", severity=Severity.ERROR,
-                message=f"缺少统计项“{' / '.join(head)}”的列（请用 reportgen bulk-form 生成填报表）。",
-                location=Location(file=file, cell=f"{DATA_SHEET}!1:{HEADER_ROWS}")))
-        if problems:
-            raise InputError(f"“{DATA_SHEET}”表的表头与统计表格式不符。", code="IN-HEADER",
-                             location=Location(file=file), findings=problems)
+            problems.add(IN_HEADER, Location(cell=f"{DATA_SHEET}!1:{HEADER_ROWS}"),
+                         detail=f"缺少统计项“{' / '.join(head)}”的列（请用 reportgen bulk-form 生成填报表）。")
+        problems.raise_if_any(f"“{DATA_SHEET}”表的表头与统计表格式不符。", location=Location(file=file))
 
     # -- figures -------------------------------------------------------------------------
-    def _figure(self, value: object, kind: FigureKind) -> tuple[Figure | None, str, str]:
-        """``(figure, code, message)``; figure is None when the cell is unusable.
-
-        Read exactly as the single fill-in form reads its cells (:func:`reportgen.formats.excel.form.read_form`,
-        ``blank="zero"``): a blank cell and the zero marks ``/``, ``—``, ``无`` … are 0.
-        """
-        try:
-            return parse_figure(value, kind, blank="zero"), "", ""
-        except FigureError as exc:
-            noun = "金额" if kind == "amount" else "整数"
-            if exc.reason is Reason.NEGATIVE:
-                return None, "IN-NEGATIVE", f"应为大于或等于 0 的{noun}，实际为“{value}”。"
-            if exc.reason is Reason.PLACES:
-                return None, "IN-PLACES", f"金额最多 {MAX_DECIMAL_PLACES} 位小数，实际为“{value}”。"
-            what = "数字" if isinstance(value, bool) else "金额（万元）" if kind == "amount" else "整数"
-            return None, "IN-TYPE", f"应为{what}，实际为“{value}”。"
-
     def build(self, r: int, row: Sequence[object]) -> CountyEntry:
+        """The township of 数据 row ``r``.
+
+        Figures are read exactly as the single fill-in form reads its cells
+        (:func:`reportgen.formats.excel.form.read_form`, ``blank="zero"``): a blank cell and the zero marks
+        ``/``, ``—``, ``无`` … are 0; every mistake gets the code and message of the other readers.
+        """
         cells = list(row) + [None] * max(0, len(_ID_COLUMNS) - len(row))
         name = _str(cells[_COL_NAME])
         township = name or f"第{r}行"
-        problems: list[Finding] = []
+        problems = Findings(file=self.file, organ=township)
 
-        def problem(code: str, message: str, col: int, **loc: str) -> None:
-            location = Location(file=self.file, organ=township, cell=f"{DATA_SHEET}!{get_column_letter(col + 1)}{r}",
-                                **loc)
-            problems.append(Finding(code=code, severity=Severity.ERROR, message=message, location=location))
+        def at(col: int, path: str, **loc: str) -> Location:
+            return Location(cell=f"{DATA_SHEET}!{get_column_letter(col + 1)}{r}", path=path, **loc)
 
         if not name:
-            problem("IN-MISSING", "乡镇（街道）名称不得留空。", _COL_NAME, column=_ID_COLUMNS[_COL_NAME])
+            problems.add(IN_MISSING, Location(cell=f"{DATA_SHEET}!A{r}"), what="乡镇（街道）名称")
         kind_text = _str(cells[_COL_KIND])
-        kind = _parse_kind(kind_text, name)
-        if kind is None:
-            problem("IN-KIND", f"机关类型“{kind_text}”不是已知类型（如 乡镇人民政府、街道办事处）。", _COL_KIND,
-                    column=_ID_COLUMNS[_COL_KIND])
+        kind: OrganKind | None = OrganKind.STREET if name.endswith("街道") else OrganKind.TOWNSHIP
+        if kind_text:
+            try:
+                kind = parse_organ_kind(kind_text)
+            except InvalidValue:
+                kind = None
+                problems.organ_kind(kind_text, at(_COL_KIND, "$.organ.kind"))
         organ_name = _str(cells[_COL_ORGAN]) or _derive_organ(self.info.county, name, kind)
         try:
-            date = parse_cell_date(cells[_COL_DATE]) or self.info.publication_date
-        except ValueError:
+            date = parse_date(cells[_COL_DATE], serials=True) or self.info.publication_date
+        except InvalidValue:
             date = None
-            problem("IN-DATE", f"发布日期应为日期（如 2023-01-18），实际为“{_str(cells[_COL_DATE])}”。", _COL_DATE,
-                    column=_ID_COLUMNS[_COL_DATE])
-        fee, code, message = self._figure(cells[_COL_FEE] if cells[_COL_FEE] is not None else 0, "amount")
-        if fee is None:
-            problem(code, message, _COL_FEE, column=_ID_COLUMNS[_COL_FEE])
+            problems.date(cells[_COL_DATE], at(_COL_DATE, "$.publication_date"))
+        raw_fee = cells[_COL_FEE]
+        fee: Figure | None = None
+        try:
+            fee = parse_figure(raw_fee, "amount", blank="zero")
+        except InvalidValue as exc:
+            problems.figure(exc, raw_fee, at(_COL_FEE, "$.processing_fee",
+                                             table=self.layout.section("other_matters").title), "amount", unit="元")
 
         figures: dict[str, dict[tuple[str, str], Figure]] = {t.key: {} for t in self.layout.tables}
         for j, fc in self.columns:
             value = cells[j] if j < len(cells) else None
-            figure, code, message = self._figure(value, fc.kind)
-            if figure is None:
-                problem(code, message, j, table=f"表{fc.table_number}", row=fc.row_label, column=fc.column_label,
-                        path=f"$.{fc.table}.rows.{fc.row}.{fc.column}")
-            else:
-                figures[fc.table][fc.ref] = figure
+            try:
+                figures[fc.table][fc.ref] = parse_figure(value, fc.kind, blank="zero")
+            except InvalidValue as exc:
+                location = self.layout.table(fc.table).cell_location(
+                    fc.ref, cell=f"{DATA_SHEET}!{get_column_letter(j + 1)}{r}",
+                    path=f"$.{fc.table}.rows.{fc.row}.{fc.column}")
+                problems.figure(exc, value, location, fc.kind)
         if problems:
-            return CountyEntry(township, _row_error(self.file, township, r, problems))
+            return CountyEntry(township, _row_error(problems, township, r))
 
         organ = Organ(name=organ_name or township, kind=kind or OrganKind.OTHER, province=self.info.province,
                       city=self.info.city, county=self.info.county)
@@ -825,7 +821,7 @@ class _Builder:
     # -- prose ---------------------------------------------------------------------------
     def _with_prose(self, base: Report, township: str, r: int) -> CountyEntry:
         values = placeholder_values(base, township)
-        problems: list[Finding] = []
+        problems = Findings(file=self.file, organ=township)
         # Later entries win: shared first, then this township's overrides.
         chosen: dict[str, _Prose] = {}
         customs: dict[str, _Prose] = {}
@@ -833,9 +829,7 @@ class _Builder:
         for prose in [*self.shared, *self.overrides.get(township, [])]:
             if prose.code == _CUSTOM_ITEM:
                 if not prose.title:
-                    problems.append(self._prose_problem(
-                        "IN-TITLE", f"字段代码 {_CUSTOM_ITEM} 的行须填写标题（六、其他需要报告的事项中的一项）。",
-                        township, prose))
+                    problems.add(IN_MISSING, self._prose_location(prose), **ITEM_TITLE_MISSING)
                     continue
                 key = f"{_CUSTOM_ITEM}:{prose.title}"
                 customs[key] = prose
@@ -843,9 +837,8 @@ class _Builder:
                 key = prose.code
                 chosen[key] = prose
             else:
-                problems.append(self._prose_problem(
-                    "IN-FIELD", f"字段代码“{prose.code}”未知（可用：{'、'.join(self.fields)}、{_CUSTOM_ITEM}）。",
-                    township, prose))
+                problems.add(IN_FIELD, self._prose_location(prose),
+                             detail=f"字段代码“{prose.code}”未知（可用：{'、'.join(self.fields)}、{_CUSTOM_ITEM}）。")
                 continue
             if key not in order:
                 order.append(key)
@@ -854,11 +847,9 @@ class _Builder:
             try:
                 return substitute(value, values)
             except PlaceholderError as exc:
-                problems.append(self._prose_problem(
-                    "IN-PLACEHOLDER",
-                    f"占位符“{{{exc.name}}}”未定义（可用：{'、'.join('{' + n + '}' for n in PLACEHOLDERS)}；"
-                    "花括号本身请写 {{ 或 }}）。",
-                    township, prose))
+                problems.add(IN_PLACEHOLDER, self._prose_location(prose),
+                             detail=f"占位符“{{{exc.name}}}”未定义（可用：{'、'.join('{' + n + '}' for n in PLACEHOLDERS)}；"
+                             "花括号本身请写 {{ 或 }}）。")
                 return value
 
         def paragraphs(code: str, *, auto: bool = False) -> tuple[str | None, tuple[str, ...] | None]:
@@ -891,7 +882,7 @@ class _Builder:
                 items.append(OtherItem(title=text(prose, prose.title),
                                        paragraphs=tuple(line for line in body.split("\n") if line.strip())))
         if problems:
-            return CountyEntry(township, _row_error(self.file, township, r, problems))
+            return CountyEntry(township, _row_error(problems, township, r))
         report = base.evolve(
             overview=Overview(intro=intro or (), **parts),
             review_litigation_note=note,
@@ -900,33 +891,14 @@ class _Builder:
         )
         return CountyEntry(township, report)
 
-    def _prose_problem(self, code: str, message: str, township: str, prose: _Prose) -> Finding:
-        return Finding(code=code, severity=Severity.ERROR, message=message,
-                       location=Location(file=self.file, organ=township, cell=prose.cell, path=prose.code))
+    @staticmethod
+    def _prose_location(prose: _Prose) -> Location:
+        return Location(cell=prose.cell, path=prose.code)
 
 
-def _row_error(file: str, township: str, r: int, problems: list[Finding]) -> InputError:
-    return InputError(
-        f"第{r}行（{township}）有 {len(problems)} 处错误。",
-        code=problems[0].code,
-        location=Location(file=file, organ=township, cell=f"{DATA_SHEET}!{r}:{r}"),
-        findings=problems,
-    )
-
-
-_KIND_WORDS = {
-    "乡镇": OrganKind.TOWNSHIP, "乡": OrganKind.TOWNSHIP, "镇": OrganKind.TOWNSHIP,
-    "街道": OrganKind.STREET, "办事处": OrganKind.STREET,
-}
-
-
-def _parse_kind(text: str, name: str) -> OrganKind | None:
-    if not text:
-        return OrganKind.STREET if name.endswith("街道") else OrganKind.TOWNSHIP
-    for kind in OrganKind:
-        if text in (kind.label, kind.value):
-            return kind
-    return _KIND_WORDS.get(text)
+def _row_error(problems: Findings, township: str, r: int) -> InputError:
+    return problems.error(f"第{r}行（{township}）有 {{n}} 处错误。",
+                          location=Location(file=problems.file, organ=township, cell=f"{DATA_SHEET}!{r}:{r}"))
 
 
 def _derive_organ(county: str, name: str, kind: OrganKind | None) -> str:
@@ -970,11 +942,11 @@ def iter_county(path: str | os.PathLike[str]) -> Iterator[CountyEntry]:
     try:
         wb = load_workbook(p, read_only=True, data_only=True)
     except Exception as exc:
-        raise _fail(file, "IN-UNREADABLE", f"无法读取工作簿：{exc}") from exc
+        raise _fail(file, IN_XLSX_UNREADABLE, f"无法读取工作簿：{exc}") from exc
     try:
         for sheet in (INFO_SHEET, DATA_SHEET):
             if sheet not in wb.sheetnames:
-                raise _fail(file, "IN-SHEET", f"缺少工作表“{sheet}”（请用 reportgen bulk-form 生成填报表）。")
+                raise _fail(file, IN_XLSX_SHEET, f"缺少工作表“{sheet}”（请用 reportgen bulk-form 生成填报表）。")
         info = _read_info(wb, file)
         shared = [prose for _, prose in _read_prose(wb, SHARED_SHEET, with_township=False)]
         overrides: dict[str, list[_Prose]] = {}
@@ -993,7 +965,7 @@ def iter_county(path: str | os.PathLike[str]) -> Iterator[CountyEntry]:
             if township not in seen:
                 cells = "、".join(p.cell for p in items[:3])
                 yield CountyEntry(township or "（未填乡镇）", _fail(
-                    file, "IN-UNKNOWN-TOWNSHIP",
+                    file, IN_UNKNOWN_TOWNSHIP,
                     f"“{OVERRIDE_SHEET}”表中的乡镇（街道）“{township}”不在“{DATA_SHEET}”表中（{cells}）。",
                     cell=items[0].cell))
     finally:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import unicodedata
 import zipfile
 from collections.abc import Iterator
 from decimal import Decimal
@@ -29,12 +28,25 @@ import attrs
 import openpyxl
 from openpyxl.utils import get_column_letter
 
+from reportgen.domain.codes import (
+    IN_MISSING,
+    IN_SECTION_TITLE,
+    IN_XLSX_AMBIGUOUS,
+    IN_XLSX_INFO,
+    IN_XLSX_LABEL,
+    IN_XLSX_SHEET,
+    IN_XLSX_STATED,
+    IN_XLSX_UNREADABLE,
+    ITEM_TITLE_MISSING,
+    ORGAN_NAME_MISSING,
+    Code,
+    Findings,
+    section_title_params,
+)
 from reportgen.domain.errors import InputError
-from reportgen.domain.figures import FigureError, Reason, parse_figure
-from reportgen.domain.findings import Finding, Location, Severity
+from reportgen.domain.findings import Location
 from reportgen.domain.layout import (
     PROCESSING_FEE_ITEM,
-    FigureKind,
     FormatLayout,
     FormatVersion,
     TableLayout,
@@ -42,7 +54,6 @@ from reportgen.domain.layout import (
     normalize_label,
 )
 from reportgen.domain.model import (
-    MAX_DECIMAL_PLACES,
     Figure,
     Organ,
     OrganKind,
@@ -56,6 +67,15 @@ from reportgen.domain.model import (
     clean_text,
 )
 from reportgen.domain.prose import default_on_request, default_processing_fee, default_review_litigation
+from reportgen.domain.values import (
+    InvalidValue,
+    expected_figure,
+    parse_date,
+    parse_figure,
+    parse_organ_kind,
+    parse_version,
+    parse_year,
+)
 from reportgen.formats._io import atomic_write_bytes
 from reportgen.formats.excel.write import (
     GRID_TOP,
@@ -102,14 +122,6 @@ def write_form(
     target = Path(path)
     atomic_write_bytes(target, form_bytes(version=version, organ=organ, year=year, kind_label=kind_label))
     return target
-
-
-def _kind_text(kind: FigureKind) -> str:
-    return {
-        "count": "大于或等于 0 的整数",
-        "signed": "整数（可为负数）",
-        "amount": f"大于或等于 0 的数（最多 {MAX_DECIMAL_PLACES} 位小数）",
-    }[kind]
 
 
 # --------------------------------------------------------------------------------------------
@@ -165,10 +177,10 @@ def _sheets(path: Path) -> list[_Sheet]:
         formulas = openpyxl.load_workbook(path, data_only=False)
         values = openpyxl.load_workbook(path, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise InputError(
-            f"无法打开 Excel 工作簿（{type(exc).__name__}）：请确认文件是 .xlsx 格式且未损坏。",
-            code="IN-XLSX-UNREADABLE",
-            location=Location(file=str(path)),
+        raise InputError.single(
+            IN_XLSX_UNREADABLE.code,
+            IN_XLSX_UNREADABLE.message(detail=f"无法打开 Excel 工作簿（{type(exc).__name__}）：请确认文件是 .xlsx 格式且未损坏。"),
+            Location(file=str(path)),
         ) from exc
     out = []
     for ws_f, ws_v in zip(formulas.worksheets, values.worksheets, strict=True):
@@ -191,18 +203,19 @@ def _sheets(path: Path) -> list[_Sheet]:
 class _Reader:
     path: Path
     sheets: list[_Sheet]
-    findings: list[Finding] = attrs.Factory(list)
+    found: Findings = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.found = Findings(file=self.file)
 
     @property
     def file(self) -> str:
         return str(self.path)
 
-    def error(self, code: str, message: str, *, expected: str | None = None, actual: str | None = None,
+    def error(self, code: Code, message: str, *, expected: str | None = None, actual: str | None = None,
               **where: str | None) -> None:
-        self.findings.append(
-            Finding(code=code, severity=Severity.ERROR, message=message, location=Location(file=self.file, **where),
-                    expected=expected, actual=actual)
-        )
+        """A finding of a form-only code (labels, sheets), its message the reader's own."""
+        self.found.add(code, Location(**where), expected=expected, actual=actual, detail=message)
 
     # -- tables ---------------------------------------------------------------------------
 
@@ -217,9 +230,9 @@ class _Reader:
                 best = (score, sheet)
         if best is None or best[0] * 2 < len(labels):
             self.error(
-                "IN-XLSX-SHEET",
-                f"工作簿中找不到表{table.number}（“{table.title}”）：没有一个工作表含有该表的大部分标签。",
-                table=f"表{table.number}", expected=table.title,
+                IN_XLSX_SHEET,
+                f"工作簿中找不到{table.name}（“{table.title}”）：没有一个工作表含有该表的大部分标签。",
+                table=table.name, expected=table.title,
             )
             return None
         return best[1]
@@ -237,7 +250,8 @@ class _Reader:
                     continue  # a live total: computed from the leaves, never data
                 value = sheet.value(pos)
                 if value is None:
-                    self._bad(table, sheet, ref, pos, "是没有计算结果的公式", sheet.raw(pos))
+                    self.found.wrong_type(self._where(table, sheet, ref, pos), expected_figure(table.kind(ref)),
+                                          sheet.raw(pos), found=f"没有计算结果的公式“{sheet.raw(pos)}”")
                     continue
             else:
                 value = sheet.value(pos)
@@ -245,22 +259,15 @@ class _Reader:
                     continue
             try:
                 figure = parse_figure(value, table.kind(ref), number_format=sheet.number_format(pos))
-            except FigureError as exc:
-                self._bad(table, sheet, ref, pos, str(exc), value)
+            except InvalidValue as exc:
+                self.found.figure(exc, value, self._where(table, sheet, ref, pos), table.kind(ref))
                 continue
             (stated if computed else figures)[ref] = figure
         return figures, stated
 
-    def _bad(self, table: TableLayout, sheet: _Sheet, ref: tuple[str, str], pos: Pos, reason: str,
-             value: Any) -> None:
-        row, col = table.location(ref)
-        expected = _kind_text(table.kind(ref))
-        self.error(
-            "IN-XLSX-VALUE",
-            f"单元格 {sheet.ref(pos)} 的值“{value}”{reason}，应填写{expected}。",
-            expected=expected, actual=str(value), table=f"表{table.number}", row=row, column=col,
-            cell=sheet.ref(pos),
-        )
+    @staticmethod
+    def _where(table: TableLayout, sheet: _Sheet, ref: tuple[str, str], pos: Pos) -> Location:
+        return table.cell_location(ref, cell=sheet.ref(pos), path=f"$.{table.key}.rows.{ref[0]}.{ref[1]}")
 
     def _official(self, table: TableLayout, text: str) -> str:
         """Where the official layout puts the label ``text`` (for messages)."""
@@ -274,18 +281,18 @@ class _Reader:
         found = sheet.text(_pos(coord)).strip()
         now = f"，该处现为“{found}”" if found else ""
         self.error(
-            "IN-XLSX-LABEL",
-            f"表{table.number}中找不到{what}“{label}”（官方格式中在 {sheet.title}!{coord}{now}）；"
+            IN_XLSX_LABEL,
+            f"{table.name}中找不到{what}“{label}”（官方格式中在 {sheet.title}!{coord}{now}）；"
             "请勿修改表中的文字标签。",
-            expected=label, actual=found or None, table=f"表{table.number}", cell=f"{sheet.title}!{coord}", **where,
+            expected=label, actual=found or None, table=table.name, cell=f"{sheet.title}!{coord}", **where,
         )
 
     def _ambiguous(self, table: TableLayout, sheet: _Sheet, label: str, cells: list[Pos], **where: str | None) -> None:
         refs = "、".join(sheet.ref(p) for p in cells)
         self.error(
-            "IN-XLSX-AMBIGUOUS",
-            f"表{table.number}中标签“{label}”出现了 {len(cells)} 次（{refs}），无法确定读取哪一处；请删除重复的行或列。",
-            expected=label, table=f"表{table.number}", cell=sheet.ref(cells[0]), **where,
+            IN_XLSX_AMBIGUOUS,
+            f"{table.name}中标签“{label}”出现了 {len(cells)} 次（{refs}），无法确定读取哪一处；请删除重复的行或列。",
+            expected=label, table=table.name, cell=sheet.ref(cells[0]), **where,
         )
 
     def _locate_labelled(self, table: TableLayout, sheet: _Sheet) -> dict[tuple[str, str], Pos]:
@@ -301,10 +308,10 @@ class _Reader:
         for row in table.rows:
             cells = [p for p in sheet.texts.get(normalize_label(row.label), []) if p[1] < first_fig_col]
             if not cells:
-                self._missing(table, sheet, row.label, "行标签", row=row.full_label)
+                self._missing(table, sheet, row.label, "行标签", row=table.row_label(row.key))
                 continue
             if len(cells) > 1:
-                self._ambiguous(table, sheet, row.label, cells, row=row.full_label)
+                self._ambiguous(table, sheet, row.label, cells, row=table.row_label(row.key))
                 continue
             r, c = cells[0]
             right = sheet.extent((r, c))[3]
@@ -314,7 +321,7 @@ class _Reader:
                 if not above:
                     if column.label not in reported:
                         reported.add(column.label)
-                        self._missing(table, sheet, column.label, "列标签", row=row.full_label, column=column.label)
+                        self._missing(table, sheet, column.label, "列标签", row=table.row_label(row.key), column=column.label)
                     continue
                 nearest = max(p[0] for p in above)
                 same_row = [p for p in above if p[0] == nearest]
@@ -333,9 +340,9 @@ class _Reader:
             groups = sheet.texts.get(normalize_label(row.label), [])
             if len(groups) != 1:
                 if groups:
-                    self._ambiguous(table, sheet, row.label, groups, row=row.full_label)
+                    self._ambiguous(table, sheet, row.label, groups, row=table.row_label(row.key))
                 else:
-                    self._missing(table, sheet, row.label, "分组标签", row=row.full_label)
+                    self._missing(table, sheet, row.label, "分组标签", row=table.row_label(row.key))
                 continue
             g_row, c0, _, c1 = sheet.extent(groups[0])
             if c1 == c0:  # merge lost: take the official width of the group
@@ -345,10 +352,10 @@ class _Reader:
                 under = [p for p in sheet.texts.get(normalize_label(column.label), [])
                          if c0 <= p[1] <= c1 and p[0] > g_row]
                 if not under:
-                    self._missing(table, sheet, column.label, "列标签", row=row.full_label, column=column.label)
+                    self._missing(table, sheet, column.label, "列标签", row=table.row_label(row.key), column=column.label)
                     continue
                 if len(under) > 1:
-                    self._ambiguous(table, sheet, column.label, under, row=row.full_label, column=column.label)
+                    self._ambiguous(table, sheet, column.label, under, row=table.row_label(row.key), column=column.label)
                     continue
                 bottom = sheet.extent(under[0])[2]
                 out[(row.key, key)] = (bottom + 1, under[0][1])
@@ -365,7 +372,7 @@ class _Reader:
                         if rr == r}
                 if content in cols:
                     return sheet, r, {h: cols.get(normalize_label(h), 0) for h in INFO_HEADERS}
-        self.error("IN-XLSX-INFO", "工作簿中找不到“报告信息”工作表（表头“项目 / 内容”）；机关名称和报告年度从那里读取。",
+        self.error(IN_XLSX_INFO, "工作簿中找不到“报告信息”工作表（表头“项目 / 内容”）；机关名称和报告年度从那里读取。",
                    expected="报告信息")
         return None
 
@@ -406,39 +413,13 @@ def _info_rows(sheet: _Sheet, header: int, cols: dict[str, int]) -> Iterator[tup
             yield label, cell
 
 
-_DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
-
-
 def parse_cell_date(value: Any) -> dt.date | None:
-    """A date from a worksheet cell: a date, an Excel serial number, or text like 2023-01-18 / 2023年1月18日."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return dt.date(1899, 12, 30) + dt.timedelta(days=int(value))
-    m = _DATE_TEXT.match(unicodedata.normalize("NFKC", str(value)).strip())
-    if not m:
-        raise ValueError(value)
-    return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    """A date from a worksheet cell: a date, an Excel serial number, or text like 2023-01-18 / 2023年1月18日.
 
-
-def _parse_kind(text: str) -> OrganKind:
-    norm = normalize_label(text)
-    for kind in OrganKind:
-        if norm in (normalize_label(kind.label), kind.value):
-            return kind
-    raise ValueError(text)
-
-
-def _parse_version(value: Any) -> FormatVersion:
-    text = unicodedata.normalize("NFKC", str(value)).strip()
-    for version in FormatVersion:
-        if version.value in text:
-            return version
-    raise ValueError(value)
+    :func:`reportgen.domain.values.parse_date` with serial numbers; raises its
+    :class:`~reportgen.domain.values.InvalidValue` (a ``ValueError``).
+    """
+    return parse_date(value, serials=True)
 
 
 def read_form(path: str | os.PathLike[str]) -> Report:
@@ -458,19 +439,18 @@ def read_form(path: str | os.PathLike[str]) -> Report:
             assert info is not None
             values[key] = (info[0].value(cell.pos), cell)
 
-    def where(key: str) -> dict[str, str | None]:
-        if key in values and info is not None:
-            return {"cell": info[0].ref(values[key][1].pos), "row": dict(INFO_FIELDS)[key]}
-        return {"row": dict(INFO_FIELDS)[key]}
+    def where(key: str, **more: str) -> Location:
+        """A field of the info sheet: its input path (as in YAML) and its cell."""
+        cell = info[0].ref(values[key][1].pos) if key in values and info is not None else None
+        return Location(path=f"$.{key}", cell=cell, **more)
 
     version = FormatVersion.V2021
     raw_version = values.get("format_version", (None, None))[0]
     if raw_version not in (None, ""):
         try:
-            version = _parse_version(raw_version)
-        except ValueError:
-            reader.error("IN-XLSX-VERSION", f"格式版本“{raw_version}”无法识别，应为 2021 或 2019。",
-                         expected="2021 或 2019", actual=str(raw_version), **where("format_version"))
+            version = parse_version(raw_version)
+        except InvalidValue:
+            reader.found.version(raw_version, where("format_version"))
     else:
         version = _detect_version(reader)
     layout = get_layout(version)
@@ -497,55 +477,43 @@ def read_form(path: str | os.PathLike[str]) -> Report:
     organ_kw: dict[str, Any] = {}
     name = _text_value(values, "organ.name")
     if not name:
-        reader.error("IN-XLSX-ORGAN", "没有填写机关名称。", expected="机关全称，如 招远市金岭镇人民政府",
-                     **where("organ.name"))
+        reader.found.add(IN_MISSING, where("organ.name"), **ORGAN_NAME_MISSING)
     kind_text = _text_value(values, "organ.kind")
     kind = OrganKind.OTHER
     if kind_text:
         try:
-            kind = _parse_kind(kind_text)
-        except ValueError:
-            reader.error("IN-XLSX-KIND", f"机关类型“{kind_text}”无法识别，应从下拉列表中选择。",
-                         expected="、".join(k.label for k in OrganKind), actual=kind_text, **where("organ.kind"))
+            kind = parse_organ_kind(kind_text)
+        except InvalidValue:
+            reader.found.organ_kind(kind_text, where("organ.kind"))
     for key in ("province", "city", "county"):
         organ_kw[key] = _text_value(values, f"organ.{key}")
     year: int | None = None
     raw_year = values.get("year", (None, None))[0]
     try:
-        year = int(parse_figure(raw_year, "count")) if raw_year not in (None, "") else None
-        if year is None or not 2008 <= year <= 2100:
-            raise FigureError(Reason.TYPE, "")
-    except FigureError:
-        reader.error("IN-XLSX-YEAR", f"报告年度“{raw_year if raw_year is not None else ''}”无效，应为 2008 至 2100 之间的年份。",
-                     expected="如 2022", actual=None if raw_year is None else str(raw_year), **where("year"))
-        year = None
+        year = parse_year(raw_year)
+    except InvalidValue:
+        reader.found.year(raw_year, where("year"))
     publication: dt.date | None = None
     raw_date = values.get("publication_date", (None, None))[0]
     try:
         publication = parse_cell_date(raw_date)
-    except (ValueError, OverflowError):
-        reader.error("IN-XLSX-DATE", f"发布日期“{raw_date}”无法识别，应为日期，如 2023-01-18。",
-                     expected="如 2023-01-18", actual=str(raw_date), **where("publication_date"))
+    except InvalidValue:
+        reader.found.date(raw_date, where("publication_date"))
     fee: Decimal = Decimal(0)
     if "processing_fee" in values and info is not None:
         raw_fee, fee_cell = values["processing_fee"]
         try:
             fee = Decimal(parse_figure(raw_fee, "amount", number_format=info[0].number_format(fee_cell.pos)))
-        except FigureError as exc:
-            reader.error("IN-XLSX-VALUE", f"信息处理费“{raw_fee}”{exc}，应填写大于或等于 0 的金额（元）。",
-                         expected=_kind_text("amount"), actual=str(raw_fee), **where("processing_fee"))
+        except InvalidValue as exc:
+            reader.found.figure(exc, raw_fee, where("processing_fee", table=layout.section("other_matters").title),
+                                "amount", unit="元")
 
     prose = _Prose(reader, layout, info[0] if info else None)
     for label, cell in rows:
         prose.add(label, cell)
 
-    if reader.findings or year is None or not name or any(t is None for t in tables.values()):
-        raise InputError(
-            f"工作簿有 {len(reader.findings)} 处问题，无法读取。",
-            code="IN-XLSX",
-            location=Location(file=str(path)),
-            findings=reader.findings,
-        )
+    if reader.found or year is None or not name or any(t is None for t in tables.values()):
+        raise reader.found.error("工作簿有 {n} 处问题，无法读取。", location=Location(file=str(path)))
     report = Report(
         organ=Organ(name=name, kind=kind, **organ_kw),
         year=year,
@@ -585,19 +553,20 @@ def _read_stated(reader: _Reader, layout: FormatLayout, sheet: _Sheet, cell: _Pr
     parts = cell.key.split(".")
     value = sheet.value(cell.pos)
     if len(parts) != 3 or parts[0] not in out:
-        reader.error("IN-XLSX-STATED", f"填报的合计数的代码“{cell.key}”无法识别。", actual=cell.key,
+        reader.error(IN_XLSX_STATED, f"填报的合计数的代码“{cell.key}”无法识别。", actual=cell.key,
                      cell=sheet.ref(cell.pos))
         return
     table = layout.table(parts[0])
     ref = (parts[1], parts[2])
     if not table.has_row(ref[0]) or ref[1] not in table.row(ref[0]).columns or not table.is_computed(ref):
-        reader.error("IN-XLSX-STATED", f"填报的合计数的代码“{cell.key}”不是表{table.number}的合计。",
+        reader.error(IN_XLSX_STATED, f"填报的合计数的代码“{cell.key}”不是{table.name}的合计。",
                      actual=cell.key, cell=sheet.ref(cell.pos))
         return
     try:
         out[parts[0]][ref] = parse_figure(value, table.kind(ref), number_format=sheet.number_format(cell.pos))
-    except FigureError as exc:
-        reader.error("IN-XLSX-VALUE", f"填报的合计数“{value}”{exc}。", actual=str(value), cell=sheet.ref(cell.pos))
+    except InvalidValue as exc:
+        reader.found.figure(exc, value, table.cell_location(ref, cell=sheet.ref(cell.pos), path=f"$.{cell.key}"),
+                            table.kind(ref))
 
 
 class _Prose:
@@ -640,10 +609,9 @@ class _Prose:
         try:
             self.section_titles[key] = spec.heading(text)
         except ValueError:
-            allowed = "、".join(f"“{t}”" for t in spec.titles)
             where = self.sheet.ref(cell.title_pos or cell.pos) if self.sheet else None
-            self.reader.error("IN-XLSX-SECTION-TITLE", f"第{spec.number}部分的标题只能是{allowed}（或留空），实际是“{text}”。",
-                              expected=spec.title, actual=text, cell=where, row=label)
+            self.reader.found.add(IN_SECTION_TITLE, Location(path=f"$.section_titles.{key}", table=spec.title, cell=where),
+                                  expected=spec.title, actual=text, **section_title_params(spec, text))
 
     def add(self, label: str, cell: _ProseCell) -> None:
         if label in self.heading_rows:
@@ -663,8 +631,7 @@ class _Prose:
                 return
             if not title:
                 where = self.sheet.ref(cell.pos) if self.sheet else None
-                self.reader.error("IN-XLSX-ITEM", "“六、其他需要报告的事项”中有正文但没有标题的事项；请在“标题”列填写事项标题。",
-                                  expected="事项标题", cell=where, row=OTHER_LABEL)
+                self.reader.found.add(IN_MISSING, Location(path="$.other_matters", cell=where), **ITEM_TITLE_MISSING)
                 return
             paragraphs, pending = self._read(cell, True)
             item = OtherItem(title=title, key=cell.key or None, paragraphs=paragraphs)

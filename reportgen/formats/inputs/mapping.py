@@ -31,9 +31,29 @@ from typing import Any, Literal, TypeAlias
 import attrs
 import yaml
 
+from reportgen.domain.carry import Read, carry_over
+from reportgen.domain.codes import (
+    IN_DUPLICATE_KEY,
+    IN_EMPTY,
+    IN_ENCODING,
+    IN_ENUM,
+    IN_FILE,
+    IN_INVALID,
+    IN_JSON,
+    IN_MISSING,
+    IN_SECTION_TITLE,
+    IN_SUFFIX,
+    IN_UNKNOWN_KEY,
+    IN_YAML,
+    ITEM_TITLE_MISSING,
+    ORGAN_NAME_MISSING,
+    Code,
+    Findings,
+    actual_of,
+    section_title_params,
+)
 from reportgen.domain.errors import InputError
-from reportgen.domain.figures import FigureError, Reason, parse_figure
-from reportgen.domain.findings import Finding, Location, Severity
+from reportgen.domain.findings import Finding, Location
 from reportgen.domain.layout import (
     ALL_LAYOUTS,
     FORMAT_DOCUMENT,
@@ -45,7 +65,6 @@ from reportgen.domain.layout import (
     get_layout,
 )
 from reportgen.domain.model import (
-    MAX_DECIMAL_PLACES,
     PART_KEYS,
     Figure,
     Organ,
@@ -60,6 +79,15 @@ from reportgen.domain.model import (
     clean_text,
 )
 from reportgen.domain.prose import numbered, strip_number
+from reportgen.domain.values import (
+    InvalidValue,
+    describe,
+    parse_date,
+    parse_figure,
+    parse_organ_kind,
+    parse_version,
+    parse_year,
+)
 from reportgen.formats._io import atomic_write_text
 
 try:  # libyaml is several times faster; bulk runs load thousands of files
@@ -77,6 +105,9 @@ __all__ = [
     "from_mapping",
     "loads",
     "read_file",
+    "read_mapping",
+    "read_path",
+    "read_text",
     "skeleton",
     "to_mapping",
 ]
@@ -188,8 +219,8 @@ def _json_object(pairs: list[tuple[str, Any]]) -> _Map:
     return result
 
 
-def _file_error(code: str, message: str, source: str | None, **location: Any) -> InputError:
-    return InputError.single(code, message, Location(file=source, **location))
+def _file_error(code: Code, message: str, source: str | None, **location: Any) -> InputError:
+    return InputError.single(code.code, code.message(detail=message), Location(file=source, **location))
 
 
 def _decode(data: bytes, source: str | None) -> str:
@@ -213,7 +244,7 @@ def _decode(data: bytes, source: str | None) -> str:
             f"文件不是 UTF-8 编码：第 {offset} 字节（从 0 起计，位于第 {line} 行）的 0x{data[offset]:02X} "
             f"无法按 UTF-8 解读。{hint}请将文件另存为 UTF-8 编码后重试。"
         )
-        raise _file_error("IN-ENCODING", message, source, path="$") from None
+        raise _file_error(IN_ENCODING, message, source, path="$") from None
 
 
 def _line_col(text: str, index: int) -> tuple[int, int]:
@@ -242,18 +273,19 @@ def _parse(text: str, fmt: Format, source: str | None) -> Any:
     """Plain data from ``text``; syntax errors become ``IN-YAML``/``IN-JSON`` with line and column."""
     text = text.removeprefix("\ufeff")
     if not text.strip():
-        raise _file_error("IN-EMPTY", "文件是空的：应为一份报告的输入数据（可用 reportgen new 生成模板）。", source, path="$")
+        raise InputError.single(IN_EMPTY.code, IN_EMPTY.message(what="文件", hint="：应为一份报告的输入数据（可用 reportgen new 生成模板）"),
+                                Location(file=source, path="$"))
     if fmt == "json":
         try:
             return json.loads(text, parse_float=Decimal, object_pairs_hook=_json_object, parse_constant=str)
         except json.JSONDecodeError as exc:
             message = f"JSON 语法错误（第 {exc.lineno} 行第 {exc.colno} 列）：{exc.msg}。"
-            raise _file_error("IN-JSON", message, source, path="$") from None
+            raise _file_error(IN_JSON, message, source, path="$") from None
         except RecursionError:
-            raise _file_error("IN-JSON", "JSON 嵌套层次过深，不是报告输入文件。", source, path="$") from None
+            raise _file_error(IN_JSON, "JSON 嵌套层次过深，不是报告输入文件。", source, path="$") from None
     if _too_deep(text):
         message = f"YAML 嵌套层次过深（超过 {_MAX_DEPTH} 层方括号或花括号），不是报告输入文件。"
-        raise _file_error("IN-YAML", message, source, path="$")
+        raise _file_error(IN_YAML, message, source, path="$")
     try:
         return yaml.load(text, Loader=_Loader)  # _Loader derives from the safe loader
     except yaml.MarkedYAMLError as exc:
@@ -261,51 +293,19 @@ def _parse(text: str, fmt: Format, source: str | None) -> Any:
         where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else "位置不明"
         problem = " ".join(p for p in (exc.context, exc.problem) if p)
         message = f"YAML 语法错误（{where}）：{problem}。常见原因：缩进不一致、冒号后缺空格、引号未闭合、用了 Tab 缩进。"
-        raise _file_error("IN-YAML", message, source, path="$") from None
+        raise _file_error(IN_YAML, message, source, path="$") from None
     except yaml.reader.ReaderError as exc:
         line, col = _line_col(text, exc.position)
         message = f"YAML 不能包含字符 U+{exc.character:04X}（第 {line} 行第 {col} 列）；请删除该控制字符。"
-        raise _file_error("IN-YAML", message, source, path="$") from None
+        raise _file_error(IN_YAML, message, source, path="$") from None
     except (yaml.YAMLError, RecursionError, ValueError, TypeError) as exc:
         # The parser's remaining failure modes (very deep nesting, odd tags); the user still gets a located error.
         message = f"YAML 无法解析：{exc}"
-        raise _file_error("IN-YAML", message, source, path="$") from None
+        raise _file_error(IN_YAML, message, source, path="$") from None
 
 
 # --------------------------------------------------------------------------------------------
 # Validation: walk the whole document, collect every problem, then build the model.
-
-
-def _describe(value: object) -> str:
-    """What was found, for messages."""
-    if value is None:
-        return "空值"
-    if isinstance(value, bool):
-        return f"布尔值 {'true' if value else 'false'}"
-    if isinstance(value, int):
-        return f"整数 {value}"
-    if isinstance(value, (Decimal, float)):
-        return f"小数 {value}"
-    if isinstance(value, str):
-        shown = value if len(value) <= 24 else value[:24] + "…"
-        return f"文本“{shown}”" if value else "空文本"
-    if isinstance(value, dt.date):
-        return f"日期 {value.isoformat()}"
-    if isinstance(value, dict):
-        return "映射（键: 值）"
-    if isinstance(value, list):
-        return "列表"
-    if isinstance(value, bytes):
-        return "二进制数据（!!binary）"
-    return type(value).__name__
-
-
-def _actual(value: object) -> str | int | Decimal | None:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, Decimal, str)) or value is None:
-        return value
-    return _describe(value)
 
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -317,18 +317,7 @@ def _join(path: str, key: object) -> str:
     return f"{path}[{json.dumps(str(key), ensure_ascii=False)}]"
 
 
-_ORGAN_KIND_BY_TEXT: dict[str, OrganKind] = {
-    **{k.value: k for k in OrganKind},
-    **{k.label: k for k in OrganKind},
-}
 _KNOWN_ITEMS = {spec.key: spec for specs in get_layout().other_items.values() for spec in specs}
-_DIGITS = re.compile(r"[-+]?[0-9]+")
-_DATE_FORMS = (
-    re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"),
-    re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})"),
-    re.compile(r"(\d{4})\.(\d{1,2})\.(\d{1,2})"),
-    re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日"),
-)
 
 
 @attrs.define
@@ -336,41 +325,39 @@ class _Validator:
     """Walks one input document; every problem becomes a finding instead of stopping the walk."""
 
     source: str | None
-    findings: list[Finding] = attrs.Factory(list)
+    found: Findings = attrs.field(init=False)
     layout: FormatLayout = attrs.Factory(get_layout)
     organ_name: str | None = None
-    previous: Report | None = None
-    """Last year's report: fills table 三's 上年结转 row when the input leaves it out (``reportgen render --previous``)."""
+    omitted: set[tuple[str, str]] = attrs.Factory(set)
+    """``(table, row)`` of the table rows the input leaves out (for :func:`reportgen.domain.carry.carry_over`)."""
+
+    def __attrs_post_init__(self) -> None:
+        self.found = Findings(file=self.source)
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Every problem found so far."""
+        return self.found.items
 
     # -- reporting ---------------------------------------------------------------------------
 
     def problem(
         self,
-        code: str,
+        code: Code,
         path: str,
-        message: str,
         *,
         table: str | None = None,
         row: str | None = None,
         column: str | None = None,
         expected: str | int | Decimal | None = None,
         actual: object = None,
+        **params: object,
     ) -> None:
-        location = Location(file=self.source, path=path, table=table, row=row, column=column)
-        self.findings.append(
-            Finding(
-                code=code,
-                severity=Severity.ERROR,
-                message=message,
-                location=location,
-                expected=expected,
-                actual=_actual(actual),
-            )
-        )
+        location = Location(path=path, table=table, row=row, column=column)
+        self.found.add(code, location, expected=expected, actual=actual_of(actual), **params)
 
     def wrong_type(self, path: str, expected: str, value: object, **where: str | None) -> None:
-        self.problem("IN-TYPE", path, f"应为{expected}，实际是{_describe(value)}。", expected=expected,
-                     actual=value, **where)
+        self.found.wrong_type(Location(path=path, **where), expected, value)
 
     # -- structure ---------------------------------------------------------------------------
 
@@ -383,8 +370,7 @@ class _Validator:
             return None
         for key, line in getattr(value, "duplicates", ()):
             at = f"（第 {line} 行）" if line else ""
-            self.problem("IN-DUPLICATE-KEY", _join(path, key), f"键“{key}”写了不止一次{at}；只能写一次。",
-                         actual=str(key), **where)
+            self.problem(IN_DUPLICATE_KEY, _join(path, key), key=key, line=at, actual=str(key), **where)
         return value
 
     def unknown_key(
@@ -424,7 +410,7 @@ class _Validator:
                 message += f"（{labels[suggestion]}）"
         else:
             message += f"此处可用的键：{'、'.join(allowed)}。"
-        self.problem("IN-UNKNOWN-KEY", _join(path, key), message + hint, expected=suggestion, actual=text, **where)
+        self.problem(IN_UNKNOWN_KEY, _join(path, key), detail=message + hint, expected=suggestion, actual=text, **where)
 
     def fields(
         self,
@@ -480,44 +466,19 @@ class _Validator:
         """A count, signed count or amount per :data:`reportgen.domain.layout.FigureKind`."""
         if kind == "amount":
             return self.amount(value, path, table=where.get("table"), row=where.get("row"), column=where.get("column"))
-        return self._parsed(value, path, kind, "整数" if kind == "signed" else "非负整数（件数）", **where)
+        return self._parsed(value, path, kind, "万元", **where)
 
     def amount(self, value: object, path: str, *, unit: str = "万元", **where: str | None) -> Decimal | None:
         """An amount ≥ 0 with at most six decimal places, exactly as written."""
-        noun = f"金额（{unit}，非负数，最多 {MAX_DECIMAL_PLACES} 位小数）"
-        amount = self._parsed(value, path, "amount", noun, **where)
+        amount = self._parsed(value, path, "amount", unit, **where)
         return None if amount is None else Decimal(amount)
 
-    def _parsed(self, value: object, path: str, kind: FigureKind, noun: str, **where: str | None) -> Figure | None:
-        """:func:`reportgen.domain.figures.parse_figure` where a 0 must be written; a reason becomes a located finding."""
+    def _parsed(self, value: object, path: str, kind: FigureKind, unit: str = "万元", **where: str | None) -> Figure | None:
+        """:func:`reportgen.domain.values.parse_figure` where a 0 must be written; a reason becomes a located finding."""
         try:
             return parse_figure(value, kind, blank="error")
-        except FigureError as exc:
-            reason, number = exc.reason, exc.figure
-        if reason is Reason.BLANK:
-            what = "金额" if kind == "amount" else "数字"
-            self.problem("IN-MISSING", path, f"未填写{what}：应为{noun}，没有请填 0。", expected=0, actual=value, **where)
-        elif reason is Reason.FRACTION:
-            self.problem("IN-FRACTION", path, f"应为{noun}，实际是{_describe(value)}；件数不能有小数。",
-                         expected=noun, actual=value if isinstance(value, str) else str(value), **where)
-        elif reason is Reason.NEGATIVE:
-            what = "金额" if kind == "amount" else "件数"
-            self.problem("IN-NEGATIVE", path, f"{what}不能为负数：实际是 {number}。", expected="≥ 0", actual=number,
-                         **where)
-        elif reason is Reason.PLACES:
-            assert isinstance(number, Decimal)
-            places = -int(number.as_tuple().exponent)
-            self.problem("IN-PRECISION", path,
-                         f"金额最多 {MAX_DECIMAL_PLACES} 位小数（精确到分），实际是 {number}（{places} 位小数）。",
-                         expected=f"≤ {MAX_DECIMAL_PLACES} 位小数", actual=number, **where)
-        elif isinstance(value, bool):
-            self.problem("IN-TYPE", path, f"应为{noun}，实际是{_describe(value)}（true/false、yes/no 不是数字）。",
-                         expected=noun, actual=value, **where)
-        elif reason is Reason.MARK:
-            self.problem("IN-TYPE", path, f"应为{noun}，实际是{_describe(value)}；没有请填 0，不要填“/”或“无”。",
-                         expected=noun, actual=value, **where)
-        else:
-            self.wrong_type(path, noun, value, **where)
+        except InvalidValue as exc:
+            self.found.figure(exc, value, Location(path=path, **where), kind, unit=unit)
         return None
 
     # -- top level ---------------------------------------------------------------------------
@@ -525,7 +486,7 @@ class _Validator:
     def report(self, data: object) -> Report | None:
         """The report in ``data``, or ``None`` when problems were found (they are in ``findings``)."""
         if data is None:
-            self.problem("IN-EMPTY", "$", "文件没有内容（只有注释或空白）：应为一份报告的输入数据。")
+            self.problem(IN_EMPTY, "$", what="文件", hint="：文件没有内容（只有注释或空白），应为一份报告的输入数据")
             return None
         top = self.mapping(data, "$", "一份报告的数据")
         if top is None:
@@ -533,7 +494,7 @@ class _Validator:
         version = self.format_version(top.get("format_version"))
         self.layout = get_layout(version)
         fields = self.fields(top, "$", TOP_KEYS)
-        year = self.year(fields.get("year"), "year" in fields)
+        year = self.year(fields.get("year"))
         publication_date = self.date(fields.get("publication_date"), "$.publication_date")
         organ = self.organ(fields.get("organ"))
         section_titles = self.section_titles(fields.get("section_titles"))
@@ -544,7 +505,8 @@ class _Validator:
         other = self.other_matters(fields.get("other_matters"))
         fee = fields.get("processing_fee")
         processing_fee = (
-            Decimal(0) if fee is None else self.amount(fee, "$.processing_fee", unit="元", table="六、其他需要报告的事项")
+            Decimal(0) if fee is None else self.amount(fee, "$.processing_fee", unit="元",
+                                                  table=self.layout.section("other_matters").title)
         )
         if self.findings or organ is None or year is None or processing_fee is None or overview is None:
             return None
@@ -565,20 +527,15 @@ class _Validator:
                 section_titles=section_titles,
             )
         except (ValueError, TypeError) as exc:  # the model's own invariants; the edge should have caught them
-            self.problem("IN-INVALID", "$", f"数据不能构成一份报告：{exc}")
+            self.problem(IN_INVALID, "$", detail=f"数据不能构成一份报告：{exc}")
             return None
 
     def format_version(self, value: object) -> FormatVersion:
-        if value is None:
+        try:
+            return parse_version(value)
+        except InvalidValue:
+            self.found.version(value, Location(path="$.format_version"))
             return FormatVersion.V2021
-        text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else None
-        for version in FormatVersion:
-            if text == version.value:
-                return version
-        allowed = "、".join(f"\"{v.value}\"（{FORMAT_DOCUMENT[v]}）" for v in FormatVersion)
-        self.problem("IN-ENUM", "$.format_version", f"格式版本应为 {allowed}，实际是{_describe(value)}。",
-                     expected="2021", actual=value)
-        return FormatVersion.V2021
 
     def section_titles(self, value: object) -> dict[str, str]:
         """``{section key: heading}``: each the official title or one of its layout aliases (number optional)."""
@@ -597,61 +554,38 @@ class _Validator:
             try:
                 chosen[key] = spec.heading(text)
             except ValueError:
-                allowed = "、".join(f"“{t}”" for t in spec.titles)
-                self.problem("IN-ENUM", _join(path, key),
-                             f"第{spec.number}部分的标题只能是{'以下之一：' if spec.aliases else ''}{allowed}，实际是“{text}”。",
-                             table=spec.title, expected=spec.title, actual=text)
+                self.problem(IN_SECTION_TITLE, _join(path, key), table=spec.title, expected=spec.title, actual=text,
+                             **section_title_params(spec, text))
         return chosen
 
-    def year(self, value: object, given: bool) -> int | None:
-        path = "$.year"
-        if value is None:
-            self.problem("IN-MISSING", path, "缺少报告年度 year（必填），如 year: 2022。", expected="2022")
+    def year(self, value: object) -> int | None:
+        try:
+            return parse_year(value)
+        except InvalidValue:
+            self.found.year(value, Location(path="$.year"))
             return None
-        number: int | None = None
-        if isinstance(value, int) and not isinstance(value, bool):
-            number = value
-        elif isinstance(value, str):
-            text = unicodedata.normalize("NFKC", value).strip().removesuffix("年度").removesuffix("年")
-            number = int(text) if _DIGITS.fullmatch(text) else None
-        if number is None or not 2008 <= number <= 2100:
-            self.problem("IN-YEAR", path, f"报告年度应为 2008 至 2100 之间的四位整数（如 2022），实际是{_describe(value)}。",
-                         expected="2022", actual=value)
-            return None
-        return number
 
     def date(self, value: object, path: str) -> dt.date | None:
-        if value is None or isinstance(value, dt.date):
-            return value
-        if isinstance(value, str):
-            text = unicodedata.normalize("NFKC", value).strip()
-            for form in _DATE_FORMS:
-                match = form.fullmatch(text)
-                if match:
-                    try:
-                        return dt.date(*(int(g) for g in match.groups()))
-                    except ValueError:
-                        break
-            if not text:
-                return None
-        self.problem("IN-DATE", path, f"应为有效日期，如 2023-01-18 或 2023年1月18日，实际是{_describe(value)}。",
-                     expected="2023-01-18", actual=value)
-        return None
+        try:
+            return parse_date(value)
+        except InvalidValue:
+            self.found.date(value, Location(path=path))
+            return None
 
     def organ(self, value: object) -> Organ | None:
         path = "$.organ"
         data = self.mapping(value, path, "行政机关信息")
         if data is None:
             if value is None:
-                self.problem("IN-MISSING", path, "缺少行政机关信息 organ（必填），至少写 organ: {name: 机关全称}。")
+                self.problem(IN_MISSING, path, what="行政机关信息 organ", hint="，至少写 organ: {name: 机关全称}")
             return None
         fields = self.fields(data, path, ORGAN_KEYS)
         raw_name = fields.get("name")
         name = self.text(raw_name, f"{path}.name")
         if raw_name is None:
-            self.problem("IN-MISSING", f"{path}.name", "缺少机关名称 name（必填），如 招远市金岭镇人民政府。")
+            self.problem(IN_MISSING, f"{path}.name", **ORGAN_NAME_MISSING)
         elif name == "":
-            self.problem("IN-EMPTY", f"{path}.name", "机关名称不能为空：应为机关全称，如 招远市金岭镇人民政府。")
+            self.problem(IN_EMPTY, f"{path}.name", what="机关名称", hint="：应为机关全称，如 招远市金岭镇人民政府")
         kind = self.organ_kind(fields.get("kind"))
         places = {k: self.text(fields.get(k), f"{path}.{k}") or "" for k in ("province", "city", "county")}
         if not name or kind is None:
@@ -662,16 +596,11 @@ class _Validator:
     def organ_kind(self, value: object) -> OrganKind | None:
         if value is None:
             return OrganKind.OTHER
-        text = unicodedata.normalize("NFKC", value).strip() if isinstance(value, str) else None
-        kind = _ORGAN_KIND_BY_TEXT.get(text.lower() if text and text.isascii() else text or "")
-        if kind is not None:
-            return kind
-        close = difflib.get_close_matches(text or "", [k.value for k in OrganKind], n=1, cutoff=0.6)
-        hint = f"是否应为 {close[0]}？" if close else ""
-        allowed = "、".join(f"{k.value}（{k.label}）" for k in OrganKind)
-        self.problem("IN-ENUM", "$.organ.kind", f"机关类型应为 {allowed} 之一，实际是{_describe(value)}。{hint}",
-                     expected=close[0] if close else None, actual=value)
-        return None
+        try:
+            return parse_organ_kind(value)
+        except InvalidValue:
+            self.found.organ_kind(value, Location(path="$.organ.kind"))
+            return None
 
     # -- prose sections ----------------------------------------------------------------------
 
@@ -711,7 +640,7 @@ class _Validator:
             data = self.mapping(entry, item_path, "事项（title、text）")
             if data is None:
                 if entry is None:
-                    self.problem("IN-MISSING", item_path, "空的事项：应写 title（标题）和 text（正文）。")
+                    self.problem(IN_MISSING, item_path, what="事项的内容", hint="：应写 title（标题）和 text（正文）")
                 continue
             fields = self.fields(data, item_path, ITEM_KEYS)
             key = self.item_key(fields.get("key"), f"{item_path}.key")
@@ -722,10 +651,10 @@ class _Validator:
                 if key in _KNOWN_ITEMS:
                     title = _KNOWN_ITEMS[key].title
                 elif title is None and fields.get("title") is None:
-                    self.problem("IN-MISSING", f"{item_path}.title", "缺少事项标题 title（必填）。")
+                    self.problem(IN_MISSING, f"{item_path}.title", **ITEM_TITLE_MISSING)
                     continue
                 else:
-                    self.problem("IN-EMPTY", f"{item_path}.title", "事项标题不能为空。")
+                    self.problem(IN_EMPTY, f"{item_path}.title", what="事项标题")
                     continue
             items.append(OtherItem(title=title, key=key, paragraphs=paragraphs))
         return tuple(items)
@@ -739,8 +668,8 @@ class _Validator:
         close = difflib.get_close_matches(str(value), known, n=1, cutoff=0.6)
         hint = f"是否应为 {close[0]}？" if close else ""
         allowed = "、".join(f"{k}（{spec.title}）" for k, spec in _KNOWN_ITEMS.items())
-        self.problem("IN-ENUM", path, f"已知事项的 key 应为 {allowed} 之一，实际是{_describe(value)}。{hint}"
-                     "自定义事项不写 key，只写 title 和 text。", expected=close[0] if close else None, actual=value)
+        self.problem(IN_ENUM, path, allowed=allowed, found=describe(value), hint=hint,
+                     expected=close[0] if close else None, actual=value)
         return None
 
     # -- tables ------------------------------------------------------------------------------
@@ -765,16 +694,11 @@ class _Validator:
                                  other_version=other_rows, table=where)
                 continue
             self.row(layout, row_key, row_value, f"{path}.rows.{row_key}", figures, stated)
-        if key == "table3" and self.previous is not None and "carried_over" not in (rows or {}):
-            # 上年结转 = last year's 结转下年度继续办理, column by column (both formats share the columns).
-            carried = self.previous.table3
-            for col in layout.row("carried_over").columns:
-                if not layout.is_computed(("carried_over", col)):
-                    figures[("carried_over", col)] = carried[("carried_forward", col)]
+        self.omitted.update((key, r.key) for r in layout.rows if r.key not in (rows or {}))
         try:
             return Table.from_figures(key, figures, version=self.layout.version, stated=stated)
         except ValueError as exc:  # cannot happen for validated figures; keep the walk going regardless
-            self.problem("IN-INVALID", path, f"{where}数据无效：{exc}", table=where)
+            self.problem(IN_INVALID, path, detail=f"{where}数据无效：{exc}", table=where)
             return Table.from_figures(key, version=self.layout.version)
 
     def row(
@@ -824,23 +748,47 @@ class _Validator:
                 (stated if layout.is_computed(ref) else figures)[ref] = number
 
 
-def _raise_if_findings(validator: _Validator, report: Report | None) -> Report:
-    findings = validator.findings
-    organ = validator.organ_name
-    if organ:
-        findings = [f.with_context(organ=organ) for f in findings]
-    if report is None or findings:
-        if not findings:  # pragma: no cover - every None result records why
-            findings = [Finding(code="IN-INVALID", severity=Severity.ERROR, message="数据不能构成一份报告。",
-                                location=Location(file=validator.source, path="$"))]
-        code = findings[0].code if len(findings) == 1 else "IN-INVALID"
-        raise InputError(
-            f"输入文件有 {len(findings)} 处问题，未能读取。",
-            code=code,
-            location=Location(file=validator.source),
-            findings=findings,
-        )
-    return report
+def _read(validator: _Validator, data: object) -> Read:
+    report = validator.report(data)
+    found = validator.found
+    found.organ = validator.organ_name
+    found.items[:] = [f.with_context(organ=validator.organ_name) for f in found.items]
+    if report is None and not found:  # pragma: no cover - every None result records why
+        found.add(IN_INVALID, Location(path="$"), detail="数据不能构成一份报告。")
+    found.raise_if_any("输入文件有 {n} 处问题，未能读取。", location=Location(file=validator.source))
+    assert report is not None
+    return Read(report, frozenset(validator.omitted))
+
+
+def read_mapping(data: object, *, source: str | None = None) -> Read:
+    """The report in plain data (parsed YAML/JSON) and the table rows it leaves out (see :func:`from_mapping`)."""
+    return _read(_Validator(source), data)
+
+
+def read_text(text: str | bytes, fmt: Format = "yaml", *, source: str | None = "<string>") -> Read:
+    """The report in YAML or JSON text and the table rows it leaves out (see :func:`loads`)."""
+    if fmt not in ("yaml", "json"):
+        raise ValueError(f"fmt must be 'yaml' or 'json', not {fmt!r}")
+    if isinstance(text, bytes):
+        text = _decode(text, source)
+    return read_mapping(_parse(text, fmt, source), source=source)
+
+
+def read_path(path: str | Path) -> Read:
+    """The report in the YAML or JSON file at ``path`` and the table rows it leaves out (see :func:`read_file`)."""
+    file = Path(path)
+    fmt = FORMATS.get(file.suffix.lower())
+    if fmt is None:
+        raise ValueError(f"not a YAML or JSON file name: {file}")
+    try:
+        data = file.read_bytes()
+    except FileNotFoundError:
+        raise _file_error(IN_FILE, "文件不存在。", str(file)) from None
+    except IsADirectoryError:
+        raise _file_error(IN_FILE, "这是一个文件夹，不是输入文件。", str(file)) from None
+    except OSError as exc:
+        raise _file_error(IN_FILE, f"无法读取文件：{exc.strerror or exc}。", str(file)) from None
+    return read_text(data, fmt, source=str(file))
 
 
 def from_mapping(data: object, *, source: str | None = None, previous: Report | None = None) -> Report:
@@ -849,11 +797,12 @@ def from_mapping(data: object, *, source: str | None = None, previous: Report | 
     :param data: a mapping in the input format (see ``docs/input-format.md``).
     :param source: the file name to put in messages.
     :param previous: last year's report; when the input has no ``table3.rows.carried_over`` row, 上年结转
-        is taken from its 结转下年度继续办理 (a row given in the input, even all zeros, is kept).
+        is taken from its 结转下年度继续办理 (a row given in the input, even all zeros, is kept) — a
+        convenience for :func:`reportgen.domain.carry.carry_over` after reading.
     :raises InputError: listing every problem, each with its path, e.g. ``$.table3.rows.granted.natural_person``.
     """
-    validator = _Validator(source, previous=previous)
-    return _raise_if_findings(validator, validator.report(data))
+    read = read_mapping(data, source=source)
+    return carry_over(read.report, previous, read.omitted)
 
 
 def loads(
@@ -861,34 +810,24 @@ def loads(
 ) -> Report:
     """A :class:`Report` from YAML or JSON text (or UTF-8 bytes; a BOM is accepted).
 
+    ``previous``: as for :func:`from_mapping`.
+
     :raises InputError: for syntax errors (with line and column), bad encodings (with the byte offset)
         and every problem of the data.
     """
-    if fmt not in ("yaml", "json"):
-        raise ValueError(f"fmt must be 'yaml' or 'json', not {fmt!r}")
-    if isinstance(text, bytes):
-        text = _decode(text, source)
-    return from_mapping(_parse(text, fmt, source), source=source, previous=previous)
+    read = read_text(text, fmt, source=source)
+    return carry_over(read.report, previous, read.omitted)
 
 
 def read_file(path: str | Path, *, previous: Report | None = None) -> Report:
     """The report in the YAML or JSON file at ``path`` (chosen by its suffix, see :data:`FORMATS`).
 
+    ``previous``: as for :func:`from_mapping`.
+
     :raises InputError: when the file cannot be read or is invalid; ``findings`` lists every problem.
     """
-    file = Path(path)
-    fmt = FORMATS.get(file.suffix.lower())
-    if fmt is None:
-        raise ValueError(f"not a YAML or JSON file name: {file}")
-    try:
-        data = file.read_bytes()
-    except FileNotFoundError:
-        raise _file_error("IN-FILE", "文件不存在。", str(file)) from None
-    except IsADirectoryError:
-        raise _file_error("IN-FILE", "这是一个文件夹，不是输入文件。", str(file)) from None
-    except OSError as exc:
-        raise _file_error("IN-FILE", f"无法读取文件：{exc.strerror or exc}。", str(file)) from None
-    return loads(data, fmt, source=str(file), previous=previous)
+    read = read_path(path)
+    return carry_over(read.report, previous, read.omitted)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1018,7 +957,7 @@ def dump(report: Report, path: str | Path) -> Path:
     file = Path(path)
     fmt = FORMATS.get(file.suffix.lower())
     if fmt is None:
-        raise _file_error("IN-SUFFIX", f"只能写成 .yaml、.yml 或 .json 文件，不能写成“{file.suffix}”。", str(file))
+        raise _file_error(IN_SUFFIX, f"只能写成 .yaml、.yml 或 .json 文件，不能写成“{file.suffix}”。", str(file))
     atomic_write_text(file, dumps(report, fmt))
     return file
 

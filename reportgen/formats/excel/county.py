@@ -936,40 +936,10 @@ def iter_county(path: str | os.PathLike[str]) -> Iterator[CountyEntry]:
     Raises :class:`InputError` before the first entry when the workbook as a whole is unusable
     (no year, wrong headers).  Problems of one row make only that entry an ``InputError``.  An
     override for a township that is not in the 数据 sheet comes last, as an entry of its own.
+    (:func:`stream_rows` + :func:`build_row` are the same in two steps, for building rows in other processes.)
     """
-    p = Path(path)
-    file = p.name
-    try:
-        wb = load_workbook(p, read_only=True, data_only=True)
-    except Exception as exc:
-        raise _fail(file, IN_XLSX_UNREADABLE, f"无法读取工作簿：{exc}") from exc
-    try:
-        for sheet in (INFO_SHEET, DATA_SHEET):
-            if sheet not in wb.sheetnames:
-                raise _fail(file, IN_XLSX_SHEET, f"缺少工作表“{sheet}”（请用 reportgen bulk-form 生成填报表）。")
-        info = _read_info(wb, file)
-        shared = [prose for _, prose in _read_prose(wb, SHARED_SHEET, with_township=False)]
-        overrides: dict[str, list[_Prose]] = {}
-        for township, prose in _read_prose(wb, OVERRIDE_SHEET, with_township=True):
-            overrides.setdefault(township, []).append(prose)
-        ws = wb[DATA_SHEET]
-        builder = _Builder(file, info, _header(ws), shared, overrides)
-        seen: set[str] = set()
-        for r, row in enumerate(ws.iter_rows(min_row=HEADER_ROWS + 1, values_only=True), start=HEADER_ROWS + 1):
-            if not any(v is not None and str(v).strip() for v in row):
-                continue
-            entry = builder.build(r, row)
-            seen.add(entry.name)
-            yield entry
-        for township, items in overrides.items():
-            if township not in seen:
-                cells = "、".join(p.cell for p in items[:3])
-                yield CountyEntry(township or "（未填乡镇）", _fail(
-                    file, IN_UNKNOWN_TOWNSHIP,
-                    f"“{OVERRIDE_SHEET}”表中的乡镇（街道）“{township}”不在“{DATA_SHEET}”表中（{cells}）。",
-                    cell=items[0].cell))
-    finally:
-        wb.close()
+    for item in stream_rows(path):
+        yield item if isinstance(item, CountyEntry) else build_row(path, item)
 
 
 def read_county(path: str | os.PathLike[str]) -> list[CountyEntry]:
@@ -993,7 +963,7 @@ def _context(path: str | os.PathLike[str]) -> _Builder:
     try:
         stat = p.stat()
     except OSError as exc:
-        raise _fail(file, "IN-UNREADABLE", f"无法读取工作簿：{exc}") from exc
+        raise _fail(file, IN_XLSX_UNREADABLE, f"无法读取工作簿：{exc}") from exc
     key = (str(p.resolve()), stat.st_mtime_ns, stat.st_size)
     builder = _CONTEXTS.get(key)
     if builder is not None:
@@ -1001,11 +971,11 @@ def _context(path: str | os.PathLike[str]) -> _Builder:
     try:
         wb = load_workbook(p, read_only=True, data_only=True)
     except Exception as exc:
-        raise _fail(file, "IN-UNREADABLE", f"无法读取工作簿：{exc}") from exc
+        raise _fail(file, IN_XLSX_UNREADABLE, f"无法读取工作簿：{exc}") from exc
     try:
         for sheet in (INFO_SHEET, DATA_SHEET):
             if sheet not in wb.sheetnames:
-                raise _fail(file, "IN-SHEET", f"缺少工作表“{sheet}”（请用 reportgen bulk-form 生成填报表）。")
+                raise _fail(file, IN_XLSX_SHEET, f"缺少工作表“{sheet}”（请用 reportgen bulk-form 生成填报表）。")
         info = _read_info(wb, file)
         shared = [prose for _, prose in _read_prose(wb, SHARED_SHEET, with_township=False)]
         overrides: dict[str, list[_Prose]] = {}
@@ -1055,7 +1025,7 @@ def stream_rows(path: str | os.PathLike[str]) -> Iterator[RawRow | CountyEntry]:
             if township not in seen:
                 cells = "、".join(p.cell for p in items[:3])
                 yield CountyEntry(township or "（未填乡镇）", _fail(
-                    builder.file, "IN-UNKNOWN-TOWNSHIP",
+                    builder.file, IN_UNKNOWN_TOWNSHIP,
                     f"“{OVERRIDE_SHEET}”表中的乡镇（街道）“{township}”不在“{DATA_SHEET}”表中（{cells}）。",
                     cell=items[0].cell))
     finally:

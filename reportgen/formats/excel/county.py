@@ -25,16 +25,21 @@ cell, township, table, row label and column label.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import io
 import os
 import re
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
+from xml.etree import ElementTree
 
 import attrs
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -423,7 +428,9 @@ def _write_data(
     ws.row_dimensions[2].height = 96
     ws.row_dimensions[3].height = 30
 
-    for i, row in enumerate(rows):
+    # Only the first township's row is written through openpyxl (styled cell by cell: slow); the others are
+    # the same cells with other values, spliced in as XML after saving (_splice_rows) — 5,000 names in seconds.
+    for i, row in enumerate(rows[:1]):
         r = HEADER_ROWS + 1 + i
         _text_cell(ws, r, 1, row.name)
         if row.organ:
@@ -432,16 +439,15 @@ def _write_data(
             _text_cell(ws, r, 3, row.kind.label)
         if row.publication_date is not None:
             ws.cell(r, 4).value = row.publication_date
-            ws.cell(r, 4).number_format = "yyyy-mm-dd"
         ws.cell(r, 5).value = row.processing_fee if row.processing_fee else 0
         for j, fc in enumerate(columns):
             value = row.figures.get((fc.table, fc.row, fc.column), 0)
             ws.cell(r, FIRST_FIGURE_COLUMN + j).value = value
     last_col = FIRST_FIGURE_COLUMN + len(columns) - 1
-    for r in range(HEADER_ROWS + 1, last_row + 1):
-        for c in range(1, last_col + 1):
-            cell = ws.cell(r, c)
-            cell.protection, cell.border, cell.font = _UNLOCKED, _BORDER, _BODY_FONT
+    for c in range(1, last_col + 1):
+        cell = ws.cell(HEADER_ROWS + 1, c)
+        cell.protection, cell.border, cell.font = _UNLOCKED, _BORDER, _BODY_FONT
+    ws.cell(HEADER_ROWS + 1, 4).number_format = "yyyy-mm-dd"
 
     first = HEADER_ROWS + 1
     # Blank cells are allowed and read as 0, as on the single fill-in form (reportgen.formats.excel.form).
@@ -512,9 +518,14 @@ def _write_overrides(
         for c, value in enumerate(values, start=1):
             if value:
                 _text_cell(ws, i, c, value)
-    for row in ws.iter_rows(min_row=2, max_row=n_rows + 1, max_col=4):
-        for cell in row:
-            cell.border, cell.alignment, cell.font, cell.protection = _BORDER, _LEFT_WRAP, _BODY_FONT, _UNLOCKED
+    firsts = [ws.cell(2, c) for c in range(1, 5)]
+    for cell in firsts:
+        cell.border, cell.alignment, cell.font, cell.protection = _BORDER, _LEFT_WRAP, _BODY_FONT, _UNLOCKED
+    # The same style on every further cell: copied as openpyxl's style array (setting the four style objects
+    # per cell hashes them each time — most of the time of a 5,000-township workbook).
+    for row in ws.iter_rows(min_row=3, max_row=n_rows + 1, max_col=4):
+        for cell, first in zip(row, firsts, strict=True):
+            cell._style = copy.copy(first._style)
     last = n_rows + 1
     towns = DataValidation(
         type="list", formula1=f"'{DATA_SHEET}'!$A${HEADER_ROWS + 1}:$A${HEADER_ROWS + max(n_townships, 1)}",
@@ -580,10 +591,81 @@ def write_county_form(
     _write_data(wb.create_sheet(DATA_SHEET), rows, columns, format_version)
     _write_shared(wb.create_sheet(SHARED_SHEET), fields, shared_text or {})
     _write_overrides(wb.create_sheet(OVERRIDE_SHEET), len(rows), len(fields), overrides)
+    buffer = io.BytesIO()
+    wb.save(buffer)
     target = Path(path)
     with atomic_path(target) as tmp:
-        wb.save(tmp)
+        tmp.write_bytes(_splice_rows(buffer.getvalue(), rows[1:], columns))
     return target
+
+
+_EPOCH = dt.date(1899, 12, 30)
+_ROW = re.compile(rb'<row r="%d"[^>]*>.*?</row>' % (HEADER_ROWS + 1), re.S)
+_CELL_STYLE = re.compile(rb'<c r="([A-Z]+)\d+"(?: s="(\d+)")?')
+
+
+def _xml_text(text: str) -> str:
+    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _data_part(package: zipfile.ZipFile) -> str:
+    """The zip member of the 数据 sheet (through workbook.xml and its relationships; our own file, just saved)."""
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    workbook = ElementTree.fromstring(package.read("xl/workbook.xml"))
+    rid = next(s.get(rel) for s in workbook.iter(f"{main}sheet") if s.get("name") == DATA_SHEET)
+    rels = ElementTree.fromstring(package.read("xl/_rels/workbook.xml.rels"))
+    target = next(r.get("Target", "") for r in rels if r.get("Id") == rid)
+    name = target.lstrip("/")
+    return name if name.startswith("xl/") else f"xl/{name}"
+
+
+def _splice_rows(xlsx: bytes, rows: Sequence[CountyRow], columns: Sequence[FigureColumn]) -> bytes:
+    """``xlsx`` with ``rows`` added to the 数据 sheet after its first township row, styled as that row."""
+    if not rows:
+        return xlsx
+    source = zipfile.ZipFile(io.BytesIO(xlsx))
+    part = _data_part(source)
+    sheet = source.read(part)
+    first = _ROW.search(sheet)
+    assert first is not None
+    styles = {m.group(1).decode(): (m.group(2) or b"0").decode() for m in _CELL_STYLE.finditer(first.group(0))}
+    letters = [get_column_letter(c) for c in range(1, FIRST_FIGURE_COLUMN + len(columns))]
+    attrs_of = [f' s="{styles.get(letter, "0")}"' for letter in letters]
+    refs = [(fc.table, fc.row, fc.column) for fc in columns]
+
+    def text(col: int, r: int, value: str) -> str:
+        if not value:
+            return f'<c r="{letters[col]}{r}"{attrs_of[col]}/>'
+        # Inline strings: user text is data, never a formula.
+        return f'<c r="{letters[col]}{r}"{attrs_of[col]} t="inlineStr"><is><t>{_xml_text(value)}</t></is></c>'
+
+    def number(col: int, r: int, value: object) -> str:
+        return f'<c r="{letters[col]}{r}"{attrs_of[col]}><v>{value}</v></c>'
+
+    out: list[str] = []
+    for i, row in enumerate(rows):
+        r = HEADER_ROWS + 2 + i
+        date = row.publication_date
+        cells = [
+            text(0, r, row.name), text(1, r, row.organ), text(2, r, row.kind.label if row.kind is not None else ""),
+            number(3, r, (date - _EPOCH).days) if date is not None else f'<c r="D{r}"{attrs_of[3]}/>',
+            number(4, r, row.processing_fee if row.processing_fee else 0),
+        ]
+        figures = row.figures
+        cells += [number(FIRST_FIGURE_COLUMN - 1 + j, r, figures.get(ref, 0)) for j, ref in enumerate(refs)]
+        out.append(f'<row r="{r}">{"".join(cells)}</row>')
+    last = HEADER_ROWS + 1 + len(rows)
+    sheet = sheet[:first.end()] + "".join(out).encode("utf-8") + sheet[first.end():]
+    sheet = re.sub(rb'<dimension ref="([A-Z]+\d+):([A-Z]+)\d+"/>',
+                   lambda m: b'<dimension ref="%s:%s%d"/>' % (m.group(1), m.group(2), last), sheet, count=1)
+    result = io.BytesIO()
+    with zipfile.ZipFile(result, "w", zipfile.ZIP_DEFLATED) as package:
+        for info in source.infolist():
+            data = sheet if info.filename == part else source.read(info.filename)
+            package.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+    return result.getvalue()
 
 
 # --------------------------------------------------------------------------------------------

@@ -38,10 +38,13 @@ from typing import Any, NamedTuple
 from xml.etree import ElementTree
 
 import attrs
+from lxml import etree
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
-from openpyxl.utils import get_column_letter
+from openpyxl.styles.numbers import is_date_format
+from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -1032,88 +1035,237 @@ def read_county(path: str | os.PathLike[str]) -> list[CountyEntry]:
 # --------------------------------------------------------------------------------------------
 # Rows built elsewhere: the main process of a bulk run streams the raw 数据 rows, workers build them.
 
-RawRow = tuple[int, tuple[object, ...]]
-"""A 数据 row as read: ``(row number, cell values)`` — plain picklable values, built by :func:`build_row`."""
+RawRow = tuple[int, bytes]
+"""A 数据 row as stored: ``(row number, the row's XML)`` — cut from the sheet without parsing it, so the main
+process of a bulk run stays light; :func:`build_row` parses and builds it (in a worker)."""
 
-_CONTEXTS: dict[tuple[str, int, int], _Builder] = {}
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_NS = "{" + _MAIN_NS + "}"
+_ROW_START = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"[^>]*?(/?)>')
+_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?)(/?)>')
+_ATTR_R = re.compile(rb'\br="([A-Z]+)\d+"')
+_ATTR_T = re.compile(rb'\bt="(\w+)"')
+_HAS_VALUE = re.compile(rb"<(?:\w+:)?(?:v|is)\b")
+_ROW_END = re.compile(rb"</(?:\w+:)?row>")
+_CELL_END = re.compile(rb"</(?:\w+:)?c>")
+_TEXT_TYPES = (b"s", b"inlineStr", b"str")
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+_BLOCK = 1 << 20
+_DATE_IDS = frozenset((*range(14, 23), 45, 46, 47))
 
 
-def _context(path: str | os.PathLike[str]) -> _Builder:
-    """The workbook's 基本信息, header and prose, read once per process (a changed file is read again)."""
+class _County:
+    """One county workbook as a process knows it: the builder (基本信息, header, prose) and how to read 数据's cells."""
+
+    def __init__(self, path: Path) -> None:
+        file = path.name
+        try:
+            wb = load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:
+            raise _fail(file, IN_XLSX_UNREADABLE, f"无法读取工作簿：{exc}") from exc
+        try:
+            for sheet in (INFO_SHEET, DATA_SHEET):
+                if sheet not in wb.sheetnames:
+                    raise _fail(file, IN_XLSX_SHEET, f"缺少工作表“{sheet}”（请用 reportgen bulk-form 生成填报表）。")
+            info = _read_info(wb, file)
+            shared = [prose for _, prose in _read_prose(wb, SHARED_SHEET, with_township=False)]
+            overrides: dict[str, list[_Prose]] = {}
+            for township, prose in _read_prose(wb, OVERRIDE_SHEET, with_township=True):
+                overrides.setdefault(township, []).append(prose)
+            self.builder = _Builder(file, info, _header(wb[DATA_SHEET]), shared, overrides)
+        finally:
+            wb.close()
+        try:
+            with zipfile.ZipFile(path) as package:
+                self.part = _data_part(package)
+                self.strings = _shared_strings(package)
+                self.dates = _date_styles(package)
+                self.namespaces = _namespaces(package, self.part)
+        except (zipfile.BadZipFile, KeyError, OSError, StopIteration, etree.XMLSyntaxError) as exc:
+            raise _fail(file, IN_XLSX_UNREADABLE, f"无法读取工作簿：{exc}") from exc
+        self.columns: dict[str, int] = {}
+        self.wrap = (b"<sheetData " + b" ".join(self.namespaces) + b">", b"</sheetData>")
+
+    def column(self, ref: str) -> int:
+        index = self.columns.get(ref)
+        if index is None:
+            index = self.columns[ref] = column_index_from_string(ref.rstrip("0123456789")) - 1
+        return index
+
+    def _parse(self, xml: bytes) -> Any:
+        # The row cut out of its sheet, in a root declaring the sheet's namespaces (prefixed sheets too).
+        return etree.fromstring(self.wrap[0] + xml + self.wrap[1], _PARSER)
+
+    def values(self, row: bytes) -> tuple[object, ...]:
+        """The cell values of one row's XML, as openpyxl's read-only, values-only mode gives them."""
+        cells: dict[int, object] = {}
+        for c in self._parse(row).iter(f"{_NS}c"):
+            ref = c.get("r")
+            cells[self.column(ref) if ref else len(cells)] = self._value(c)
+        width = max(cells, default=-1) + 1
+        return tuple(cells.get(i) for i in range(width))
+
+    def _value(self, c: Any) -> object:
+        kind = c.get("t", "n")
+        if kind == "inlineStr":
+            return "".join(t.text or "" for t in c.iter(f"{_NS}t")) or None
+        text = c.findtext(f"{_NS}v")
+        if text is None:
+            return None
+        if kind == "s":
+            return self.strings[int(text)]
+        if kind in ("str", "e"):
+            return text
+        if kind == "b":
+            return text.strip() in ("1", "true")
+        if kind == "d":
+            return dt.datetime.fromisoformat(text)
+        number: int | float = float(text) if any(ch in text for ch in ".Ee") else int(text)
+        style = c.get("s")
+        if style is not None and int(style) in self.dates:
+            return from_excel(number)
+        return number
+
+    def township(self, row: RawRow) -> str:
+        """Column A of a raw row, without parsing the rest."""
+        r, xml = row
+        m = _CELL.search(xml)
+        ref = _ATTR_R.search(m.group(1)) if m is not None else None
+        if m is None or ref is None or ref.group(1) != b"A" or m.group(2):
+            return f"第{r}行"
+        end = _CELL_END.search(xml, m.end())
+        if end is None:
+            return f"第{r}行"
+        return _str(self._value(self._parse(xml[m.start():end.end()])[0])) or f"第{r}行"
+
+    def blank(self, xml: bytes) -> bool:
+        """Whether a row holds no value at all (only styled empty cells or blank text)."""
+        if not _HAS_VALUE.search(xml):
+            return True
+        for m in _CELL.finditer(xml):
+            kind = _ATTR_T.search(m.group(1))
+            if not m.group(2) and (kind is None or kind.group(1) not in _TEXT_TYPES):
+                return False  # a number, a date, a boolean: not blank
+        return not any(v is not None and str(v).strip() for v in self.values(xml))
+
+
+def _shared_strings(package: zipfile.ZipFile) -> list[str]:
+    try:
+        data = package.read("xl/sharedStrings.xml")
+    except KeyError:
+        return []
+    root = etree.fromstring(data, _PARSER)
+    # Rich text: the runs joined; phonetic guides (rPh) are not part of the text.
+    return ["".join(t.text or "" for t in si.iter(f"{_NS}t") if getattr(t.getparent(), "tag", "") != f"{_NS}rPh")
+            for si in root.iter(f"{_NS}si")]
+
+
+def _date_styles(package: zipfile.ZipFile) -> frozenset[int]:
+    try:
+        root = etree.fromstring(package.read("xl/styles.xml"), _PARSER)
+    except KeyError:
+        return frozenset()
+    custom = {int(f.get("numFmtId", "0")): f.get("formatCode", "") for f in root.iter(f"{_NS}numFmt")}
+    xfs = root.find(f"{_NS}cellXfs")
+    dates = set()
+    for i, xf in enumerate(() if xfs is None else xfs.iter(f"{_NS}xf")):
+        fmt = int(xf.get("numFmtId", "0"))
+        if fmt in _DATE_IDS or (fmt in custom and is_date_format(custom[fmt])):
+            dates.add(i)
+    return frozenset(dates)
+
+
+_CONTEXTS: dict[tuple[str, int, int], _County] = {}
+
+
+def _context(path: str | os.PathLike[str]) -> _County:
+    """The workbook's 基本信息, header, prose and cell formats, read once per process (a changed file is read again)."""
     p = Path(path)
-    file = p.name
     try:
         stat = p.stat()
     except OSError as exc:
-        raise _fail(file, IN_XLSX_UNREADABLE, f"无法读取工作簿：{exc}") from exc
+        raise _fail(p.name, IN_XLSX_UNREADABLE, f"无法读取工作簿：{exc}") from exc
     key = (str(p.resolve()), stat.st_mtime_ns, stat.st_size)
-    builder = _CONTEXTS.get(key)
-    if builder is not None:
-        return builder
-    try:
-        wb = load_workbook(p, read_only=True, data_only=True)
-    except Exception as exc:
-        raise _fail(file, IN_XLSX_UNREADABLE, f"无法读取工作簿：{exc}") from exc
-    try:
-        for sheet in (INFO_SHEET, DATA_SHEET):
-            if sheet not in wb.sheetnames:
-                raise _fail(file, IN_XLSX_SHEET, f"缺少工作表“{sheet}”（请用 reportgen bulk-form 生成填报表）。")
-        info = _read_info(wb, file)
-        shared = [prose for _, prose in _read_prose(wb, SHARED_SHEET, with_township=False)]
-        overrides: dict[str, list[_Prose]] = {}
-        for township, prose in _read_prose(wb, OVERRIDE_SHEET, with_township=True):
-            overrides.setdefault(township, []).append(prose)
-        builder = _Builder(file, info, _header(wb[DATA_SHEET]), shared, overrides)
-    finally:
-        wb.close()
-    if len(_CONTEXTS) >= 8:
-        _CONTEXTS.pop(next(iter(_CONTEXTS)))
-    _CONTEXTS[key] = builder
-    return builder
+    county = _CONTEXTS.get(key)
+    if county is None:
+        county = _County(p)
+        if len(_CONTEXTS) >= 8:
+            _CONTEXTS.pop(next(iter(_CONTEXTS)))
+        _CONTEXTS[key] = county
+    return county
 
 
-def row_township(row: RawRow) -> str:
+def row_township(path: str | os.PathLike[str], row: RawRow) -> str:
     """The township a raw row names (column A), or ``第N行`` when it is blank — as :func:`build_row` names it."""
-    r, values = row
-    return (_str(values[_COL_NAME]) if len(values) > _COL_NAME else "") or f"第{r}行"
+    return _context(path).township(row)
 
 
 def row_context(path: str | os.PathLike[str], township: str) -> str:
     """What a township's report depends on besides its row (基本信息, shared prose, its overrides), as text."""
-    builder = _context(path)
+    builder = _context(path).builder
     return repr((builder.info, builder.shared, builder.overrides.get(township, [])))
 
 
+def _namespaces(package: zipfile.ZipFile, part: str) -> list[bytes]:
+    """The namespace declarations of a sheet's root element (``xmlns="…"``, ``xmlns:x="…"``)."""
+    with package.open(part) as stream:
+        head = stream.read(4096)
+    root = re.search(rb"<(?:\w+:)?worksheet\b([^>]*)>", head)
+    found = re.findall(rb'xmlns(?::\w+)?="[^"]*"', root.group(1)) if root is not None else []
+    return found or [b'xmlns="' + _MAIN_NS.encode() + b'"']
+
+
+def _raw_rows(path: Path, part: str) -> Iterator[RawRow]:
+    """The rows of a sheet as XML, cut at row boundaries while the zip member streams (constant memory)."""
+    with zipfile.ZipFile(path) as package, package.open(part) as stream:
+        buffer = b""
+        while True:
+            block = stream.read(_BLOCK)
+            buffer += block
+            pos = 0
+            while (start := _ROW_START.search(buffer, pos)) is not None:
+                if start.group(2):  # <row r="5"/>: nothing in it
+                    pos = start.end()
+                    continue
+                end = _ROW_END.search(buffer, start.end())
+                if end is None:
+                    break  # the rest of this row comes with the next block
+                yield int(start.group(1)), buffer[start.start():end.end()]
+                pos = end.end()
+            buffer = buffer[pos:]
+            if not block:
+                return
+
+
 def stream_rows(path: str | os.PathLike[str]) -> Iterator[RawRow | CountyEntry]:
-    """The 数据 rows of a county workbook, raw and in order (read-only mode, constant memory), then an entry
+    """The 数据 rows of a county workbook, raw and in order (streamed, constant memory), then an entry
     for each 分别文字 township that is not in 数据 (:func:`iter_county` yields the same, built).
 
     Raises :class:`InputError` before the first row when the workbook as a whole is unusable.  Build each
     row with :func:`build_row` — in any process that can read ``path``.
     """
     p = Path(path)
-    builder = _context(p)  # validates 基本信息 and the header first
-    wb = load_workbook(p, read_only=True, data_only=True)
+    county = _context(p)  # validates 基本信息 and the header first
+    builder = county.builder
+    seen: set[str] = set()
     try:
-        seen: set[str] = set()
-        rows = wb[DATA_SHEET].iter_rows(min_row=HEADER_ROWS + 1, values_only=True)
-        for r, values in enumerate(rows, start=HEADER_ROWS + 1):
-            if not any(v is not None and str(v).strip() for v in values):
+        for row in _raw_rows(p, county.part):
+            if row[0] <= HEADER_ROWS or county.blank(row[1]):
                 continue
-            row: RawRow = (r, tuple(values))
-            seen.add(row_township(row))
+            seen.add(county.township(row))
             yield row
-        for township, items in builder.overrides.items():
-            if township not in seen:
-                cells = "、".join(p.cell for p in items[:3])
-                yield CountyEntry(township or "（未填乡镇）", _fail(
-                    builder.file, IN_UNKNOWN_TOWNSHIP,
-                    f"“{OVERRIDE_SHEET}”表中的乡镇（街道）“{township}”不在“{DATA_SHEET}”表中（{cells}）。",
-                    cell=items[0].cell))
-    finally:
-        wb.close()
+    except (zipfile.BadZipFile, OSError, etree.XMLSyntaxError) as exc:
+        raise _fail(builder.file, IN_XLSX_UNREADABLE, f"无法读取工作簿：{exc}") from exc
+    for township, items in builder.overrides.items():
+        if township not in seen:
+            cells = "、".join(p.cell for p in items[:3])
+            yield CountyEntry(township or "（未填乡镇）", _fail(
+                builder.file, IN_UNKNOWN_TOWNSHIP,
+                f"“{OVERRIDE_SHEET}”表中的乡镇（街道）“{township}”不在“{DATA_SHEET}”表中（{cells}）。",
+                cell=items[0].cell))
 
 
 def build_row(path: str | os.PathLike[str], row: RawRow) -> CountyEntry:
     """The township of one raw row of :func:`stream_rows` (its report, or why it cannot be read)."""
-    return _context(path).build(*row)
+    county = _context(path)
+    return county.builder.build(row[0], county.values(row[1]))

@@ -52,7 +52,7 @@ def _county_sources(path: Path) -> Iterator[Source]:
             cell = result.location.cell
             yield Source(name, f"{path.name} {cell}" if cell else source, error=result)
         else:
-            yield Source(county_mod.row_township(item), source, county=county, row=item)
+            yield Source(county_mod.row_township(path, item), source, county=county, row=item)
 
 
 def _path_sources(path: Path) -> Iterator[Source]:

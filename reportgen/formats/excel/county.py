@@ -1046,6 +1046,7 @@ _CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?)(/?)>')
 _ATTR_R = re.compile(rb'\br="([A-Z]+)\d+"')
 _ATTR_T = re.compile(rb'\bt="(\w+)"')
 _HAS_VALUE = re.compile(rb"<(?:\w+:)?(?:v|is)\b")
+_NAME_CELL = re.compile(rb'<c r="A\d+"(?: s="\d+")? t="(s|inlineStr)">(?:<v>(\d+)</v>|<is><t>([^<]*)</t></is>)</c>')
 _ROW_END = re.compile(rb"</(?:\w+:)?row>")
 _CELL_END = re.compile(rb"</(?:\w+:)?c>")
 _TEXT_TYPES = (b"s", b"inlineStr", b"str")
@@ -1084,6 +1085,8 @@ class _County:
         except (zipfile.BadZipFile, KeyError, OSError, StopIteration, etree.XMLSyntaxError) as exc:
             raise _fail(file, IN_XLSX_UNREADABLE, f"无法读取工作簿：{exc}") from exc
         self.columns: dict[str, int] = {}
+        self.shared = repr((self.builder.info, self.builder.shared))
+        """What every township's report depends on besides its row and overrides (for change detection)."""
         self.wrap = (b"<sheetData " + b" ".join(self.namespaces) + b">", b"</sheetData>")
 
     def column(self, ref: str) -> int:
@@ -1129,6 +1132,13 @@ class _County:
     def township(self, row: RawRow) -> str:
         """Column A of a raw row, without parsing the rest."""
         r, xml = row
+        fast = _NAME_CELL.match(xml, xml.find(b">") + 1)
+        if fast is not None:  # <c r="A5" s="3" t="s"><v>12</v></c> or an inline string: no parser needed
+            kind, index, inline = fast.groups()
+            if kind == b"s":
+                return _str(self.strings[int(index)]) or f"第{r}行"
+            if kind == b"inlineStr" and b"&" not in inline:
+                return _str(inline.decode("utf-8")) or f"第{r}行"
         m = _CELL.search(xml)
         ref = _ATTR_R.search(m.group(1)) if m is not None else None
         if m is None or ref is None or ref.group(1) != b"A" or m.group(2):
@@ -1180,15 +1190,15 @@ _CONTEXTS: dict[tuple[str, int, int], _County] = {}
 
 def _context(path: str | os.PathLike[str]) -> _County:
     """The workbook's 基本信息, header, prose and cell formats, read once per process (a changed file is read again)."""
-    p = Path(path)
+    name = os.fspath(path)
     try:
-        stat = p.stat()
+        stat = os.stat(name)
     except OSError as exc:
-        raise _fail(p.name, IN_XLSX_UNREADABLE, f"无法读取工作簿：{exc}") from exc
-    key = (str(p.resolve()), stat.st_mtime_ns, stat.st_size)
+        raise _fail(Path(name).name, IN_XLSX_UNREADABLE, f"无法读取工作簿：{exc}") from exc
+    key = (name, stat.st_mtime_ns, stat.st_size)
     county = _CONTEXTS.get(key)
     if county is None:
-        county = _County(p)
+        county = _County(Path(name))
         if len(_CONTEXTS) >= 8:
             _CONTEXTS.pop(next(iter(_CONTEXTS)))
         _CONTEXTS[key] = county
@@ -1202,8 +1212,8 @@ def row_township(path: str | os.PathLike[str], row: RawRow) -> str:
 
 def row_context(path: str | os.PathLike[str], township: str) -> str:
     """What a township's report depends on besides its row (基本信息, shared prose, its overrides), as text."""
-    builder = _context(path).builder
-    return repr((builder.info, builder.shared, builder.overrides.get(township, [])))
+    county = _context(path)
+    return f"{county.shared}|{county.builder.overrides.get(township, [])!r}"
 
 
 def _namespaces(package: zipfile.ZipFile, part: str) -> list[bytes]:

@@ -31,7 +31,6 @@ from reportgen.pipelines.bulk.records import (
     Source,
     TownshipOutcome,
     failed,
-    temp_paths,
     temp_pdf_dir,
 )
 from reportgen.pipelines.bulk.rollup import RollUp, RollupKey
@@ -82,6 +81,10 @@ class _Run:
     done_count: int = 0
     next_index: int = 0
     _occurrences: Counter[str] = attrs.field(factory=Counter)
+    _out_str: str = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self._out_str = str(self.out)
 
     # ---------------------------------------------------------------- submitting
 
@@ -134,9 +137,10 @@ class _Run:
     def move(self, done: Done, stem: str) -> None:
         """Rename a worker's temporary pair to ``<stem>.docx`` / ``<stem>.xlsx`` (and its PDF and previews)."""
         assert done.temp is not None
-        finals = (self.out / f"{stem}.docx", self.out / f"{stem}.xlsx")
-        for temp, final in zip(temp_paths(self.out, done.temp), finals, strict=True):
-            os.replace(temp, final)  # atomic; the temporary file is complete
+        out = self._out_str
+        # Plain strings, not Paths: this runs once per township in the main process.
+        os.replace(f"{out}{os.sep}{done.temp}.docx.part", f"{out}{os.sep}{stem}.docx")  # atomic; the file is complete
+        os.replace(f"{out}{os.sep}{done.temp}.xlsx.part", f"{out}{os.sep}{stem}.xlsx")
         if self.pdf is None:
             return
         folder = temp_pdf_dir(self.out, done.temp)

@@ -74,7 +74,8 @@ def test_raw_rows_read_as_openpyxl_reads_them(tmp_path: Path) -> None:
     assert [(r, _trim(context.values(xml))) for r, xml in raw] == _openpyxl_rows(path)
     assert [county_mod.row_township(path, row) for row in raw] == ["金岭镇", "A&<b>\"镇", "泉山街道"]
     last = streamed[-1]
-    assert isinstance(last, county_mod.CountyEntry) and last.name == "不存在镇"
+    assert isinstance(last, county_mod.CountyEntry)
+    assert last.name == "不存在镇"
     built = [county_mod.build_row(path, row) for row in raw]
     assert [entry.name for entry in built] == [entry.name for entry in county_mod.read_county(path)[:3]]
     report = built[1].result
@@ -93,7 +94,8 @@ def test_the_example_county_workbook_reads_the_same_both_ways() -> None:
 def test_county_sources_are_rows_not_reports() -> None:
     """The main process hands county rows to the workers: no report is built while discovering the inputs."""
     found = list(sources(EXAMPLE, None))
-    assert found and all(s.row is not None and s.report is None and s.county == str(EXAMPLE) for s in found)
+    assert found
+    assert all(s.row is not None and s.report is None and s.county == str(EXAMPLE) for s in found)
     assert [s.source for s in found][:2] == [f"{EXAMPLE.name} #1", f"{EXAMPLE.name} #2"]
 
 
@@ -105,13 +107,16 @@ def test_bulk_form_writes_every_township_styled_and_validated(tmp_path: Path) ->
     wb = openpyxl.load_workbook(path)
     ws = wb[county_mod.DATA_SHEET]
     last = 3 + len(names)
-    assert ws.max_row == last and ws[f"A{last}"].value == names[-1]
+    assert ws.max_row == last
+    assert ws[f"A{last}"].value == names[-1]
     width = 5 + len(figure_columns())
     assert all(ws.cell(last, c).value == 0 for c in range(6, width + 1))
-    assert not ws[f"F{last}"].protection.locked and ws[f"F{last}"].border.left.style == "thin"
+    assert not ws[f"F{last}"].protection.locked
+    assert ws[f"F{last}"].border.left.style == "thin"
     assert any(f"{last}" in str(dv.sqref) for dv in ws.data_validations.dataValidation)
     entries = county_mod.read_county(path)
-    assert [e.name for e in entries] == names and all(isinstance(e.result, Report) for e in entries)
+    assert [e.name for e in entries] == names
+    assert all(isinstance(e.result, Report) for e in entries)
 
 
 def test_streamed_tables_read_back(tmp_path: Path) -> None:
@@ -124,7 +129,9 @@ def test_streamed_tables_read_back(tmp_path: Path) -> None:
     ws = wb["表'一"]
     assert [[c.value for c in row] for row in ws.iter_rows()] == [
         ["序号", "文字", "金额", "备注"], [1, "=SUM(A1)", "1.50", "ab"], [2, "多行\n文字", 3, None]]
-    assert ws["B2"].data_type == "s" and ws["A1"].font.b and ws.freeze_panes == "A2"
+    assert ws["B2"].data_type == "s"
+    assert ws["A1"].font.b
+    assert ws.freeze_panes == "A2"
     assert ws.auto_filter.ref == "A1:D3"
     assert wb["空"].max_row == 1
 
@@ -162,9 +169,11 @@ def test_yaml_anchors_merges_and_duplicates() -> None:
     text = "base: &b {x: 1, y: 2}\nother:\n  <<: *b\n  y: 3\nsame: *b\nk: 1\nk: 2\nwhen: 2023-01-18\nf: 1.10\n"
     data = mapping._parse(text, "yaml", None)
     assert data == yaml.load(text, Loader=mapping._Loader)
-    assert data["other"] == {"x": 1, "y": 3} and data["same"] is data["base"]
+    assert data["other"] == {"x": 1, "y": 3}
+    assert data["same"] is data["base"]
     assert data.duplicates == [("k", 7)]
-    assert data["when"] == dt.date(2023, 1, 18) and data["f"] == Decimal("1.10")
+    assert data["when"] == dt.date(2023, 1, 18)
+    assert data["f"] == Decimal("1.10")
 
 
 def test_check_in_parallel_lists_files_in_order(tmp_path: Path) -> None:
@@ -182,7 +191,8 @@ def test_check_in_parallel_lists_files_in_order(tmp_path: Path) -> None:
     parallel = list(check_files(files, jobs=2))
     assert parallel == serial
     assert [r.file for r in parallel] == [str(f) for f in files]
-    assert parallel[3].error is not None and parallel[3].error[0] == "IN-YAML"
+    assert parallel[3].error is not None
+    assert parallel[3].error[0] == "IN-YAML"
     cli = CliRunner().invoke(app, ["check", "--json", "-j", "2", *map(str, files)])
     assert cli.exit_code == 2
     assert [entry["file"] for entry in json.loads(cli.output)] == [str(f) for f in files]
@@ -202,7 +212,8 @@ def test_bulk_pdf_and_previews(tmp_path: Path, soffice: str, busy_report: Report
     assert (out / f"{stem}.pdf").read_bytes().startswith(b"%PDF")
     assert (out / f"{stem}-表三.png").is_file()
     pages = sorted(out.glob(f"{stem}-[0-9]*.png"))
-    assert pages and pages[0].read_bytes().startswith(b"\x89PNG")
+    assert pages
+    assert pages[0].read_bytes().startswith(b"\x89PNG")
     assert not [p for p in out.iterdir() if p.name.startswith(".") and p.name != ".reportgen-manifest.jsonl"]
     ws = openpyxl.load_workbook(out / "summary.xlsx")["汇总情况"]
     header = [c.value for c in ws[1]]
@@ -215,9 +226,12 @@ def test_bulk_pdf_failure_keeps_the_pair_and_is_reported(tmp_path: Path, soffice
     written, the outcome and summary.xlsx say why, the exit status is 1."""
     result = bulk([busy_report], tmp_path, jobs=1, pdf=True, soffice=soffice, pdf_timeout=0.01)
     outcome = result.outcomes[0]
-    assert outcome.pdf_error and not outcome.pdf
-    assert [p.suffix for p in outcome.outputs] == [".docx", ".xlsx"] and all(p.exists() for p in outcome.outputs)
-    assert not list(tmp_path.glob("*.pdf")) and not list(tmp_path.glob(".*.part"))
+    assert outcome.pdf_error
+    assert not outcome.pdf
+    assert [p.suffix for p in outcome.outputs] == [".docx", ".xlsx"]
+    assert all(p.exists() for p in outcome.outputs)
+    assert not list(tmp_path.glob("*.pdf"))
+    assert not list(tmp_path.glob(".*.part"))
     assert result.exit_code == 1
     ws = openpyxl.load_workbook(result.summary)["汇总情况"]
     header = [c.value for c in ws[1]]

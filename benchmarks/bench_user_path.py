@@ -294,6 +294,8 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "reportgen-bench-user-path",
                         help="folder for the generated inputs (kept between runs)")
     parser.add_argument("--json", type=Path, default=None, help="write the medians to this file")
+    parser.add_argument("--skip-memory", action="store_true",
+                        help="do not run the in-memory bulk(reports) comparison (no ratio to the in-memory rate)")
     args = parser.parse_args()
     jobs = args.jobs or default_jobs()
     print(f"reportgen bulk from files: {jobs} worker processes, {psutil.cpu_count()} CPUs, {load_average()}", flush=True)
@@ -303,10 +305,12 @@ def main() -> None:
         plan.append((BIG, [k for k in args.big_kinds.split(",") if k], args.big_runs or args.runs))
     for n, kinds, runs in plan:
         print(f"N = {n:,}", flush=True)
-        memory = _repeat("in-memory bulk(reports)", runs, lambda n=n: run_memory(n, jobs))  # type: ignore[misc]
-        print(f"  => in memory: {_median(memory, 'wall'):.1f} s, {n / _median(memory, 'wall'):.0f} townships/s, "
-              f"CPU {_median(memory, 'cpu') / n * 1000:.2f} ms/township (incl. making the reports), "
-              f"peak {_median(memory, 'peak_mb'):.0f} MB", flush=True)
+        memory = None
+        if not args.skip_memory:
+            memory = _repeat("in-memory bulk(reports)", runs, lambda n=n: run_memory(n, jobs))  # type: ignore[misc]
+            print(f"  => in memory: {_median(memory, 'wall'):.1f} s, {n / _median(memory, 'wall'):.0f} townships/s, "
+                  f"CPU {_median(memory, 'cpu') / n * 1000:.2f} ms/township (incl. making the reports), "
+                  f"peak {_median(memory, 'peak_mb'):.0f} MB", flush=True)
         for kind in kinds:
             results.append(bench(kind, n, jobs, runs, args.cache, args.plain_sample, memory))
     if args.pdf:

@@ -3,20 +3,24 @@
 ::
 
     inputs ──► main process ─────────────────────────────────────────────► OUTDIR/
-               │ scan the folder / stream the county workbook rows           <stem>.docx, <stem>.xlsx
-               │ skip a township when the manifest says nothing changed      summary.xlsx
-               │ submit ≤ max_in_flight jobs ──► workers: the one pipeline   <roll-up>.docx/.xlsx
-               │                                  (read, check, render) to   .reportgen-manifest.jsonl
-               │                                  a temporary .part pair
+               │ scan the folder / cut the county workbook's rows out of     <stem>.docx, <stem>.xlsx
+               │   its XML as it streams (never building a report here)      [<stem>.pdf, -N.png, -表三.png]
+               │ skip a township when the manifest says nothing changed      summary.xlsx (streamed)
+               │ submit chunks of jobs ──► workers: the one pipeline         <roll-up>.docx/.xlsx
+               │   (≤ 32 townships each)   (read or build, check, render;    .reportgen-manifest.jsonl
+               │                           PDF through the worker's warm
+               │                           LibreOffice) to temporary .part files
                │ ◄── small outcome records (status, counts, first messages, non-zero figures)
-               │ in input order: name the outputs (organ + year, safe, unique) and rename them,
+               │ in input order: name the outputs (organ + year, safe, unique) and rename them once,
                │   drop a second report of the same organ and year, add to the roll-up sums
                └ at the end: pick the roll-up's year and format; progress callback on each return
 
-A *job* sent to a worker holds an input file path or one township's :class:`~reportgen.domain.model.Report`
-(rows of a county workbook), never more; a worker sends back a :class:`TownshipOutcome` and the
-township's non-zero leaf figures, which the main process adds to the county roll-up and forgets.
-At most ``max_in_flight`` jobs exist at a time (:func:`reportgen.pipelines.parallel.bounded_map`), so memory
+A *job* sent to a worker holds an input file path, one raw row of a county workbook
+(:func:`reportgen.formats.excel.county.build_row` builds it in the worker) or one township's
+:class:`~reportgen.domain.model.Report`, never more; jobs travel in chunks (:func:`chunk_size`) so the
+pool's cost per task is shared.  A worker sends back a :class:`TownshipOutcome` and the township's
+non-zero leaf figures, which the main process adds to the county roll-up and forgets.  At most
+``max_in_flight`` chunks exist at a time (:func:`reportgen.pipelines.parallel.bounded_map`), so memory
 stays flat for any number of townships.
 
 Status of a township: ``通过`` (no findings), ``有警告``, ``有错误`` (error findings — still rendered),
@@ -27,8 +31,9 @@ Re-running skips a township whose input content, template and reportgen version 
 whose outputs still exist (``force=True`` redoes everything).  The manifest is a JSON-lines journal:
 each finished township is appended as one line with one ``write``, so a killed run loses at most the
 line being written (a torn last line is ignored and the file is compacted atomically on the next
-run).  Every output is written to a temporary ``.<name>.part`` file and renamed into place; stale
-``.part`` files of a killed run are removed at the start.
+run).  Every output is written by a worker to a temporary ``.<name>.part`` file (PDFs and previews: a
+``.<name>.pdf.part`` folder) and renamed into place by the main process; stale ``.part`` files and
+folders of a killed run are removed at the start.
 
 The package: :mod:`~reportgen.pipelines.bulk.sources` (input discovery), :mod:`~reportgen.pipelines.bulk.worker`
 (one township through :mod:`reportgen.pipelines.generate`), :mod:`~reportgen.pipelines.bulk._run` (the run's
@@ -92,6 +97,7 @@ __all__ = [
     "Status",
     "TownshipOutcome",
     "bulk",
+    "chunk_size",
     "iter_inputs",
 ]
 

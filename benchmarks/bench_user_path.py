@@ -275,7 +275,7 @@ def bench_pdf(n: int, jobs: int, runs: int, cache: Path) -> None:
     extra = _median(pdf, "wall") - _median(plain, "wall")
     print(f"  => bulk --pdf, N={n}: {_median(pdf, 'wall'):.1f} s ({n / _median(pdf, 'wall'):.2f} townships/s with PDF; "
           f"the PDFs add {extra:.1f} s = {n / max(extra, 1e-9):.2f} PDF/s over plain bulk {_median(plain, 'wall'):.1f} s), "
-          f"CPU of the run {_median(pdf, 'cpu'):.1f} s (LibreOffice's own CPU included: it is a child of the workers)",
+          f"CPU of the run {_median(pdf, 'cpu'):.1f} s (without LibreOffice's own: it runs in a session of its own)",
           flush=True)
 
 

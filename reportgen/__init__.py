@@ -25,8 +25,8 @@ from reportgen.domain.model import Organ, OrganKind, OtherItem, Overview, Report
 from reportgen.domain.prose import ReportText, report_text
 from reportgen.formats.convert import convert_many_to_pdf, convert_to_pdf
 from reportgen.formats.excel.county import read_county, write_county_form
-from reportgen.formats.excel.form import read_form, write_form
-from reportgen.formats.excel.write import render_xlsx
+from reportgen.formats.excel.read import read_form
+from reportgen.formats.excel.write import render_xlsx, write_form
 from reportgen.formats.inputs.mapping import dump, dumps, from_mapping, loads, skeleton, to_mapping
 from reportgen.formats.load import load
 from reportgen.formats.published.extract import extract, infer_organ_kind

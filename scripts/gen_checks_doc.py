@@ -176,6 +176,7 @@ EXAMPLES: dict[str, Callable[[], tuple[Report, Report | None]]] = {
     "PUBLICATION-DATE": lambda: (_base(publication_date=dt.date(2023, 2, 8)), None),
     "PROSE-EMPTY": _prose_empty,
     "OVERVIEW-LENGTH": _with_intro("政" * 1001),
+    "FORMAT-SUPERSEDED-NOTICE": _with_intro("本报告按照国办公开办函〔2019〕60号的要求编制。"),
     "PREVIOUS-YEAR": lambda: (_base(), _previous(_base(), year=2020)),
     "T3-CARRY-OVER": _carry_over,
     "T2-IN-FORCE": _in_force,

@@ -14,7 +14,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from reportgen.domain.codes import AREAS, Code, all_codes
+from reportgen.domain.catalogue import all_codes
+from reportgen.domain.codes import AREAS, Code
 from scripts._generated import write_or_check
 
 __all__ = ["DOC_PATH", "main", "render"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from reportgen.domain.codes import CATALOGUE
+from reportgen.domain.catalogue import CATALOGUE
 from reportgen.domain.layout import ALL_LAYOUTS, FORMAT_DOCUMENT, FormatVersion, TableLayout, get_layout
 from reportgen.domain.model import MAX_DECIMAL_PLACES, OrganKind
 from scripts._generated import write_or_check
@@ -267,7 +267,7 @@ blank = loads(skeleton(organ="招远市金岭镇人民政府", kind="township", 
 assert blank.year == 2022 and len(blank.other_matters) == 7
 ```
 
-`load(path)` 按后缀读取：`.yaml`/`.yml`/`.json` 为本格式，`.xlsx` 为乡镇填报表（`reportgen.formats.excel.form.read_form`），
+`load(path)` 按后缀读取：`.yaml`/`.yml`/`.json` 为本格式，`.xlsx` 为乡镇填报表（`reportgen.formats.excel.read.read_form`），
 `.docx` 为已发布的报告（`reportgen.formats.published.extract.extract`）。`dump(report, path)` 原子写入 `.yaml` 或 `.json`。
 
 ## 完整示例 (complete examples)

@@ -22,6 +22,7 @@ from docx import Document
 from docx.enum.text import WD_BREAK
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
+from docx.table import _Cell
 
 from reportgen.domain.layout import FormatVersion, TableLayout, get_layout
 
@@ -82,10 +83,14 @@ def write_table(
     table = d.add_table(rows=n_rows, cols=n_cols)  # type: ignore[attr-defined]
     table.style = "Table Grid"
     table.autofit = False
+    # table.cell() rescans the whole grid on every call (quadratic); the w:tc elements of the fresh,
+    # unmerged table are taken once instead.  The specs do not overlap, so the corners of each spec are
+    # cells no earlier merge has absorbed, exactly the cells table.cell() would return.
+    tcs = [tr.tc_lst for tr in table._tbl.tr_lst]
     for spec in specs:
-        cell = table.cell(spec.row, spec.col)
+        cell = _Cell(tcs[spec.row][spec.col], table)
         if spec.rowspan > 1 or spec.colspan > 1:
-            cell = cell.merge(table.cell(spec.row + spec.rowspan - 1, spec.col + spec.colspan - 1))
+            cell = cell.merge(_Cell(tcs[spec.row + spec.rowspan - 1][spec.col + spec.colspan - 1], table))
         lines = spec.text.split("\n\n")  # "\n\n": separate paragraphs in the cell; "\n": a line break
         cell.text = ""
         for i, line in enumerate(lines):

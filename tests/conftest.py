@@ -8,18 +8,27 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from reportgen.domain.model import Organ, OrganKind, OtherItem, Overview, Report, Subsection, Table
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 
+# Hypothesis: how many examples each property test tries is a property of the run, not of the test.
+# ``dev`` (the default) keeps a local run of the whole suite quick; ``ci`` (chosen when the CI
+# environment variable is set, as CI services do, or with HYPOTHESIS_PROFILE=ci) tries more and
+# never reuses the local example database.  Tests set only what is theirs (deadline, health checks).
+settings.register_profile("dev", max_examples=10, deadline=None)
+settings.register_profile("ci", max_examples=30, deadline=None, database=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
+
 
 def _soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def soffice() -> str:
     """Path of LibreOffice; skips the test when it is missing (fails in CI, which must have it)."""
     path = _soffice()
@@ -30,9 +39,9 @@ def soffice() -> str:
     return path
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def busy_report() -> Report:
-    """A consistent county-department report with non-zero figures in every table."""
+    """A consistent county-department report with non-zero figures in every table (frozen: shared by the session)."""
     t3 = {
         ("new_received", "natural_person"): 12,
         ("new_received", "commercial"): 3,

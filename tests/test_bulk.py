@@ -29,7 +29,8 @@ from reportgen.domain.layout import FormatVersion, get_layout
 from reportgen.domain.model import Figure, Report, Table
 from reportgen.domain.naming import output_stem
 from reportgen.formats.excel.county import CountyRow, write_county_form
-from reportgen.formats.excel.write import grid_coord, render_xlsx, table_sheet_title
+from reportgen.formats.excel.sheets import grid_coord, table_sheet_title
+from reportgen.formats.excel.write import render_xlsx
 from reportgen.formats.inputs.mapping import dump
 from reportgen.formats.load import load
 from reportgen.formats.word.render import default_template_path
@@ -429,8 +430,8 @@ def test_county_workbook_with_a_township_twice(tmp_path: Path) -> None:
     result = bulk(county, tmp_path / "out", jobs=2)
     assert [o.status for o in result.outcomes][2] == Status.ERRORS
     (dup,) = [f for f in result.outcomes[2].findings if f.code == "BULK-DUPLICATE"]
-    assert "c.xlsx #1" in dup.message
-    assert "c.xlsx #3" in dup.message
+    assert "c.xlsx 数据!4:4" in dup.message  # one spelling of a county row: the sheet row
+    assert "c.xlsx 数据!6:6" in dup.message
     assert [o.in_rollup for o in result.outcomes] == [True, True, False]
     assert result.rollup is not None
     assert result.rollup.table2.value("licensing", "decisions") == 6

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from reportgen.domain.catalogue import CATALOGUE, all_codes
 from reportgen.domain.checks import CHECKS
-from reportgen.domain.codes import AREAS, CATALOGUE, Code, all_codes
+from reportgen.domain.codes import AREAS, Code
 from reportgen.domain.findings import Location, Severity
 from scripts.gen_codes_doc import DOC_PATH
 from scripts.gen_codes_doc import main as gen_codes_doc_main

@@ -169,7 +169,8 @@ def test_bad_cells_are_located_and_only_their_row_fails(tmp_path: Path) -> None:
 def test_blank_and_zero_marks_read_as_zero_like_the_single_form(tmp_path: Path, mark: object) -> None:
     """A blank cell or a zero mark (“/”, “—”, “无” …) is 0 in the county workbook, exactly as on the single form."""
     from reportgen.domain.values import parse_figure
-    from reportgen.formats.excel.form import read_form, write_form
+    from reportgen.formats.excel.read import read_form
+    from reportgen.formats.excel.write import write_form
 
     path = write_county_form(tmp_path / "c.xlsx", ["金岭镇"], year=2022)
     coord = _data_coord(path, "金岭镇", "table3", "granted", "natural_person")
@@ -302,7 +303,7 @@ def test_cli_bulk_form_refuses_duplicate_names(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["bulk-form", "-o", str(out), "--townships", str(names), "--year", "2022"])
     assert result.exit_code == 2, result.output
     assert "重复" in result.output
-    assert "“金岭镇”在第 1、4 行" in result.output
+    assert "“金岭镇”出现了多次（第 1、4 行）" in result.output
     assert not out.exists()
 
 

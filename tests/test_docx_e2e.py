@@ -20,6 +20,7 @@ from pypdf import PdfReader
 from reportgen.domain.errors import ConversionError
 from reportgen.domain.model import Organ, OrganKind, Overview, Report, Subsection, Table
 from reportgen.formats.convert import convert_many_to_pdf, convert_to_pdf
+from reportgen.formats.load import load
 from reportgen.formats.published.extract import extract
 from reportgen.formats.word.render import render_docx
 from tests.conftest import EXAMPLES
@@ -46,14 +47,9 @@ def _hostile_report() -> Report:
     )
 
 
-_CONVERTED: dict[str, Path] = {}
-
-
-@pytest.fixture
+@pytest.fixture(scope="session")
 def pdfs(tmp_path_factory: pytest.TempPathFactory, soffice: str, busy_report: Report) -> dict[str, Path]:
-    """Every test document rendered and converted to PDF in one LibreOffice run (once per process)."""
-    if _CONVERTED:
-        return _CONVERTED
+    """Every test document rendered and converted to PDF in one LibreOffice run (once per session)."""
     out = tmp_path_factory.mktemp("e2e")
     docs = {
         "busy": render_docx(busy_report, out / "busy.docx"),
@@ -63,12 +59,9 @@ def pdfs(tmp_path_factory: pytest.TempPathFactory, soffice: str, busy_report: Re
     }
     jinling = EXAMPLES / "zhaoyuan-jinling-2022.yaml"
     if jinling.exists():
-        from reportgen.formats.load import load
-
         docs["jinling"] = render_docx(load(jinling), out / "jinling.docx")
     converted = convert_many_to_pdf(list(docs.values()), out / "pdf")
-    _CONVERTED.update(zip(docs, converted, strict=True))
-    return _CONVERTED
+    return dict(zip(docs, converted, strict=True))
 
 
 def _text(pdf: Path) -> str:
@@ -200,7 +193,7 @@ def test_table_rows_do_not_snap_to_the_line_grid(pdfs: dict[str, Path]) -> None:
     assert end_page - heading_page <= 1, (heading_page, end_page)
 
 
-# No shrinking: every example costs a LibreOffice run.
+# No shrinking, and a fixed count rather than the profile's: every example costs a LibreOffice run.
 @settings(max_examples=2, deadline=None, phases=[Phase.generate],
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(batch=st.lists(reports(), min_size=2, max_size=3))

@@ -191,7 +191,7 @@ def test_2019_trial_layout_is_read_and_flagged() -> None:
     ("name", "code", "row"),
     [
         ("missing-row-label.docx", "EX-ROW-MISSING", "2.重复申请"),
-        ("not-a-number.docx", "EX-FIGURE", "1.属于国家秘密"),
+        ("not-a-number.docx", "IN-TYPE", "1.属于国家秘密"),  # was EX-FIGURE (unified with inputs)
     ],
 )
 def test_unreadable_variants_give_located_errors(name: str, code: str, row: str) -> None:
@@ -247,7 +247,8 @@ def test_extract_cli_writes_a_loadable_input_file(tmp_path: Path) -> None:
 
 
 def test_extract_cli_names_what_it_cannot_read(tmp_path: Path) -> None:
-    """An unreadable report exits 2 and names the table, row and column; no output file is written."""
+    """A report with an unreadable cell exits 2 and names the table, row and column; the file is still written
+    with every figure read, the unreadable one left out as a ``未读出`` comment (never 0)."""
     from click.testing import CliRunner
 
     from reportgen.cli import app
@@ -255,9 +256,10 @@ def test_extract_cli_names_what_it_cannot_read(tmp_path: Path) -> None:
     out = tmp_path / "data.yaml"
     result = CliRunner().invoke(app, ["extract", str(_fixture("not-a-number.docx")), "-o", str(out)])
     assert result.exit_code == 2
-    assert "EX-FIGURE" in result.output
+    assert "IN-TYPE" in result.output  # was EX-FIGURE (unified with inputs)
     assert "1.属于国家秘密" in result.output
-    assert not out.exists()
+    text = out.read_text(encoding="utf-8")
+    assert text.count("未读出") == 2  # the header note and the one figure
 
 
 def test_report_laid_out_inside_a_one_cell_table(tmp_path: Path) -> None:

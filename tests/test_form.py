@@ -18,17 +18,17 @@ from reportgen.domain.errors import InputError
 from reportgen.domain.findings import Finding
 from reportgen.domain.layout import FormatVersion, TableLayout, get_layout
 from reportgen.domain.model import OrganKind, Report, Table
-from reportgen.formats.excel.form import normalize_label, parse_figure, read_form, write_form
-from reportgen.formats.excel.write import (
+from reportgen.formats.excel.read import normalize_label, parse_figure, read_form
+from reportgen.formats.excel.sheets import (
     INFO_FIELD_ROW,
     INFO_SHEET,
     NOTE_LABEL,
     PROSE_TOP,
     SECTION_TITLE_ROWS,
     grid_coord,
-    render_xlsx,
     table_sheet_title,
 )
+from reportgen.formats.excel.write import render_xlsx, write_form
 from reportgen.formats.load import load
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,7 +14,7 @@ from reportgen.cli import app
 from reportgen.domain.errors import OutputError
 from reportgen.domain.findings import FINDING_COLUMNS
 from reportgen.domain.naming import UniqueStems
-from reportgen.formats.excel.write import FINDINGS_SHEET
+from reportgen.formats.excel.sheets import FINDINGS_SHEET
 from reportgen.pipelines.generate import read_and_check
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

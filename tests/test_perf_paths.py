@@ -96,7 +96,9 @@ def test_county_sources_are_rows_not_reports() -> None:
     found = list(sources(EXAMPLE, None))
     assert found
     assert all(s.row is not None and s.report is None and s.county == str(EXAMPLE) for s in found)
-    assert [s.source for s in found][:2] == [f"{EXAMPLE.name} #1", f"{EXAMPLE.name} #2"]
+    # One spelling of a county row (main's): the sheet row, which the worker's findings also name.
+    assert [s.source for s in found][:2] == [f"{EXAMPLE.name} 数据!4:4", f"{EXAMPLE.name} 数据!5:5"]
+    assert [s.county_row for s in found][:2] == [4, 5]
 
 
 def test_bulk_form_writes_every_township_styled_and_validated(tmp_path: Path) -> None:

@@ -13,8 +13,9 @@ import pytest
 
 from reportgen.domain.layout import FormatVersion
 from reportgen.domain.model import Organ, Report, Table
-from reportgen.formats.excel.form import read_form, write_form
-from reportgen.formats.excel.write import grid_coord, render_xlsx, table_sheet_title
+from reportgen.formats.excel.read import read_form
+from reportgen.formats.excel.sheets import grid_coord, table_sheet_title
+from reportgen.formats.excel.write import render_xlsx, write_form
 
 pytestmark = pytest.mark.libreoffice
 
@@ -67,18 +68,29 @@ def _reports(busy: Report) -> list[Report]:
     return [busy, old]
 
 
-def test_libreoffice_recalculates_the_same_totals(soffice: str, busy_report: Report, tmp_path: Path) -> None:
-    """Every formula, recalculated by LibreOffice from poisoned caches, equals the model's total; leaves too."""
-    reports = _reports(busy_report)
-    src = tmp_path / "src"
+@pytest.fixture(scope="session")
+def recalculated(soffice: str, busy_report: Report, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every workbook of this file opened, recalculated and saved by LibreOffice in one run (once per session).
+
+    ``poisoned<i>.xlsx``: the workbooks of :func:`_reports` with every cached total replaced by 999999;
+    ``blank.xlsx``: a blank fill-in form; ``busy.xlsx``: the busy report's workbook as rendered.
+    """
+    tmp = tmp_path_factory.mktemp("xlsx-e2e")
+    src = tmp / "src"
     files: list[Path] = []
-    for i, report in enumerate(reports):
+    for i, report in enumerate(_reports(busy_report)):
         path = render_xlsx(report, src / f"r{i}.xlsx")
         _poison_cached_values(path, src / f"poisoned{i}.xlsx")
         files.append(src / f"poisoned{i}.xlsx")
     files.append(write_form(src / "blank.xlsx", organ="金岭镇人民政府", year=2022))
-    out = _recalculate(soffice, files, tmp_path)
+    files.append(render_xlsx(busy_report, src / "busy.xlsx"))
+    return _recalculate(soffice, files, tmp)
 
+
+def test_libreoffice_recalculates_the_same_totals(busy_report: Report, recalculated: Path) -> None:
+    """Every formula, recalculated by LibreOffice from poisoned caches, equals the model's total; leaves too."""
+    reports = _reports(busy_report)
+    out = recalculated
     for i, report in enumerate(reports):
         wb = openpyxl.load_workbook(out / f"poisoned{i}.xlsx", data_only=True)
         for layout in report.layout.tables:
@@ -96,8 +108,6 @@ def test_libreoffice_recalculates_the_same_totals(soffice: str, busy_report: Rep
     assert ws[grid_coord(table3.figure_cell(("results_total", "total")))].value == 0
 
 
-def test_workbook_saved_by_libreoffice_reads_back(soffice: str, busy_report: Report, tmp_path: Path) -> None:
+def test_workbook_saved_by_libreoffice_reads_back(busy_report: Report, recalculated: Path) -> None:
     """A workbook opened and saved again by LibreOffice (as a township's office suite would) reads back the same."""
-    path = render_xlsx(busy_report, tmp_path / "src" / "busy.xlsx")
-    out = _recalculate(soffice, [path], tmp_path)
-    assert read_form(out / "busy.xlsx") == busy_report
+    assert read_form(recalculated / "busy.xlsx") == busy_report

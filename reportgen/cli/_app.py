@@ -3,25 +3,33 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
+import attrs
 import click
 from rich.console import Console
 
-from reportgen.domain.codes import CLI_INTERRUPTED, CLI_USAGE
+from reportgen.domain.codes import CLI_INTERRUPTED, CLI_OUTPUT_SUFFIX, CLI_PREVIOUS_USED, CLI_USAGE, OUT_EXISTS
 from reportgen.domain.errors import ReportgenError
+from reportgen.domain.findings import Location
+from reportgen.domain.model import Report
 
 __all__ = [
     "app",
     "check_new_output",
     "err_console",
+    "error_lines",
+    "fail",
     "handle_errors",
     "main",
+    "notice_previous",
     "out_console",
     "previous_option",
+    "print_error",
     "usage_message",
 ]
 
@@ -39,6 +47,12 @@ EXIT_UNREADABLE = 2
 
 EXIT_INTERRUPTED = 130
 """Interrupted by Ctrl-C (the shell's convention, 128 + SIGINT)."""
+
+_PATH_PROBLEMS = (
+    ("does not exist", "文件或文件夹不存在"), ("is a directory", "这是文件夹，应为文件"), ("is a file", "这是文件，应为文件夹"),
+    ("is not readable", "没有读取权限"), ("is not writable", "没有写入权限"),
+)
+"""click's words for a path that cannot be used (``Directory 'x' is a file``) → Chinese."""
 
 _PARAM_KIND = {"option": "选项", "argument": "参数", "parameter": "参数"}
 
@@ -65,6 +79,16 @@ def usage_message(exc: click.ClickException) -> str:
         if hint is None and exc.param is not None and ctx is not None:
             hint = exc.param.get_error_hint(ctx)
         chinese = f"{hint or '参数'} 的值无效"
+        ptype = exc.param.type if exc.param is not None else None
+        if isinstance(ptype, click.IntRange) and (ptype.min is not None or ptype.max is not None):
+            low = "" if ptype.min is None else f"不小于 {ptype.min}"
+            high = "" if ptype.max is None else f"不大于 {ptype.max}"
+            chinese += "：应为" + "、".join(p for p in (low, high) if p) + "的整数"
+        elif isinstance(ptype, click.Choice):
+            chinese += "：应为 " + "、".join(map(str, ptype.choices)) + " 之一"
+        elif isinstance(ptype, click.Path):
+            why = next((zh for en, zh in _PATH_PROBLEMS if en in english), "路径不可用")
+            chinese += f"：{why}"
     elif isinstance(exc, click.FileError):
         chinese = f"无法打开文件：{exc.ui_filename}"
     elif english.startswith("No such command"):
@@ -119,18 +143,48 @@ def app() -> None:
     """
 
 
+def error_lines(
+    exc: ReportgenError, *, file: str | None = None, head: str = "错误", findings: bool = True, named: str | None = None
+) -> list[str]:
+    """The one layout of an error in every command: ``错误 [CODE] 文件 …，place：message``, then each finding
+    indented — unless the error is its single finding, which is then not printed a second time.
+
+    ``file`` names the input when the error does not (a command that read several files); ``findings=False``
+    leaves the findings out (``check`` lists them in its table); ``named``: the file a heading already names.
+    """
+    location = exc.location.with_context(file=file)
+    if location.file and (location.file in exc.message or location.file == named):  # named already: not twice
+        location = attrs.evolve(location, file=None)
+    where = location.describe()
+    lines = [f"{head} [{exc.code}] {where + '：' if where else ''}{exc.message}"]
+    located = [f.with_context(file=file) for f in exc.findings]
+    single = len(located) == 1 and located[0].message in exc.message and located[0].code == exc.code
+    if findings and not single:
+        lines.extend(f"  {finding}" for finding in located)
+    return lines
+
+
+def print_error(exc: ReportgenError, *, file: str | None = None, head: str = "错误") -> None:
+    """Print :func:`error_lines` of ``exc`` on standard error."""
+    for line in error_lines(exc, file=file, head=head):
+        err_console.print(line, markup=False, highlight=False)
+
+
+def fail(code: str, message: str, *, file: str | os.PathLike[str] | None = None, exit_code: int = EXIT_UNREADABLE) -> NoReturn:
+    """Print one error (code, file, Chinese message) in the shared layout and exit (2 by default)."""
+    print_error(ReportgenError(message, code=code, location=Location(file=None if file is None else str(file))))
+    sys.exit(exit_code)
+
+
 def handle_errors(func: F) -> F:
-    """Turn a :class:`ReportgenError` into a Chinese message on stderr and its exit status."""
+    """Turn a :class:`ReportgenError` into a Chinese message on stderr (:func:`print_error`) and its exit status."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except ReportgenError as exc:
-            err_console.print(f"[bold red]{exc.code}[/] {exc.location.describe()}", markup=True, highlight=False)
-            err_console.print(exc.message, markup=False, highlight=False)
-            for finding in exc.findings:
-                err_console.print(f"  {finding}", markup=False, highlight=False)
+            print_error(exc)
             sys.exit(exc.exit_code)
 
     return wrapper  # type: ignore[return-value]
@@ -155,13 +209,19 @@ def check_new_output(output: Path, *, suffixes: tuple[str, ...], kind: str, forc
     ``kind`` names the file for the message, e.g. ``填报表是 Excel 工作簿``.
     """
     if output.suffix.lower() not in suffixes:
-        err_console.print(f"{kind}，请使用 {suffixes[0]} 后缀：{output}（use {suffixes[0]}）", markup=False,
-                          highlight=False)
-        sys.exit(EXIT_UNREADABLE)
+        fail(CLI_OUTPUT_SUFFIX.code, f"{kind}，请使用 {suffixes[0]} 后缀（use {suffixes[0]}）", file=output)
     if output.exists() and not force:
-        err_console.print(f"文件已存在，未覆盖：{output}（加 --force 覆盖 / use --force to overwrite）",
-                          markup=False, highlight=False)
-        sys.exit(EXIT_UNREADABLE)
+        fail(OUT_EXISTS.code, "文件已存在，未覆盖（加 --force 覆盖 / use --force to overwrite）", file=output)
+
+
+def notice_previous(previous: Report, path: Path | None, *, filled: bool, file: str) -> None:
+    """Say (on standard error) that last year's report from ``path`` was used for ``file``, and whether it filled 上年结转."""
+    source = f"{path}（{previous.organ.name}{previous.year}年度）" if path is not None else \
+        f"{previous.organ.name}{previous.year}年度的报告"
+    what = "已用其“结转下年度继续办理”填写表三“上年结转”，并做跨年度核对" if filled else \
+        "输入已填写“上年结转”，未改动；已做跨年度核对"
+    err_console.print(f"提示 [{CLI_PREVIOUS_USED.code}] 文件 {file}：上年度报告取自 {source}：{what}。",
+                      markup=False, highlight=False)
 
 
 def main() -> None:

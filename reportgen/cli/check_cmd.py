@@ -16,8 +16,18 @@ import click
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from reportgen.cli._app import EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE, app, handle_errors, out_console, previous_option
-from reportgen.domain.findings import FINDING_COLUMNS, Value
+from reportgen.cli._app import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_UNREADABLE,
+    app,
+    error_lines,
+    handle_errors,
+    notice_previous,
+    out_console,
+    previous_option,
+)
+from reportgen.domain.findings import FINDING_COLUMNS, Finding, Value
 from reportgen.formats.load import load
 from reportgen.pipelines.checkfiles import FileCheck, check_files
 
@@ -35,26 +45,37 @@ def _text(value: Value) -> str:
     return "" if value is None else str(_value(value))
 
 
+def _shown(result: FileCheck) -> tuple[Finding, ...]:
+    """The findings listed in the table: all of them, except an unreadable file's single finding, which is the
+    error message itself (printed once, on the file's line)."""
+    if result.error is not None and len(result.findings) == 1 and result.findings[0].message == result.error[1]:
+        return ()
+    return result.findings
+
+
 def _show(result: FileCheck) -> None:
-    errors = sum(f.is_error for f in result.findings)
-    warnings = len(result.findings) - errors
+    findings = _shown(result)
+    errors = sum(f.is_error for f in findings)
+    warnings = len(findings) - errors
     head = f"[bold]{result.file}[/]" + (f"（{result.organ}）" if result.organ else "")
-    if result.error is not None:
-        code, message = result.error
-        out_console.print(f"{head}：[bold red]无法读取[/] [{code}] ", markup=True, highlight=False, end="")
-        out_console.print(message, markup=False, highlight=False)
-    elif not result.findings:
+    error = result.reading_error()
+    if error is not None:
+        out_console.print(f"{head}：", markup=True, highlight=False, end="")
+        (line,) = error_lines(error, file=result.file, head="无法读取", findings=False,
+                              named=result.file)  # the shared layout
+        out_console.print(line, markup=False, highlight=False, style="red")
+    elif not findings:
         out_console.print(f"{head}：[green]未发现问题[/]", markup=True, highlight=False)
         return
     else:
         out_console.print(f"{head}：错误 {errors} 条，警告 {warnings} 条", markup=True, highlight=False)
-    if not result.findings:
+    if not findings:
         return
     table = RichTable(show_lines=True)
     for name in FINDING_COLUMNS:
         table.add_column(name, overflow="fold")
     severity = FINDING_COLUMNS.index("严重程度")
-    for finding in result.findings:
+    for finding in findings:
         # The file and organ head the table, so the location is the terse place inside the report.
         cells = [_text(value) for value in finding.cells("brief")]
         cells[severity] = f"[{'red' if finding.is_error else 'yellow'}]{cells[severity]}[/]"
@@ -89,10 +110,17 @@ def check_command(files: tuple[Path, ...], previous_files: tuple[Path, ...], as_
     previous = [load(path) for path in previous_files]  # an unreadable --previous stops here (exit 2)
     # Many files (a county's folder): read and checked on every core, listed in the order given.
     results = list(check_files(files, previous, jobs=jobs))
+    if not as_json:
+        for result in results:
+            if result.previous is not None:
+                notice_previous(previous[result.previous], previous_files[result.previous],
+                                filled=result.carried_over, file=result.file)
 
     unreadable = sum(r.error is not None for r in results)
-    errors = sum(f.is_error for r in results for f in r.findings if r.error is None)
-    warnings = sum(not f.is_error for r in results for f in r.findings if r.error is None)
+    # The footer counts what the tables show, an unreadable file's problems included.
+    errors = sum(f.is_error for r in results for f in _shown(r))
+    errors += sum(r.error is not None and not _shown(r) for r in results)  # the one error on the file's line
+    warnings = sum(not f.is_error for r in results for f in _shown(r))
     if as_json:
         payload = [
             {
@@ -108,9 +136,10 @@ def check_command(files: tuple[Path, ...], previous_files: tuple[Path, ...], as_
     else:
         for result in results:
             _show(result)
-        summary = f"共检查 {len(results)} 个文件：错误 {errors} 条，警告 {warnings} 条"
-        summary += f"，无法读取 {unreadable} 个" if unreadable else ""
+        summary = f"共检查 {len(results)} 个文件："
+        summary += f"无法读取 {unreadable} 个（原因见上），" if unreadable else ""
+        summary += f"错误 {errors} 条，警告 {warnings} 条"
         out_console.print(summary, markup=False, highlight=False)
     if unreadable:
         sys.exit(EXIT_UNREADABLE)
-    sys.exit(EXIT_FINDINGS if errors else EXIT_OK)
+    sys.exit(EXIT_FINDINGS if any(f.is_error for r in results for f in r.findings) else EXIT_OK)

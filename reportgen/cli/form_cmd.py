@@ -9,7 +9,7 @@ import click
 from reportgen.cli._app import app, check_new_output, handle_errors, out_console
 from reportgen.domain.layout import FormatVersion
 from reportgen.domain.model import OrganKind
-from reportgen.formats.excel.form import write_form
+from reportgen.formats.excel.write import write_form
 
 __all__ = ["form_command"]
 

@@ -20,8 +20,10 @@ from reportgen.cli._app import (
     app,
     err_console,
     handle_errors,
+    notice_previous,
     out_console,
     previous_option,
+    print_error,
 )
 from reportgen.domain.errors import ReportgenError
 from reportgen.domain.naming import UniqueStems
@@ -67,6 +69,8 @@ __all__ = ["render_command"]
     "(write the PDF plus a PNG of every page and a contact sheet of table 三; implies --pdf).",
 )
 @click.option("--no-xlsx", is_flag=True, help="不生成 Excel 数据表 (do not write the .xlsx workbook).")
+@click.option("--force", is_flag=True,
+              help="覆盖已存在的输出文件（默认不覆盖，以免丢失手工修改）(overwrite existing outputs).")
 @handle_errors
 def render_command(
     inputs: tuple[Path, ...],
@@ -77,6 +81,7 @@ def render_command(
     soffice: Path | None,
     preview: bool,
     no_xlsx: bool,
+    force: bool,
 ) -> None:
     """生成 Word 报告和 Excel 数据表 (render the Word report and the Excel workbook).
 
@@ -85,23 +90,27 @@ def render_command(
     有错误时仍生成文件并列出问题，退出状态为 1。
     Each INPUT gives <stem>.docx and <stem>.xlsx.  Reports are checked first; a report with errors is
     still rendered (so you can see it), its findings are listed and the exit status is 1.
+    已存在的输出文件不会被覆盖（加 --force 覆盖）。Existing outputs are kept unless --force is given.
     退出状态 (exit status): 0 正常 (ok) · 1 有错误 (errors found) · 2 有文件无法读取 (unreadable input).
     """
     pdf = pdf or preview
     soffice_exe = require_soffice(soffice) if pdf else None  # no LibreOffice: exit 2 before anything is written
     previous = [load(path) for path in previous_files]  # an unreadable --previous stops here (exit 2)
+    previous_file = {id(report): path for report, path in zip(previous, previous_files, strict=True)}
     names = UniqueStems()
     written_docx: list[Path] = []
     unreadable = errors = 0
     for path in inputs:
         try:
-            result = generate(path, outdir, template=template, previous=previous, xlsx=not no_xlsx, names=names)
+            result = generate(path, outdir, template=template, previous=previous, xlsx=not no_xlsx, names=names,
+                              overwrite=force, companions=(".pdf",) if pdf else ())
         except ReportgenError as exc:  # unreadable input, unusable template, failed output: the others go on
             unreadable += 1
-            err_console.print(f"{path}：无法生成 [{exc.code}] {exc.message}", markup=False, highlight=False)
-            for finding in exc.findings:
-                err_console.print(f"  {finding.with_context(file=str(path))}", markup=False, highlight=False)
+            print_error(exc, head=f"{path} 无法生成")
             continue
+        if result.previous is not None:
+            notice_previous(result.previous, previous_file.get(id(result.previous)), filled=result.carried_over,
+                            file=str(path))
         for finding in result.findings:
             out_console.print(f"  {finding}", markup=False, highlight=False)
         errors += result.has_errors
@@ -127,7 +136,7 @@ def _write_pdfs(docx: list[Path], outdir: Path, soffice: str | None, *, preview:
     for source, result in zip(docx, convert_many(docx, outdir, soffice=soffice), strict=True):
         if not isinstance(result, PdfResult):
             failed += 1
-            err_console.print(f"{source}：PDF 转换失败 [{result.code}] {result.message}", markup=False, highlight=False)
+            print_error(result, file=str(source), head="PDF 转换失败")
             continue
         out_console.print(f"PDF → {result.pdf}", markup=False, highlight=False)
         for sub in result.substituted:

@@ -4,7 +4,8 @@ Every code a user can meet — in an :class:`~reportgen.domain.errors.ReportgenE
 :class:`~reportgen.domain.findings.Finding` — is listed here once, as a :class:`Code`: its severity, the
 Chinese message template the readers fill in, and an explanation (``docs/codes.md`` is generated from
 this catalogue by ``scripts/gen_codes_doc.py``; a test fails on any code literal in ``reportgen/`` that is
-not listed).  The check codes are not repeated: they come from :data:`reportgen.domain.checks.CHECKS`.
+not listed).  The check codes are not repeated here: :mod:`reportgen.domain.catalogue` adds them from
+:data:`reportgen.domain.checks.CHECKS`.
 
 Readers collect their problems with :class:`Findings`::
 
@@ -20,12 +21,11 @@ from __future__ import annotations
 
 import difflib
 import string
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
 import attrs
 
-from reportgen.domain.checks import CHECKS
 from reportgen.domain.errors import InputError
 from reportgen.domain.findings import Finding, Location, Severity
 from reportgen.domain.layout import FORMAT_DOCUMENT, FigureKind, FormatVersion, SectionSpec
@@ -34,21 +34,20 @@ from reportgen.domain.values import MAX_YEAR, MIN_YEAR, InvalidValue, Reason, de
 
 __all__ = [
     "AREAS",
-    "CATALOGUE",
+    "CODES",
     "ITEM_TITLE_MISSING",
     "ORGAN_NAME_MISSING",
     "Code",
     "Findings",
     "actual_of",
-    "all_codes",
-    "code",
     "section_title_params",
     "top_code",
 ]
 
 AREAS: Mapping[str, str] = {
-    "input": "读取输入文件（YAML/JSON、填报表、县级汇总填报表） Reading inputs",
-    "extract": "读取已发布的报告（.docx） Reading published reports",
+    "input": "读取输入文件（YAML/JSON、填报表、县级汇总填报表；已发布报告中的同类错误） Reading inputs "
+             "(and the same mistakes in published reports)",
+    "extract": "读取已发布的报告（.docx、网页、PDF、.doc） Reading published reports",
     "template": "Word 模板 Word templates",
     "render": "生成文档 Rendering",
     "output": "写出文件 Writing outputs",
@@ -120,7 +119,7 @@ IN_EMPTY = _code("IN-EMPTY", "{what}不能为空{hint}。", "文件或必填文�
 IN_YAML = _code("IN-YAML", _DETAIL, "YAML 语法错误（消息给出行、列和常见原因）。YAML syntax error with line and column.")
 IN_JSON = _code("IN-JSON", _DETAIL, "JSON 语法错误（消息给出行、列）。JSON syntax error with line and column.")
 IN_TYPE = _code("IN-TYPE", "应为{noun}，实际是{found}{hint}。",
-                "值的类型不对：应为数字却写了文字、布尔值、“/”等；或应为映射/列表/文本却写了别的。"
+                "值的类型不对：应为数字却写了文字、布尔值、“/”等；或应为映射/列表/文本却写了别的。已发布报告的表格或信息处理费句中印了文字（abc、三）亦然。"
                 "A value of the wrong type (text where a number is expected, …).")
 IN_DUPLICATE_KEY = _code("IN-DUPLICATE-KEY", "键“{key}”写了不止一次{line}；只能写一次。",
                          "同一个键写了两次（解析器会悄悄保留后一个）。A key written twice.")
@@ -130,16 +129,17 @@ IN_MISSING = _code("IN-MISSING", "缺少{what}（必填）{hint}。",
                    "必填的值没有填写：机关名称、事项标题、乡镇名称；YAML/JSON 中的统计数字（没有请填 0）。"
                    "A required value is missing.")
 IN_FRACTION = _code("IN-FRACTION", "应为{noun}，实际是{found}；件数不能有小数。",
-                    "件数有小数部分。A count with a fractional part.")
+                    "件数有小数部分（已发布报告的表格中亦然）。A count with a fractional part.")
 IN_NEGATIVE = _code("IN-NEGATIVE", "{what}不能为负数：实际是{found}。",
-                    "件数或金额为负数（只有 2019 年格式的“本年增/减”可为负）。A negative count or amount.")
+                    "件数或金额为负数（只有 2019 年格式的“本年增/减”可为负；已发布报告的表格和信息处理费句中亦然）。"
+                    "A negative count or amount.")
 IN_PRECISION = _code("IN-PRECISION", "金额最多 {places_max} 位小数，实际是 {number}（{places} 位小数）。",
-                     "金额的小数位数超过 6 位。An amount with more than six decimal places.")
+                     "金额的小数位数超过 6 位（已发布报告中亦然）。An amount with more than six decimal places.")
 IN_YEAR = _code("IN-YEAR", f"报告年度应为 {MIN_YEAR} 至 {MAX_YEAR} 之间的四位整数（如 2022），实际是{{found}}。",
-                f"报告年度没有填写，或不是 {MIN_YEAR}–{MAX_YEAR} 之间的年份。The year is missing or not a year from {MIN_YEAR} to "
+                f"报告年度没有填写，或不是 {MIN_YEAR}–{MAX_YEAR} 之间的年份（已发布报告标题中的年度亦然）。The year is missing or not a year from {MIN_YEAR} to "
                 f"{MAX_YEAR}.")
 IN_DATE = _code("IN-DATE", "发布日期应为有效日期，如 2023-01-18 或 2023年1月18日，实际是{found}。",
-                "发布日期无法识别或不存在（如 2023-02-30）。The publication date is not a valid date.")
+                "发布日期无法识别或不存在（如 2023-02-30；已发布报告末尾的落款日期亦然）。The publication date is not a valid date.")
 IN_KIND = _code("IN-KIND", "机关类型应为 {allowed} 之一，实际是{found}。{hint}",
                 "机关类型不是已知类型（可写代码如 township，或名称如 乡镇人民政府）。Unknown organ kind.")
 IN_FORMAT = _code("IN-FORMAT", "格式版本应为 {allowed}，实际是{found}。",
@@ -168,7 +168,8 @@ IN_UNKNOWN_TOWNSHIP = _code("IN-UNKNOWN-TOWNSHIP", _DETAIL, "“分别文字”�
                             "An override for a township that is not on the 数据 sheet.")
 
 # -- extract ------------------------------------------------------------------------------------
-EXTRACT_FAILED = _code("EXTRACT-FAILED", _DETAIL, "已发布的报告无法读回（各处问题见 findings）。A published report cannot be read back.",
+EXTRACT_FAILED = _code("EXTRACT-FAILED", _DETAIL, "已发布的报告无法读回，且问题不止一种代码（各处问题见 findings）。"
+                       "A published report cannot be read back; its findings have several codes.",
                        area="extract")
 EX_OPEN = _code("EX-OPEN", _DETAIL, "文件不存在或不是有效的 .docx。Missing or not a .docx file.", area="extract")
 EX_TITLE = _code("EX-TITLE", _DETAIL, "找不到报告标题，无法确定机关名称和年度。No report title found.", area="extract")
@@ -180,7 +181,25 @@ EX_COLUMN_MISSING = _code("EX-COLUMN-MISSING", _DETAIL, "表格找不到某一�
 EX_ROW_MISSING = _code("EX-ROW-MISSING", _DETAIL, "表格找不到某一行。A row is missing.", area="extract")
 EX_UNKNOWN_ROW = _code("EX-UNKNOWN-ROW", _DETAIL, "表格中有不属于官方格式的行。A row the format does not have.", area="extract")
 EX_AMBIGUOUS = _code("EX-AMBIGUOUS", _DETAIL, "标签出现多次，无法确定读取哪一处。An ambiguous label.", area="extract")
-EX_FIGURE = _code("EX-FIGURE", _DETAIL, "表格中的数字无法识别。A figure that cannot be read.", area="extract")
+EX_FIGURE = _code("EX-FIGURE", _DETAIL, "读出的数字不能构成统计表（少见）；不是数字、负数、小数等与输入文件相同的错误报告为 "
+                  "IN-TYPE、IN-NEGATIVE、IN-FRACTION、IN-PRECISION。Figures read that do not form the table (rare).",
+                  area="extract")
+EX_SUFFIX = _code("EX-SUFFIX", _DETAIL, "不认识的已发布报告文件类型（支持 .docx、.html/.htm/.shtml/.mhtml、.pdf、"
+                  ".doc/.wps/.odt/.rtf）。Unknown published-report file type.", area="extract")
+EX_PDF_SCAN = _code("EX-PDF-SCAN", _DETAIL, "PDF 没有文字层（扫描件或图片），无法读取；请取得文字版 PDF、网页或 Word 文件，或先做文字识别。"
+                    "A scanned PDF with no text.", area="extract")
+EX_NO_LIBREOFFICE = _code("EX-NO-LIBREOFFICE", _DETAIL, "读取 .doc/.wps/.odt/.rtf 需要 LibreOffice，但未安装（消息给出安装方法）。"
+                          "LibreOffice is needed to read this file.", area="extract")
+EX_CONVERT = _code("EX-CONVERT", _DETAIL, "LibreOffice 未能把该文件转换为 .docx。LibreOffice could not convert the file.",
+                   area="extract")
+EX_ROW_INCOMPLETE = _code("EX-ROW-INCOMPLETE", _DETAIL, "表格某行印出的数字少于应有的列数，无法确定各属哪一列，本行未读取（部分读取）。"
+                          "A row prints fewer figures than columns; the row is not read.", area="extract")
+EX_FIGURE_MISSING = _code("EX-FIGURE-MISSING", _DETAIL, "表格中某个数字没有印出（表格不完整，部分读取）；不会当作 0。"
+                          "A figure is not printed (partial reading); never taken as 0.", area="extract")
+EX_EXTRA_FIGURES = _code("EX-EXTRA-FIGURES", _DETAIL, "表格印出的数字多于官方格式的列数。More figures than the format has.",
+                         area="extract")
+EX_AMOUNT_YUAN = _code("EX-AMOUNT-YUAN", _DETAIL, "金额以“元”印出，已精确换算为万元；表格单位应为万元。"
+                       "An amount printed in 元, converted exactly to 万元.", area="extract", severity=Severity.WARNING)
 EX_INVALID = _code("EX-INVALID", _DETAIL, "读出的数据不能构成一份报告。The data read do not form a report.", area="extract")
 
 # -- templates and rendering -------------------------------------------------------------------
@@ -222,6 +241,21 @@ CLI_USAGE = _code("CLI-USAGE", _DETAIL, "命令用法错误：缺少选项或参
                   "A command-line usage error; exit status 2.", area="run")
 CLI_INTERRUPTED = _code("CLI-INTERRUPTED", _DETAIL, "用 Ctrl-C 中断；不留下写了一半的文件，退出状态 130。"
                         "Interrupted by Ctrl-C; exit status 130.", area="run")
+OUT_EXISTS = _code("OUT-EXISTS", _DETAIL, "输出文件已存在，未覆盖；加 --force 覆盖（new、form、bulk-form、render）。"
+                   "An output exists; use --force to overwrite it.", area="output")
+CLI_OUTPUT_SUFFIX = _code("CLI-OUTPUT-SUFFIX", _DETAIL, "输出文件的后缀不对（如填报表须为 .xlsx）。The output has the wrong suffix.",
+                          area="output")
+CLI_EMPTY = _code("CLI-EMPTY", _DETAIL, "文件夹中没有可处理的输入文件（bulk、audit），退出状态 2。"
+                  "The folder holds no input to process; exit status 2.", area="run")
+CLI_PREVIOUS_USED = _code("CLI-PREVIOUS-USED", _DETAIL, "提示：上年结转取自 --previous 给出的上年度报告（消息指出文件）。"
+                          "Notice: 上年结转 was filled from the named last-year report.", area="run",
+                          severity=Severity.WARNING)
+IN_COUNTY_WORKBOOK = _code("IN-COUNTY-WORKBOOK", _DETAIL, "给 check/render 的是县级汇总填报表（多个乡镇），"
+                           "请用 reportgen bulk（只检查：bulk --check-only）。A county workbook given to check/render.")
+EX_NOT_REPORT = _code("EX-NOT-REPORT", _DETAIL, "文件不是政府信息公开工作年度报告（没有年度报告的标题和统计表）。"
+                      "The document is not an annual information-disclosure report.", area="extract")
+OUT_TARGET = _code("OUT-TARGET", _DETAIL, "输出路径的后缀与要写的文件不符（如 render_xlsx 写到 .docx）。"
+                   "The output path's suffix does not match the file written.", area="output")
 
 # -- output, conversion --------------------------------------------------------------------------
 OUT_WRITE = _code("OUT-WRITE", _DETAIL, "输出文件无法写出（文件夹不存在、无权限）；不会留下写了一半的文件。"
@@ -262,25 +296,9 @@ def section_title_params(spec: SectionSpec, text: str) -> dict[str, str]:
     return {"number": spec.number, "allowed": ("以下之一：" if spec.aliases else "") + allowed, "text": text}
 
 
-def _check_codes() -> Iterator[Code]:
-    for check in CHECKS:
-        yield Code(code=check.code, severity=check.severity, template=_DETAIL,
-                   doc=f"{check.title}（见 [检查规则](checks.md#{check.code.lower()})）", area="check")
-
-
-CATALOGUE: Mapping[str, Code] = {**_REGISTRY, **{c.code: c for c in _check_codes()}}
-"""Every code reportgen can report, by code: the codes above plus one per check of ``CHECKS``."""
-
-
-def all_codes() -> tuple[Code, ...]:
-    """Every :class:`Code` of the catalogue, by area (in :data:`AREAS` order) and then as listed."""
-    order = list(AREAS)
-    return tuple(sorted(CATALOGUE.values(), key=lambda c: order.index(c.area)))
-
-
-def code(name: str) -> Code:
-    """The catalogue entry of ``name``; ``KeyError`` for a code that is not listed."""
-    return CATALOGUE[name]
+CODES: Mapping[str, Code] = _REGISTRY
+"""Every code above, by code. The check codes are added by :data:`reportgen.domain.catalogue.CATALOGUE`
+(this module stands below the checks, which use it)."""
 
 
 def top_code(findings: Sequence[Finding], default: str = IN_INVALID.code) -> str:
@@ -308,7 +326,7 @@ class Findings:
         **params: object,
     ) -> Finding:
         """Record the finding of ``entry`` (a :class:`Code` or its name) at ``location``; returns it."""
-        entry = entry if isinstance(entry, Code) else CATALOGUE[entry]
+        entry = entry if isinstance(entry, Code) else CODES[entry]
         location = location or Location()
         finding = entry.finding(location.with_context(file=self.file, organ=self.organ), expected=expected,
                                 actual=actual, **params)

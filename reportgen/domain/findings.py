@@ -79,14 +79,16 @@ class Location:
         return "，".join(parts)
 
     def brief(self) -> str:
-        """The place inside the report, tersely: ``表三 / 自然人`` (table, row, column), else the cell or input path.
+        """The place inside the report, tersely: ``表三 / 自然人`` (table, row, column) and the worksheet cell when
+        there is one, else the cell or input path.
 
         For lists that already name the file and organ (``reportgen check`` prints them above its table).
         """
         parts = [p for p in (self.table, self.row, self.column) if p]
         if not parts:
-            parts = [p for p in (self.cell, self.path) if p]
-        return " / ".join(parts)
+            return " / ".join(p for p in (self.cell, self.path) if p)
+        # A workbook input: the cell the user typed it in, after the place in the report.
+        return " / ".join(parts) + (f"（单元格 {self.cell}）" if self.cell else "")
 
     def with_context(self, *, file: str | None = None, organ: str | None = None) -> Location:
         """The same location with the file and organ filled in where they were not known."""

@@ -1,4 +1,5 @@
-"""Values as users write them: the one parser behind every reader (YAML/JSON, fill-in form, county workbook).
+"""Values as users write them: the one parser behind every reader (YAML/JSON, fill-in form, county workbook,
+published reports).
 
 Each ``parse_*`` returns a value or raises :class:`InvalidValue`, whose :class:`Reason` is stable; the
 readers turn the reason into a finding of the code catalogue (:mod:`reportgen.domain.codes`), so the same
@@ -49,8 +50,10 @@ __all__ = [
     "FigureError",
     "InvalidValue",
     "Reason",
+    "as_printed",
     "describe",
     "expected_figure",
+    "is_date_text",
     "parse_date",
     "parse_figure",
     "parse_organ_kind",
@@ -259,6 +262,22 @@ def describe(value: object) -> str:
     return type(value).__name__
 
 
+def as_printed(text: str) -> int | Decimal | str:
+    """What a printed cell or sentence states, for messages: the number it prints, else its text.
+
+    A published report is only text, so it cannot tell ``-1`` the number from ``"-1"`` the text as a YAML
+    file can; its ``-1`` is the number a user typed (``整数 -1`` in :func:`describe`, as in an input file).
+    Read as :func:`parse_figure` reads text (NFKC, spaces, dashes, a unit, thousands separators).
+    """
+    cleaned = _WHITESPACE.sub("", unicodedata.normalize("NFKC", text).translate(_DASHES))
+    cleaned = _UNIT.sub("", cleaned)
+    if _GROUPED.fullmatch(cleaned):
+        cleaned = cleaned.replace(",", "")
+    if not _NUMBER.fullmatch(cleaned):
+        return _WHITESPACE.sub(" ", text).strip()
+    return Decimal(cleaned) if "." in cleaned else int(cleaned)
+
+
 def expected_figure(kind: FigureKind, *, unit: str = "万元") -> str:
     """What a figure of ``kind`` must be, for messages: ``非负整数（件数）``, ``整数``, ``金额（万元，…）``."""
     if kind == "amount":
@@ -305,6 +324,12 @@ def parse_year(value: object) -> int:
 
 _DATE_TEXT = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def is_date_text(value: str) -> bool:
+    """Whether ``value`` is written as a date (one of :func:`parse_date`'s text forms), whether or not that
+    day exists: a published report's last line ``2023年2月30日`` is a date line, and a wrong one."""
+    return _DATE_TEXT.fullmatch(unicodedata.normalize("NFKC", value).strip()) is not None
 
 
 def parse_date(value: object, *, serials: bool = False) -> dt.date | None:

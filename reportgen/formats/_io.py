@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
@@ -11,7 +12,7 @@ from pathlib import Path
 from reportgen.domain.errors import OutputError
 from reportgen.domain.findings import Location
 
-__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text"]
+__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text", "os_reason", "output_target"]
 
 # mkstemp creates files readable by their owner only; published reports must get the ordinary mode
 # (e.g. 0644) that open() would give.  The umask can only be read by setting it, so read it once here.
@@ -48,10 +49,27 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
         raise
 
 
+_ERRNO_REASONS = {
+    errno.EACCES: "权限不足", errno.EPERM: "权限不足", errno.ENOSPC: "磁盘已满", errno.EDQUOT: "磁盘配额已满",
+    errno.ENOENT: "文件夹不存在", errno.ENOTDIR: "路径中有一段是文件而不是文件夹", errno.EISDIR: "同名的文件夹已存在",
+    errno.EROFS: "磁盘只读", errno.ENAMETOOLONG: "文件名太长", errno.EEXIST: "文件已存在",
+    errno.EBUSY: "文件正被占用", errno.ETXTBSY: "文件正被占用", errno.EINVAL: "文件名无效",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """The reason of an operating-system error in Chinese (权限不足, 磁盘已满, 文件夹不存在 …), never English."""
+    if exc.errno in _ERRNO_REASONS:
+        return _ERRNO_REASONS[exc.errno]
+    if getattr(exc, "winerror", None) in (32, 33):  # the file is open in Word/Excel on Windows
+        return "文件正被其他程序（如 Word、Excel）打开"
+    return f"系统错误 {exc.errno}" if exc.errno else "系统错误"
+
+
 def _output_error(target: Path, exc: OSError) -> OutputError:
-    reason = exc.strerror or str(exc)
     return OutputError(
-        f"无法写入文件（{reason}）：请检查输出文件夹是否存在、是否有写入权限、磁盘是否已满。",
+        f"无法写入文件 {target}（{os_reason(exc)}）：请检查输出文件夹是否存在、是否有写入权限、磁盘是否已满，"
+        "以及文件是否正在 Word/Excel 中打开。",
         location=Location(file=str(target)),
     )
 
@@ -65,3 +83,23 @@ def atomic_write_bytes(target: str | os.PathLike[str], data: bytes) -> None:
 def atomic_write_text(target: str | os.PathLike[str], text: str) -> None:
     """Write UTF-8 ``text`` to ``target`` atomically."""
     atomic_write_bytes(target, text.encode("utf-8"))
+
+
+def output_target(path: str | os.PathLike[str], suffix: str, stem: str, what: str) -> Path:
+    """Where a writer of ``suffix`` files writes for ``path``: ``path`` itself when it ends in ``suffix``, else
+    ``path/<stem><suffix>`` when ``path`` is a folder (existing, or named without a suffix).
+
+    A file name with another suffix (``render_xlsx(r, "y.docx")``) raises ``OUT-TARGET`` instead of writing a
+    file whose name lies about its contents, or a folder named like a file.  ``what`` names the file
+    (``Excel 数据表``) for the message.
+    """
+    target = Path(path)
+    if target.suffix.lower() == suffix:
+        return target
+    if target.is_dir() or not target.suffix:
+        return target / f"{stem}{suffix}"
+    raise OutputError(
+        f"{what}应写成 {suffix} 文件，但给出的是“{target.name}”（后缀 {target.suffix}）：请给出 {suffix} 文件名或一个文件夹"
+        f"（{what} must be written to a {suffix} file or a folder）。",
+        code="OUT-TARGET", location=Location(file=str(target)),
+    )

@@ -11,9 +11,9 @@ from reportgen.domain.carry import Read, carry_over
 from reportgen.domain.errors import InputError
 from reportgen.domain.findings import Location
 from reportgen.domain.model import Report
-from reportgen.formats.excel.form import read_form
+from reportgen.formats.excel.read import read_form
 from reportgen.formats.inputs.mapping import FORMATS, read_path
-from reportgen.formats.published.extract import extract
+from reportgen.formats.published.extract import PUBLISHED_SUFFIXES, extract
 
 __all__ = ["load", "read"]
 
@@ -46,12 +46,12 @@ def read(path: str | Path) -> Read:
     suffix = file.suffix.lower()
     if suffix == ".xlsx":
         return Read(read_form(file))
-    if suffix == ".docx":
+    if suffix in PUBLISHED_SUFFIXES:  # a published report: .docx, web page, PDF, .doc/.wps/.odt/.rtf
         return Read(extract(file))
     if suffix in FORMATS:
         return read_path(file)
     raise InputError.single(
         "IN-SUFFIX",
-        f"不认识的文件类型“{file.suffix or '（无后缀）'}”：输入文件应为 .yaml、.yml、.json、.xlsx（填报表）或 .docx（已发布报告）。",
+        f"不认识的文件类型“{file.suffix or '（无后缀）'}”：输入文件应为 .yaml、.yml、.json、.xlsx（填报表）或已发布报告（.docx、.html、.pdf、.doc 等）。",
         where,
     )

@@ -26,13 +26,16 @@ from pathlib import Path
 import attrs
 from openpyxl import Workbook
 
+from reportgen.domain.checks import CHECKS, check
 from reportgen.domain.errors import ReportgenError
 from reportgen.domain.findings import Finding, Severity, Status, finding_columns
+from reportgen.domain.layout import normalize_label
 from reportgen.domain.model import Report
 from reportgen.domain.naming import MANIFEST_NAME, SUMMARY_NAME
 from reportgen.formats._io import atomic_path
 from reportgen.formats.excel import county
 from reportgen.formats.excel._tables import write_table
+from reportgen.formats.published.extract import PUBLISHED_SUFFIXES, read_published
 from reportgen.pipelines.generate import read_and_check
 from reportgen.pipelines.parallel import Completed, InlineExecutor, bounded_map, default_jobs, process_pool
 
@@ -50,8 +53,10 @@ __all__ = [
     "audit_path",
 ]
 
-AUDIT_SUFFIXES = (".docx", ".xlsx", ".yaml", ".yml", ".json")
-"""The files an audit reads; other files in a folder are skipped."""
+AUDIT_SUFFIXES = (*PUBLISHED_SUFFIXES, ".xlsx", ".yaml", ".yml", ".json")
+"""The files an audit reads: published reports in every form, forms, inputs; other files are listed as skipped."""
+
+_CROSS_YEAR = frozenset(c.code for c in CHECKS if c.needs_previous)
 
 STATUS_OK = Status.OK
 STATUS_WARNINGS = Status.WARNINGS
@@ -71,6 +76,12 @@ class AuditEntry:
     readable: bool = True
     findings: tuple[Finding, ...] = ()
     """The checks' findings; for an unreadable file, why it could not be read."""
+    partial: bool = False
+    """A published report read only in part: what could not be read is among the findings (``EX-…``)."""
+    report: Report | None = attrs.field(default=None, eq=False, repr=False)
+    """The report read (kept for the cross-year checks between files of one run)."""
+    incomplete: frozenset[str] = frozenset()
+    """Keys of its tables with figures not read."""
 
     @property
     def errors(self) -> int:
@@ -98,6 +109,8 @@ class AuditResult:
 
     entries: tuple[AuditEntry, ...]
     workbook: Path | None = None
+    skipped: tuple[tuple[str, str], ...] = ()
+    """``(file, reason)`` of every file found in a folder and not audited (not a report type)."""
 
     @property
     def findings(self) -> list[Finding]:
@@ -113,7 +126,9 @@ class AuditResult:
 
     @property
     def exit_code(self) -> int:
-        """1 when any report has errors or cannot be read, else 0."""
+        """1 when any report has errors or cannot be read, or when there was no report at all, else 0."""
+        if not self.entries:
+            return 1
         return 1 if any(e.status in (STATUS_ERRORS, STATUS_UNREADABLE) for e in self.entries) else 0
 
 
@@ -135,10 +150,36 @@ def _unreadable(file: str, exc: BaseException) -> AuditEntry:
 def audit_file(path: str | os.PathLike[str]) -> AuditEntry:
     """Read and check one report file; never raises for a problem of the file (it becomes an unreadable entry)."""
     file = os.fspath(path)
+    if Path(file).suffix.lower() in PUBLISHED_SUFFIXES:
+        return _published(file)
     try:
         return _checked(file, file)
     except ReportgenError as exc:
         return _unreadable(file, exc)
+
+
+def _published(file: str) -> AuditEntry:
+    """A published report, read as far as it can be: figures not read are findings, never identity errors."""
+    try:
+        reading = read_published(file)
+    except ReportgenError as exc:
+        return _unreadable(file, exc)
+    report = reading.report
+    read_findings = tuple(f.with_context(file=file) for f in reading.findings)
+    if report is None:
+        return AuditEntry(file=file, readable=False, partial=True, findings=read_findings)
+    organ = report.organ.name
+    checked = check(report, incomplete=reading.incomplete_tables)
+    return AuditEntry(
+        file=file,
+        organ=organ,
+        year=report.year,
+        format_version=report.format_version.value,
+        findings=tuple(f.with_context(file=file, organ=organ) for f in (*reading.findings, *checked)),
+        partial=reading.partial,
+        report=report,
+        incomplete=reading.incomplete_tables,
+    )
 
 
 def _checked(file: str, source: str | Report) -> AuditEntry:
@@ -150,6 +191,7 @@ def _checked(file: str, source: str | Report) -> AuditEntry:
         year=report.year,
         format_version=report.format_version.value,
         findings=checked.findings,
+        report=report,
     )
 
 
@@ -160,7 +202,7 @@ def audit_path(path: str | os.PathLike[str]) -> tuple[AuditEntry, ...]:
         return (audit_file(file),)
     entries: list[AuditEntry] = []
     try:
-        for name, result in county.iter_county(file):
+        for name, result, _row in county.iter_county(file):
             label = f"{file}（{name}）"
             entries.append(_unreadable(label, result) if isinstance(result, ReportgenError) else _checked(label, result))
     except ReportgenError as exc:  # the workbook as a whole is unusable
@@ -170,6 +212,49 @@ def audit_path(path: str | os.PathLike[str]) -> tuple[AuditEntry, ...]:
 
 def _is_bulk_summary(path: Path) -> bool:
     return path.name == SUMMARY_NAME and (path.parent / MANIFEST_NAME).exists()
+
+
+def skipped_files(paths: Iterable[str | os.PathLike[str]]) -> list[tuple[str, str]]:
+    """``(file, reason)`` for every file inside the folders of ``paths`` that an audit does not read."""
+    out: list[tuple[str, str]] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.is_dir():
+            continue
+        for found in sorted(path.rglob("*")):
+            if (found.is_file() and found.suffix.lower() not in AUDIT_SUFFIXES
+                    and not any(part.startswith(".") for part in found.relative_to(path).parts)):
+                out.append((str(found), f"不是报告文件类型（{found.suffix or '无后缀'}），已跳过；"
+                                        f"可读取：{'、'.join(AUDIT_SUFFIXES)}"))
+    return out
+
+
+def cross_year(entries: Sequence[AuditEntry]) -> list[AuditEntry]:
+    """The entries with the cross-year checks added between reports of one organ for consecutive years.
+
+    Organs are matched by name (spaces and punctuation width ignored); each report is compared with the
+    report of the year before, when the run has exactly one of it.
+    """
+    by_key: dict[tuple[str, int], list[int]] = {}
+    for i, e in enumerate(entries):
+        if e.report is not None and e.organ:
+            by_key.setdefault((normalize_label(e.organ), e.report.year), []).append(i)
+    out = list(entries)
+    for (organ, year), indexes in by_key.items():
+        before = by_key.get((organ, year - 1), [])
+        if len(before) != 1:
+            continue
+        previous = entries[before[0]]
+        assert previous.report is not None
+        for i in indexes:
+            e = out[i]
+            assert e.report is not None
+            found = check(e.report, previous=previous.report, only=_CROSS_YEAR, incomplete=e.incomplete,
+                          previous_incomplete=previous.incomplete)
+            extra = tuple(f.with_context(file=e.file, organ=e.organ) for f in found)
+            if extra:
+                out[i] = attrs.evolve(e, findings=(*e.findings, *extra))
+    return out
 
 
 def audit_files(paths: Iterable[str | os.PathLike[str]], *, exclude: Sequence[Path] = ()) -> Iterator[Path]:
@@ -215,6 +300,7 @@ def audit(
     executor instead.  ``progress``: called in this process after each file.  ``out=None`` writes no
     workbook.  Returns the entries in the order of the files.
     """
+    paths = list(paths)
     exclude = [Path(out)] if out is not None else []
     files = [str(p) for p in audit_files(paths, exclude=exclude)]
     entries: dict[int, tuple[AuditEntry, ...]] = {}
@@ -242,7 +328,8 @@ def audit(
         n = min(jobs or default_jobs(), len(files))
         with process_pool(n) as pool:
             run(pool, 2 * n)
-    result = AuditResult(tuple(entry for i in range(len(files)) for entry in entries[i]))
+    ordered = cross_year([entry for i in range(len(files)) for entry in entries[i]])
+    result = AuditResult(tuple(ordered), skipped=tuple(skipped_files(paths)))
     if out is not None:
         result = attrs.evolve(result, workbook=write_audit_workbook(result, out))
     return result

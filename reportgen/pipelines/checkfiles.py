@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 import attrs
 
 from reportgen.domain.errors import ReportgenError
-from reportgen.domain.findings import Finding
+from reportgen.domain.findings import Finding, Location
 from reportgen.domain.model import Report
 from reportgen.pipelines.generate import read_and_check
 from reportgen.pipelines.parallel import default_jobs, process_pool
@@ -36,6 +36,18 @@ class FileCheck:
     """The check findings; for an unreadable file, the reading problems (located in the file)."""
     error: tuple[str, str] | None = None
     """``(code, message)`` when the file could not be read."""
+    error_location: Location | None = None
+    """Where the reading error is (with :attr:`error`: the CLI prints it in its shared error layout)."""
+    previous: int | None = None
+    """The index in ``previous`` of last year's report matched to this file, if one was."""
+    carried_over: bool = False
+    """Whether 上年结转 was filled from that report (the input left it out)."""
+
+    def reading_error(self) -> ReportgenError | None:
+        """:attr:`error` as an error again (code, message, location; its findings are :attr:`findings`)."""
+        if self.error is None:
+            return None
+        return ReportgenError(self.error[1], code=self.error[0], location=self.error_location, findings=self.findings)
 
 
 def check_one(path: str | os.PathLike[str], previous: Sequence[Report] = ()) -> FileCheck:
@@ -44,8 +56,12 @@ def check_one(path: str | os.PathLike[str], previous: Sequence[Report] = ()) -> 
     try:
         checked = read_and_check(path, previous=previous)
     except ReportgenError as exc:
-        return FileCheck(name, None, tuple(f.with_context(file=name) for f in exc.findings), (exc.code, exc.message))
-    return FileCheck(name, checked.report.organ.name, checked.findings)
+        return FileCheck(name, None, tuple(f.with_context(file=name) for f in exc.findings), (exc.code, exc.message),
+                         exc.location)
+    # By identity: in a worker, ``previous`` is that process's copy, and the main process knows it by index.
+    used = next((i for i, p in enumerate(previous) if p is checked.previous), None)
+    return FileCheck(name, checked.report.organ.name, checked.findings, previous=used,
+                     carried_over=checked.carried_over)
 
 
 def _chunk(paths: Sequence[str], previous: Sequence[Report]) -> list[FileCheck]:

@@ -23,13 +23,17 @@ from pathlib import Path
 
 import attrs
 
-from reportgen.domain.carry import carry_over
+from reportgen.domain.carry import CARRIED_OVER, carry_over
 from reportgen.domain.checks import check
+from reportgen.domain.codes import EX_NOT_REPORT, IN_COUNTY_WORKBOOK, OUT_EXISTS
+from reportgen.domain.errors import ExtractError, InputError, OutputError
 from reportgen.domain.findings import Finding, Location, Severity, has_errors
 from reportgen.domain.layout import FormatVersion, normalize_label
 from reportgen.domain.model import Report
 from reportgen.domain.naming import UniqueStems, output_stem
 from reportgen.formats._io import atomic_path
+from reportgen.formats.excel.county import is_county_workbook
+from reportgen.formats.excel.locate import county_locator, form_locator, locate_findings
 from reportgen.formats.excel.write import workbook_bytes
 from reportgen.formats.load import read
 from reportgen.formats.word.render import DocxRenderer
@@ -37,11 +41,14 @@ from reportgen.formats.word.render import DocxRenderer
 __all__ = [
     "Checked",
     "Generated",
+    "county_workbook_error",
     "docx_renderer",
     "generate",
     "load_with_previous",
     "match_previous",
+    "not_a_report_error",
     "read_and_check",
+    "refuse_existing",
     "render_documents",
     "write_together",
 ]
@@ -57,6 +64,10 @@ class Generated:
     """Check findings, located in the input file and organ."""
     docx: Path
     xlsx: Path | None
+    previous: Report | None = None
+    """Last year's report of the same organ, when one of ``previous`` was: the cross-year checks ran against it."""
+    carried_over: bool = False
+    """Whether 上年结转 was filled from :attr:`previous` (the input left it out)."""
 
     @property
     def has_errors(self) -> bool:
@@ -93,6 +104,34 @@ def _unmatched(report: Report, previous: Sequence[Report]) -> Finding:
     )
 
 
+def county_workbook_error(path: str | os.PathLike[str]) -> InputError:
+    """IN-COUNTY-WORKBOOK: ``path`` is a county workbook (one row per township), not one report's input."""
+    return InputError.single(
+        IN_COUNTY_WORKBOOK.code,
+        "这是县级汇总填报表（每行一个乡镇），不是一份报告的输入：请用 reportgen bulk 生成全县报告，"
+        "只检查用 reportgen bulk --check-only（a county workbook: use reportgen bulk / bulk --check-only）。",
+        Location(file=os.fspath(path)),
+    )
+
+
+_NOT_REPORT_SIGNS = frozenset({"EX-TITLE", "EX-TABLE-MISSING"})
+
+
+def not_a_report_error(exc: InputError, path: str | os.PathLike[str]) -> InputError | None:
+    """EX-NOT-REPORT when a published document showed nothing of an annual report — no title and none of the
+    three tables — instead of four "找不到表二…" findings; ``None`` when it looked like a report in part."""
+    codes = {f.code for f in exc.findings}
+    tables = {f.location.table for f in exc.findings if f.code == "EX-TABLE-MISSING"}
+    if not exc.findings or not codes <= _NOT_REPORT_SIGNS or "EX-TITLE" not in codes or len(tables) < 3:
+        return None
+    return ExtractError.single(
+        EX_NOT_REPORT.code,
+        "不是政府信息公开工作年度报告：没有“××××年度政府信息公开工作年度报告”的标题，也没有表二、表三、表四"
+        "（not an annual information-disclosure report）。如确是年度报告，请确认不是扫描件或图片。",
+        Location(file=os.fspath(path)),
+    )
+
+
 def load_with_previous(
     source: str | os.PathLike[str], previous: Sequence[Report] = ()
 ) -> tuple[Report, Report | None, tuple[Finding, ...]]:
@@ -102,14 +141,33 @@ def load_with_previous(
     warning when reports were given but none is this organ's for the year before.  Raises
     :class:`reportgen.InputError` when the input cannot be read.
     """
-    loaded = read(Path(source))  # read once; last year is carried over below, not by the reader
+    report, prev, notes, _ = _load_with_previous(source, previous)
+    return report, prev, notes
+
+
+def _load_with_previous(
+    source: str | os.PathLike[str], previous: Sequence[Report]
+) -> tuple[Report, Report | None, tuple[Finding, ...], bool]:
+    """:func:`load_with_previous`, and whether 上年结转 was filled from last year's report."""
+    path = Path(source)
+    try:
+        loaded = read(path)  # read once; last year is carried over below, not by the reader
+    except InputError as exc:
+        if path.suffix.lower() == ".xlsx" and is_county_workbook(path):  # checked only when reading failed
+            raise county_workbook_error(path) from exc
+        if path.suffix.lower() == ".xlsx" and any(f.location.path for f in exc.findings):
+            # An Excel user is shown sheet!cell, never the YAML path of the figure.
+            raise InputError(exc.message, code=exc.code, location=attrs.evolve(exc.location, path=None),
+                             findings=[attrs.evolve(f, location=attrs.evolve(f.location, path=None))
+                                       for f in exc.findings]) from exc
+        raise not_a_report_error(exc, path) or exc from exc
     report = loaded.report
     if not previous:
-        return report, None, ()
+        return report, None, (), False
     prev = match_previous(report, previous)
     if prev is None:
-        return report, None, (_unmatched(report, previous),)
-    return carry_over(report, prev, loaded.omitted), prev, ()
+        return report, None, (_unmatched(report, previous),), False
+    return carry_over(report, prev, loaded.omitted), prev, (), CARRIED_OVER in loaded.omitted
 
 
 @attrs.frozen(kw_only=True)
@@ -123,6 +181,8 @@ class Checked:
     """Last year's report of the same organ, when one was given: it filled 上年结转 and the cross-year checks."""
     findings: tuple[Finding, ...]
     """PREVIOUS-MISMATCH (if any) and the checks' findings, located in the input file and organ."""
+    carried_over: bool = False
+    """Whether 上年结转 was filled from :attr:`previous` (the input left it out)."""
 
 
 def read_and_check(
@@ -130,13 +190,17 @@ def read_and_check(
     *,
     previous: Sequence[Report] = (),
     file: str | None = None,
+    county_row: int | None = None,
 ) -> Checked:
     """Read ``source`` (a file, or a :class:`Report` as it is), carry over 上年结转 from ``previous`` and check it.
 
     ``file``: how findings name the input (default: the path as given; none for a report).  Raises
-    :class:`reportgen.InputError` when the input cannot be read.
+    :class:`reportgen.InputError` when the input cannot be read.  Findings of a workbook input (an .xlsx file,
+    or ``county_row``: the report of that 数据 row of a county workbook) name the ``sheet!cell`` of the figure or
+    text they concern, never an input path.
     """
     notes: tuple[Finding, ...] = ()
+    carried = False
     if isinstance(source, Report):
         report, name = source, "<report>"
         prev = match_previous(report, previous)
@@ -145,10 +209,14 @@ def read_and_check(
     else:
         name = os.fspath(source)
         file = name if file is None else file
-        report, prev, notes = load_with_previous(source, previous)
+        report, prev, notes, carried = _load_with_previous(source, previous)
     organ = report.organ.name
     findings = tuple(f.with_context(file=file, organ=organ) for f in (*notes, *check(report, previous=prev)))
-    return Checked(source=name, report=report, previous=prev, findings=findings)
+    if county_row is not None:
+        findings = locate_findings(findings, county_locator(report.format_version, county_row))
+    elif not isinstance(source, Report) and Path(source).suffix.lower() == ".xlsx":
+        findings = locate_findings(findings, form_locator(report.format_version))
+    return Checked(source=name, report=report, previous=prev, findings=findings, carried_over=carried)
 
 
 _RENDERERS: dict[tuple[str | None, int, int, FormatVersion], DocxRenderer] = {}
@@ -201,6 +269,17 @@ def write_together(files: Sequence[tuple[Path, bytes]]) -> None:
     # Leaving the stack renames each temporary file onto its target (a rename in one folder).
 
 
+def refuse_existing(paths: Sequence[Path]) -> None:
+    """Raise ``OUT-EXISTS`` naming every one of ``paths`` that exists (nothing is written then)."""
+    existing = [p for p in paths if p.exists()]
+    if existing:
+        raise OutputError(
+            "文件已存在，未覆盖：" + "、".join(str(p) for p in existing)
+            + "（可能是手工修改过的文件；加 --force 覆盖 / use --force to overwrite）",
+            code=OUT_EXISTS.code, location=Location(file=str(existing[0])),
+        )
+
+
 def generate(
     source: str | os.PathLike[str] | Report,
     outdir: str | os.PathLike[str],
@@ -209,6 +288,8 @@ def generate(
     previous: Sequence[Report] = (),
     xlsx: bool = True,
     names: UniqueStems | None = None,
+    overwrite: bool = True,
+    companions: Sequence[str] = (),
 ) -> Generated:
     """Load ``source`` (a file or a :class:`Report`), check it and write ``<stem>.docx`` and ``<stem>.xlsx``.
 
@@ -218,7 +299,10 @@ def generate(
     with error findings is still written — the findings travel in the result.  Files are named by
     :func:`reportgen.domain.naming.output_stem`; pass one ``names`` to a series of calls so that two
     inputs for the same organ and year get distinct files.  Raises :class:`reportgen.InputError` when the input
-    cannot be read; the two files are written together or not at all.
+    cannot be read; the two files are written together or not at all.  ``overwrite=False``: raise
+    :class:`reportgen.domain.errors.OutputError` (``OUT-EXISTS``) instead of replacing an existing output
+    (``reportgen render`` without ``--force``); ``companions``: suffixes of files made from the outputs later
+    (``(".pdf",)``) that must not be replaced either.
     """
     checked = read_and_check(source, previous=previous)
     report = checked.report
@@ -230,6 +314,8 @@ def generate(
     if xlsx_bytes is not None:
         xlsx_path = out / f"{stem}.xlsx"
         files.append((xlsx_path, xlsx_bytes))
+    if not overwrite:
+        refuse_existing([path for path, _ in files] + [out / f"{stem}{suffix}" for suffix in companions])
     write_together(files)
     return Generated(source=checked.source, report=report, findings=checked.findings, docx=docx_path,
-                     xlsx=xlsx_path)
+                     xlsx=xlsx_path, previous=checked.previous, carried_over=checked.carried_over)

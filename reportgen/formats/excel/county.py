@@ -454,7 +454,7 @@ def _write_data(
     ws.cell(HEADER_ROWS + 1, 4).number_format = "yyyy-mm-dd"
 
     first = HEADER_ROWS + 1
-    # Blank cells are allowed and read as 0, as on the single fill-in form (reportgen.formats.excel.form).
+    # Blank cells are allowed and read as 0, as on the single fill-in form (reportgen.formats.excel.read).
     counts = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
     counts.errorTitle, counts.error = "统计数字", "请填写大于或等于 0 的整数（没有的填 0 或留空）。"
     amounts = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
@@ -695,6 +695,8 @@ class CountyEntry(NamedTuple):
 
     name: str
     result: Report | InputError
+    row: int = 0
+    """The 数据 row it was read from (0: not a 数据 row)."""
 
 
 @attrs.frozen
@@ -848,7 +850,7 @@ class _Builder:
         """The township of 数据 row ``r``.
 
         Figures are read exactly as the single fill-in form reads its cells
-        (:func:`reportgen.formats.excel.form.read_form`, ``blank="zero"``): a blank cell and the zero marks
+        (:func:`reportgen.formats.excel.read.read_form`, ``blank="zero"``): a blank cell and the zero marks
         ``/``, ``—``, ``无`` … are 0; every mistake gets the code and message of the other readers.
         """
         cells = list(row) + [None] * max(0, len(_ID_COLUMNS) - len(row))
@@ -897,7 +899,7 @@ class _Builder:
                     path=f"$.{fc.table}.rows.{fc.row}.{fc.column}")
                 problems.figure(exc, value, location, fc.kind)
         if problems:
-            return CountyEntry(township, _row_error(problems, township, r))
+            return CountyEntry(township, _row_error(problems, township, r), r)
 
         organ = Organ(name=organ_name or township, kind=kind or OrganKind.OTHER, province=self.info.province,
                       city=self.info.city, county=self.info.county)
@@ -971,14 +973,14 @@ class _Builder:
                 items.append(OtherItem(title=text(prose, prose.title),
                                        paragraphs=tuple(line for line in body.split("\n") if line.strip())))
         if problems:
-            return CountyEntry(township, _row_error(problems, township, r))
+            return CountyEntry(township, _row_error(problems, township, r), r)
         report = base.evolve(
             overview=Overview(intro=intro or (), **parts),
             review_litigation_note=note,
             problems=problems_text or (),
             other_matters=tuple(items),
         )
-        return CountyEntry(township, report)
+        return CountyEntry(township, report, r)
 
     @staticmethod
     def _prose_location(prose: _Prose) -> Location:

@@ -7,7 +7,7 @@ Sheets, in order::
     二、…三、…四、… one sheet per table, labels and merges drawn from :attr:`TableLayout.cells`
     检查结果       the check findings (only in rendered workbooks, not in the blank form)
 
-The same workbook, blank, is the fill-in form townships send back (:mod:`reportgen.formats.excel.form`, which
+The same workbook, blank, is the fill-in form townships send back (:mod:`reportgen.formats.excel.read`, which
 reads both).
 
 Speed: openpyxl needs ~50 ms to build a styled workbook of this size.  Instead the styled workbook is
@@ -15,7 +15,8 @@ built with openpyxl **once per process and format version** (labels, merges, bor
 set-up, data validation, protection), saved, and split into a :class:`_Template`: static XML
 chunks around the value cells, and the static zip entries compressed once.  Per report only the value
 cells are written — numbers, inline strings, and formulas *with their cached results* (which
-openpyxl cannot write) — and the zip is assembled by hand (:func:`_zip`).
+openpyxl cannot write) — and the zip is assembled from pre-deflated entries
+(:func:`reportgen.formats.ooxml.package.write_zip`).
 
 Every user text is written as an inline string (``t="inlineStr"``), so text beginning with
 ``= + - @`` is never a formula; such cells also get ``quotePrefix`` so Excel keeps them text when
@@ -30,9 +31,7 @@ import io
 import math
 import os
 import re
-import struct
 import zipfile
-import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -42,67 +41,51 @@ import openpyxl
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.xml.functions import tostring as openpyxl_tostring
 
 from reportgen.domain.errors import RenderError
 from reportgen.domain.findings import FINDING_COLUMNS, Finding
-from reportgen.domain.layout import PROCESSING_FEE_ITEM, FormatLayout, FormatVersion, GridCell, TableLayout, get_layout
-from reportgen.domain.model import Figure, Report
+from reportgen.domain.layout import PROCESSING_FEE_ITEM, FormatLayout, FormatVersion, TableLayout, get_layout
+from reportgen.domain.model import Figure, OrganKind, Report, clean_text
+from reportgen.domain.naming import output_stem
 from reportgen.domain.prose import report_text
-from reportgen.formats._io import atomic_write_bytes
+from reportgen.formats._io import atomic_write_bytes, output_target
+from reportgen.formats.excel import _fast
 from reportgen.formats.excel._tables import format_table_sheet
+from reportgen.formats.excel.sheets import (
+    FINDINGS_SHEET,
+    FORM_BLANK_ITEMS,
+    GRID_TOP,
+    INFO_FIELD_ROW,
+    INFO_FIELDS,
+    INFO_HEADER_ROW,
+    INFO_HEADERS,
+    INFO_SHEET,
+    INTRO_LABEL,
+    MAX_CELL_TEXT,
+    NOTE_LABEL,
+    OTHER_LABEL,
+    PROBLEMS_LABEL,
+    PROSE_TOP,
+    SECTION_TITLE_ROWS,
+    STATED_LABEL,
+    STATUS_ADDED,
+    STATUS_DEFAULT,
+    STATUS_GIVEN,
+    XML_ILLEGAL,
+    grid_coord,
+    sheet_coord,
+    table_sheet_title,
+)
+from reportgen.formats.ooxml import ns, package
 
 __all__ = [
-    "FINDINGS_SHEET",
-    "INFO_SHEET",
-    "SECTION_TITLE_ROWS",
     "form_bytes",
-    "grid_coord",
     "openpyxl_workbook",
     "render_xlsx",
-    "sheet_title",
-    "table_sheet_title",
     "workbook_bytes",
+    "write_form",
 ]
-
-INFO_SHEET = "报告信息"
-FINDINGS_SHEET = "检查结果"
-GRID_TOP = 3
-"""Worksheet row (1-based) of grid row 0 of every table sheet: row 1 is the title, row 2 the organ."""
-
-# Info sheet: column headers (A–E), the fixed fields, and where the prose starts.
-INFO_HEADERS = ("项目", "标题", "内容", "内容来源", "事项代码")
-INFO_HEADER_ROW = 8
-INFO_FIELDS: tuple[tuple[str, str], ...] = (
-    ("organ.name", "机关名称"),
-    ("organ.kind", "机关类型"),
-    ("organ.province", "所在省（自治区、直辖市）"),
-    ("organ.city", "所在市（地、州、盟）"),
-    ("organ.county", "所在县（市、区、旗）"),
-    ("year", "报告年度"),
-    ("format_version", "格式版本"),
-    ("publication_date", "发布日期"),
-    ("processing_fee", "信息处理费（元）"),
-)
-INFO_FIELD_ROW = {key: INFO_HEADER_ROW + 1 + i for i, (key, _) in enumerate(INFO_FIELDS)}
-PROSE_TOP = INFO_HEADER_ROW + 1 + len(INFO_FIELDS)
-"""First row of the prose block (generated per report)."""
-INTRO_LABEL = "一、总体情况"
-NOTE_LABEL = "四、政府信息公开行政复议、行政诉讼情况（表下说明）"
-PROBLEMS_LABEL = "五、存在的主要问题及改进情况"
-OTHER_LABEL = "六、其他需要报告的事项"
-SECTION_TITLE_ROWS: Mapping[str, str] = {INTRO_LABEL: "overview", NOTE_LABEL: "table4", PROBLEMS_LABEL: "problems"}
-"""Prose rows whose 标题 cell holds the section's chosen heading (:attr:`Report.section_titles`; empty: official)."""
-STATED_LABEL = "填报的合计数"
-STATUS_GIVEN = "填写"
-"""内容来源: the text is the user's (an empty cell then means "deliberately nothing")."""
-STATUS_DEFAULT = "未填写"
-"""内容来源: nothing was given; the text shown is the generated default."""
-STATUS_ADDED = "自动添加"
-"""内容来源: the 信息处理费 item of 六, added because every report must state it."""
-FORM_BLANK_ITEMS = 5
-"""Empty 六 rows offered in the blank form."""
-MAX_CELL_TEXT = 32767
-"""Excel's limit of characters in one cell."""
 
 INSTRUCTIONS = (
     "填写说明：1. 只在白色单元格中填写；灰色的标签和合计数已锁定（工作表保护无密码），合计由公式自动计算。",
@@ -112,20 +95,7 @@ INSTRUCTIONS = (
     "5. 填好后保存为 .xlsx 交回；可用“reportgen check 文件.xlsx”检查。",
 )
 
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _FORMULA_START = ("=", "+", "-", "@")
-
-
-def sheet_title(text: str) -> str:
-    """``text`` as a valid worksheet name: forbidden characters replaced, at most 31 characters."""
-    name = _SHEET_FORBIDDEN.sub("_", _XML_ILLEGAL.sub("", text)).strip("'")
-    return name[:31] or "Sheet"
-
-
-def table_sheet_title(table: TableLayout) -> str:
-    """The sheet of a table is named by its section title, e.g. ``三、收到和处理政府信息公开申请情况``."""
-    return sheet_title(table.title)
 
 
 # --------------------------------------------------------------------------------------------
@@ -234,16 +204,6 @@ class _Content(NamedTuple):
     """Rows of the info sheet from :data:`PROSE_TOP` on."""
     findings_rows: list[_Row] | None
     """Rows of the findings sheet (header included); ``None``: no findings sheet (the form)."""
-
-
-def _coord(row: int, col: int) -> str:
-    """Worksheet coordinate of 1-based ``row`` and 0-based grid ``col``."""
-    return f"{get_column_letter(col + 1)}{row}"
-
-
-def grid_coord(cell: GridCell) -> str:
-    """The worksheet coordinate of a grid cell's anchor."""
-    return _coord(GRID_TOP + cell.row, cell.col)
 
 
 def _places(value: Decimal) -> int:
@@ -404,7 +364,7 @@ def _info_rows(report: Report | None, layout: FormatLayout) -> list[_Row]:
             rows.append(
                 _Row((
                     XCell(STATED_LABEL, "info_label"),
-                    _text(f"表{table.layout.number} {row_label} / {col_label}", "info_value"),
+                    _text(f"{table.layout.name} {row_label} / {col_label}", "info_value"),
                     XCell(value, f"info_amount{_places(value)}" if isinstance(value, Decimal) else "info_number"),
                     XCell(None, "info_small"),
                     XCell(f"{table.key}.{ref[0]}.{ref[1]}", "info_small"),
@@ -416,10 +376,19 @@ def _info_rows(report: Report | None, layout: FormatLayout) -> list[_Row]:
 FINDINGS_HEADERS = FINDING_COLUMNS
 
 
+_NUMBER_TEXT = re.compile(r"-?\d{1,15}(\.\d{1,12})?")
+
+
 def _finding_value(value: int | Decimal | str | None) -> XCell:
+    """期望/实际 as numbers whenever they are numeric — also the digits a finding read back from JSON carries —
+    so that the column sorts and filters as numbers; other text stays text."""
     if value is None:
         return XCell(None, "find_text")
     if isinstance(value, str):
+        text = value.strip()
+        if _NUMBER_TEXT.fullmatch(text):
+            number = Decimal(text)
+            return XCell(int(number) if "." not in text else number, "find_number")
         return _text(value, "find_text")
     return XCell(value, "find_number")
 
@@ -487,7 +456,7 @@ def _write_rows(ws: Any, top: int, rows: Sequence[_Row]) -> None:
         r = top + i
         for c, xc in enumerate(row.cells):
             if xc is not None:
-                _write_cell(ws, _coord(r, c), xc)
+                _write_cell(ws, sheet_coord(r, c), xc)
         if row.height is not None:
             ws.row_dimensions[r].height = row.height
 
@@ -527,7 +496,7 @@ def _table_sheet(ws: Any, table: TableLayout, form: bool) -> None:
             style = STYLES["total" if table.is_computed(cell.ref) else "fig"]
             _apply(ws[coord], style)
         if cell.rowspan > 1 or cell.colspan > 1:
-            end = _coord(GRID_TOP + cell.last_row, cell.last_col)
+            end = sheet_coord(GRID_TOP + cell.last_row, cell.last_col)
             _merge(ws, f"{coord}:{end}", style)
     for r, h in heights.items():
         ws.row_dimensions[GRID_TOP + r].height = h
@@ -587,8 +556,8 @@ def _info_sheet(ws: Any, layout: FormatLayout, form: bool) -> None:
         _apply(ws[f"A{r}"], STYLES["instr"])
         ws.merge_cells(f"A{r}:E{r}")
     for c, head in enumerate(INFO_HEADERS):
-        ws[_coord(INFO_HEADER_ROW, c)] = head
-        _apply(ws[_coord(INFO_HEADER_ROW, c)], STYLES["head"])
+        ws[sheet_coord(INFO_HEADER_ROW, c)] = head
+        _apply(ws[sheet_coord(INFO_HEADER_ROW, c)], STYLES["head"])
     for key, label in INFO_FIELDS:
         r = INFO_FIELD_ROW[key]
         ws[f"A{r}"] = label
@@ -625,8 +594,6 @@ def _info_sheet(ws: Any, layout: FormatLayout, form: bool) -> None:
 
 
 def _kind_labels() -> list[str]:
-    from reportgen.domain.model import OrganKind
-
     return [k.label for k in OrganKind]
 
 
@@ -651,7 +618,7 @@ def _build(layout: FormatLayout, content: _Content | None, *, form: bool, sample
         _findings_sheet(wb.create_sheet(FINDINGS_SHEET))
     if samples:
         for i, key in enumerate(_STYLE_KEYS):
-            _apply(info[_coord(_SAMPLE_ROW, i)], STYLES[key])
+            _apply(info[sheet_coord(_SAMPLE_ROW, i)], STYLES[key])
     if content is not None:
         for title, cells in content.cells.items():
             for coord, xc in cells.items():
@@ -671,64 +638,20 @@ def openpyxl_workbook(report: Report, findings: Sequence[Finding] | None = None)
 
 
 # --------------------------------------------------------------------------------------------
-# The template: the openpyxl workbook cut into static chunks around the value cells.
-
-_CELL_RE = re.compile(r'<c r="([A-Z]+)([0-9]+)"([^>]*?)(?:/>|>.*?</c>)', re.S)
-_STYLE_ATTR = re.compile(r' s="([0-9]+)"')
-_ROW_RE = re.compile(r'<row r="([0-9]+)"[^>]*?(?:/>|>.*?</row>)', re.S)
-_DIMENSION = re.compile(r"<dimension [^>]*/>")
-
-
-class _Sheet(NamedTuple):
-    chunks: tuple[str, ...]
-    """Static XML; value cells go between consecutive chunks."""
-    slots: tuple[tuple[str, str], ...]
-    """``(coordinate, style id)`` of each value cell, in document order."""
-    tail: bool
-    """Whether generated rows go after the last chunk but one (before ``</sheetData>``)."""
-
+# The template: the openpyxl workbook cut into static chunks around the value cells (excel/_fast.py).
 
 class _Template(NamedTuple):
     names: tuple[str, ...]
     """Sheet titles, in order."""
-    sheets: tuple[_Sheet, ...]
+    sheets: tuple[_fast.Sheet, ...]
     parts: tuple[str, ...]
     """Zip names of the sheets."""
-    static: tuple[tuple[bytes, int, bytes, int], ...]
-    """Other zip entries, compressed once: ``(name, crc, deflated, size)``."""
+    static: tuple[package.Entry, ...]
+    """Other zip entries, compressed once."""
     style_ids: Mapping[str, str]
 
 
-def _split_sheet(xml: str, slots: Mapping[str, XCell] | set[str], *, tail_from: int | None) -> _Sheet:
-    wanted = set(slots)
-    if tail_from is not None:
-        # Drop the generated region (and the style samples); new rows go before </sheetData>.
-        xml = _ROW_RE.sub(lambda m: "" if int(m.group(1)) >= tail_from else m.group(0), xml)
-        xml = _DIMENSION.sub("", xml)
-    chunks: list[str] = []
-    found: list[tuple[str, str]] = []
-    pos = 0
-    for m in _CELL_RE.finditer(xml):
-        coord = m.group(1) + m.group(2)
-        if coord not in wanted:
-            continue
-        style = _STYLE_ATTR.search(m.group(3))
-        chunks.append(xml[pos : m.start()])
-        found.append((coord, style.group(1) if style else "0"))
-        pos = m.end()
-    if len(found) != len(wanted):
-        raise AssertionError(f"template misses value cells {sorted(wanted - {c for c, _ in found})[:5]}")
-    if tail_from is not None:
-        end = xml.index("</sheetData>", pos)
-        chunks.append(xml[pos:end])
-        pos = end
-    chunks.append(xml[pos:])
-    return _Sheet(tuple(chunks), tuple(found), tail_from is not None)
-
-
-def _deflate(data: bytes, level: int = 6) -> bytes:
-    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
-    return compressor.compress(data) + compressor.flush()
+_CORE_PART = "docProps/core.xml"
 
 
 @functools.cache
@@ -738,31 +661,32 @@ def _template(version: FormatVersion, form: bool) -> _Template:
     wb = _build(layout, blank, form=form, samples=True)
     buf = io.BytesIO()
     wb.save(buf)
+    # openpyxl stamps the save time into docProps/core.xml; fixed dates instead, so the workbook's bytes
+    # depend on its content only, in every process, like the .docx.
+    wb.properties.created = wb.properties.modified = dt.datetime(*package.ZIP_DATE)
+    core = {_CORE_PART: openpyxl_tostring(wb.properties.to_tree())}
     names = tuple(ws.title for ws in wb.worksheets)
     zf = zipfile.ZipFile(buf)
     parts = tuple(f"xl/worksheets/sheet{i + 1}.xml" for i in range(len(names)))
     sample_xml = zf.read(parts[0]).decode("utf-8")
-    style_ids: dict[str, str] = {}
-    for m in _CELL_RE.finditer(sample_xml):
-        if int(m.group(2)) == _SAMPLE_ROW:
-            col = openpyxl.utils.column_index_from_string(m.group(1)) - 1
-            style = _STYLE_ATTR.search(m.group(3))
-            style_ids[_STYLE_KEYS[col]] = style.group(1) if style else "0"
-    sheets: list[_Sheet] = []
+    style_ids = {
+        _STYLE_KEYS[openpyxl.utils.column_index_from_string(letters) - 1]: style
+        for letters, style in _fast.sample_styles(sample_xml, _SAMPLE_ROW).items()
+    }
+    sheets: list[_fast.Sheet] = []
     for name, part in zip(names, parts, strict=True):
         xml = zf.read(part).decode("utf-8")
         if name == INFO_SHEET:
-            sheets.append(_split_sheet(xml, blank.cells[name], tail_from=PROSE_TOP))
+            sheets.append(_fast.split_sheet(xml, blank.cells[name], tail_from=PROSE_TOP))
         elif name == FINDINGS_SHEET:
-            sheets.append(_split_sheet(xml, set(), tail_from=1))
+            sheets.append(_fast.split_sheet(xml, set(), tail_from=1))
         else:
-            sheets.append(_split_sheet(xml, blank.cells[name], tail_from=None))
+            sheets.append(_fast.split_sheet(xml, blank.cells[name], tail_from=None))
     static = []
     # [Content_Types].xml first, as Office writes it; the rest in openpyxl's order.
-    others = sorted((n for n in zf.namelist() if n not in parts), key=lambda n: n != "[Content_Types].xml")
+    others = sorted((n for n in zf.namelist() if n not in parts), key=lambda n: n != ns.CONTENT_TYPES_PART)
     for name in others:
-        data = zf.read(name)
-        static.append((name.encode(), zlib.crc32(data), _deflate(data, 9), len(data)))
+        static.append(package.entry(name, core.get(name) or zf.read(name), 9))
     return _Template(names, tuple(sheets), parts, tuple(static), style_ids)
 
 
@@ -773,7 +697,7 @@ _EPOCH = dt.date(1899, 12, 30)
 
 
 def _escape(text: str) -> str:
-    text = _XML_ILLEGAL.sub("", text)
+    text = XML_ILLEGAL.sub("", text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -806,44 +730,15 @@ def _rows_xml(top: int, rows: Sequence[_Row], ids: Mapping[str, str]) -> str:
         r = top + i
         height = f' ht="{row.height:g}" customHeight="1"' if row.height is not None else ""
         cells = "".join(
-            _cell_xml(_coord(r, c), xc, ids[xc.style]) for c, xc in enumerate(row.cells) if xc is not None
+            _cell_xml(sheet_coord(r, c), xc, ids[xc.style]) for c, xc in enumerate(row.cells) if xc is not None
         )
         out.append(f'<row r="{r}"{height}>{cells}</row>')
     return "".join(out)
 
 
-def _sheet_xml(sheet: _Sheet, cells: Mapping[str, XCell], ids: Mapping[str, str], rows: str) -> str:
-    out = [sheet.chunks[0]]
-    n = len(sheet.slots)
-    for (coord, _), chunk in zip(sheet.slots, sheet.chunks[1 : 1 + n], strict=True):
-        xc = cells[coord]
-        out.append(_cell_xml(coord, xc, ids[xc.style]))
-        out.append(chunk)
-    if sheet.tail:
-        out.append(rows)
-        out.append(sheet.chunks[-1])
-    return "".join(out)
-
-
-_DOS_TIME, _DOS_DATE = 0, (2021 - 1980) << 9 | 1 << 5 | 1
-
-
-def _zip(entries: Sequence[tuple[bytes, int, bytes, int]]) -> bytes:
-    """A zip archive of already deflated entries (fixed timestamps: the bytes depend on content only)."""
-    out = bytearray()
-    central = bytearray()
-    for name, crc, data, size in entries:
-        offset = len(out)
-        out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, _DOS_TIME, _DOS_DATE, crc, len(data), size,
-                           len(name), 0)
-        out += name
-        out += data
-        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, _DOS_TIME, _DOS_DATE, crc,
-                               len(data), size, len(name), 0, 0, 0, 0, 0, offset)
-        central += name
-    n = len(entries)
-    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, n, n, len(central), len(out), 0)
-    return bytes(out + central + end)
+def _sheet_xml(sheet: _fast.Sheet, cells: Mapping[str, XCell], ids: Mapping[str, str], rows: str) -> str:
+    values = [_cell_xml(coord, cells[coord], ids[cells[coord].style]) for coord, _ in sheet.slots]
+    return _fast.fill(sheet, values, rows)
 
 
 def _workbook(layout: FormatLayout, content: _Content, *, form: bool) -> bytes:
@@ -857,14 +752,39 @@ def _workbook(layout: FormatLayout, content: _Content, *, form: bool) -> bytes:
         elif name == FINDINGS_SHEET and content.findings_rows is not None:
             rows = _rows_xml(1, content.findings_rows, ids)
         xml = _sheet_xml(sheet, content.cells.get(name, {}), ids, rows).encode("utf-8")
-        entries.append((part.encode(), zlib.crc32(xml), _deflate(xml, 1), len(xml)))
+        entries.append(package.entry(part, xml, 1))
     entries += template.static[1:]
-    return _zip(entries)
+    return package.write_zip(entries)
 
 
 def workbook_bytes(report: Report, *, findings: Sequence[Finding] | None = None) -> bytes:
     """The workbook of ``report`` as ``.xlsx`` bytes (see :func:`render_xlsx`)."""
     return _workbook(report.layout, _content(report.layout, report, findings), form=False)
+
+
+def write_form(
+    path: str | os.PathLike[str],
+    *,
+    organ: str | None = None,
+    year: int | None = None,
+    kind: OrganKind | str | None = None,
+    version: FormatVersion = FormatVersion.V2021,
+) -> Path:
+    """Write a blank fill-in form of ``version``'s layout to ``path`` (atomically) and return the path.
+
+    ``organ``, ``year`` and ``kind`` (an :class:`OrganKind` or its value, e.g. ``"township"``) are
+    filled in when given.  Figure cells are unlocked and accept whole numbers ≥ 0 (the fee: a
+    decimal ≥ 0); labels and totals are locked by sheet protection without a password.
+    """
+    kind_label = None
+    if kind is not None:
+        kind_label = (kind if isinstance(kind, OrganKind) else OrganKind(kind)).label
+    if organ is not None:
+        organ = clean_text(organ) or None
+    target = Path(path)
+    atomic_write_bytes(target, form_bytes(version=version, organ=organ, year=year, kind_label=kind_label))
+    return target
+
 
 
 def render_xlsx(
@@ -874,10 +794,13 @@ def render_xlsx(
 
     One sheet per table with the official labels and merges, every total a live ``SUM`` formula
     carrying its computed value; a sheet with the organ, year, format version and all prose
-    (printed text and what the user gave, so :func:`reportgen.formats.excel.form.read_form` rebuilds the report
+    (printed text and what the user gave, so :func:`reportgen.formats.excel.read.read_form` rebuilds the report
     exactly); and a sheet listing ``findings`` (from :func:`reportgen.check`), if given.
+
+    ``path``: an ``.xlsx`` file name, or a folder to write ``<output_stem(report)>.xlsx`` into (as
+    :func:`reportgen.render_docx`); another suffix raises :class:`reportgen.domain.errors.OutputError` ``OUT-TARGET``.
     """
-    target = Path(path)
+    target = output_target(path, ".xlsx", output_stem(report), "Excel 数据表")
     atomic_write_bytes(target, workbook_bytes(report, findings=findings))
     return target
 
@@ -889,7 +812,7 @@ def form_bytes(
     year: int | None = None,
     kind_label: str | None = None,
 ) -> bytes:
-    """The blank fill-in form as ``.xlsx`` bytes (see :func:`reportgen.formats.excel.form.write_form`)."""
+    """The blank fill-in form as ``.xlsx`` bytes (see :func:`reportgen.formats.excel.read.write_form`)."""
     layout = get_layout(version)
     content = _content(layout, None, None, form=True, organ=organ, year=year, kind_label=kind_label)
     return _workbook(layout, content, form=True)

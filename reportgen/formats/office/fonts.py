@@ -9,13 +9,13 @@ font was replaced by which.
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
 
 import attrs
-from pypdf import PdfReader
 
 __all__ = ["FONTS_CONF", "OFFICIAL_FONTS", "FontSubstitution", "office_env", "pdf_fonts", "substitutions"]
 
@@ -78,7 +78,7 @@ _SUBSET = re.compile(r"^[A-Z]{6}\+")
 def pdf_fonts(pdf: str | os.PathLike[str]) -> list[str]:
     """The names of the fonts a PDF uses (``BaseFont`` without the subset tag), sorted, each once."""
     names: set[str] = set()
-    reader = PdfReader(str(pdf))
+    reader = importlib.import_module("pypdf").PdfReader(str(pdf))  # imported here: ~140 ms at start-up otherwise
     for page in reader.pages:
         resources = page.get("/Resources")
         fonts = resources.get_object().get("/Font") if resources is not None else None

@@ -8,20 +8,44 @@ equal cells, so the XML is walked directly::
 
     <w:tr> <w:tc gridSpan=2>A</w:tc> <w:tc vMerge=restart>B</w:tc> </w:tr>      row 0: A A B
     <w:tr> <w:tc>C</w:tc> <w:tc>D</w:tc> <w:tc vMerge>  </w:tc> </w:tr>         row 1: C D B
+
+The geometry underneath — :func:`table_rows`: each cell's grid column, span, ``vMerge`` and the cell
+above it continues — is the one reading of the merge markup in the library: the published-report
+reader builds its :class:`Grid` on it, and the structural checks of every generated document
+(:mod:`reportgen.formats.ooxml.check`) judge it.
 """
 
 from __future__ import annotations
 
+import itertools
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import attrs
 from lxml import etree
 
-__all__ = ["Block", "Grid", "GridText", "Para", "Tbl", "read_blocks"]
+from reportgen.formats.ooxml.ns import WORD_DOCUMENT_PART, W
 
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+__all__ = [
+    "MAX_DOCUMENT_XML_BYTES",
+    "Block",
+    "Grid",
+    "GridText",
+    "Para",
+    "RowGeometry",
+    "Tbl",
+    "TcGeometry",
+    "W",
+    "content",
+    "grid_columns",
+    "grid_of",
+    "read_blocks",
+    "table_rows",
+    "tc_has_paragraph",
+]
+
 _W = f"{{{W}}}"
 
 
@@ -114,39 +138,245 @@ def _content(parent: etree._Element, tags: tuple[str, ...]) -> Iterator[etree._E
             yield child
 
 
-def _int_attr(element: etree._Element | None, default: int) -> int:
+class TcGeometry(NamedTuple):
+    """Where one ``w:tc`` sits in its table's grid, merges resolved — the one place that reads the merge markup.
+
+    ``span`` is ``gridSpan`` (1 when absent; an unusable value counts as 1 and clears ``span_valid``);
+    ``vmerge`` is ``"restart"``, ``"continue"`` (the attribute's default) or ``None``.  For a
+    ``continue`` cell, ``above`` is the cell of the row above that starts in the same grid column with
+    the same span (``None`` when there is none: a merge continued from nothing).
+
+    (A named tuple rather than an attrs class: one is made per cell of every generated table, on the
+    path of every rendered document, and tuple construction is several times cheaper.)
+    """
+
+    tc: etree._Element
+    row: int
+    col: int
+    span: int
+    span_valid: bool
+    vmerge: str | None
+    has_paragraph: bool
+    """Whether the cell holds a paragraph of its own (directly or in a content control); Word needs one."""
+    above: TcGeometry | None
+
+    @property
+    def continues_merge(self) -> bool:
+        """Whether the cell continues a vertical merge that a cell above really holds open."""
+        return self.vmerge == "continue" and self.above is not None and self.above.vmerge is not None
+
+
+class RowGeometry(NamedTuple):
+    """One ``w:tr``: its cells in grid order and its ``gridBefore``/``gridAfter`` gaps (invalid values count as 0)."""
+
+    tr: etree._Element
+    row: int
+    """0-based, in the table's row order."""
+    before: int
+    after: int
+    cells: tuple[TcGeometry, ...]
+    before_valid: bool
+    after_valid: bool
+
+    @property
+    def width(self) -> int:
+        """Grid columns covered: gaps plus every cell's span."""
+        return self.before + sum(c.span for c in self.cells) + self.after
+
+
+def _int_val(element: etree._Element | None, default: int) -> tuple[int, bool]:
+    """``w:val`` of ``element`` as an integer (``default`` when absent) and whether it was one."""
     if element is None:
-        return default
+        return default, True
     try:
-        return int(element.get(f"{_W}val", default))
+        return int(element.get(f"{_W}val", default)), True
     except ValueError:
-        return default
+        return default, False
+
+
+def content(parent: etree._Element, *tags: str) -> Iterator[etree._Element]:
+    """Children of ``parent`` with one of the Clark-notation ``tags``, looking through ``w:sdt`` controls."""
+    return _content(parent, tags)
+
+
+def grid_columns(tbl: etree._Element) -> int:
+    """Columns declared by the table's ``w:tblGrid`` (0 when it has none)."""
+    grid = tbl.find(f"{_W}tblGrid")
+    return 0 if grid is None else sum(1 for c in grid if c.tag == f"{_W}gridCol")
+
+
+def tc_has_paragraph(tc: etree._Element) -> bool:
+    """Whether the cell holds a paragraph of its own (directly or in a content control); Word needs one."""
+    p = f"{_W}p"
+    for child in tc:
+        if child.tag == p:
+            return True
+    return next(_content(tc, (p,)), None) is not None
+
+
+_TR, _TC, _SDT, _P = f"{_W}tr", f"{_W}tc", f"{_W}sdt", f"{_W}p"
+_TR_PR, _TC_PR = f"{_W}trPr", f"{_W}tcPr"
+_GRID_BEFORE, _GRID_AFTER, _GRID_SPAN, _V_MERGE, _VAL = (
+    f"{_W}gridBefore", f"{_W}gridAfter", f"{_W}gridSpan", f"{_W}vMerge", f"{_W}val"
+)
+
+
+def _children(parent: etree._Element, tag: str) -> list[etree._Element]:
+    """:func:`_content` for one tag, as a list; the common case (no content control) without a generator."""
+    found = [child for child in parent if child.tag == tag or child.tag == _SDT]
+    if any(child.tag == _SDT for child in found):
+        return list(_content(parent, (tag,)))
+    return found
+
+
+_TBL = f"{_W}tbl"
+_COMPLEX = (_TBL, _SDT, f"{_W}tcPrChange", f"{_W}trPrChange", f"{_W}txbxContent")
+"""Markup the one-pass reading of :func:`_flat_rows` cannot place: nested tables, content controls, revisions,
+text boxes (whose paragraphs are not the cell's)."""
+_END = etree.Element(_TR)
+_FLAT_TAGS = (_TR, _GRID_BEFORE, _GRID_AFTER, _TC, _GRID_SPAN, _V_MERGE, _P)
+
+
+def table_rows(tbl: etree._Element) -> list[RowGeometry]:
+    """The rows of ``tbl`` with every cell placed on the grid and vertical merges linked to the cell above.
+
+    Rows and cells inside content controls count; rows of nested tables do not.  A plain table (the
+    tables reportgen generates) is read in one pass over the few element types that matter, which
+    keeps the structural check of every rendered document cheap; anything else takes the general walk.
+    Both give the same rows (``tests/test_docx.py`` compares them).
+    """
+    if _is_flat(tbl):
+        return _flat_rows(tbl)
+    return _walked_rows(tbl)
+
+
+def _is_flat(tbl: etree._Element) -> bool:
+    found = tbl.iter(*_COMPLEX)
+    next(found)  # the table itself
+    return next(found, None) is None
+
+
+def _flat_rows(tbl: etree._Element) -> list[RowGeometry]:
+    rows: list[RowGeometry] = []
+    previous: dict[int, TcGeometry] = {}
+    current: dict[int, TcGeometry] = {}
+    cells: list[TcGeometry] = []
+    tr: etree._Element | None = None
+    tc: etree._Element | None = None
+    r = -1
+    col = before = after = span = 0
+    before_ok = after_ok = span_ok = has_p = True
+    vmerge: str | None = None
+
+    # One loop without helper calls (this runs per cell of every checked document); a final sentinel
+    # <w:tr> ends the last cell and row.
+    for el in itertools.chain(tbl.iter(*_FLAT_TAGS), (_END,)):
+        tag = el.tag
+        if tag == _P:
+            has_p = True
+        elif tag in (_TC, _TR):
+            if tc is not None:
+                above = None
+                if vmerge == "continue":
+                    candidate = previous.get(col)
+                    if candidate is not None and candidate.span == span:
+                        above = candidate
+                cell = TcGeometry(tc, r, col, span, span_ok, vmerge, has_p, above)
+                cells.append(cell)
+                current[col] = cell
+                col += span
+                tc = None
+            if tag == _TC:
+                tc, span, span_ok, vmerge, has_p = el, 1, True, None, False
+                continue
+            if tr is not None:
+                rows.append(RowGeometry(tr, r, before, after, tuple(cells), before_ok, after_ok))
+                previous, current, cells = current, {}, []
+            tr, r = el, r + 1
+            col = before = after = 0
+            before_ok = after_ok = True
+        elif tag == _GRID_SPAN:
+            span, span_ok = _int_val(el, 1)
+            if span < 1:
+                span, span_ok = 1, False
+        elif tag == _V_MERGE:
+            vmerge = "restart" if el.get(_VAL) == "restart" else "continue"
+        elif tag == _GRID_BEFORE:
+            before, before_ok = _int_val(el, 0)
+            before = col = max(0, before)
+        else:  # gridAfter
+            after, after_ok = _int_val(el, 0)
+            after = max(0, after)
+    return rows
+
+
+def _walked_rows(tbl: etree._Element) -> list[RowGeometry]:
+    rows: list[RowGeometry] = []
+    previous: dict[int, TcGeometry] = {}
+    for r, tr in enumerate(_children(tbl, _TR)):
+        tr_pr = tr.find(_TR_PR)
+        before, before_ok, after, after_ok = 0, True, 0, True
+        if tr_pr is not None:
+            before, before_ok = _int_val(tr_pr.find(_GRID_BEFORE), 0)
+            after, after_ok = _int_val(tr_pr.find(_GRID_AFTER), 0)
+            before, after = max(0, before), max(0, after)
+        col = before
+        cells: list[TcGeometry] = []
+        for tc in _children(tr, _TC):
+            span, span_ok, vmerge, has_p = 1, True, None, False
+            for child in tc:  # one pass over the children: faster than three find() calls per cell
+                tag = child.tag
+                if tag == _P:
+                    has_p = True
+                    break
+                if tag == _TC_PR:
+                    for prop in child:
+                        if prop.tag == _GRID_SPAN:
+                            span, span_ok = _int_val(prop, 1)
+                            if span < 1:
+                                span, span_ok = 1, False
+                        elif prop.tag == _V_MERGE:
+                            vmerge = "restart" if prop.get(_VAL) == "restart" else "continue"
+                elif tag == _SDT:
+                    has_p = has_p or tc_has_paragraph(tc)
+            above = None
+            if vmerge == "continue":
+                candidate = previous.get(col)
+                if candidate is not None and candidate.span == span:
+                    above = candidate
+            cells.append(TcGeometry(tc, r, col, span, span_ok, vmerge, has_p, above))
+            col += span
+        rows.append(RowGeometry(tr, r, before, after, tuple(cells), before_ok, after_ok))
+        previous = {cell.col: cell for cell in cells}
+    return rows
 
 
 def _grid(tbl: etree._Element) -> Grid:
     rows: list[list[GridText | None]] = []
-    for r, tr in enumerate(_content(tbl, (f"{_W}tr",))):
-        tr_pr = tr.find(f"{_W}trPr")
-        col = _int_attr(tr_pr.find(f"{_W}gridBefore") if tr_pr is not None else None, 0)
-        row: list[GridText | None] = [None] * col
-        for tc in _content(tr, (f"{_W}tc",)):
-            tc_pr = tc.find(f"{_W}tcPr")
-            span = max(1, _int_attr(tc_pr.find(f"{_W}gridSpan") if tc_pr is not None else None, 1))
-            vmerge = tc_pr.find(f"{_W}vMerge") if tc_pr is not None else None
-            text = "\n".join(_text(p) for p in _content(tc, (f"{_W}p",)))
-            above = rows[r - 1][col] if r > 0 and col < len(rows[r - 1]) else None
-            continues = vmerge is not None and vmerge.get(f"{_W}val", "continue") == "continue"
+    made: dict[int, GridText] = {}  # id(TcGeometry) -> the cell it belongs to
+    for row_geometry in table_rows(tbl):
+        r = row_geometry.row
+        row: list[GridText | None] = [None] * row_geometry.before
+        for geometry in row_geometry.cells:
+            # A published report may continue a merge below a plain cell: read it as one merged cell.
+            top = made.get(id(geometry.above)) if geometry.above is not None else None
             cell: GridText
-            if continues and above is not None and above.col == col and above.colspan == span:
-                cell = above
+            if top is not None:
+                cell = top
                 cell.rowspan = r - cell.row + 1
             else:
-                cell = GridText(text=text, row=r, col=col, colspan=span)
-            row.extend([cell] * span)
-            col += span
+                text = "\n".join(_text(p) for p in _content(geometry.tc, (f"{_W}p",)))
+                cell = GridText(text=text, row=r, col=geometry.col, colspan=geometry.span)
+            made[id(geometry)] = cell
+            row.extend([cell] * geometry.span)
         rows.append(row)
     n_cols = max((len(row) for row in rows), default=0)
     return Grid(tuple(tuple(row + [None] * (n_cols - len(row))) for row in rows), n_cols)
+
+
+def grid_of(tbl: etree._Element) -> Grid:
+    """The ``w:tbl`` element as a :class:`Grid` (merged cells resolved)."""
+    return _grid(tbl)
 
 
 MAX_DOCUMENT_XML_BYTES = 32 * 2**20
@@ -161,10 +391,10 @@ def read_blocks(path: Path) -> list[Block]:
     """
     with zipfile.ZipFile(path) as archive:
         # Reports come from townships and web sites: refuse a "zip bomb" before inflating it.
-        size = archive.getinfo("word/document.xml").file_size
+        size = archive.getinfo(WORD_DOCUMENT_PART).file_size
         if size > MAX_DOCUMENT_XML_BYTES:
             raise OSError(f"word/document.xml 解压后 {size // 2**20} MB，超过 {MAX_DOCUMENT_XML_BYTES // 2**20} MB 上限")
-        data = archive.read("word/document.xml")
+        data = archive.read(WORD_DOCUMENT_PART)
     root = etree.fromstring(data, parser=etree.XMLParser(resolve_entities=False, no_network=True))
     body = root.find(f"{_W}body")
     if body is None:

@@ -12,7 +12,12 @@ tables, and the 2019 trial layout (国办公开办函〔2019〕60号)::
                                                                                     (row label × column header)
 
 What cannot be read is an :class:`~reportgen.domain.errors.ExtractError` whose ``findings`` name the file,
-table, row and column — nothing is guessed silently.
+table, row and column — nothing is guessed silently.  The reader stands on the input contract: figures,
+the title's year and the date line are parsed by :mod:`reportgen.domain.values`, findings are collected by
+:class:`~reportgen.domain.codes.Findings` and placed by ``TableLayout.cell_location``, so a mistake a
+published report shares with an input file (``-1`` in a count, ``abc``, a fraction, seven decimal places,
+the year 1999, 2023年2月30日, a negative 信息处理费) gets that file's code and message (``IN-NEGATIVE`` …);
+only conditions of published reports (no title, a table not found …) have ``EX-*`` codes.
 
 The result is the *canonical* report that prints the document: ``extract(render_docx(r)) == r`` for
 every report whose organ kind can be told from its name and whose prose is not a default sentence
@@ -22,19 +27,20 @@ every report whose organ kind can be told from its name and whose prose is not a
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 
 import attrs
 from lxml import etree
 
+from reportgen.domain.codes import Findings, top_code
 from reportgen.domain.errors import ExtractError
-from reportgen.domain.figures import FigureError, parse_figure
-from reportgen.domain.findings import Finding, Location, Severity
+from reportgen.domain.findings import Location
 from reportgen.domain.layout import (
     ALL_LAYOUTS,
     PROCESSING_FEE_ITEM,
@@ -65,16 +71,30 @@ from reportgen.domain.prose import (
     default_review_litigation,
     strip_number,
 )
-from reportgen.formats.ooxml.grid import Block, Grid, GridText, Para, Tbl, read_blocks
+from reportgen.domain.reading import Reading
+from reportgen.domain.values import InvalidValue, as_printed, is_date_text, parse_date, parse_figure, parse_year
+from reportgen.formats.ooxml.grid import Grid, GridText, Para
+from reportgen.formats.published.document import Block, Document, TableBlock, grid_from_rows, pipe_cells
+from reportgen.formats.published.docx import read_docx
+from reportgen.formats.published.html import HTML_SUFFIXES, read_html
+from reportgen.formats.published.office import OFFICE_SUFFIXES, ConversionFailed, NoLibreOffice, read_office
+from reportgen.formats.published.pdf import ScannedPdf, read_pdf
 
-__all__ = ["extract", "infer_organ_kind"]
+# Labels are normalised again and again (every cell against every table's labels): cache it.
+normalize_label = functools.lru_cache(maxsize=1 << 16)(normalize_label)
 
-_TABLE_NAMES = {"table2": "表二", "table3": "表三", "table4": "表四"}
+__all__ = ["PUBLISHED_SUFFIXES", "Reading", "extract", "infer_organ_kind", "read_document", "read_published"]
+
+PUBLISHED_SUFFIXES = (".docx", *HTML_SUFFIXES, ".pdf", *OFFICE_SUFFIXES)
+"""Every form of a published report :func:`read_published` reads."""
+
+_TABLE_NAMES = {table.key: table.name for table in get_layout().tables}
 
 # --------------------------------------------------------------------------------------------
 # Label forms: how a printed label is compared with the layout's
 
 
+_YEAR_NOTE = re.compile(r"\((?:\d{4}年?度?)\)")
 _NUMBER = re.compile(r"^(?:\([一二三四五六七八九十]+\)|[一二三四五六七八九十]+[、.]|\(\d+\)|\d+[.、)]?)")
 _PARENTHETICAL = re.compile(r"\([^()]*\)")
 _TRAILING_REMARK = re.compile(r"\([^()]*\)$")
@@ -127,6 +147,20 @@ class _Index:
         """The key of a label printed exactly (after normalisation)."""
         return self._levels[0].get(normalize_label(text))
 
+    def variant(self, text: str) -> str | None:
+        """The key of a label printed in a variant form: a year inserted (``本年(2023)制发件数``) or the
+        label cut short or wrapped (``现行有效件``, ``(二)部分公开(区分处理的``): the one label it begins."""
+        n = _YEAR_NOTE.sub("", normalize_label(text))
+        found = self.find(n)
+        if found is not None:
+            return found
+        n = _stripped(n)
+        if len(n) < 4:
+            return None
+        keys = {key for level in self._levels[1:] for label, key in level.items()
+                if key is not None and label.startswith(n)}
+        return keys.pop() if len(keys) == 1 else None
+
 
 @attrs.frozen
 class _Labels:
@@ -146,10 +180,24 @@ class _Labels:
         known |= {_stripped(k) for k in known} | {_core(k) for k in known}
         return cls(
             layout=layout,
-            rows=_Index((r.key, r.label) for r in layout.rows),
+            rows=_Index([(r.key, r.label) for r in layout.rows] + _aliases(layout)),
             columns=_Index(((c.key, c.label) for c in layout.columns), numbered=False),
             known=frozenset(known),
         )
+
+
+def _aliases(layout: TableLayout) -> list[tuple[str, str]]:
+    """A row label of the other format for the same row (2019 规范性文件 for 2021 行政规范性文件): offices
+    copying last year's table keep it."""
+    out = []
+    for other in ALL_LAYOUTS.values():
+        table = other.table(layout.key)
+        if table is layout:
+            continue
+        for row in table.rows:
+            if layout.has_row(row.key) and normalize_label(layout.row(row.key).label) != normalize_label(row.label):
+                out.append((row.key, row.label))
+    return out
 
 
 _LABELS: dict[tuple[FormatVersion, str], _Labels] = {
@@ -161,7 +209,9 @@ def _only_in(version: FormatVersion, key: str) -> frozenset[str]:
     """Labels (normalised, with and without numbers) printed only in ``version``'s table ``key``."""
     other = FormatVersion.V2019 if version is FormatVersion.V2021 else FormatVersion.V2021
     mine = {k for k in _LABELS[(version, key)].known if k}
-    theirs = _LABELS[(other, key)].known
+    aliases = _aliases(_LABELS[(other, key)].layout)
+    theirs = _LABELS[(other, key)].known | {form(normalize_label(label)) for _, label in aliases
+                                            for form in (normalize_label, _stripped, _core)}
     return frozenset(k for k in mine - theirs if len(k) >= 2)
 
 
@@ -172,42 +222,32 @@ _T3_OTHER_2019 = normalize_label(get_layout(FormatVersion.V2019).table("table3")
 # Problems
 
 
-class _Problems:
-    """Collects located findings; raised together as one :class:`ExtractError`."""
+def _add(found: Findings, code: str, message: str, location: Location | None = None, *,
+         actual: str | None = None, expected: str | Decimal | None = None) -> None:
+    """Record a published-only finding (an ``EX-*`` code, whose message is the reader's own) once: the same
+    code at the same place (a column missing in every row) is one finding."""
+    location = location or Location()
+    place = (location.table, location.row, location.column, location.path)
+    if any(f.code == code and (f.location.table, f.location.row, f.location.column, f.location.path) == place
+           for f in found.items):
+        return
+    found.add(code, location, detail=message, actual=actual, expected=expected)
 
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.findings: list[Finding] = []
-        self._seen: set[tuple[str, str | None, str | None, str | None]] = set()
 
-    def add(
-        self,
-        code: str,
-        message: str,
-        *,
-        table: str | None = None,
-        row: str | None = None,
-        column: str | None = None,
-        actual: str | None = None,
-    ) -> None:
-        key = (code, table, row, column)
-        if key in self._seen:
-            return
-        self._seen.add(key)
-        location = Location(file=self.file, table=table, row=row, column=column)
-        self.findings.append(Finding(code=code, severity=Severity.ERROR, message=message, location=location,
-                                     actual=actual))
-
-    def raise_if_any(self) -> None:
-        if self.findings:
-            first = self.findings[0]
-            raise ExtractError(
-                f"无法读取报告中的 {len(self.findings)} 处内容（{first.message}…）" if len(self.findings) > 1
-                else f"无法读取报告：{first.message}",
-                code=first.code,
-                location=first.location,
-                findings=self.findings,
-            )
+def _raise_if_any(found: Findings) -> None:
+    """Raise the errors found (warnings, e.g. an amount converted from 元, do not raise) as one
+    :class:`ExtractError`, its code by :func:`~reportgen.domain.codes.top_code` (default ``EXTRACT-FAILED``)."""
+    errors = [f for f in found.items if f.is_error]
+    if not errors:
+        return
+    first = errors[0]
+    raise ExtractError(
+        f"无法读取报告中的 {len(errors)} 处内容（{first.message}…）" if len(errors) > 1
+        else f"无法读取报告：{first.message}",
+        code=top_code(errors, default=ExtractError.code),
+        location=first.location,
+        findings=found.items,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -285,25 +325,30 @@ def _version_of(key: str, grid: Grid) -> FormatVersion | None:
 class _TableReader:
     """Reads one official table out of a grid, by row labels and column headers."""
 
-    def __init__(self, layout: TableLayout, grid: Grid, problems: _Problems) -> None:
+    def __init__(self, layout: TableLayout, grid: Grid, problems: Findings, *, lines: bool = False) -> None:
+        self.lines = lines
+        self.missing: set[tuple[str, str]] = set()
+        """Figures not read (not printed, cut off, unreadable): never turned into 0."""
         self.layout = layout
         self.labels = _LABELS[(_version_for(layout), layout.key)]
         self.grid = grid
         self.problems = problems
-        self.name = _TABLE_NAMES[layout.key]
+        self.name = layout.name
         # ref -> list of cell texts found for it (several when a row is printed twice)
         self.found: dict[tuple[str, str], list[tuple[str, int]]] = {}
 
     # -- the grid ------------------------------------------------------------------------
 
     def read(self) -> Table:
-        if self.layout.key == "table4":
+        if self.lines:
+            self._locate_by_sequence()
+        elif self.layout.key == "table4":
             self._locate_by_column_groups()
         else:
             self._locate_by_rows()
         return self._table()
 
-    def _text_at(self, r: int, cols: frozenset[int], row_label: str, col_label: str) -> str:
+    def _text_at(self, r: int, cols: frozenset[int], ref: tuple[str, str]) -> str:
         texts = []
         seen: set[int] = set()
         for c in sorted(cols):
@@ -314,11 +359,10 @@ class _TableReader:
             if normalize_label(cell.text):
                 texts.append(cell.text)
         if len({normalize_label(t) for t in texts}) > 1:
-            self.problems.add(
-                "EX-AMBIGUOUS",
-                f"{self.name}“{row_label}”行“{col_label}”列有多个不同的数字：{'、'.join(clean_text(t) for t in texts)}",
-                table=self.name, row=row_label, column=col_label, actual=" / ".join(texts),
-            )
+            where = self.layout.cell_location(ref)
+            _add(self.problems, "EX-AMBIGUOUS",
+                 f"{self.name}“{where.row}”行“{where.column}”列有多个不同的数字：{'、'.join(clean_text(t) for t in texts)}",
+                 where, actual=" / ".join(texts))
         return texts[0] if texts else ""
 
     def _locate_by_rows(self) -> None:
@@ -334,9 +378,10 @@ class _TableReader:
             # A column header (总计, 其他) is never a row label, even where a row's label shortens to it.
             row_key = None
             if own and self.labels.columns.exact(own[-1][0].text) is None:
-                row_key = self.labels.rows.find(own[-1][0].text)
+                row_key = self.labels.rows.find(own[-1][0].text) or self.labels.rows.variant(own[-1][0].text)
             if row_key is None:
-                found = [(self.labels.columns.find(cell.text), cols) for cell, cols in cells]
+                found = [(self.labels.columns.find(cell.text) or self.labels.columns.variant(cell.text), cols)
+                         for cell, cols in cells]
                 columns = [(k, cols) for k, cols in found if k is not None]
                 if columns:
                     if not in_header:
@@ -351,22 +396,86 @@ class _TableReader:
             in_header = False
             row = self.layout.row(row_key)
             if not header:
-                self.problems.add(
-                    "EX-NO-HEADER", f"{self.name}缺少列标题行（如“{self.layout.column(row.columns[0]).label}”）",
-                    table=self.name, row=row.full_label,
-                )
+                _add(self.problems, "EX-NO-HEADER",
+                     f"{self.name}缺少列标题行（如“{self.layout.column(row.columns[0]).label}”）",
+                     self.layout.row_location(row_key))
                 continue
             seen_rows.add(row_key)
             for col in row.columns:
                 col_cells = header.get(col)
                 col_label = self.layout.column(col).label
                 if col_cells is None:
-                    self.problems.add(
-                        "EX-COLUMN-MISSING", f"{self.name}找不到列“{col_label}”", table=self.name, column=col_label,
-                    )
+                    _add(self.problems, "EX-COLUMN-MISSING", f"{self.name}找不到列“{col_label}”",
+                         Location(table=self.name, column=col_label))
                     continue
-                text = self._text_at(r, col_cells, row.full_label, col_label)
+                text = self._text_at(r, col_cells, (row_key, col))
                 self.found.setdefault((row_key, col), []).append((text, r))
+
+    def _locate_by_sequence(self) -> None:
+        """A table rebuilt from text lines: a row label, then its figures in the official column order.
+
+        Column positions mean nothing here (merged cells are simply absent from a ``|``-line, a PDF row
+        has no ruling lines), but the order of the figures after a row label is the official one.  A row
+        showing fewer figures than the official table has is kept unread (which column is missing cannot
+        be told) unless only its computed total is left out.  Table 四 is its figures in reading order.
+        """
+        tokens = [(cell.text, r) for r in range(len(self.grid.rows)) for cell in self.grid.cells_of_row(r)]
+        if self.layout.key == "table4":
+            figures = [(text, r) for text, r in tokens if _is_figure(text)]
+            refs = list(self.layout.refs())
+            for ref, (text, r) in zip(refs, figures, strict=False):
+                self.found.setdefault(ref, []).append((text, r))
+            if len(figures) > len(refs):
+                _add(self.problems, "EX-EXTRA-FIGURES", f"{self.name}的数字多于正式表格的{len(refs)}个："
+                     + " ".join(clean_text(t) for t, _ in figures[len(refs):]), Location(table=self.name))
+            return
+        current: str | None = None
+        pending: list[tuple[str, int]] = []
+
+        def commit() -> None:
+            if current is None or not pending:
+                return
+            row = self.layout.row(current)
+            columns = list(row.columns)
+            if len(pending) < len(columns):
+                leaves = [c for c in columns if not self.layout.is_computed((current, c))]
+                if len(pending) == len(leaves):
+                    columns = leaves
+                else:
+                    where = self.layout.row_location(current)
+                    _add(self.problems, "EX-ROW-INCOMPLETE",
+                         f"{self.name}“{where.row}”行只有{len(pending)}个数字（应为{len(columns)}个），"
+                         "无法确定各属哪一列，本行未读取",
+                         where, actual=" ".join(clean_text(t) for t, _ in pending))
+                    return
+            for col, (text, r) in zip(columns, pending, strict=False):
+                self.found.setdefault((current, col), []).append((text, r))
+
+        for text, r in tokens:
+            if _is_figure(text):
+                if current is not None and len(pending) < len(self.layout.row(current).columns):
+                    pending.append((text, r))
+                continue
+            if self.labels.columns.exact(text) is not None:
+                continue
+            key = self._row_in(text)
+            if key is not None:
+                commit()
+                current, pending = key, []
+        commit()
+
+    def _row_in(self, text: str) -> str | None:
+        """The row a text-table cell names; a group label printed vertically beside it may run into it
+        (``本年（二）部分公开…``, ``不予公4.保护第三方合法权益``): then the label from its number on."""
+        key = self.labels.rows.find(text) or self.labels.rows.variant(text)
+        if key is not None:
+            return key
+        for match in _LABEL_START.finditer(text):
+            if match.start() > 0:
+                key = self.labels.rows.find(text[match.start():]) or self.labels.rows.variant(text[match.start():])
+                if key is not None:
+                    return key
+        return None
 
     def _unknown_row(
         self,
@@ -385,11 +494,8 @@ class _TableReader:
         label = clean_text(" ".join(own))
         above = clean_text(" ".join(cell.text for cell, cols in labels if not _starts_here(self.grid, r, cell, cols)))
         where = f"“{label}”" if label else "（行标签为空" + (f"，位于“{above}”下）" if above else "）")
-        self.problems.add(
-            "EX-UNKNOWN-ROW",
-            f"{self.name}第{r + 1}行{where}有数字，但无法识别为正式表格中的任何一行",
-            table=self.name, row=label or f"第{r + 1}行", actual=" ".join(numbers),
-        )
+        _add(self.problems, "EX-UNKNOWN-ROW", f"{self.name}第{r + 1}行{where}有数字，但无法识别为正式表格中的任何一行",
+             Location(table=self.name, row=label or f"第{r + 1}行"), actual=" ".join(numbers))
 
     def _locate_by_column_groups(self) -> None:
         """Table 四: group headers (行政复议 / 未经复议直接起诉 / 复议后起诉) over outcome headers over one row of figures."""
@@ -413,27 +519,29 @@ class _TableReader:
                 last_header = r
         refs: dict[tuple[str, str], frozenset[int]] = {}
         for col_key, cols, _ in columns:
-            owners = {g for g, gcols in groups if cols <= gcols}
+            owners = {g: gcols for g, gcols in groups if cols <= gcols}
+            if not owners:
+                # Converted files (.doc → .docx) can widen a header one grid column into the next group:
+                # the group holding the header's first column owns it, on the columns they share.
+                owners = {g: gcols for g, gcols in groups if min(cols) in gcols}
             if len(owners) == 1:
-                ref = (owners.pop(), col_key)
-                refs[ref] = refs.get(ref, frozenset()) | cols
+                group, gcols = owners.popitem()
+                ref = (group, col_key)
+                refs[ref] = refs.get(ref, frozenset()) | (cols & gcols)
         data_rows = list(range(last_header + 1, len(self.grid.rows)))
         filled = [r for r in data_rows if any(normalize_label(cell.text) for cell, _ in _cells(self.grid, r))]
         rows = filled or data_rows[:1]
         if not rows:
-            self.problems.add("EX-ROW-MISSING", f"{self.name}没有数字行", table=self.name)
+            _add(self.problems, "EX-ROW-MISSING", f"{self.name}没有数字行", Location(table=self.name))
             return
         for ref in self.layout.refs():
-            row_label, col_label = self.layout.location(ref)
             ref_cols = refs.get(ref)
             if ref_cols is None:
-                self.problems.add(
-                    "EX-COLUMN-MISSING", f"{self.name}找不到“{row_label}”下的列“{col_label}”",
-                    table=self.name, row=row_label, column=col_label,
-                )
+                where = self.layout.cell_location(ref)
+                _add(self.problems, "EX-COLUMN-MISSING", f"{self.name}找不到“{where.row}”下的列“{where.column}”", where)
                 continue
             for r in rows:
-                self.found.setdefault(ref, []).append((self._text_at(r, ref_cols, row_label, col_label), r))
+                self.found.setdefault(ref, []).append((self._text_at(r, ref_cols, ref), r))
 
     # -- the figures ---------------------------------------------------------------------
 
@@ -442,51 +550,89 @@ class _TableReader:
         printed: dict[tuple[str, str], Figure] = {}
         missing_rows: set[str] = set()
         for ref in self.layout.refs():
-            row_label, col_label = self.layout.location(ref)
+            where = self.layout.cell_location(ref)
+            row_label, col_label = where.row, where.column
             texts = self.found.get(ref)
             computed = self.layout.is_computed(ref)
             if not texts:
-                if not computed and ref[0] not in missing_rows and self.layout.key != "table4":
+                if computed:
+                    continue
+                self.missing.add(ref)
+                if self.layout.key == "table4" and self.lines:
+                    _add(self.problems, "EX-FIGURE-MISSING",
+                         f"{self.name}“{row_label}”下“{col_label}”列的数字没有印出（表格不完整）", where)
+                elif ref[0] not in missing_rows and self.layout.key != "table4":
                     missing_rows.add(ref[0])
-                    self.problems.add(
-                        "EX-ROW-MISSING", f"{self.name}找不到行“{row_label}”", table=self.name, row=row_label,
-                    )
+                    _add(self.problems, "EX-ROW-MISSING", f"{self.name}找不到行“{row_label}”",
+                         self.layout.row_location(ref[0]))
                 continue
             values: list[Figure] = []
             for text, _ in texts:
                 if computed and not normalize_label(text):
                     continue  # a blank total states nothing
                 try:
-                    value = parse_figure(text, self.layout.kind(ref), units=True)
-                except FigureError:
-                    what = {"count": "非负整数", "signed": "整数", "amount": "金额（万元）"}[self.layout.kind(ref)]
-                    self.problems.add(
-                        "EX-FIGURE",
-                        f"{self.name}“{row_label}”行“{col_label}”列的“{clean_text(text)}”不是{what}",
-                        table=self.name, row=row_label, column=col_label, actual=clean_text(text),
-                    )
+                    value = self._parse(text, ref)
+                except InvalidValue as exc:
+                    # The same mistake as in an input file: the same code and message (IN-TYPE, IN-NEGATIVE …).
+                    if not computed:
+                        self.missing.add(ref)
+                    self.problems.figure(exc, as_printed(text), where, self.layout.kind(ref))
                     break
                 values.append(value)
             else:
                 if len(set(values)) > 1:
-                    self.problems.add(
-                        "EX-AMBIGUOUS",
-                        f"{self.name}“{row_label}”行出现多次，“{col_label}”列的数字不一致："
-                        + "、".join(str(v) for v in values),
-                        table=self.name, row=row_label, column=col_label,
-                    )
+                    _add(self.problems, "EX-AMBIGUOUS",
+                         f"{self.name}“{row_label}”行出现多次，“{col_label}”列的数字不一致：" + "、".join(str(v) for v in values),
+                         where)
+                    if not computed:
+                        self.missing.add(ref)
                 elif values:
                     (printed if computed else figures)[ref] = values[0]
-        if self.problems.findings:
-            return Table.from_figures(self.layout.key, version=_version_for(self.layout))
         try:
             table = Table.from_figures(self.layout.key, figures, version=_version_for(self.layout))
         except (TypeError, ValueError) as exc:  # a figure outside its kind's range
-            self.problems.add("EX-FIGURE", f"{self.name}的数字无效：{exc}", table=self.name)
+            _add(self.problems, "EX-FIGURE", f"{self.name}的数字无效：{exc}", Location(table=self.name))
+            self.missing |= set(self.layout.leaf_refs())
             return Table.from_figures(self.layout.key, version=_version_for(self.layout))
         # A printed total equal to the computed one adds nothing; one that differs is kept for the checks.
-        stated = {ref: v for ref, v in printed.items() if table[ref] != v}
+        # With figures missing the computed total means nothing: a printed one is kept as printed.
+        stated = {ref: v for ref, v in printed.items() if table[ref] != v or self.missing}
         return Table.from_figures(self.layout.key, figures, version=table.version, stated=stated)
+
+
+    def _parse(self, text: str, ref: tuple[str, str]) -> Figure:
+        """A figure by :func:`~reportgen.domain.values.parse_figure` (a blank, ``/``, ``—``, ``无`` is 0, a unit
+        such as ``件`` may follow); an amount printed in 元 (``251000元``) is converted exactly to 万元, with a
+        warning.  :raises InvalidValue: as ``parse_figure`` does."""
+        kind = self.layout.kind(ref)
+        if kind == "amount":
+            match = _YUAN.match(normalize_label(text).replace(",", ""))
+            if match:
+                yuan = Decimal(match.group(1))
+                value = (yuan / 10000).normalize()
+                value = value.quantize(Decimal(1)) if value == value.to_integral_value() else value
+                figure = parse_figure(value, kind)  # more than six places in 万元 is IN-PRECISION
+                where = self.layout.cell_location(ref)
+                _add(self.problems, "EX-AMOUNT-YUAN",
+                     f"{self.name}“{where.row}”行“{where.column}”列印为“{clean_text(text)}”（单位元），已换算为{value}万元；"
+                     "表格单位应为万元",
+                     where, actual=clean_text(text), expected=value)
+                return figure
+        return parse_figure(text, kind, units=True)
+
+
+_LABEL_START = re.compile(r"[（(][一二三四五六七八九十][)）]|\d{1,2}[.、．]|[一二三四五六][、．]")
+_YUAN = re.compile(r"^(\d+(?:\.\d+)?)元$")
+_FIGURE_TOKEN = re.compile(r"^(?:-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d+(?:\.\d+)?)(?:件|项|个|条|次|万元|元)?$")
+
+
+def _is_figure(text: str) -> bool:
+    """Whether a cell of a text table is a figure (or a zero mark ``/``, ``—``, ``无``)."""
+    n = normalize_label(text)
+    return bool(n) and (bool(_FIGURE_TOKEN.match(n)) or n.translate(_DASH_MAP) in ("/", "\\", "-", "--", "无"))
+
+
+_DASH_MAP = str.maketrans({"—": "-", "–": "-", "−": "-", "／": "/"})
 
 
 def _version_for(layout: TableLayout) -> FormatVersion:
@@ -503,7 +649,6 @@ def _version_for(layout: TableLayout) -> FormatVersion:
 _TITLE = re.compile(r"^(?P<organ>.+?)\s*(?P<year>\d{4})\s*年度?\s*政府信息公开工作年度报告$")
 _SUB_NUMBER = re.compile(r"^\s*[（(]\s*([一二三四五六七八九十]+)\s*[)）]\s*(.*)$", re.S)
 _SECTION_NUMBER = re.compile(r"^\s*([一二三四五六])\s*[、.．]\s*(.*)$", re.S)
-_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
 _INLINE_SEP = "。：:.，,；;"
 
 
@@ -578,7 +723,14 @@ def _split_heading(rest: str, titles: Sequence[str]) -> tuple[str, str | None, s
         if rest.startswith(core) and len(rest) > len(core) and rest[len(core)] in _INLINE_SEP:
             inline = rest[len(core) + 1 :].strip()
             return core, title, inline or None
+    # An own heading run into its text: （一）主动公开方面。全年… — the heading ends at the first full stop.
+    match = _INLINE_HEADING.match(rest)
+    if match and len(rest) > 30:
+        return match.group(1), None, match.group(2).strip() or None
     return rest, None, None
+
+
+_INLINE_HEADING = re.compile(r"^([^。：:，,；;]{2,16}?)[。：:](.+)$", re.S)
 
 
 @attrs.define
@@ -587,23 +739,136 @@ class _Part6:
     paragraphs: list[str] = attrs.Factory(list)
 
 
-def _title(paragraphs: Sequence[str], problems: _Problems) -> tuple[str, int] | None:
+_REPORT = r"\s*政府信息公开\s*(?:工作)?\s*(?:年度)?\s*报告"
+_SUFFIX = re.compile(r"\s*[（(【\[][^）)】\]]{1,8}[）)】\]]$")  # （图片版） （超链版） (全文)
+_TITLES = (
+    re.compile(rf"^(?P<organ>.+?)\s*(?:关于\s*)?(?P<year>\d{{4}})\s*年度?{_REPORT}$"),
+    re.compile(rf"^(?P<year>\d{{4}})\s*年度?\s*(?P<organ>[^度\d].+?){_REPORT}$"),
+    re.compile(r"^(?P<organ>.+?)\s*关于\s*(?P<year>\d{4})\s*年度?\s*(?:政府信息公开)?\s*工作的?\s*(?:年度)?\s*报告$"),
+)
+_YEAR_IN_TEXT = re.compile(rf"(?P<year>(?:19|20)\d{{2}})年度?(?:的)?{_REPORT}")
+_SENTENCE = re.compile(r"(?P<year>(?:19|20)\d{2})\s*年度?(?:政府信息公开|政务公开)")
+_SITE_SUFFIX = re.compile(r"[_｜|—-]+[^_｜|—-]*$")
+
+
+def _match_title(text: str) -> tuple[str | None, int | None]:
+    """``(organ, year)`` of a title line in any of its published forms (either may be ``None``)."""
+    line = clean_text(text)
+    while _SUFFIX.search(line):
+        line = _SUFFIX.sub("", line)
+    for pattern in _TITLES:
+        match = pattern.match(line)
+        if match:
+            organ = clean_text(match.group("organ"))
+            return (organ or None), int(match.group("year"))
+    return None, None
+
+
+def _title(paragraphs: Sequence[str]) -> tuple[str | None, int | None]:
     """``(organ name, year)`` from the title, which may be split over up to three paragraphs."""
     lines = [p.replace("\n", "") for p in paragraphs if clean_text(p)]
-    # Shortest window first, ending at a line with 年度报告, so lines above the title (索引号…) stay out.
+    found: int | None = None
+    # Shortest window first, ending at a line with 报告, so lines above the title (索引号…) stay out.
     for end in range(len(lines)):
-        if "年度报告" not in lines[end]:
+        if "报告" not in lines[end]:
             continue
         for width in (1, 2, 3):
             if end + 1 - width < 0:
                 break
-            match = _TITLE.match(clean_text("".join(lines[end + 1 - width : end + 1])))
-            if match:
-                organ = clean_text(match.group("organ"))
-                if organ:
-                    return organ, int(match.group("year"))
-    problems.add("EX-TITLE", "找不到报告标题“××××年度政府信息公开工作年度报告”，无法确定机关名称和年度")
-    return None
+            organ, year = _match_title("".join(lines[end + 1 - width : end + 1]))
+            if year is not None and organ is not None:
+                return organ, year
+            if year is not None and found is None:
+                found = year
+    return None, found
+
+
+def _organ_year(
+    head: Sequence[str], first: str, document: Document, problems: Findings, *, organ: str | None, year: int | None
+) -> tuple[str | None, int | None]:
+    """The organ and year: ``--organ/--year`` first, then the title, the page header, ``<title>``, the first
+    sentence (``现将我镇2023年度政府信息公开工作报告如下``: the year only), then the file name."""
+    sources: list[tuple[str | None, int | None]] = [(organ, year), _title(head)]
+    for text in (document.header, document.title):
+        for line in text.splitlines():
+            sources.append(_match_title(line))
+            sources.append(_match_title(_SITE_SUFFIX.sub("", line)))
+    sentence = _SENTENCE.search(clean_text(first)) or _YEAR_IN_TEXT.search(clean_text(" ".join(head)))
+    sources.append((None, int(sentence.group("year")) if sentence else None))
+    stem = re.sub(r"^[0-9A-Za-z_\-\s.]+(?=[^\x00-\x7f])", "", Path(document.file_name).stem)  # 01-, fj1_
+    name_organ, name_year = _match_title(stem)
+    if name_year is None:
+        match = re.search(r"(?:19|20)\d{2}", stem)
+        name_year = int(match.group(0)) if match else None
+        rest = re.sub(r"(?:19|20)\d{2}年?度?|政府信息公开|工作|年度报告|报告|[_\-\s.（）()]", "", stem)
+        name_organ = rest if len(rest) >= 2 and not rest.isascii() else None
+    sources.append((name_organ, name_year))
+    found_organ = next((o for o, _ in sources if o), None)
+    found_year = next((y for _, y in sources if y is not None), None)
+    if found_organ is None or found_year is None:
+        what = "机关名称" if found_organ is None else "年度"
+        if found_organ is None and found_year is None:
+            what = "机关名称和年度"
+        _add(problems, "EX-TITLE", f"找不到报告标题“××××年度政府信息公开工作年度报告”，页眉、网页标题、首句和文件名中"
+             f"也没有{what}；请用 --organ/--year 指定")
+    if found_year is not None:
+        try:
+            parse_year(found_year)
+        except InvalidValue:
+            # The year printed is out of range (1999, 2200): the same mistake as in an input file.
+            problems.year(found_year, Location(path="$.year"))
+            found_year = None
+    return found_organ, found_year
+
+
+def _text_tables(blocks: list[Block]) -> list[Block]:
+    """Tables printed as text, found the same way in every form: a run of ``|``-separated lines, or of
+    short lines that are figures or labels of the official tables (one cell per line), becomes a
+    :class:`TableBlock` with ``lines=True``."""
+    out: list[Block] = []
+    run: list[list[str]] = []
+    index = sum(isinstance(b, TableBlock) for b in blocks)
+
+    def flush() -> None:
+        nonlocal index
+        figures = sum(_is_figure(c) for row in run for c in row)
+        labels = sum(_is_label(c) for row in run for c in row)
+        if figures >= 2 and labels >= 2:
+            out.append(TableBlock(grid_from_rows(run), index, lines=True))
+            index += 1
+        else:
+            out.extend(Para(" | ".join(row)) for row in run)
+        run.clear()
+
+    for block in blocks:
+        if isinstance(block, Para):
+            text = clean_text(block.text)
+            cells = pipe_cells(text)
+            if cells is not None:
+                run.append(cells)
+                continue
+            if text and len(text) <= 40 and not text.endswith("。") and (
+                _is_figure(text) or _is_label(text) or (run and not _OWN_HEADING.match(text))
+            ):
+                run.append([text])
+                continue
+            if not text and run:
+                continue
+        if run:
+            flush()
+        out.append(block)
+    if run:
+        flush()
+    return out
+
+
+_OWN_HEADING = re.compile(r"^[一二三四五六]\s*[、.．]\s*\S{4,}")
+_ALL_KNOWN = frozenset().union(*(labels.known for labels in _LABELS.values())) - {""}
+
+
+def _is_label(text: str) -> bool:
+    n = normalize_label(text)
+    return len(n) >= 2 and (n in _ALL_KNOWN or _stripped(n) in _ALL_KNOWN)
 
 
 # --------------------------------------------------------------------------------------------
@@ -621,6 +886,67 @@ def _level(unit: str) -> str:
     if unit.endswith(("县", "区", "旗")) and not unit.endswith("自治区"):
         return "county"
     return "city"  # 市, 州, 盟, 自治州
+
+
+# -- issue 13: the publication date and the organ's place, read back (a self-contained block) -----------------
+_DATE_PARTS = r"(\d{4})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*日?"
+_LABELLED_DATE = re.compile(r"(?:发布日期|发布时间|成文日期|印发日期|日期)\s*[:：]?\s*" + _DATE_PARTS)
+_ENDING_DATE = re.compile(_DATE_PARTS + r"$")
+_UNIT = re.compile(r"[\u4e00-\u9fff]{1,10}?(?:特别行政区|自治区|自治州|自治县|省|市|州|盟|地区|县|区|旗)")
+
+
+def _date(match: re.Match[str] | None) -> dt.date | None:
+    if match is None:
+        return None
+    try:
+        return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None
+
+
+def publication_date_in(head: Sequence[str], content: Mapping[str, list[tuple[int, str]]]) -> dt.date | None:
+    """The publication date where no 落款 date stands alone on the last line: the 落款 printed on one line
+    (``招远市金岭镇人民政府　2023年1月18日``) as one of the last two lines — taken off the text, as the
+    two-line 落款 is — or a labelled date before the first heading (a web page's ``发布日期：2023-01-18``).
+    A date inside a sentence (``截至2022年12月31日``) is never taken."""
+    last = next((lines for lines in reversed(list(content.values())) if any(clean_text(t) for _, t in lines)), [])
+    tail = [i for i, (_, t) in enumerate(last) if clean_text(t)][-2:]
+    for index in reversed(tail):
+        line = clean_text(last[index][1])
+        match = _ENDING_DATE.search(line)
+        signer = line[: match.start()].strip(" \u3000") if match else ""
+        if match and (not signer or infer_organ_kind(signer) is not OrganKind.OTHER):  # a 落款, not "截至…"
+            found = _date(match)
+            if found is not None:
+                del last[index:]
+                return found
+    for line in head:
+        found = _date(_LABELLED_DATE.search(clean_text(line)))
+        if found is not None:
+            return found
+    return None
+
+
+def organ_place(name: str) -> dict[str, str]:
+    """``province``/``city``/``county`` as the organ's printed name gives them (``山东省烟台市招远市金岭镇人民政府``);
+    a part the name does not print stays out.  For a township or street the last unit before it is its county;
+    otherwise each unit goes by its suffix (省/自治区: province, 县/区/旗: county, 市/州/盟: city)."""
+    units: list[str] = []
+    rest = normalize_label(name)
+    while (match := _UNIT.match(rest)) is not None and len(match.group(0)) < len(rest):
+        units.append(match.group(0))
+        rest = rest[len(match.group(0)):]
+    if not units:
+        return {}
+    place: dict[str, str] = {}
+    if infer_organ_kind(name).is_township_level:
+        for key, unit in zip(("county", "city", "province"), reversed(units), strict=False):
+            place[key] = unit
+        return place
+    for unit in units:
+        level = _level(unit)
+        place.setdefault({"provincial": "province", "county": "county"}.get(level, "city"), unit)
+    return place
 
 
 def infer_organ_kind(name: str) -> OrganKind:
@@ -674,13 +1000,80 @@ def infer_organ_kind(name: str) -> OrganKind:
 # The reader
 
 
-def extract(path: str | os.PathLike[str]) -> Report:
-    """The report printed in the Word document at ``path``.
+def _suffix_error(file: str, suffix: str) -> ExtractError:
+    known = "、".join(PUBLISHED_SUFFIXES)
+    return ExtractError(f"不认识的文件类型“{suffix or '（无后缀）'}”：已发布报告应为 {known} 之一。",
+                        code="EX-SUFFIX", location=Location(file=file))
+
+
+def read_document(path: str | os.PathLike[str]) -> Document:
+    """The neutral document of a published report in any form (by suffix): .docx, a web page, a PDF,
+    or .doc/.wps/.odt/.rtf through LibreOffice.
+
+    :raises ExtractError: ``EX-OPEN`` (missing or broken file), ``EX-SUFFIX``, ``EX-PDF-SCAN`` (no text),
+        ``EX-NO-LIBREOFFICE``, ``EX-CONVERT``.
+    """
+    file = os.fspath(path)
+    where = Location(file=file)
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if not p.is_file():
+        raise ExtractError("文件不存在。", code="EX-OPEN", location=where)
+    try:
+        if suffix == ".docx":
+            return read_docx(p)
+        if suffix in HTML_SUFFIXES:
+            return read_html(p)
+        if suffix == ".pdf":
+            return read_pdf(p)
+        if suffix in OFFICE_SUFFIXES:
+            return read_office(p)
+    except ScannedPdf as exc:
+        raise ExtractError("该 PDF 没有文字层（扫描件或图片），无法读取；请取得文字版 PDF、网页或 Word 文件，"
+                           "或先做文字识别（OCR）。", code="EX-PDF-SCAN", location=where) from exc
+    except NoLibreOffice as exc:
+        raise ExtractError(f"读取 {suffix} 文件需要 LibreOffice（soffice），但未安装。请安装 LibreOffice"
+                           "（如 apt-get install libreoffice-writer-nogui，或从 libreoffice.org 下载），"
+                           "或用 Word/WPS 另存为 .docx 后重试。", code="EX-NO-LIBREOFFICE", location=where) from exc
+    except ConversionFailed as exc:
+        raise ExtractError(f"LibreOffice 未能转换该文件：{exc}", code="EX-CONVERT", location=where) from exc
+    except (OSError, zipfile.BadZipFile, KeyError, etree.XMLSyntaxError, etree.ParserError) as exc:
+        what = {".docx": "Word 文档（.docx）", ".pdf": "PDF 文件"}.get(suffix, "网页")
+        raise ExtractError(f"无法打开{what}：文件已损坏或不是该类型（{exc}）。", code="EX-OPEN", location=where) from exc
+    except Exception as exc:  # pdfminer raises its own exception types for broken PDFs
+        if suffix == ".pdf":
+            raise ExtractError(f"无法打开 PDF 文件：文件已损坏或已加密（{type(exc).__name__}: {exc}）。",
+                               code="EX-OPEN", location=where) from exc
+        raise
+    raise _suffix_error(file, p.suffix)
+
+
+def read_published(
+    path: str | os.PathLike[str], *, organ: str | None = None, year: int | None = None
+) -> Reading:
+    """Read a published report in any form, as far as it can be read (never raises for its content).
+
+    ``organ``/``year`` override what the document says (for a report without a usable title).  Every
+    figure shown is kept; what is missing or unreadable is a located finding of :attr:`Reading.findings`
+    and, for figures, in :attr:`Reading.missing`.  :raises ExtractError: only when the file itself cannot
+    be opened (see :func:`read_document`).
+    """
+    document = read_document(path)
+    problems = Findings(file=os.fspath(path))
+    reader = _Reader(document, problems, organ=organ, year=year)
+    report = reader.report()
+    return Reading(file=os.fspath(path), report=report, findings=tuple(problems.items),
+                   missing=frozenset(reader.missing), form=document.form)
+
+
+def extract(path: str | os.PathLike[str], *, organ: str | None = None, year: int | None = None) -> Report:
+    """The report printed in the published document at ``path`` (.docx, web page, PDF, .doc …), read whole.
 
     Reads the title (organ and year), the prose by section and tables 二, 三 and 四 by their labels;
     detects the 2019 trial layout and returns it as ``format_version=FormatVersion.V2019`` (the checks
     warn that it is outdated).  Raises :class:`~reportgen.domain.errors.ExtractError` with located findings
-    for whatever cannot be read (a missing table or row label, a figure that is not a number …).
+    when anything cannot be read (a missing table or row label, a figure that is not a number …) — use
+    :func:`read_published` to keep what *can* be read.  Warnings (an amount converted from 元) do not raise.
 
     What is read back, so that ``extract(render_docx(r)) == r``:
 
@@ -695,65 +1088,69 @@ def extract(path: str | os.PathLike[str]) -> Report:
     * a date line (``2023年1月18日``) at the very end is the publication date; the organ's name printed
       just above it (the signature) is not prose.
     """
-    file = os.fspath(path)
-    problems = _Problems(file)
-    try:
-        blocks = read_blocks(Path(path))
-    except FileNotFoundError as exc:
-        raise ExtractError("文件不存在。", code="EX-OPEN", location=Location(file=file)) from exc
-    except (OSError, zipfile.BadZipFile, KeyError, etree.XMLSyntaxError) as exc:
-        raise ExtractError(
-            f"无法打开 Word 文档（.docx）：不是 .docx 文件或文件已损坏（{exc}）。请用 Word/WPS 另存为 .docx 后重试。",
-            code="EX-OPEN",
-            location=Location(file=file),
-        ) from exc
-    return _Reader(blocks, problems).report()
+    document = read_document(path)
+    problems = Findings(file=os.fspath(path))
+    report = _Reader(document, problems, organ=organ, year=year).report()
+    _raise_if_any(problems)
+    assert report is not None
+    return report
 
 
 class _Reader:
-    def __init__(self, blocks: list[Block], problems: _Problems) -> None:
-        self.blocks = blocks
+    def __init__(self, document: Document, problems: Findings, *, organ: str | None = None,
+                 year: int | None = None) -> None:
+        self.document = document
+        self.blocks = _text_tables(list(document.blocks))
         self.problems = problems
+        self.organ = organ
+        self.year = year
         self.kinds: dict[int, str] = {}  # block index -> table key
+        self.missing: set[tuple[str, str, str]] = set()
 
     # -- tables ----------------------------------------------------------------------------
 
-    def _parts(self) -> dict[str, list[_Part]]:
-        parts: dict[str, list[_Part]] = {}
+    def _parts(self) -> dict[str, list[tuple[_Part, bool]]]:
+        parts: dict[str, list[tuple[_Part, bool]]] = {}
         for i, block in enumerate(self.blocks):
-            if not isinstance(block, Tbl):
+            if not isinstance(block, TableBlock):
                 continue
             identified = _identify(block.grid)
             if identified is None:
                 continue
             key = identified[0]
             self.kinds[i] = key
-            part = _Part(key, block.grid, block.index)
-            parts.setdefault(key, []).append(part)
+            parts.setdefault(key, []).append((_Part(key, block.grid, block.index), block.lines))
         return parts
 
     def _tables(self) -> tuple[FormatVersion, dict[str, Table]]:
         parts = self._parts()
-        grids = {key: _join(p) for key, p in parts.items()}
+        grids = {key: _join([p for p, _ in found]) for key, found in parts.items()}
+        lines = {key: any(is_lines for _, is_lines in found) for key, found in parts.items()}
         for key in ("table2", "table3", "table4"):
             if key not in grids:
-                self.problems.add("EX-TABLE-MISSING", f"找不到{_TABLE_NAMES[key]}（按其行、列标题识别）",
-                                  table=_TABLE_NAMES[key])
+                _add(self.problems, "EX-TABLE-MISSING", f"找不到{_TABLE_NAMES[key]}（按其行、列标题识别），其数字均未读取",
+                     Location(table=_TABLE_NAMES[key]))
         versions = {key: _version_of(key, grid) for key, grid in grids.items() if key != "table4"}
         said = {v for v in versions.values() if v is not None}
         if len(said) > 1:
             detail = "，".join(f"{_TABLE_NAMES[k]}为{v.value}年格式" for k, v in versions.items() if v)
-            self.problems.add("EX-MIXED-FORMAT", f"表格混用了 2019 年试行格式和 2021 年格式：{detail}")
+            _add(self.problems, "EX-MIXED-FORMAT", f"表格混用了 2019 年试行格式和 2021 年格式：{detail}")
         version = said.pop() if len(said) == 1 else FormatVersion.V2021
         layout = get_layout(version)
-        tables = {
-            key: _TableReader(layout.table(key), grid, self.problems).read() for key, grid in grids.items()
-        }
+        tables: dict[str, Table] = {}
+        for key in ("table2", "table3", "table4"):
+            if key not in grids:
+                self.missing |= {(key, *ref) for ref in layout.table(key).leaf_refs()}
+                tables[key] = Table.from_figures(key, version=version)
+                continue
+            reader = _TableReader(layout.table(key), grids[key], self.problems, lines=lines[key])
+            tables[key] = reader.read()
+            self.missing |= {(key, *ref) for ref in reader.missing}
         return version, tables
 
     # -- prose -----------------------------------------------------------------------------
 
-    def report(self) -> Report:
+    def report(self) -> Report | None:
         version, tables = self._tables()
         layout = get_layout(version)
         sections = layout.sections
@@ -780,18 +1177,18 @@ class _Reader:
                 content[sections[current].key].append((i, block.text))
         head = [b.text for b in self.blocks[: first_heading if first_heading is not None else len(self.blocks)]
                 if isinstance(b, Para)]
-        title = _title(head, self.problems)
-        self.problems.raise_if_any()
-        assert title is not None
-        organ_name, year = title
+        first = next((t for _, t in content["overview"] if clean_text(t)), "")
+        organ_name, year = _organ_year(head, first, self.document, self.problems, organ=self.organ, year=self.year)
+        if organ_name is None or year is None:
+            return None
 
-        publication_date = self._signature(content, organ_name)
+        publication_date = self._signature(content, organ_name) or publication_date_in(head, content)
         overview = self._overview(layout, [t for _, t in content["overview"]])
         note = self._note(content, section_of)
         items = self._items(layout, [t for _, t in content["other_matters"]])
         try:
             report = Report(
-                organ=Organ(name=organ_name, kind=infer_organ_kind(organ_name)),
+                organ=Organ(name=organ_name, kind=infer_organ_kind(organ_name), **organ_place(organ_name)),
                 year=year,
                 format_version=version,
                 publication_date=publication_date,
@@ -805,10 +1202,9 @@ class _Reader:
                 section_titles=headings,  # an alias heading as printed; official ones are dropped
             )
         except (TypeError, ValueError) as exc:
-            self.problems.add("EX-INVALID", f"读出的报告无效：{exc}")
-            self.problems.raise_if_any()
-            raise  # pragma: no cover - raise_if_any raised
-        return _canonical(report, items)
+            _add(self.problems, "EX-INVALID", f"读出的报告无效：{exc}")
+            return None
+        return _canonical(report, items, self.problems)
 
     def _table_follows(self, index: int, key: str) -> bool:
         """Whether table ``key`` comes next after block ``index``, at most three paragraphs later."""
@@ -833,13 +1229,15 @@ class _Reader:
                 lines.pop()
             if not lines:
                 continue
-            match = _DATE.match(clean_text(lines[-1][1]))
-            if not match:
+            last = clean_text(lines[-1][1])
+            if not is_date_text(last):
                 return None
             try:
-                date = dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-            except ValueError:
-                return None
+                date = parse_date(last)
+            except InvalidValue:
+                # A date line naming a day that does not exist (2023年2月30日): as in an input file.
+                self.problems.date(last, Location(path="$.publication_date"))
+                date = None
             lines.pop()
             while lines and not clean_text(lines[-1][1]):
                 lines.pop()
@@ -915,7 +1313,7 @@ def _paragraphs(lines: Iterable[str]) -> Prose:
     return clean_paragraphs(list(lines))
 
 
-def _canonical(report: Report, items: list[_Part6]) -> Report:
+def _canonical(report: Report, items: list[_Part6], problems: Findings) -> Report:
     """Defaults printed for paragraphs not given become ``None`` again; the fee item gives the fee."""
     changes: dict[str, object] = {}
     on_request = report.overview.on_request
@@ -933,7 +1331,7 @@ def _canonical(report: Report, items: list[_Part6]) -> Report:
         if not is_fee:
             other.append(OtherItem(title=item.title, paragraphs=paragraphs))
             continue
-        default_fee = _default_fee(report, paragraphs)
+        default_fee = _default_fee(report, paragraphs, problems)
         if default_fee is None:
             other.append(OtherItem(key=PROCESSING_FEE_ITEM.key, title=item.title, paragraphs=paragraphs))
             continue
@@ -946,17 +1344,33 @@ def _canonical(report: Report, items: list[_Part6]) -> Report:
     return report.evolve(**changes)
 
 
-_FEE = re.compile(r"收取政府信息公开信息处理费(\d+(?:\.\d+)?)元")
+_FEE_MARK = Decimal(1)
+"""The fee the default sentence is built with to find where its figure is printed."""
 
 
-def _default_fee(report: Report, paragraphs: Prose) -> Decimal | None:
-    """The fee if ``paragraphs`` are exactly the default 信息处理费 sentence for it, else ``None``."""
+def _default_fee(report: Report, paragraphs: Prose, problems: Findings) -> Decimal | None:
+    """The fee if ``paragraphs`` are exactly the default 信息处理费 sentence for it, else ``None``.
+
+    A default sentence printing a fee that is no amount (``-5元``, ``0.1234567元``, ``abc元``) is the same
+    mistake as that fee in an input file: its finding (IN-NEGATIVE, IN-PRECISION, IN-TYPE) is recorded."""
     if len(paragraphs) != 1:
         return None
-    match = _FEE.search(paragraphs[0])
-    candidates = [Decimal(0)] + ([Decimal(match.group(1))] if match else [])
-    for fee in candidates:
-        if default_processing_fee(report.evolve(processing_fee=fee)) == paragraphs:
-            return fee
-    return None
+    if default_processing_fee(report.evolve(processing_fee=Decimal(0))) == paragraphs:
+        return Decimal(0)
+    (sentence,) = default_processing_fee(report.evolve(processing_fee=_FEE_MARK))
+    mark = f"信息处理费{_FEE_MARK}元"
+    before, found, after = sentence.partition(mark)
+    if not found:  # pragma: no cover - the default sentence always prints the fee so
+        return None
+    match = re.fullmatch(re.escape(before) + "信息处理费(.+?)元" + re.escape(after), paragraphs[0])
+    if match is None:
+        return None
+    try:
+        fee = Decimal(parse_figure(match.group(1), "amount"))
+    except InvalidValue as exc:
+        where = Location(table=report.layout.section("other_matters").title, path="$.processing_fee")
+        problems.figure(exc, as_printed(match.group(1)), where, "amount", unit="元")
+        return None
+    # The sentence prints the fee as format_amount does; another spelling (1,000) is not the default.
+    return fee if default_processing_fee(report.evolve(processing_fee=fee)) == paragraphs else None
 

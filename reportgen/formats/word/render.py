@@ -25,7 +25,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import importlib.resources
-import io
 import os
 import re
 import threading
@@ -49,8 +48,9 @@ from reportgen.domain.layout import FormatVersion, TableLayout, get_layout
 from reportgen.domain.model import Report, Table, clean_text
 from reportgen.domain.naming import output_stem
 from reportgen.domain.prose import TextPart, format_amount, report_text
-from reportgen.formats._io import atomic_path
+from reportgen.formats._io import atomic_path, output_target
 from reportgen.formats.ooxml import check as _ooxml
+from reportgen.formats.ooxml import ns, package
 
 __all__ = [
     "DEFAULT_TEMPLATE_NAME",
@@ -107,7 +107,7 @@ _SCHEMAS: dict[FormatVersion, Mapping[str, Schema]] = {}
 
 def _table_schema(table: TableLayout) -> Mapping[str, Schema]:
     return {
-        row.key: {col: Var(f"表{table.number}“{row.full_label}”/“{table.column(col).label}”") for col in row.columns}
+        row.key: {col: Var(f"{table.name}“{row.full_label}”/“{table.column(col).label}”") for col in row.columns}
         for row in table.rows
     }
 
@@ -117,6 +117,7 @@ def context_schema(version: FormatVersion = FormatVersion.V2021) -> Mapping[str,
     schema = _SCHEMAS.get(version)
     if schema is None:
         layout = get_layout(version)
+        overview, parts = layout.section("overview").title, layout.overview_parts
         schema = {
             "organ": Var("机关名称，如“招远市金岭镇人民政府”"),
             "organ_kind": Var("机关类型，如“乡镇人民政府”"),
@@ -130,11 +131,11 @@ def context_schema(version: FormatVersion = FormatVersion.V2021) -> Mapping[str,
             "sections": {s.key: Var(f"第{s.number}部分标题“{s.title}”" + "".join(f"或“{a}”" for a in s.aliases)
                                     + ("（报告可选，见 section_titles）" if s.aliases else ""))
                          for s in layout.sections},
-            "overview_intro": ListOf(Var("段落"), "一、总体情况的导语段落"),
-            "overview_parts": ListOf(_PART, "一、总体情况的五个小节（（一）主动公开 … （五）监督保障）"),
-            "review_litigation_note": ListOf(Var("段落"), "表四下方的说明段落"),
-            "problems": ListOf(Var("段落"), "五、存在的主要问题及改进情况"),
-            "other_matters": ListOf(_PART, "六、其他需要报告的事项（编号标题与段落）"),
+            "overview_intro": ListOf(Var("段落"), f"{overview}的导语段落"),
+            "overview_parts": ListOf(_PART, f"{overview}的五个小节（{parts[0].title} … {parts[-1].title}）"),
+            "review_litigation_note": ListOf(Var("段落"), f"{layout.table('table4').name}下方的说明段落"),
+            "problems": ListOf(Var("段落"), layout.section("problems").title),
+            "other_matters": ListOf(_PART, f"{layout.section('other_matters').title}（编号标题与段落）"),
             "processing_fee": Var("信息处理费（元）"),
             **{t.key: _table_schema(t) for t in layout.tables},
         }
@@ -149,7 +150,7 @@ def context_variables(version: FormatVersion = FormatVersion.V2021) -> list[tupl
     for name, schema in context_schema(version).items():
         if name in {t.key for t in layout.tables}:
             table = layout.table(name)
-            out.append((f"{name}.<行键>.<列键>", f"表{table.number}的数字（行键、列键见 reportgen.domain.layout）"))
+            out.append((f"{name}.<行键>.<列键>", f"{table.name}的数字（行键、列键见 reportgen.domain.layout）"))
         elif isinstance(schema, Var):
             out.append((name, schema.doc))
         elif isinstance(schema, ListOf):
@@ -252,21 +253,20 @@ _ENV = _environment()
 # --------------------------------------------------------------------------------------------
 # Preparing a template
 
-_CT_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
-_WML = "application/vnd.openxmlformats-officedocument.wordprocessingml."
-_TEMPLATED_TYPES = {
-    _WML + "document.main+xml": "正文",
-    _WML + "template.main+xml": "正文",
-    "application/vnd.ms-word.document.macroEnabled.main+xml": "正文",
-    _WML + "header+xml": "页眉",
-    _WML + "footer+xml": "页脚",
-    _WML + "footnotes+xml": "脚注",
-    _WML + "endnotes+xml": "尾注",
-    _WML + "comments+xml": "批注",
-    "application/vnd.openxmlformats-package.core-properties+xml": "文档属性",
+_PART_LABELS = {
+    "document": "正文",
+    "template": "正文",
+    "macro_document": "正文",
+    "header": "页眉",
+    "footer": "页脚",
+    "footnotes": "脚注",
+    "endnotes": "尾注",
+    "comments": "批注",
+    "core": "文档属性",
 }
+_TEMPLATED_TYPES = {ns.CONTENT_TYPES[kind]: label for kind, label in _PART_LABELS.items()}
+_CORE_LABEL = _PART_LABELS["core"]
 _XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-_ZIP_DATE = (2021, 9, 26, 0, 0, 0)
 _TABLE_FIXING = re.compile(r"{[%{]-?\s*(?:tc\s|hm\b|colspan\b)")
 _PARAGRAPH_START = re.compile(r"<w:p([ >])")
 _TAG = re.compile(r"<[^>]+>")
@@ -287,7 +287,8 @@ class _Part:
 @attrs.frozen
 class _Prepared:
     digest: str
-    static_zip: bytes
+    static_entries: tuple[package.Entry, ...]
+    """The template's unchanged parts, deflated once (zlib's default level), in the template's order."""
     parts: tuple[_Part, ...]
     static_docpr_ids: frozenset[str]
 
@@ -564,12 +565,12 @@ def _syntax_error(exc: jinja2.TemplateSyntaxError, source: str, where: _Where) -
 
 def _templated_parts(files: Mapping[str, bytes]) -> dict[str, str]:
     """``{part name: label}`` of the parts that may hold template code, from ``[Content_Types].xml``."""
-    types = files.get("[Content_Types].xml")
+    types = files.get(ns.CONTENT_TYPES_PART)
     if types is None:
         raise TemplateError("模板不是有效的 Word 文档：缺少 [Content_Types].xml", code="TPL-NOT-DOCX")
     root = etree.fromstring(types, _SAFE_PARSER)
     out: dict[str, str] = {}
-    for override in root.iter(f"{_CT_NS}Override"):
+    for override in root.iter(ns.qn("ct:Override")):
         label = _TEMPLATED_TYPES.get(override.get("ContentType", ""))
         name = override.get("PartName", "").lstrip("/")
         if label and name in files:
@@ -579,9 +580,8 @@ def _templated_parts(files: Mapping[str, bytes]) -> dict[str, str]:
 
 def _read_zip(data: bytes, source: str) -> dict[str, bytes]:
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            # LibreOffice can write a part twice; the last one wins, as in Word.
-            return {info.filename: zf.read(info) for info in zf.infolist() if not info.is_dir()}
+        # LibreOffice can write a part twice; the last one wins, as in Word.
+        return package.read_zip(data)
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise TemplateError(f"模板 {source} 不是有效的 Word 文档（.docx）：{exc}", code="TPL-NOT-DOCX") from exc
 
@@ -603,9 +603,9 @@ def _prepare(data: bytes, source: str, version: FormatVersion) -> _Prepared:
         except etree.XMLSyntaxError as exc:
             raise TemplateError(f"模板 {source} 的{label}（{name}）不是有效的 XML：{exc}", code="TPL-XML") from exc
         text = etree.tostring(root, encoding="unicode")
-        patched = text if label == "文档属性" else patcher.patch_xml(text)
+        patched = text if label == _CORE_LABEL else patcher.patch_xml(text)
         if not any(marker in patched for marker in _ooxml.TEMPLATE_MARKERS):
-            for doc_pr in root.iter(f"{{{_ooxml.WP}}}docPr"):
+            for doc_pr in root.iter(ns.qn("wp:docPr")):
                 static_ids.add(doc_pr.get("id", ""))
             files[name] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
             continue
@@ -625,13 +625,9 @@ def _prepare(data: bytes, source: str, version: FormatVersion) -> _Prepared:
 
     if unknown:
         raise _unknown_variables_error(unknown, source)
-    static = io.BytesIO()
     rendered = {p.name for p in parts}
-    with zipfile.ZipFile(static, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, raw in files.items():
-            if name not in rendered:
-                zf.writestr(zipfile.ZipInfo(name, _ZIP_DATE), raw, zipfile.ZIP_DEFLATED)
-    return _Prepared(hashlib.sha256(data).hexdigest(), static.getvalue(), tuple(parts), frozenset(static_ids))
+    static = package.entries_of([(name, raw) for name, raw in files.items() if name not in rendered])
+    return _Prepared(hashlib.sha256(data).hexdigest(), static, tuple(parts), frozenset(static_ids))
 
 
 _CACHE: dict[tuple[str, FormatVersion], _Prepared] = {}
@@ -778,7 +774,7 @@ class DocxRenderer:
                 root = _patcher().fix_tables(xml)
                 changed = True
             if has_docpr:
-                for doc_pr in root.iter(f"{{{_ooxml.WP}}}docPr"):
+                for doc_pr in root.iter(ns.qn("wp:docPr")):
                     doc_pr.set("id", str(next_id))
                     next_id += 1
                 changed = True
@@ -795,12 +791,8 @@ class DocxRenderer:
                 code="RENDER-INVALID",
                 location=Location(organ=report.organ.name, file=self.source),
             )
-        out = io.BytesIO(prepared.static_zip)
         # Level 1: a third of the deflate time of the default level, a few KB larger.
-        with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
-            for name, data in rendered:
-                zf.writestr(zipfile.ZipInfo(name, _ZIP_DATE), data, zipfile.ZIP_DEFLATED, 1)
-        return out.getvalue()
+        return package.write_zip(prepared.static_entries + package.entries_of(rendered, level=1))
 
     def _render_part(self, part: _Part, context: Mapping[str, Any], report: Report) -> str:
         try:
@@ -830,10 +822,7 @@ class DocxRenderer:
 
 
 def _target(report: Report, path: str | os.PathLike[str]) -> Path:
-    path = Path(path)
-    if path.suffix.lower() == ".docx":
-        return path
-    return path / f"{output_stem(report)}.docx"
+    return output_target(path, ".docx", output_stem(report), "Word 报告")  # x.pdf: OUT-TARGET, not a folder
 
 
 def render_docx(

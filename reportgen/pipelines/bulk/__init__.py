@@ -77,7 +77,7 @@ from reportgen.pipelines.bulk.records import (
     failed,
     status_counts,
 )
-from reportgen.pipelines.bulk.rollup import ROLLUP_LISTED
+from reportgen.pipelines.bulk.rollup import ROLLUP_LISTED, RollUp
 from reportgen.pipelines.bulk.sources import INPUT_SUFFIXES, BulkInput, estimate_total, iter_inputs, sources
 from reportgen.pipelines.bulk.summary import write_summary
 from reportgen.pipelines.bulk.worker import close_converter, init_worker, run_chunk
@@ -155,6 +155,7 @@ def bulk(
     preview: bool = False,
     soffice: str | os.PathLike[str] | None = None,
     pdf_timeout: float = DOCUMENT_TIMEOUT,
+    rollup_include_errors: bool = False,
 ) -> BulkResult:
     """Check and render every township of ``inputs`` into ``outdir``; write ``summary.xlsx`` and the roll-up.
 
@@ -184,6 +185,9 @@ def bulk(
     LibreOffice costs that document one retry.  ``preview`` (implies ``pdf``): a PNG of every page
     (``<stem>-1.png`` …) and the contact sheet of table 三 (``<stem>-表三.png``).  A township whose PDF cannot
     be made keeps its .docx and .xlsx; :attr:`TownshipOutcome.pdf_error` and ``summary.xlsx`` say why.
+
+    ``rollup_include_errors``: sum townships whose reports have errors too (by default they are left out,
+    named with the reason, so that the roll-up's own identities hold).
     """
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
@@ -208,6 +212,7 @@ def bulk(
         manifest=None if check_only else Manifest(out),
         names=UniqueStems([Path(SUMMARY_NAME).stem, Path(MANIFEST_NAME).stem]),
         total=estimate_total(inputs, out), progress=progress, pdf=pdf_options,
+        rollup=RollUp(include_errors=rollup_include_errors),
     )
     n_jobs = jobs or default_jobs()
     size = chunk_size(run.total, n_jobs, pdf=pdf)
@@ -239,7 +244,9 @@ def bulk(
     rollup_report = None
     if chosen is not None:
         rollup_report = run.rollup.report(chosen, info, [o.organ for o in outcomes if o.in_rollup][:ROLLUP_LISTED],
-                                          excluded_counts(excluded))
+                                          excluded_counts(excluded),
+                                          [(o.organ or o.name, o.rollup_note) for o in excluded if o.rollup_note],
+                                          sum(o.in_rollup and o.status is Status.ERRORS for o in outcomes))
     rollup_outputs: tuple[Path, ...] = ()
     rollup_findings: tuple[Finding, ...] = ()
     if rollup_report is not None:

@@ -190,6 +190,9 @@ class _Run:
                 findings=(finding, *outcome.findings)[:MAX_FINDINGS_KEPT],
                 rollup_note=RollupNote(Exclusion.DUPLICATE, f"与“{first}”为同一机关同一年度的报告"))
         assert done.organ is not None
+        left_out = self.rollup.leave_out(outcome)  # a report with errors would make the roll-up inconsistent
+        if left_out is not None:
+            return attrs.evolve(outcome, rollup_note=left_out)
         self.rollup.add((done.year, done.version), done.figures, done.fee, done.organ)
         return attrs.evolve(outcome, in_rollup=True)
 

@@ -46,6 +46,8 @@ class Exclusion(enum.StrEnum):
     """Why a township is left out of the county roll-up (the values are the words users see)."""
 
     FAILED = "失败"
+    ERRORS = "有错误"
+    """The township's report has error findings: its sums would make the roll-up inconsistent."""
     DUPLICATE = "重复"
     OTHER_YEAR = "年度不同"
     OTHER_FORMAT = "格式不同"
@@ -53,7 +55,7 @@ class Exclusion(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        """The reason as shown in summary.xlsx and by the CLI: 失败, 重复, 年度不同, 格式不同, 仅检查."""
+        """The reason as shown in summary.xlsx and by the CLI: 失败, 有错误, 重复, 年度不同, 格式不同, 仅检查."""
         return str(self.value)
 
     @property
@@ -64,6 +66,7 @@ class Exclusion(enum.StrEnum):
 
 _COUNTED = {
     Exclusion.FAILED: "未能读取或生成的",
+    Exclusion.ERRORS: "有错误的",
     Exclusion.DUPLICATE: "重复的",
     Exclusion.OTHER_YEAR: "年度不同的",
     Exclusion.OTHER_FORMAT: "报告格式不同的",
@@ -252,6 +255,11 @@ class Source:
     row: RawRow | None = None
     """One 数据 row as read: built into a report in the worker (:func:`reportgen.formats.excel.county.build_row`)."""
 
+    @property
+    def county_row(self) -> int | None:
+        """The county workbook's 数据 row of this township (its findings then name cells of that row)."""
+        return self.row[0] if self.row is not None else None
+
 
 @attrs.frozen
 class PdfOptions:
@@ -280,6 +288,11 @@ class Job:
     row: RawRow | None = None
     pdf: PdfOptions | None = None
     """Also make a PDF (and previews) of the .docx, through the worker's warm LibreOffice."""
+
+    @property
+    def county_row(self) -> int | None:
+        """The county workbook's 数据 row of this township, if it came from one."""
+        return self.row[0] if self.row is not None else None
 
 
 @attrs.frozen

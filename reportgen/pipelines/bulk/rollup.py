@@ -12,11 +12,12 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import TypeAlias
 
+from reportgen.domain.findings import Status
 from reportgen.domain.layout import PROCESSING_FEE_ITEM, FormatVersion, get_layout
 from reportgen.domain.model import Figure, Organ, OrganKind, OtherItem, Overview, Report, Subsection, Table
 from reportgen.domain.prose import format_amount, strip_number
 from reportgen.formats.excel.county import CountyInfo
-from reportgen.pipelines.bulk.records import Exclusion, FigureRef, Figures, OrganInfo
+from reportgen.pipelines.bulk.records import Exclusion, FigureRef, Figures, OrganInfo, RollupNote, TownshipOutcome
 
 __all__ = ["ROLLUP_LISTED", "RollUp", "RollupKey"]
 
@@ -52,10 +53,22 @@ class _Sums:
 
 
 class RollUp:
-    """Running sums per (year, format) — a handful of keys at most; the one to publish is chosen at the end."""
+    """Running sums per (year, format) — a handful of keys at most; the one to publish is chosen at the end.
 
-    def __init__(self) -> None:
+    ``include_errors``: sum townships whose reports have error findings too.  By default they are left out
+    (:meth:`leave_out`): a report whose own identities fail would make the roll-up fail them as well, and its
+    sentences would contradict its tables.
+    """
+
+    def __init__(self, *, include_errors: bool = False) -> None:
         self.by_key: dict[RollupKey, _Sums] = {}
+        self.include_errors = include_errors
+
+    def leave_out(self, outcome: TownshipOutcome) -> RollupNote | None:
+        """Why ``outcome`` (loaded, not a duplicate) is not summed — it has errors — or ``None``: sum it."""
+        if outcome.status is not Status.ERRORS or self.include_errors:
+            return None
+        return RollupNote(Exclusion.ERRORS, f"报告有{outcome.errors}个错误，改正后计入")
 
     def add(self, key: RollupKey, figures: Figures, fee: Decimal, organ: OrganInfo, sign: int = 1) -> None:
         """Add (``sign=-1``: take back) one township's figures."""
@@ -80,8 +93,14 @@ class RollUp:
         return max((k for k in live if k[0] == year), key=lambda k: (live[k], k[1]))
 
     def report(self, key: RollupKey, info: CountyInfo | None, organs: Sequence[str],
-               excluded: Mapping[Exclusion, int]) -> Report:
-        """The roll-up report of ``key``: the sums, and prose naming ``organs`` and what was left out."""
+               excluded: Mapping[Exclusion, int], left_out: Sequence[tuple[str, RollupNote]] = (),
+               errors_included: int = 0) -> Report:
+        """The roll-up report of ``key``: the sums, and prose naming ``organs`` and what was left out.
+
+        ``left_out``: ``(organ, why)`` of each report not summed (named in the text, up to
+        :data:`ROLLUP_LISTED`); ``excluded`` counts them per reason; ``errors_included``: reports with errors
+        summed all the same (``include_errors``), which the text then says.
+        """
         sums = self.by_key[key]
         year, version = key[0], FormatVersion(key[1])
         province, city, county = sums.place or ("", "", "")
@@ -102,6 +121,12 @@ class RollUp:
         if excluded:
             reasons = "，".join(f"{r.counted}{n}个" for r, n in excluded.items())
             intro.append(f"另有{sum(excluded.values())}个报告未计入本汇总（{reasons}）。")
+        if left_out:
+            named = "；".join(f"{organ}（{note}）" for organ, note in left_out[:ROLLUP_LISTED])
+            intro.append(f"未计入的报告：{named}" + ("等" if len(left_out) > ROLLUP_LISTED else "") + "。")
+        if errors_included:
+            intro.append(f"其中{errors_included}个计入汇总的报告本身有错误，汇总数据可能不符合表格间的勾稽关系，"
+                         "请以改正后的报告为准。")
         base = Report(
             organ=Organ(name=name, kind=OrganKind.OTHER, province=province, city=city, county=county),
             year=year,

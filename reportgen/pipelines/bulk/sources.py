@@ -44,15 +44,18 @@ def _county_sources(path: Path) -> Iterator[Source]:
     # Rows are streamed raw (read-only mode) and built into reports by the workers: the main process only
     # reads cell values, so it is not the bottleneck of a county of tens of thousands of townships.
     county = str(path)
+    # One spelling of a county row everywhere: 数据!7:7 (the sheet row), as the readers' findings say.
+    sheet = f"{path.name} {county_mod.DATA_SHEET}!"
     for i, item in enumerate(county_mod.stream_rows(path), start=1):
-        source = f"{path.name} #{i}"
         if isinstance(item, county_mod.CountyEntry):
-            name, result = item
+            name, result, row = item  # a 分别文字 township not in 数据: no 数据 row
             assert isinstance(result, InputError)
             cell = result.location.cell
-            yield Source(name, f"{path.name} {cell}" if cell else source, error=result)
+            source = f"{sheet}{row}:{row}" if row else f"{path.name} #{i}"
+            yield Source(name, source if row or not cell else f"{path.name} {cell}", error=result)
         else:
-            yield Source(county_mod.row_township(path, item), source, county=county, row=item)
+            r = item[0]
+            yield Source(county_mod.row_township(path, item), f"{sheet}{r}:{r}", county=county, row=item)
 
 
 def _path_sources(path: Path) -> Iterator[Source]:

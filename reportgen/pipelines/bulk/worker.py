@@ -120,7 +120,7 @@ def _read(job: Job, file: str | None) -> Checked:
         entry = build_row(job.county, job.row)
         if isinstance(entry.result, InputError):
             raise entry.result
-        return read_and_check(entry.result)
+        return read_and_check(entry.result, county_row=job.county_row)  # findings name the row's cells
     return read_and_check(job.report if job.report is not None else job.path or "", file=file)
 
 
@@ -130,10 +130,7 @@ def run_job(job: Job) -> Done:
     try:
         checked = _read(job, file)
     except Exception as exc:
-        source = job.source
-        if job.row is not None and isinstance(exc, InputError) and exc.location.cell and job.county is not None:
-            source = f"{Path(job.county).name} {exc.location.cell}"  # the row's cells, as the user sees them
-        return Done(failed(job.name, source, exc, file))
+        return Done(failed(job.name, job.source, exc, file))
     report, findings = checked.report, checked.findings
     pages, sheet, pdf_error = 0, False, ""
     fonts: tuple[str, ...] = ()

@@ -77,8 +77,7 @@ from reportgen.domain.values import (
     parse_version,
     parse_year,
 )
-from reportgen.formats._io import atomic_write_bytes
-from reportgen.formats.excel.write import (
+from reportgen.formats.excel.sheets import (
     GRID_TOP,
     INFO_FIELDS,
     INFO_HEADERS,
@@ -91,38 +90,13 @@ from reportgen.formats.excel.write import (
     STATUS_ADDED,
     STATUS_DEFAULT,
     STATUS_GIVEN,
-    form_bytes,
     grid_coord,
 )
 
-__all__ = ["normalize_label", "parse_cell_date", "parse_figure", "read_form", "write_form"]
+__all__ = ["normalize_label", "parse_cell_date", "parse_figure", "read_form"]
 
 Pos = tuple[int, int]
 """1-based ``(row, column)`` of a worksheet cell."""
-
-
-def write_form(
-    path: str | os.PathLike[str],
-    *,
-    organ: str | None = None,
-    year: int | None = None,
-    kind: OrganKind | str | None = None,
-    version: FormatVersion = FormatVersion.V2021,
-) -> Path:
-    """Write a blank fill-in form of ``version``'s layout to ``path`` (atomically) and return the path.
-
-    ``organ``, ``year`` and ``kind`` (an :class:`OrganKind` or its value, e.g. ``"township"``) are
-    filled in when given.  Figure cells are unlocked and accept whole numbers ≥ 0 (the fee: a
-    decimal ≥ 0); labels and totals are locked by sheet protection without a password.
-    """
-    kind_label = None
-    if kind is not None:
-        kind_label = (kind if isinstance(kind, OrganKind) else OrganKind(kind)).label
-    if organ is not None:
-        organ = clean_text(organ) or None
-    target = Path(path)
-    atomic_write_bytes(target, form_bytes(version=version, organ=organ, year=year, kind_label=kind_label))
-    return target
 
 
 # --------------------------------------------------------------------------------------------

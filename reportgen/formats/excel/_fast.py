@@ -1,0 +1,88 @@
+"""The openpyxl-built template workbook cut into static XML chunks around its value cells.
+
+openpyxl needs ~50 ms to build the styled workbook; :mod:`reportgen.formats.excel.write` builds it once
+per process and format version, saves it, and this module splits each saved worksheet so a report
+only has to write its value cells between the chunks (see ``docs/performance.md``).
+
+The splitting reads openpyxl's own serialised XML with regular expressions, so it depends on how
+openpyxl writes a cell (``<c r="B7" s="3" …>``, attributes in that order) and a row; that dependency is
+kept here, apart from the content code, and :func:`split_sheet` fails loudly if a value cell is not
+found.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+from typing import NamedTuple
+
+__all__ = ["Sheet", "fill", "sample_styles", "split_sheet"]
+
+_CELL_RE = re.compile(r'<c r="([A-Z]+)([0-9]+)"([^>]*?)(?:/>|>.*?</c>)', re.S)
+_STYLE_ATTR = re.compile(r' s="([0-9]+)"')
+_ROW_RE = re.compile(r'<row r="([0-9]+)"[^>]*?(?:/>|>.*?</row>)', re.S)
+_DIMENSION = re.compile(r"<dimension [^>]*/>")
+
+
+class Sheet(NamedTuple):
+    """One worksheet of the template, cut around its value cells."""
+
+    chunks: tuple[str, ...]
+    """Static XML; value cells go between consecutive chunks."""
+    slots: tuple[tuple[str, str], ...]
+    """``(coordinate, style id)`` of each value cell, in document order."""
+    tail: bool
+    """Whether generated rows go after the last chunk but one (before ``</sheetData>``)."""
+
+
+def split_sheet(xml: str, slots: Collection[str], *, tail_from: int | None) -> Sheet:
+    """Cut worksheet ``xml`` around the cells at the coordinates ``slots``.
+
+    ``tail_from``: rows from this one on are dropped (the generated region and the style samples), and
+    generated rows are later written before ``</sheetData>``.
+    """
+    wanted = set(slots)
+    if tail_from is not None:
+        xml = _ROW_RE.sub(lambda m: "" if int(m.group(1)) >= tail_from else m.group(0), xml)
+        xml = _DIMENSION.sub("", xml)
+    chunks: list[str] = []
+    found: list[tuple[str, str]] = []
+    pos = 0
+    for m in _CELL_RE.finditer(xml):
+        coord = m.group(1) + m.group(2)
+        if coord not in wanted:
+            continue
+        style = _STYLE_ATTR.search(m.group(3))
+        chunks.append(xml[pos : m.start()])
+        found.append((coord, style.group(1) if style else "0"))
+        pos = m.end()
+    if len(found) != len(wanted):
+        raise AssertionError(f"template misses value cells {sorted(wanted - {c for c, _ in found})[:5]}")
+    if tail_from is not None:
+        end = xml.index("</sheetData>", pos)
+        chunks.append(xml[pos:end])
+        pos = end
+    chunks.append(xml[pos:])
+    return Sheet(tuple(chunks), tuple(found), tail_from is not None)
+
+
+def sample_styles(xml: str, row: int) -> dict[str, str]:
+    """``{column letters: style id}`` of the cells of worksheet row ``row`` (the style samples)."""
+    out: dict[str, str] = {}
+    for m in _CELL_RE.finditer(xml):
+        if int(m.group(2)) == row:
+            style = _STYLE_ATTR.search(m.group(3))
+            out[m.group(1)] = style.group(1) if style else "0"
+    return out
+
+
+def fill(sheet: Sheet, cells: Sequence[str], rows: str) -> str:
+    """The worksheet with ``cells`` (the XML of each slot, in slot order) and generated ``rows`` put in."""
+    out = [sheet.chunks[0]]
+    for cell, chunk in zip(cells, sheet.chunks[1 : 1 + len(sheet.slots)], strict=True):
+        out.append(cell)
+        out.append(chunk)
+    if sheet.tail:
+        out.append(rows)
+        out.append(sheet.chunks[-1])
+    return "".join(out)

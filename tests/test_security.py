@@ -33,7 +33,7 @@ def test_decompression_bomb_docx_is_refused(tmp_path: Path) -> None:
     assert bomb.stat().st_size < 1_000_000
     with pytest.raises(ExtractError) as exc:
         extract(bomb)
-    assert exc.value.code == "EX-OPEN"
+    assert exc.value.code == "IN-ZIP-BOMB"
     assert "上限" in exc.value.message
 
 

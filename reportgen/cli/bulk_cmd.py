@@ -276,7 +276,10 @@ def bulk_command(input_path: Path, outdir: Path, jobs: int | None, scheduler: st
     有错误的乡镇不计入县级汇总（在汇总文字和 summary.xlsx 中列出原因），除非加 --rollup-include-errors。
     退出状态 (exit status)：0 全部通过（可有警告）· 1 有乡镇“有错误”“失败”或 PDF 未生成 · 2 无法运行（如文件夹中没有输入文件）。
     """
-    if input_path.is_dir() and not _has_inputs(input_path, outdir):
+    # bulk DIR -o DIR: the library refuses it (OUT-WRITE, naming the folder); the inputs there are not counted
+    # first, because every file in the output folder is taken for an output and it would look empty.
+    same = input_path.is_dir() and input_path.resolve() == outdir.resolve()
+    if input_path.is_dir() and not same and not _has_inputs(input_path, outdir):
         fail(CLI_EMPTY.code, f"文件夹中没有输入文件（{'、'.join(INPUT_SUFFIXES)}），未生成任何报告"
              "（the folder holds no input file）", file=input_path)
     show_progress = out_console.is_terminal

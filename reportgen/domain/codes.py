@@ -215,6 +215,13 @@ TPL_UNSAFE = _code("TPL-UNSAFE", _DETAIL, "模板访问了不允许的属性或�
 TPL_FORMAT = _code("TPL-FORMAT", _DETAIL, "模板与报告的格式版本不符，或没有该版本的默认模板。Template of another format version.",
                    area="template")
 TPL_RENDER = _code("TPL-RENDER", _DETAIL, "模板渲染失败。Rendering the template failed.", area="template")
+TPL_TIMEOUT = _code("TPL-TIMEOUT", _DETAIL, "模板渲染超过时间、循环次数或输出大小的上限（见 limits.md）。"
+                    "A template ran past its time, iteration or output budget.", area="template")
+TPL_FIELD = _code("TPL-FIELD", _DETAIL, "模板含有获取外部内容的域（INCLUDETEXT、INCLUDEPICTURE、LINK、DDE、IMPORT）、外部关系，"
+                  "或在域代码中使用模板变量。A field fetching external content, an external relationship, or a "
+                  "template variable inside a field instruction.", area="template")
+RENDER_TEXT_LENGTH = _code("RENDER-TEXT-LENGTH", _DETAIL, "报告中某段文字超过一个段落的长度上限，Word/LibreOffice 将无法打开，"
+                           "未写出文件；请分段。A paragraph longer than the limit; nothing written.", area="render")
 RENDER_INVALID = _code("RENDER-INVALID", _DETAIL, "生成的文档未通过结构检查，未写出任何文件。The generated document "
                        "failed its structural checks; nothing was written.", area="render")
 
@@ -231,6 +238,15 @@ IN_ZIP_UNSUPPORTED = _code("IN-ZIP-UNSUPPORTED", _DETAIL, "部件已加密或使
 IN_XML_DTD = _code("IN-XML-DTD", _DETAIL, "XML 部件含有 DTD 或实体声明（XXE、实体膨胀），Office 文档不会有，已拒绝读取。"
                    "A DTD or entity declaration in an XML part; refused.")
 IN_XML_CORRUPT = _code("IN-XML-CORRUPT", _DETAIL, "XML 部件已损坏（给出部件、行和列）。A malformed XML part.")
+IN_YAML_ALIAS = _code("IN-YAML-ALIAS", _DETAIL, "YAML 别名（*name）过多或用作键（实体膨胀，billion laughs），读取前即拒绝。"
+                      "Too many YAML aliases, or an alias used as a mapping key; refused.")
+IN_TEXT_LENGTH = _code("IN-TEXT-LENGTH", _DETAIL, "一个段落或一个单元格的文字超过长度上限（见 limits.md）。"
+                       "A paragraph or a cell is longer than the limit.")
+IN_TABLE_SIZE = _code("IN-TABLE-SIZE", _DETAIL, "Word 表格的列数（gridSpan/gridBefore/gridAfter）或行数超过上限。"
+                      "A Word table with more grid columns or rows than the limit.")
+IN_SHEET_SIZE = _code("IN-SHEET-SIZE", _DETAIL, "工作表的行数 × 列数超过上限。A worksheet larger than the limit.")
+IN_FORMULA = _code("IN-FORMULA", _DETAIL, "数字单元格是没有计算结果的公式（文件未经 Excel/WPS 保存），不能当作 0 读取。"
+                   "A figure cell holds a formula without a cached value; it is never read as 0.")
 IN_XLSX_OPEN = _code("IN-XLSX-OPEN", _DETAIL, "文件无法作为 Excel 工作簿打开。The file is not an Excel workbook.")
 IN_TOWNSHIP_EMPTY = _code("IN-TOWNSHIP-EMPTY", _DETAIL, "乡镇（街道）名单中没有乡镇。The township list is empty.")
 IN_TOWNSHIP_DUPLICATE = _code("IN-TOWNSHIP-DUPLICATE", _DETAIL, "乡镇（街道）名单中同一名称出现多次（给出行号）。"

@@ -19,6 +19,11 @@ __all__ = [
     "MAX_SHEET_CELLS",
     "MAX_STREAMED_PART_BYTES",
     "MAX_TABLE_ROWS",
+    "MAX_TEMPLATE_NUMBER_BITS",
+    "MAX_TEMPLATE_OUTPUT_CHARS",
+    "MAX_TEMPLATE_SECONDS",
+    "MAX_TEMPLATE_STEPS",
+    "MAX_TEMPLATE_VALUE_CHARS",
     "MAX_TEXT_CHARS",
     "MAX_YAML_ALIASES",
     "MAX_YAML_KEYS",
@@ -80,3 +85,22 @@ MAX_YAML_NODES = 500_000
 
 MAX_YAML_KEYS = 2_000
 """Keys of one YAML/JSON mapping (``IN-TOO-MANY``); the largest mapping of an input has about 30."""
+
+MAX_TEMPLATE_SECONDS = 10.0
+"""Wall-clock time of rendering one report with a custom template (``TPL-TIMEOUT``); the official
+template takes about a millisecond. Checked at every loop iteration, call, attribute access and output
+chunk, so it holds on any thread (no signal is used)."""
+
+MAX_TEMPLATE_STEPS = 1_000_000
+"""Loop iterations, calls and attribute accesses of one render with a custom template (``TPL-TIMEOUT``)."""
+
+MAX_TEMPLATE_OUTPUT_CHARS = 16 * 1024 * 1024
+"""Characters one custom-template part may render (``TPL-TIMEOUT``); a rendered report body is about 200 KB."""
+
+MAX_TEMPLATE_VALUE_CHARS = 1024 * 1024
+"""Length of one string or list a custom template computes (``'x' * n``, ``s.ljust(n)``, ``a ~ a``
+doubling; ``TPL-TIMEOUT``), refused before it is built where the size can be known in advance."""
+
+MAX_TEMPLATE_NUMBER_BITS = 4_096
+"""Size of an integer a custom template computes (``10 ** (10 ** 10)``; ``TPL-TIMEOUT``); ``**`` and ``*``
+are never folded at compile time."""

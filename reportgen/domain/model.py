@@ -20,6 +20,7 @@ from typing import Any, TypeAlias
 
 import attrs
 
+from reportgen.domain import limits
 from reportgen.domain.layout import FigureKind, FormatLayout, FormatVersion, TableLayout, get_layout
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "Table",
     "clean_paragraphs",
     "clean_text",
+    "oversized_text",
 ]
 
 Figure: TypeAlias = int | Decimal
@@ -336,7 +338,10 @@ def _amount(value: int | Decimal) -> Decimal:
 
 
 def _items(value: Iterable[OtherItem]) -> tuple[OtherItem, ...]:
-    return tuple(value)
+    items = tuple(value)
+    if len(items) > limits.MAX_OTHER_ITEMS:
+        raise ValueError(f"other_matters: {len(items)} items, more than {limits.MAX_OTHER_ITEMS}")
+    return items
 
 
 class SectionTitles(Mapping[str, str]):
@@ -456,3 +461,30 @@ class Report:
     def evolve(self, **changes: Any) -> Report:
         """A copy with ``changes`` applied (see :func:`attrs.evolve`)."""
         return attrs.evolve(self, **changes)
+
+
+def oversized_text(report: Report) -> tuple[str, int] | None:
+    """``(where, length)`` of the first text of ``report`` longer than
+    :data:`~reportgen.domain.limits.MAX_TEXT_CHARS` (one paragraph, title or name), else ``None``.
+
+    The readers refuse such text with ``IN-TEXT-LENGTH``; a report built in code is checked by the
+    writers with this before anything is written (a 10 MB paragraph makes a .docx no one can open).
+    """
+    limit = limits.MAX_TEXT_CHARS
+    title = {section.key: section.title for section in report.layout.sections}
+    overview, table4, problems, other = (title.get(k, k) for k in ("overview", "table4", "problems", "other_matters"))
+    texts: list[tuple[str, str | None]] = [("机关名称", report.organ.name)]
+    texts += [(f"{overview} 第 {i + 1} 段", t) for i, t in enumerate(report.overview.intro)]
+    for key, part in report.overview.parts():
+        texts.append((f"{overview} {key} 标题", part.title))
+        texts += [(f"{overview} {key} 第 {i + 1} 段", t) for i, t in enumerate(part.paragraphs or ())]
+    texts += [(f"{table4} 说明 第 {i + 1} 段", t) for i, t in enumerate(report.review_litigation_note or ())]
+    texts += [(f"{problems} 第 {i + 1} 段", t) for i, t in enumerate(report.problems)]
+    for n, item in enumerate(report.other_matters):
+        texts.append((f"{other} 第 {n + 1} 项标题", item.title))
+        texts += [(f"{other} 第 {n + 1} 项 第 {i + 1} 段", t) for i, t in enumerate(item.paragraphs or ())]
+    texts += [(f"标题 {key}", heading) for key, heading in report.section_titles.items()]
+    for where, text in texts:
+        if text is not None and len(text) > limit:
+            return where, len(text)
+    return None

@@ -23,7 +23,7 @@ from reportgen.domain import limits
 from reportgen.domain.errors import InputError
 from reportgen.domain.findings import Location
 
-__all__ = ["Package", "check_package", "open_package", "parse_xml"]
+__all__ = ["Package", "check_package", "open_package", "parse_xml", "refuse_dtd", "uncached_formulas"]
 
 _CHUNK = 1 << 16
 _SUPPORTED = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
@@ -116,12 +116,14 @@ def open_package(
     file: str | None = None,
     kind: str = "Office 文档",
     part_limit: int = limits.MAX_PART_BYTES,
+    not_zip_code: str = "IN-ZIP-CORRUPT",
 ) -> Package:
     """Open the zip package ``source`` (a path or its bytes) after checking every limit on its members.
 
     ``part_limit`` is the inflated size allowed for one member: :data:`~reportgen.domain.limits.MAX_PART_BYTES`
     for parts read into memory, :data:`~reportgen.domain.limits.MAX_STREAMED_PART_BYTES` for a worksheet a
-    reader streams.
+    reader streams. ``not_zip_code`` is the code for a file that is no zip at all (a reader's own
+    long-standing code, e.g. ``IN-XLSX-UNREADABLE``); everything else keeps the codes below.
 
     :raises InputError: ``IN-FILE``, ``IN-TOO-LARGE``, ``IN-ZIP-CORRUPT`` (not a zip, truncated),
         ``IN-ZIP-UNSUPPORTED`` (encrypted, an unknown compression), ``IN-ZIP-BOMB`` (a member or the whole
@@ -145,7 +147,7 @@ def open_package(
         archive = zipfile.ZipFile(handle)
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
         raise _error(
-            "IN-ZIP-CORRUPT", f"不是有效的 {kind}（无法作为 zip 包打开：{type(exc).__name__}），文件可能已损坏或被截断。",
+            not_zip_code, f"不是有效的 {kind}（无法作为 zip 包打开：{type(exc).__name__}），文件可能已损坏或被截断。",
             where,
         ) from None
     try:
@@ -177,13 +179,19 @@ def _check_members(archive: zipfile.ZipFile, file: str, part_limit: int) -> None
             )
         if info.file_size > limits.RATIO_FLOOR_BYTES and info.file_size > limits.MAX_PART_RATIO * max(info.compress_size, 1):
             raise _error(
-                "IN-ZIP-BOMB", f"{name} 的压缩比超过 {limits.MAX_PART_RATIO} 倍，不是正常的 Office 文档（疑似压缩炸弹）。",
+                "IN-ZIP-BOMB", f"{name} 的压缩比超过 {limits.MAX_PART_RATIO} 倍的上限，不是正常的 Office 文档（疑似压缩炸弹）。",
                 file, name,
             )
         total += info.file_size
     allowed = limits.MAX_PACKAGE_BYTES + max(part_limit - limits.MAX_PART_BYTES, 0)
     if total > allowed:
         raise _error("IN-ZIP-BOMB", f"解压后共 {total // (1024 * 1024)} MB，超过 {allowed // (1024 * 1024)} MB 上限。", file)
+
+
+def refuse_dtd(data: bytes, *, file: str, part: str) -> None:
+    """``IN-XML-DTD`` when the prolog of ``data`` holds a DTD or an entity declaration (for parsers of their own)."""
+    if _DTD.search(data, 0, _prolog_end(data)):
+        raise _error("IN-XML-DTD", f"{part} 含有 DTD/实体声明，Office 文档不会有，已拒绝读取（防止 XXE）。", file, part)
 
 
 def parse_xml(data: bytes, *, file: str, part: str) -> etree._Element:
@@ -229,14 +237,78 @@ def check_package(
     file: str | None = None,
     kind: str = "Excel 工作簿",
     part_limit: int = limits.MAX_PART_BYTES,
+    not_zip_code: str = "IN-ZIP-CORRUPT",
 ) -> None:
     """Check a package before a library that opens it on its own (openpyxl) does: the limits of
     :func:`open_package`, and no DTD in any XML part (sharedStrings.xml with an entity is how XXE reaches a
     workbook reader). Only the prolog of each part is inflated, so a large streamed sheet costs nothing."""
-    with open_package(source, file=file, kind=kind, part_limit=part_limit) as package:
+    with open_package(source, file=file, kind=kind, part_limit=part_limit, not_zip_code=not_zip_code) as package:
         for name in package.xml_names():
             head = package.head(name, limits.MAX_PROLOG_BYTES)
             end = _prolog_end(head)
             if _DTD.search(head, 0, end) or (end == len(head) == limits.MAX_PROLOG_BYTES):
                 raise _error("IN-XML-DTD", f"{name} 含有 DTD/实体声明，Office 文档不会有，已拒绝读取（防止 XXE）。",
                              package.file, name)
+
+
+_SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+
+
+def _sheet_part(package: Package, sheet: str) -> str | None:
+    """The member of worksheet ``sheet`` (by its name in ``xl/workbook.xml``), if it has one."""
+    if "xl/workbook.xml" not in package or "xl/_rels/workbook.xml.rels" not in package:
+        return None
+    book = parse_xml(package.read("xl/workbook.xml"), file=package.file, part="xl/workbook.xml")
+    rels = parse_xml(package.read("xl/_rels/workbook.xml.rels"), file=package.file, part="xl/_rels/workbook.xml.rels")
+    rel_id = next((s.get(f"{{{_REL_NS}}}id") for s in book.iter(f"{{{_SHEET_NS}}}sheet") if s.get("name") == sheet), None)
+    target = next((r.get("Target", "") for r in rels if r.get("Id") == rel_id), None)
+    if not target:
+        return None
+    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+
+
+def uncached_formulas(
+    source: str | Path, sheet: str, *, file: str | None = None, part_limit: int = limits.MAX_STREAMED_PART_BYTES
+) -> dict[int, list[str]]:
+    """``{row: [cell refs]}`` of the cells of worksheet ``sheet`` that hold a formula without a cached value.
+
+    openpyxl reads such a cell as empty in ``data_only`` mode, which a figure reader would take as 0: a
+    workbook whose formulas were written by a program and never recalculated by Excel/WPS.  The sheet is
+    streamed twice at most: once for any ``<f>`` at all (the common case ends here), then parsed
+    incrementally, so a large streamed sheet is never held in memory.
+    """
+    with open_package(source, file=file, part_limit=part_limit) as package:
+        name = _sheet_part(package, sheet)
+        if name is None or name not in package:
+            return {}
+        try:
+            with package._zip.open(name) as stream:
+                tail = b""
+                while chunk := stream.read(1 << 20):
+                    if _FORMULA.search(tail + chunk):
+                        break
+                    tail = chunk[-16:]
+                else:
+                    return {}
+            found: dict[int, list[str]] = {}
+            with package._zip.open(name) as stream:
+                cell, formula, value = f"{{{_SHEET_NS}}}c", f"{{{_SHEET_NS}}}f", f"{{{_SHEET_NS}}}v"
+                for _, element in etree.iterparse(stream, events=("end",), tag=cell, resolve_entities=False,
+                                                  no_network=True, load_dtd=False):
+                    if element.find(formula) is not None:
+                        cached = element.find(value)
+                        if cached is None or not (cached.text or "").strip():
+                            ref = element.get("r", "")
+                            digits = "".join(ch for ch in ref if ch.isdigit())
+                            if digits:
+                                found.setdefault(int(digits), []).append(ref)
+                    element.clear(keep_tail=False)
+            return found
+        except etree.XMLSyntaxError as exc:
+            line, column = exc.position
+            raise _error("IN-XML-CORRUPT", f"{name} 第 {line} 行第 {column} 列的 XML 已损坏：{exc.msg}。",
+                         package.file, name) from None
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError) as exc:
+            raise _error("IN-ZIP-CORRUPT", f"{name} 已损坏，无法解压（{type(exc).__name__}）。", package.file, name) from None

@@ -17,11 +17,16 @@ per-report work.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
-from collections.abc import Sequence
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import attrs
+from lxml import etree
 
 from reportgen.domain.carry import CARRIED_OVER, carry_over
 from reportgen.domain.checks import check
@@ -244,6 +249,24 @@ def docx_renderer(template: str | os.PathLike[str] | None, version: FormatVersio
     return renderer
 
 
+@contextlib.contextmanager
+def _quiet_spool_errors() -> Iterator[None]:
+    """Keep openpyxl's abandoned spool generators from printing "Exception ignored … IO_EFBIG" tracebacks
+    when a full disk stops a workbook (the failure itself is reported as OUT-WRITE)."""
+    previous = sys.unraisablehook
+
+    def hook(unraisable: Any) -> None:
+        if not isinstance(unraisable.exc_value, (OSError, etree.SerialisationError)):
+            previous(unraisable)
+
+    sys.unraisablehook = hook
+    try:
+        yield
+    finally:
+        gc.collect()  # finalise the abandoned generators while the hook is in place
+        sys.unraisablehook = previous
+
+
 def render_documents(
     checked: Checked, *, template: str | os.PathLike[str] | None = None, xlsx: bool = True
 ) -> tuple[bytes, bytes | None]:
@@ -253,7 +276,19 @@ def render_documents(
     """
     report = checked.report
     docx = docx_renderer(template, report.format_version).render_bytes(report)
-    return docx, workbook_bytes(report, findings=checked.findings) if xlsx else None
+    failure: str | None = None
+    with _quiet_spool_errors():
+        try:
+            workbook = workbook_bytes(report, findings=checked.findings) if xlsx else None
+        except (OSError, etree.SerialisationError) as exc:
+            # openpyxl spools worksheets through temporary files even when saving to memory: a full
+            # temporary folder (or a file-size limit) fails here, before any output exists.
+            failure = str(exc)
+    if failure is not None:  # raised outside the handler: the spool's frames are already gone
+        raise OutputError(f"无法生成 Excel 数据表：临时文件无法写入（{failure}）；请检查磁盘空间（临时文件夹 "
+                          f"{tempfile.gettempdir()}）。",
+                          location=Location(organ=report.organ.name, file=tempfile.gettempdir()))
+    return docx, workbook
 
 
 def write_together(files: Sequence[tuple[Path, bytes]]) -> None:
@@ -262,6 +297,12 @@ def write_together(files: Sequence[tuple[Path, bytes]]) -> None:
     A failure while writing removes every temporary file and leaves the targets as they were, so a
     report's .docx never appears without its .xlsx.  Raises :class:`reportgen.domain.errors.OutputError`.
     """
+    for path, _ in files:
+        # Checked first: the renames happen one by one, and a folder on the second name would otherwise
+        # fail after the first file had already appeared.
+        if path.is_dir():
+            raise OutputError(f"无法写入文件 {path}：该位置已有一个同名文件夹；请移走或改名后重试。",
+                              location=Location(file=str(path)))
     with contextlib.ExitStack() as stack:
         temps = [(stack.enter_context(atomic_path(path)), data) for path, data in files]
         for temp, data in temps:

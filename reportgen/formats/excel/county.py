@@ -49,11 +49,15 @@ from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from reportgen.domain import limits
 from reportgen.domain.codes import (
     IN_FIELD,
+    IN_FORMULA,
     IN_HEADER,
     IN_MISSING,
     IN_PLACEHOLDER,
+    IN_SHEET_SIZE,
+    IN_TEXT_LENGTH,
     IN_UNKNOWN_TOWNSHIP,
     IN_XLSX_SHEET,
     IN_XLSX_UNREADABLE,
@@ -61,7 +65,7 @@ from reportgen.domain.codes import (
     Code,
     Findings,
 )
-from reportgen.domain.errors import InputError
+from reportgen.domain.errors import InputError, ReportgenError
 from reportgen.domain.findings import Location
 from reportgen.domain.layout import FigureKind, FormatVersion, get_layout
 from reportgen.domain.model import (
@@ -77,6 +81,7 @@ from reportgen.domain.model import (
 )
 from reportgen.domain.prose import format_amount
 from reportgen.domain.values import InvalidValue, parse_date, parse_figure, parse_organ_kind, parse_version, parse_year
+from reportgen.formats._archive import check_package, parse_xml
 from reportgen.formats._io import atomic_path
 
 __all__ = [
@@ -715,8 +720,9 @@ def is_county_workbook(path: str | os.PathLike[str]) -> bool:
     if p.suffix.lower() != ".xlsx" or not p.is_file():
         return False
     try:
+        check_package(p, file=p.name, part_limit=limits.MAX_STREAMED_PART_BYTES)
         wb = load_workbook(p, read_only=True)
-    except Exception:  # not a readable workbook at all: let the loader report it
+    except Exception:  # not a readable workbook at all (or a hostile one): let the loader report it
         return False
     try:
         return INFO_SHEET in wb.sheetnames and DATA_SHEET in wb.sheetnames
@@ -788,11 +794,18 @@ def _read_info(wb: Any, file: str) -> CountyInfo:
 def read_county_info(path: str | os.PathLike[str]) -> CountyInfo:
     """The 基本信息 of a county workbook (year, county, …); ``InputError`` when it is unusable."""
     p = Path(path)
-    wb = load_workbook(p, read_only=True, data_only=True)
+    check_package(p, file=p.name, kind="县级汇总填报表", part_limit=limits.MAX_STREAMED_PART_BYTES,
+                  not_zip_code="IN-XLSX-UNREADABLE")
     try:
-        return _read_info(wb, p.name)
-    finally:
-        wb.close()
+        wb = load_workbook(p, read_only=True, data_only=True)
+        try:
+            return _read_info(wb, p.name)
+        finally:
+            wb.close()
+    except ReportgenError:
+        raise
+    except Exception as exc:  # the one wrapper of this reader
+        raise _fail(p.name, IN_XLSX_UNREADABLE, f"工作簿已损坏，读取时出错（{type(exc).__name__}: {str(exc)[:200]}）。") from None
 
 
 def _read_prose(wb: Any, sheet: str, with_township: bool) -> list[tuple[str, _Prose]]:
@@ -1056,6 +1069,11 @@ _NAME_CELL = re.compile(rb'<c r="A\d+"(?: s="\d+")? t="(s|inlineStr)">(?:<v>(\d+
 _PLAIN_CELL = re.compile(rb'<c r="([A-Z]+)\d+"(?: s="(\d+)")?(?: t="(s|n|inlineStr)")?'
                          rb'(?:/>|></c>|><v>([^<]*)</v></c>|><is><t(?: xml:space="preserve")?>([^<]*)</t></is></c>)')
 _ROW_END = re.compile(rb"</(?:\w+:)?row>")
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s/>]")
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_CELL_XML = re.compile(rb"<((?:\w+:)?)c\b([^>]*?)(?:/>|>(.*?)</\1c>)", re.S)
+_VALUE = re.compile(rb"<(?:\w+:)?v\b[^>]*>([^<]*)</(?:\w+:)?v>")
+_ATTR_R_FULL = re.compile(rb'\br="([A-Z]+\d+)"')
 _CELL_END = re.compile(rb"</(?:\w+:)?c>")
 _TEXT_TYPES = (b"s", b"inlineStr", b"str")
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
@@ -1068,6 +1086,11 @@ class _County:
 
     def __init__(self, path: Path) -> None:
         file = path.name
+        # Limits before openpyxl inflates anything (the 数据 sheet is streamed: the large part limit).  Only
+        # each part's prolog is read, so this is cheap; once per process and file version (see _context), so
+        # a worker never reads a file that changed after the main process checked it.
+        check_package(path, file=file, kind="县级汇总填报表", part_limit=limits.MAX_STREAMED_PART_BYTES,
+                      not_zip_code="IN-XLSX-UNREADABLE")
         try:
             wb = load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:
@@ -1081,7 +1104,12 @@ class _County:
             overrides: dict[str, list[_Prose]] = {}
             for township, prose in _read_prose(wb, OVERRIDE_SHEET, with_township=True):
                 overrides.setdefault(township, []).append(prose)
-            self.builder = _Builder(file, info, _header(wb[DATA_SHEET]), shared, overrides)
+            ws = wb[DATA_SHEET]
+            declared = (ws.max_row or 0) * (ws.max_column or 0)
+            if declared > limits.MAX_SHEET_CELLS:
+                raise _fail(file, IN_SHEET_SIZE, f"“{DATA_SHEET}”表声明 {ws.max_row} 行 × {ws.max_column} 列，超过 "
+                            f"{limits.MAX_SHEET_CELLS} 个单元格的上限。")
+            self.builder = _Builder(file, info, _header(ws), shared, overrides)
         finally:
             wb.close()
         try:
@@ -1164,6 +1192,8 @@ class _County:
             return text.strip() in ("1", "true")
         if kind == "d":
             return dt.datetime.fromisoformat(text)
+        if not text.strip():
+            return None  # <v></v>: as openpyxl reads it (a formula never calculated writes this)
         number: int | float = float(text) if "." in text or "E" in text or "e" in text else int(text)
         style = c.get("s")
         if style is not None and int(style) in self.dates:
@@ -1191,14 +1221,41 @@ class _County:
         return _str(self._value(self._parse(xml[m.start():end.end()])[0])) or f"第{r}行"
 
     def blank(self, xml: bytes) -> bool:
-        """Whether a row holds no value at all (only styled empty cells or blank text)."""
+        """Whether a row holds no value at all (only styled empty cells or blank text) and no formula without
+        a cached value (which is reported as IN-FORMULA, never skipped)."""
         if not _HAS_VALUE.search(xml):
-            return True
+            return not _uncached_formulas(xml)
         for m in _CELL.finditer(xml):
             kind = _ATTR_T.search(m.group(1))
             if not m.group(2) and (kind is None or kind.group(1) not in _TEXT_TYPES):
                 return False  # a number, a date, a boolean: not blank
-        return not any(v is not None and str(v).strip() for v in self.values(xml))
+        return not any(v is not None and str(v).strip() for v in self.values(xml)) and not _uncached_formulas(xml)
+
+    def cells(self, xml: bytes) -> int:
+        """How many cells a row's XML holds (counted in the bytes, not parsed: cheap enough for the main process)."""
+        if b":c" in xml:  # a prefixed sheet (<x:c …>): the slower, exact count
+            return len(_CELL_TAG.findall(xml))
+        return xml.count(b"<c ") + xml.count(b"<c>") + xml.count(b"<c/>")
+
+
+def _uncached_formulas(xml: bytes) -> list[str]:
+    """The refs of the cells of one row's XML that hold a formula without a cached value.
+
+    openpyxl (and :meth:`_County.values`) reads such a cell as empty, which a figure reader would take as 0: a
+    workbook whose formulas were written by a program and never recalculated by Excel/WPS.  Rows without any
+    ``<f`` (nearly all) cost one search."""
+    if not _FORMULA.search(xml):
+        return []
+    found: list[str] = []
+    for cell in _CELL_XML.finditer(xml):
+        body = cell.group(3) or b""
+        if not _FORMULA.search(body):
+            continue
+        value = _VALUE.search(body)
+        if value is None or not value.group(1).strip():
+            ref = _ATTR_R_FULL.search(cell.group(2))
+            found.append(ref.group(1).decode() if ref is not None else "?")
+    return found
 
 
 def _shared_strings(package: zipfile.ZipFile) -> list[str]:
@@ -1240,7 +1297,13 @@ def _context(path: str | os.PathLike[str]) -> _County:
     key = (name, stat.st_mtime_ns, stat.st_size)
     county = _CONTEXTS.get(key)
     if county is None:
-        county = _County(Path(name))
+        try:
+            county = _County(Path(name))
+        except ReportgenError:
+            raise
+        except Exception as exc:  # the one wrapper of this reader (in a worker too): openpyxl, zlib, lxml
+            raise _fail(Path(name).name, IN_XLSX_UNREADABLE,
+                        f"工作簿已损坏，读取时出错（{type(exc).__name__}: {str(exc)[:200]}）。") from None
         if len(_CONTEXTS) >= 8:
             _CONTEXTS.pop(next(iter(_CONTEXTS)))
         _CONTEXTS[key] = county
@@ -1267,26 +1330,39 @@ def _namespaces(package: zipfile.ZipFile, part: str) -> list[bytes]:
     return found or [b'xmlns="' + _MAIN_NS.encode() + b'"']
 
 
-def _raw_rows(path: Path, part: str) -> Iterator[RawRow]:
-    """The rows of a sheet as XML, cut at row boundaries while the zip member streams (constant memory)."""
+def _raw_rows(path: Path, part: str, file: str) -> Iterator[RawRow]:
+    """The rows of a sheet as XML, cut at row boundaries while the zip member streams (constant memory).
+
+    The rows are parsed where they are built (:func:`build_row`); what stands around them (the sheet's head
+    up to ``<sheetData>``, and after ``</sheetData>`` its merges, validations, page setup) is checked as XML
+    here, so a sheet damaged outside its rows is refused as the openpyxl readers refuse it."""
     with zipfile.ZipFile(path) as package, package.open(part) as stream:
         buffer = b""
+        head: bytes | None = None
+        search_from = 0  # where a row may still start in buffer (no rescan of a long tail block after block)
         while True:
             block = stream.read(_BLOCK)
             buffer += block
             pos = 0
-            while (start := _ROW_START.search(buffer, pos)) is not None:
+            while (start := _ROW_START.search(buffer, max(pos, search_from))) is not None:
+                search_from = 0
+                if head is None:
+                    head = buffer[:start.start()]
                 if start.group(2):  # <row r="5"/>: nothing in it
                     pos = start.end()
                     continue
                 end = _ROW_END.search(buffer, start.end())
                 if end is None:
+                    pos = start.start()
                     break  # the rest of this row comes with the next block
                 yield int(start.group(1)), buffer[start.start():end.end()]
                 pos = end.end()
+            else:
+                search_from = max(0, len(buffer) - pos - 4096)  # a row's start tag is far shorter
             buffer = buffer[pos:]
             if not block:
-                return
+                break
+    parse_xml(buffer if head is None else head + buffer, file=file, part=part)
 
 
 def stream_rows(path: str | os.PathLike[str]) -> Iterator[RawRow | CountyEntry]:
@@ -1297,17 +1373,29 @@ def stream_rows(path: str | os.PathLike[str]) -> Iterator[RawRow | CountyEntry]:
     row with :func:`build_row` — in any process that can read ``path``.
     """
     p = Path(path)
-    county = _context(p)  # validates 基本信息 and the header first
-    builder = county.builder
-    seen: set[str] = set()
     try:
-        for row in _raw_rows(p, county.part):
-            if row[0] <= HEADER_ROWS or county.blank(row[1]):
+        county = _context(p)  # checks the package, validates 基本信息 and the header first
+        builder = county.builder
+        seen: set[str] = set()
+        # Every row is read whatever <dimension> says (the rows are cut from the XML), so the declared size
+        # checked in _County is not the only limit: the cells are counted as the rows go by.
+        read_cells = 0
+        for row in _raw_rows(p, county.part, builder.file):
+            if row[0] <= HEADER_ROWS:
+                continue
+            read_cells += county.cells(row[1])
+            if read_cells > limits.MAX_SHEET_CELLS:  # a sheet without (or lying in) its <dimension>
+                raise _fail(builder.file, IN_SHEET_SIZE, f"“{DATA_SHEET}”表超过 {limits.MAX_SHEET_CELLS} 个单元格的上限"
+                            f"（读到第 {row[0]} 行）。")
+            if county.blank(row[1]):
                 continue
             seen.add(county.township(row))
             yield row
-    except (zipfile.BadZipFile, OSError, etree.XMLSyntaxError) as exc:
-        raise _fail(builder.file, IN_XLSX_UNREADABLE, f"无法读取工作簿：{exc}") from exc
+    except ReportgenError:
+        raise
+    except Exception as exc:  # the one wrapper of this reader: openpyxl, zlib, lxml on a damaged workbook
+        raise _fail(p.name, IN_XLSX_UNREADABLE,
+                    f"工作簿已损坏，读取时出错（{type(exc).__name__}: {str(exc)[:200]}）。") from None
     for township, items in builder.overrides.items():
         if township not in seen:
             cells = "、".join(p.cell for p in items[:3])
@@ -1320,4 +1408,22 @@ def stream_rows(path: str | os.PathLike[str]) -> Iterator[RawRow | CountyEntry]:
 def build_row(path: str | os.PathLike[str], row: RawRow) -> CountyEntry:
     """The township of one raw row of :func:`stream_rows` (its report, or why it cannot be read)."""
     county = _context(path)
-    return county.builder.build(row[0], county.values(row[1]))
+    r, xml = row
+    file = county.builder.file
+    uncached = _uncached_formulas(xml)
+    try:
+        values = county.values(xml)
+    except Exception as exc:  # a damaged row: only this township fails
+        return CountyEntry(f"第{r}行", _fail(file, IN_XLSX_UNREADABLE, f"第{r}行已损坏，读取时出错（{type(exc).__name__}: "
+                                          f"{str(exc)[:200]}）。", cell=f"{DATA_SHEET}!{r}:{r}"), r)
+    long = next((v for v in values if isinstance(v, str) and len(v) > limits.MAX_TEXT_CHARS), None)
+    if long is not None:
+        return CountyEntry(f"第{r}行", _fail(file, IN_TEXT_LENGTH, f"第{r}行有一个单元格有 {len(long)} 个字符，超过 "
+                                          f"{limits.MAX_TEXT_CHARS} 个字符的上限。", cell=f"{DATA_SHEET}!{r}:{r}"), r)
+    if uncached:  # read as empty: never as 0
+        refs = "、".join(f"{DATA_SHEET}!{ref}" for ref in uncached[:5])
+        name = _str(values[_COL_NAME]) if len(values) > _COL_NAME else ""
+        return CountyEntry(name or f"第{r}行", _fail(
+            file, IN_FORMULA, f"{refs} 是没有计算结果的公式（文件未经 Excel/WPS 重新计算并保存），不能当作 0 读取；"
+            "请用 Excel/WPS 打开后保存，或填入数字。", cell=f"{DATA_SHEET}!{uncached[0]}"), r)
+    return county.builder.build(r, values)

@@ -29,9 +29,12 @@ import openpyxl
 from lxml import etree
 from openpyxl.utils import get_column_letter, range_boundaries
 
+from reportgen.domain import limits
 from reportgen.domain.codes import (
     IN_MISSING,
     IN_SECTION_TITLE,
+    IN_SHEET_SIZE,
+    IN_TEXT_LENGTH,
     IN_XLSX_AMBIGUOUS,
     IN_XLSX_INFO,
     IN_XLSX_LABEL,
@@ -44,7 +47,7 @@ from reportgen.domain.codes import (
     Findings,
     section_title_params,
 )
-from reportgen.domain.errors import InputError
+from reportgen.domain.errors import InputError, ReportgenError
 from reportgen.domain.findings import Location
 from reportgen.domain.layout import (
     PROCESSING_FEE_ITEM,
@@ -77,6 +80,7 @@ from reportgen.domain.values import (
     parse_version,
     parse_year,
 )
+from reportgen.formats._archive import check_package
 from reportgen.formats.excel.sheets import (
     GRID_TOP,
     INFO_FIELDS,
@@ -168,12 +172,31 @@ class _Grid:
     most of the time of reading a form (two full loads: ~0.3 s per form).
     """
 
-    def __init__(self, ws: Any) -> None:
+    def __init__(self, ws: Any, file: str) -> None:
         self.cells: dict[Pos, _Cell] = {}
+        where = Location(file=file, table=ws.title)
+        declared = (ws.max_row or 0) * (ws.max_column or 0)
+        if declared > limits.MAX_SHEET_CELLS:
+            raise InputError.single(IN_SHEET_SIZE.code, IN_SHEET_SIZE.message(
+                detail=f"工作表“{ws.title}”有 {ws.max_row} 行 × {ws.max_column} 列，超过 {limits.MAX_SHEET_CELLS} "
+                "个单元格的上限。"), where)
+        # Read every row whatever <dimension> says: the read-only mode stops at the declared last row, so a
+        # form whose dimension is too small (a buggy producer) would lose cells; the cells are counted instead.
+        ws.reset_dimensions()
+        read = 0
         for row in ws.iter_rows():
+            read += len(row)
+            if read > limits.MAX_SHEET_CELLS:  # a sheet without (or lying in) its <dimension>
+                raise InputError.single(IN_SHEET_SIZE.code, IN_SHEET_SIZE.message(
+                    detail=f"工作表“{ws.title}”超过 {limits.MAX_SHEET_CELLS} 个单元格的上限。"), where)
             for c in row:
                 if getattr(c, "row", None) is not None and (c.value is not None or c.number_format != "General"):
-                    self.cells[(c.row, c.column)] = _Cell(c.value, c.data_type, c.number_format or "General")
+                    value = c.value
+                    if isinstance(value, str) and len(value) > limits.MAX_TEXT_CHARS:
+                        raise InputError.single(IN_TEXT_LENGTH.code, IN_TEXT_LENGTH.message(
+                            detail=f"单元格有 {len(value)} 个字符，超过 {limits.MAX_TEXT_CHARS} 个字符的上限。"),
+                            Location(file=file, cell=f"{ws.title}!{c.coordinate}"))
+                    self.cells[(c.row, c.column)] = _Cell(value, c.data_type, c.number_format or "General")
         self.max_row = max((r for r, _ in self.cells), default=1)
 
     def cell(self, row: int, column: int) -> _Cell:
@@ -208,6 +231,8 @@ def _merges(package: zipfile.ZipFile, part: str) -> list[tuple[int, int, int, in
 
 
 def _sheets(path: Path) -> list[_Sheet]:
+    # Limits before openpyxl inflates anything: the form is loaded whole, so the in-memory part limit.
+    check_package(path, file=str(path), kind="Excel 填报表", not_zip_code="IN-XLSX-UNREADABLE")
     try:
         formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
         values = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -215,19 +240,27 @@ def _sheets(path: Path) -> list[_Sheet]:
         out = []
         with zipfile.ZipFile(path) as package:
             for ws_f, ws_v in zip(formulas.worksheets, values.worksheets, strict=True):
-                grid_v, grid_f = _Grid(ws_v), _Grid(ws_f)
+                grid_v, grid_f = _Grid(ws_v, str(path)), _Grid(ws_f, str(path))
                 texts: dict[str, list[Pos]] = {}
                 for pos, cell in grid_v.cells.items():
                     if isinstance(cell.value, str) and cell.value.strip():
                         texts.setdefault(normalize_label(cell.value), []).append(pos)
                 merged: dict[Pos, tuple[int, int, int, int]] = {}
-                for box in _merges(package, parts.get(ws_v.title, "")):
+                boxes = _merges(package, parts.get(ws_v.title, ""))
+                area = sum((b[2] - b[0] + 1) * (b[3] - b[1] + 1) for b in boxes)
+                if area > limits.MAX_SHEET_CELLS:  # a merge over the whole sheet must not be walked cell by cell
+                    raise InputError.single(IN_SHEET_SIZE.code, IN_SHEET_SIZE.message(
+                        detail=f"工作表“{ws_v.title}”的合并单元格共 {area} 格，超过 {limits.MAX_SHEET_CELLS} 个单元格的上限。"),
+                        Location(file=str(path), table=ws_v.title))
+                for box in boxes:
                     for r in range(box[0], box[2] + 1):
                         for c in range(box[1], box[3] + 1):
                             merged[(r, c)] = box
                 out.append(_Sheet(ws_v.title, grid_v, grid_f, texts, merged))
         formulas.close()
         values.close()
+    except ReportgenError:
+        raise
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, etree.XMLSyntaxError) as exc:
         raise InputError.single(
             IN_XLSX_UNREADABLE.code,
@@ -466,7 +499,17 @@ def read_form(path: str | os.PathLike[str]) -> Report:
     Raises :class:`~reportgen.domain.errors.InputError` listing every problem found, each located by
     sheet and cell (e.g. ``三、收到和处理政府信息公开申请情况!E7``), table, row and column label.
     """
-    reader = _Reader(Path(path), _sheets(Path(path)))
+    try:
+        return _read_form(Path(path))
+    except ReportgenError:
+        raise
+    except Exception as exc:  # the one wrapper of this reader: openpyxl, zlib, lxml on a damaged workbook
+        raise InputError.single(IN_XLSX_UNREADABLE.code, IN_XLSX_UNREADABLE.message(
+            detail=f"填报表已损坏，读取时出错（{type(exc).__name__}: {str(exc)[:200]}）。"), Location(file=str(path))) from None
+
+
+def _read_form(path: Path) -> Report:
+    reader = _Reader(path, _sheets(path))
     info = reader.find_info()
     rows: list[tuple[str, _ProseCell]] = list(_info_rows(*info)) if info else []
     fields = {normalize_label(label): key for key, label in INFO_FIELDS}

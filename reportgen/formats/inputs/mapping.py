@@ -31,6 +31,7 @@ from typing import Any, Literal, TypeAlias
 import attrs
 import yaml
 
+from reportgen.domain import limits
 from reportgen.domain.carry import Read, carry_over
 from reportgen.domain.codes import (
     IN_DUPLICATE_KEY,
@@ -43,8 +44,12 @@ from reportgen.domain.codes import (
     IN_MISSING,
     IN_SECTION_TITLE,
     IN_SUFFIX,
+    IN_TEXT_LENGTH,
+    IN_TOO_LARGE,
+    IN_TOO_MANY,
     IN_UNKNOWN_KEY,
     IN_YAML,
+    IN_YAML_ALIAS,
     ITEM_TITLE_MISSING,
     ORGAN_NAME_MISSING,
     Code,
@@ -150,8 +155,117 @@ class _Map(dict[Any, Any]):
         self.duplicates = []
 
 
+class _Limit(Exception):
+    """A limit of :mod:`reportgen.domain.limits` hit while composing or constructing (becomes an InputError)."""
+
+    def __init__(self, code: Code, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.line = line
+
+
 class _Loader(_BaseLoader):
-    """Safe YAML loader: floats as exact ``Decimal``, no octal surprises, bad dates kept as text."""
+    """Safe YAML loader: floats as exact ``Decimal``, no octal surprises, bad dates kept as text.
+
+    The composed node graph is checked before anything is constructed (:func:`_check_graph`): a
+    billion-laughs document is a small graph whose aliases make every walk of it exponential.
+    """
+
+    def get_single_data(self) -> Any:
+        node = self.get_single_node()
+        if node is None:
+            return None
+        _check_graph(node)
+        return self.construct_document(node)
+
+
+def _check_graph(root: yaml.Node) -> None:
+    """Refuse more than MAX_YAML_ALIASES aliases, any alias (a node reached twice) as a mapping key, a
+    recursive alias, more than MAX_YAML_KEYS keys in one mapping, and a document whose aliases expanded
+    would exceed MAX_YAML_NODES nodes. Linear in the size of the node graph (the expanded size is counted
+    once per distinct node), so a billion-laughs document is refused before anything walks it."""
+    size: dict[int, int] = {}
+    open_: set[int] = set()
+    keys: set[int] = set()
+    aliases = 0
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        ident = id(node)
+        if done:
+            open_.discard(ident)
+            total = 1 + sum(size[id(child)] for child in _children(node))
+            if total > limits.MAX_YAML_NODES:
+                raise _Limit(IN_YAML_ALIAS if aliases else IN_TOO_LARGE,
+                             f"YAML 展开后超过 {limits.MAX_YAML_NODES} 个节点的上限（别名展开或文件过大），不是报告输入文件。",
+                             node.start_mark.line + 1)
+            size[ident] = total
+            continue
+        if ident in size or ident in open_:
+            aliases += 1
+            line = node.start_mark.line + 1
+            if ident in open_:
+                raise _Limit(IN_YAML_ALIAS, "YAML 别名（*name）引用了自身（递归结构），不是报告输入文件。", line)
+            if aliases > limits.MAX_YAML_ALIASES:
+                raise _Limit(IN_YAML_ALIAS, f"YAML 别名（*name）超过 {limits.MAX_YAML_ALIASES} 个上限（疑似实体膨胀攻击）；"
+                             "报告输入文件用不到这么多别名。", line)
+            if ident in keys:
+                raise _Limit(IN_YAML_ALIAS, "YAML 别名（*name）不能用作键。", line)
+            continue
+        open_.add(ident)
+        stack.append((node, True))
+        if isinstance(node, yaml.MappingNode):
+            if len(node.value) > limits.MAX_YAML_KEYS:
+                raise _Limit(IN_TOO_MANY, f"一个映射中有 {len(node.value)} 个键，超过 {limits.MAX_YAML_KEYS} 个上限。",
+                             node.start_mark.line + 1)
+            for key, _ in node.value:
+                if id(key) in size or id(key) in open_:
+                    raise _Limit(IN_YAML_ALIAS, "YAML 别名（*name）不能用作键。", key.start_mark.line + 1)
+                keys.add(id(key))
+        stack.extend((child, False) for child in reversed(_children(node)))
+
+
+_PRESCAN_CHARS = 256 * 1024
+"""Inputs longer than this (real ones are under 50 KB) are scanned event by event first, so that 200,000 keys
+are refused after the first few thousand instead of after composing (and resolving) all of them."""
+
+
+def _prescan(text: str) -> None:
+    """Refuse too many keys in a mapping, nodes or aliases while parsing events, before anything is composed."""
+    loader = _Loader(text)
+    counts: list[int] = []
+    nodes = aliases = 0
+    try:
+        while (event := loader.get_event()) is not None:
+            if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                nodes += 1
+                if counts:
+                    counts[-1] += 1
+                    if counts[-1] > 2 * limits.MAX_YAML_KEYS + 1 and event.start_mark is not None:
+                        raise _Limit(IN_TOO_MANY, f"一个映射或列表中的条目超过 {limits.MAX_YAML_KEYS} 个上限。",
+                                     event.start_mark.line + 1)
+                if nodes > limits.MAX_YAML_NODES:
+                    raise _Limit(IN_TOO_LARGE, f"YAML 文件的节点超过 {limits.MAX_YAML_NODES} 个上限，不是报告输入文件。")
+                if isinstance(event, yaml.AliasEvent):
+                    aliases += 1
+                    if aliases > limits.MAX_YAML_ALIASES:
+                        raise _Limit(IN_YAML_ALIAS, f"YAML 别名（*name）超过 {limits.MAX_YAML_ALIASES} 个上限（疑似实体膨胀攻击）。",
+                                     event.start_mark.line + 1 if event.start_mark else None)
+                if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                    counts.append(0)
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                counts.pop()
+    finally:
+        loader.dispose()
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [item for pair in node.value for item in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 def _construct_float(loader: _Loader, node: yaml.ScalarNode) -> Decimal | str:
@@ -268,6 +382,8 @@ _Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 
 
 def _json_object(pairs: list[tuple[str, Any]]) -> _Map:
+    if len(pairs) > limits.MAX_YAML_KEYS:
+        raise _Limit(IN_TOO_MANY, f"一个 JSON 对象中有 {len(pairs)} 个键，超过 {limits.MAX_YAML_KEYS} 个上限。")
     result = _Map()
     for key, value in pairs:
         if key in result:
@@ -332,6 +448,18 @@ def _parse(text: str, fmt: Format, source: str | None) -> Any:
     if not text.strip():
         raise InputError.single(IN_EMPTY.code, IN_EMPTY.message(what="文件", hint="：应为一份报告的输入数据（可用 reportgen new 生成模板）"),
                                 Location(file=source, path="$"))
+    if len(text) > limits.MAX_INPUT_BYTES:
+        raise _file_error(IN_TOO_LARGE, f"输入有 {len(text)} 个字符，超过 {limits.MAX_INPUT_BYTES} 的上限。", source, path="$")
+    try:
+        return _parse_limited(text, fmt, source)
+    except _Limit as exc:
+        where = f"（第 {exc.line} 行）" if exc.line else ""
+        raise _file_error(exc.code, exc.message + where, source, path="$") from None
+    except MemoryError:
+        raise _file_error(IN_TOO_LARGE, "输入文件太大，无法在内存中读取。", source, path="$") from None
+
+
+def _parse_limited(text: str, fmt: Format, source: str | None) -> Any:
     if fmt == "json":
         try:
             return json.loads(text, parse_float=Decimal, object_pairs_hook=_json_object, parse_constant=str)
@@ -340,14 +468,22 @@ def _parse(text: str, fmt: Format, source: str | None) -> Any:
             raise _file_error(IN_JSON, message, source, path="$") from None
         except RecursionError:
             raise _file_error(IN_JSON, "JSON 嵌套层次过深，不是报告输入文件。", source, path="$") from None
+        except ValueError as exc:  # e.g. an integer of more than 4300 digits
+            raise _file_error(IN_JSON, f"JSON 无法解析：{exc}", source, path="$") from None
     if _too_deep(text):
         message = f"YAML 嵌套层次过深（超过 {_MAX_DEPTH} 层方括号或花括号），不是报告输入文件。"
         raise _file_error(IN_YAML, message, source, path="$")
     try:
+        if len(text) > _PRESCAN_CHARS:
+            _prescan(text)
         loader = _Loader(text)  # _Loader derives from the safe loader
         try:
             node = loader.get_single_node()
-            return None if node is None else _construct(loader, node, {})
+            if node is None:
+                return None
+            # The direct constructor bypasses _Loader.get_single_data: the graph is checked here as there.
+            _check_graph(node)
+            return _construct(loader, node, {})
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
@@ -371,6 +507,10 @@ def _parse(text: str, fmt: Format, source: str | None) -> Any:
 
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_MAX_SUGGESTIONS = 50
+"""Unknown keys of one input that get a "did you mean" (difflib is quadratic in the key's length)."""
+_MAX_SUGGEST_CHARS = 100
+"""Keys longer than this are quoted shortened and get no suggestion."""
 
 
 def _join(path: str, key: object) -> str:
@@ -390,6 +530,8 @@ class _Validator:
     found: Findings = attrs.field(init=False)
     layout: FormatLayout = attrs.Factory(get_layout)
     organ_name: str | None = None
+    unknown_keys: int = 0
+    """Unknown keys reported so far (only the first :data:`_MAX_SUGGESTIONS` get a suggestion)."""
     omitted: set[tuple[str, str]] = attrs.Factory(set)
     """``(table, row)`` of the table rows the input leaves out (for :func:`reportgen.domain.carry.carry_over`)."""
 
@@ -417,6 +559,11 @@ class _Validator:
     ) -> None:
         location = Location(path=path, table=table, row=row, column=column)
         self.found.add(code, location, expected=expected, actual=actual_of(actual), **params)
+
+    def too_long(self, path: str, length: int) -> None:
+        """``IN-TEXT-LENGTH``: one paragraph (or line of text) longer than MAX_TEXT_CHARS."""
+        self.problem(IN_TEXT_LENGTH, path, detail=f"一段文字有 {length} 个字符，超过 {limits.MAX_TEXT_CHARS} 个字符的上限"
+                     "（Word、LibreOffice 打不开这样长的段落）；请分成几段（每段一行）。", actual=length)
 
     def wrong_type(self, path: str, expected: str, value: object, **where: str | None) -> None:
         self.found.wrong_type(Location(path=path, **where), expected, value)
@@ -448,13 +595,19 @@ class _Validator:
     ) -> None:
         """``IN-UNKNOWN-KEY`` for ``key``, suggesting the closest valid key (also matching Chinese labels)."""
         text = str(key)
+        if len(text) > _MAX_SUGGEST_CHARS:
+            text = text[:_MAX_SUGGEST_CHARS] + "…"
         suggestion = None
         if labels:
             by_label = {label: k for k, label in labels.items()}
             suggestion = by_label.get(text) or next(
-                (k for label, k in by_label.items() if text and (text in label or label in text)), None
+                (k for label, k in by_label.items()
+                 if text and len(text) <= _MAX_SUGGEST_CHARS and (text in label or label in text)), None
             )
-        if suggestion is None and text not in other_version:
+        self.unknown_keys += 1
+        if len(text) > _MAX_SUGGEST_CHARS or self.unknown_keys > _MAX_SUGGESTIONS:
+            pass  # a bounded search: thousands of unknown keys (or a huge one) get no "did you mean"
+        elif suggestion is None and text not in other_version:
             close = difflib.get_close_matches(text.lower(), list(allowed), n=1, cutoff=0.6)
             suggestion = close[0] if close else None
         if text in other_version:
@@ -502,6 +655,9 @@ class _Validator:
         if value is None:
             return None
         if isinstance(value, str):
+            if len(value) > limits.MAX_TEXT_CHARS:
+                self.too_long(path, len(value))
+                return None
             return clean_text(value)
         if isinstance(value, bool) or not isinstance(value, (int, Decimal, dt.date)):
             self.wrong_type(path, "文本", value)
@@ -520,7 +676,12 @@ class _Validator:
                     lines.append(line)
             return clean_paragraphs(lines)
         if isinstance(value, str):
-            return clean_paragraphs(value)
+            paragraphs = clean_paragraphs(value)
+            for i, paragraph in enumerate(paragraphs):
+                if len(paragraph) > limits.MAX_TEXT_CHARS:
+                    self.too_long(f"{path}（第 {i + 1} 段）", len(paragraph))
+                    return None
+            return paragraphs
         self.wrong_type(path, "文本（每行一段）或文本列表", value)
         return None
 
@@ -696,6 +857,10 @@ class _Validator:
         if not isinstance(value, list):
             self.wrong_type(path, "事项列表（每项以 - 开头，含 title 和 text）", value)
             return ()
+        if len(value) > limits.MAX_OTHER_ITEMS:
+            self.problem(IN_TOO_MANY, path, detail=f"其他需要报告的事项有 {len(value)} 项，超过 {limits.MAX_OTHER_ITEMS} 项的上限。",
+                         actual=len(value))
+            return ()
         items: list[OtherItem] = []
         for i, entry in enumerate(value):
             item_path = f"{path}[{i}]"
@@ -843,7 +1008,15 @@ def read_path(path: str | Path) -> Read:
     if fmt is None:
         raise ValueError(f"not a YAML or JSON file name: {file}")
     try:
-        data = file.read_bytes()
+        size = file.stat().st_size
+        if size > limits.MAX_INPUT_BYTES:
+            raise _file_error(IN_TOO_LARGE, f"文件有 {size // (1024 * 1024)} MB，超过 "
+                              f"{limits.MAX_INPUT_BYTES // (1024 * 1024)} MB 的上限。", str(file), path="$")
+        with file.open("rb") as stream:  # at most the limit (a device or a growing file cannot run on)
+            data = stream.read(limits.MAX_INPUT_BYTES + 1)
+        if len(data) > limits.MAX_INPUT_BYTES:
+            raise _file_error(IN_TOO_LARGE, f"文件超过 {limits.MAX_INPUT_BYTES // (1024 * 1024)} MB 的上限。",
+                              str(file), path="$")
     except FileNotFoundError:
         raise _file_error(IN_FILE, "文件不存在。", str(file)) from None
     except IsADirectoryError:

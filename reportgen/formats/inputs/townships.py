@@ -16,8 +16,10 @@ from pathlib import Path
 import attrs
 from openpyxl import load_workbook
 
-from reportgen.domain.errors import InputError
+from reportgen.domain import limits
+from reportgen.domain.errors import InputError, ReportgenError
 from reportgen.domain.findings import Finding, Location, Severity
+from reportgen.formats._archive import check_package
 
 __all__ = ["MAX_TOWNSHIPS", "TownshipEntry", "read_township_list"]
 
@@ -71,6 +73,17 @@ def _text_rows(text: str) -> Iterator[tuple[int, list[str]]]:
 
 
 def _sheet_rows(path: Path, file: str) -> Iterator[tuple[int, list[str]]]:
+    check_package(path, file=file, part_limit=limits.MAX_STREAMED_PART_BYTES, not_zip_code="IN-XLSX-OPEN")  # the sheet is streamed
+    try:
+        yield from _workbook_rows(path, file)
+    except ReportgenError:
+        raise
+    except Exception as exc:  # the one wrapper of this reader: openpyxl, zlib, lxml on a damaged workbook
+        raise InputError.single("IN-XLSX-OPEN", f"名单工作簿已损坏，读取时出错（{type(exc).__name__}）。",
+                                Location(file=file)) from None
+
+
+def _workbook_rows(path: Path, file: str) -> Iterator[tuple[int, list[str]]]:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
@@ -122,7 +135,11 @@ def read_township_list(path: str | Path) -> tuple[TownshipEntry, ...]:
         entries = _entries(_sheet_rows(file, where), where)
     else:
         try:
-            data = file.read_bytes()
+            with file.open("rb") as stream:
+                data = stream.read(limits.MAX_INPUT_BYTES + 1)
+            if len(data) > limits.MAX_INPUT_BYTES:
+                raise InputError.single("IN-TOO-LARGE", f"名单文件超过 {limits.MAX_INPUT_BYTES // (1024 * 1024)} MB 的上限。",
+                                        Location(file=where))
         except OSError as exc:
             raise InputError.single("IN-FILE", f"无法读取名单文件：{exc.strerror or exc}。", Location(file=where)) from None
         entries = _entries(_text_rows(_decode(data, where)), where)

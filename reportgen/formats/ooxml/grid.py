@@ -26,6 +26,7 @@ from typing import NamedTuple
 import attrs
 from lxml import etree
 
+from reportgen.domain import limits
 from reportgen.formats.ooxml.ns import WORD_DOCUMENT_PART, W
 
 __all__ = [
@@ -35,9 +36,11 @@ __all__ = [
     "GridText",
     "Para",
     "RowGeometry",
+    "TableTooLarge",
     "Tbl",
     "TcGeometry",
     "W",
+    "body_blocks",
     "content",
     "grid_columns",
     "grid_of",
@@ -354,7 +357,15 @@ def _walked_rows(tbl: etree._Element) -> list[RowGeometry]:
 def _grid(tbl: etree._Element) -> Grid:
     rows: list[list[GridText | None]] = []
     made: dict[int, GridText] = {}  # id(TcGeometry) -> the cell it belongs to
-    for row_geometry in table_rows(tbl):
+    geometry_rows = table_rows(tbl)
+    if len(geometry_rows) > limits.MAX_TABLE_ROWS:
+        raise TableTooLarge(f"表格有 {len(geometry_rows)} 行，超过 {limits.MAX_TABLE_ROWS} 行的上限")
+    for row_geometry in geometry_rows:
+        # Checked before any list is built: gridSpan=1000000000 must not become a billion-cell row.
+        if row_geometry.width > limits.MAX_GRID_COLUMNS:
+            raise TableTooLarge(f"表格第 {row_geometry.row + 1} 行占 {row_geometry.width} 列（gridSpan/gridBefore/"
+                                f"gridAfter），超过 {limits.MAX_GRID_COLUMNS} 列的上限")
+    for row_geometry in geometry_rows:
         r = row_geometry.row
         row: list[GridText | None] = [None] * row_geometry.before
         for geometry in row_geometry.cells:
@@ -383,6 +394,25 @@ MAX_DOCUMENT_XML_BYTES = 32 * 2**20
 """A real annual report's body is well under 1 MB; anything past this is not a report."""
 
 
+class TableTooLarge(ValueError):
+    """A table whose grid (``gridSpan``/``gridBefore``/``gridAfter``) or rows pass the limits of
+    :mod:`reportgen.domain.limits`; raised before the grid is built (the reader names the file)."""
+
+
+def body_blocks(root: etree._Element) -> list[Block]:
+    """The paragraphs and tables of the parsed ``word/document.xml`` ``root``, in document order.
+
+    :raises TableTooLarge: for a table past :data:`~reportgen.domain.limits.MAX_GRID_COLUMNS` or
+        :data:`~reportgen.domain.limits.MAX_TABLE_ROWS`.
+    """
+    body = root.find(f"{_W}body")
+    if body is None:
+        return []
+    blocks: list[Block] = []
+    _walk(body, blocks)
+    return blocks
+
+
 def read_blocks(path: Path) -> list[Block]:
     """The body of the .docx at ``path``: paragraphs and tables in document order.
 
@@ -396,12 +426,7 @@ def read_blocks(path: Path) -> list[Block]:
             raise OSError(f"word/document.xml 解压后 {size // 2**20} MB，超过 {MAX_DOCUMENT_XML_BYTES // 2**20} MB 上限")
         data = archive.read(WORD_DOCUMENT_PART)
     root = etree.fromstring(data, parser=etree.XMLParser(resolve_entities=False, no_network=True))
-    body = root.find(f"{_W}body")
-    if body is None:
-        return []
-    blocks: list[Block] = []
-    _walk(body, blocks)
-    return blocks
+    return body_blocks(root)
 
 
 def _wrapper_cell(tbl: etree._Element) -> etree._Element | None:

@@ -19,7 +19,10 @@ import charset_normalizer
 import lxml.html
 from lxml import etree
 
-from reportgen.formats.ooxml.grid import Para
+from reportgen.domain import limits
+from reportgen.domain.errors import ExtractError, ReportgenError
+from reportgen.domain.findings import Location
+from reportgen.formats.ooxml.grid import Para, TableTooLarge
 from reportgen.formats.published.document import Block, Document, TableBlock, grid_from_spans
 
 __all__ = ["HTML_SUFFIXES", "decode_page", "read_html"]
@@ -137,7 +140,17 @@ class _Walker:
                 for td in row:
                     self.walk(td)
             return
+        if len(rows) > limits.MAX_TABLE_ROWS:
+            raise TableTooLarge(f"表格有 {len(rows)} 行，超过 {limits.MAX_TABLE_ROWS} 行的上限")
         spans = [[(_cell_text(td), _span(td, "rowspan"), _span(td, "colspan")) for td in row] for row in cells]
+        for r, row_spans in enumerate(spans):
+            # Checked before the grid is built: colspan/rowspan must not make a huge grid.
+            width = sum(colspan for _, _, colspan in row_spans)
+            if width > limits.MAX_GRID_COLUMNS:
+                raise TableTooLarge(f"表格第 {r + 1} 行占 {width} 列（colspan），超过 {limits.MAX_GRID_COLUMNS} 列的上限")
+            for text, _, _ in row_spans:
+                if len(text) > limits.MAX_TEXT_CHARS:
+                    raise TableTooLarge(f"表格单元格有 {len(text)} 个字符，超过 {limits.MAX_TEXT_CHARS} 个字符的上限")
         self.blocks.append(TableBlock(grid_from_spans(spans), self.tables))
         self.tables += 1
 
@@ -151,7 +164,7 @@ def _owner(tr: etree._Element) -> etree._Element | None:
 
 def _span(td: etree._Element, name: str) -> int:
     match = re.match(r"\s*(\d+)", td.get(name) or "")
-    return min(max(int(match.group(1)), 1), 200) if match else 1
+    return min(max(int(match.group(1)[:6]), 1), limits.MAX_GRID_COLUMNS) if match else 1
 
 
 def _cell_text(td: etree._Element) -> str:
@@ -162,7 +175,29 @@ def _cell_text(td: etree._Element) -> str:
 
 
 def read_html(path: Path) -> Document:
-    """The paragraphs and tables of the saved web page at ``path`` (``<title>`` kept for organ/year)."""
+    """The paragraphs and tables of the saved web page at ``path`` (``<title>`` kept for organ/year).
+
+    The one wrapper of this reader: a page past the limits or one the parser fails on is an
+    :class:`~reportgen.domain.errors.ExtractError` naming the file (``IN-TOO-LARGE``, ``IN-TABLE-SIZE``,
+    ``EX-OPEN``), never a library exception.
+    """
+    file = str(path)
+    try:
+        size = path.stat().st_size
+        if size > limits.MAX_INPUT_BYTES:
+            raise ExtractError.single("IN-TOO-LARGE", f"网页有 {size // (1024 * 1024)} MB，超过 "
+                                      f"{limits.MAX_INPUT_BYTES // (1024 * 1024)} MB 的上限。", Location(file=file))
+        return _read_html(path)
+    except ReportgenError:
+        raise
+    except TableTooLarge as exc:
+        raise ExtractError.single("IN-TABLE-SIZE", f"{exc}，不是报告中的表格。", Location(file=file)) from None
+    except Exception as exc:  # lxml, the charset detector, the MIME parser: a damaged page is a located error
+        raise ExtractError(f"无法读取网页：文件已损坏或不是网页（{type(exc).__name__}: {exc}）。", code="EX-OPEN",
+                           location=Location(file=file)) from None
+
+
+def _read_html(path: Path) -> Document:
     data = path.read_bytes()
     if path.suffix.lower() in (".mhtml", ".mht"):
         data = _mhtml_html(data)

@@ -14,6 +14,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from reportgen.domain import limits
+from reportgen.domain.errors import ExtractError, ReportgenError
+from reportgen.domain.findings import Location
 from reportgen.formats.office.locate import find_soffice
 from reportgen.formats.published.document import Document
 from reportgen.formats.published.docx import read_docx
@@ -56,7 +59,19 @@ def to_docx(path: Path, outdir: Path, *, timeout: float = CONVERT_TIMEOUT) -> Pa
 
 
 def read_office(path: Path) -> Document:
-    """The document at ``path`` (.doc, .wps, .odt, .rtf …), read through a LibreOffice conversion to .docx."""
+    """The document at ``path`` (.doc, .wps, .odt, .rtf …), read through a LibreOffice conversion to .docx.
+
+    The input is held to :data:`~reportgen.domain.limits.MAX_INPUT_BYTES` before LibreOffice sees it; an
+    error reading the converted .docx names ``path``, not the temporary file.
+    """
+    file = str(path)
+    size = path.stat().st_size
+    if size > limits.MAX_INPUT_BYTES:
+        raise ExtractError.single("IN-TOO-LARGE", f"文件有 {size // (1024 * 1024)} MB，超过 "
+                                  f"{limits.MAX_INPUT_BYTES // (1024 * 1024)} MB 的上限。", Location(file=file))
     with tempfile.TemporaryDirectory(prefix="reportgen-doc-") as work:
-        document = read_docx(to_docx(path, Path(work)))
+        try:
+            document = read_docx(to_docx(path, Path(work)))
+        except ReportgenError as exc:
+            raise ExtractError.single(exc.code, f"转换后的文档无法读取：{exc.message}", Location(file=file)) from None
     return Document(blocks=document.blocks, header=document.header, file_name=path.name, form="office")

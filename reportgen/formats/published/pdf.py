@@ -30,6 +30,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from reportgen.domain import limits
+from reportgen.domain.errors import ExtractError, ReportgenError
+from reportgen.domain.findings import Location
 from reportgen.formats.ooxml.grid import Grid, GridText, Para
 from reportgen.formats.published.document import Block, Document, TableBlock
 
@@ -273,9 +276,25 @@ def _grid(
 def read_pdf(path: Path) -> Document:
     """The paragraphs and tables of the text PDF at ``path``.
 
-    Raises :class:`ScannedPdf` for a PDF without text, and pdfium's exceptions for a file that is not a
-    PDF (the caller turns both into located errors).
+    Raises :class:`ScannedPdf` for a PDF without text (the caller words it); the one wrapper of this
+    reader turns every other failure of a damaged or oversized PDF into an
+    :class:`~reportgen.domain.errors.ExtractError` naming the file (``IN-TOO-LARGE``, ``EX-OPEN``).
     """
+    file = str(path)
+    try:
+        size = path.stat().st_size
+        if size > limits.MAX_INPUT_BYTES:
+            raise ExtractError.single("IN-TOO-LARGE", f"PDF 有 {size // (1024 * 1024)} MB，超过 "
+                                      f"{limits.MAX_INPUT_BYTES // (1024 * 1024)} MB 的上限。", Location(file=file))
+        return _read_pdf(path)
+    except (ReportgenError, ScannedPdf):
+        raise
+    except Exception as exc:  # pdfium raises its own types for broken PDFs
+        raise ExtractError(f"无法打开 PDF 文件：文件已损坏或已加密（{type(exc).__name__}: {exc}）。", code="EX-OPEN",
+                           location=Location(file=file)) from None
+
+
+def _read_pdf(path: Path) -> Document:
     pdfium, _, _ = _libs()
     blocks: list[Block] = []
     page_lines: list[list[tuple[list[str], float, float, float, bool]]] = []

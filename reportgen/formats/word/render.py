@@ -28,7 +28,6 @@ import importlib.resources
 import os
 import re
 import threading
-import zipfile
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -42,15 +41,18 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from lxml import etree
 from markupsafe import Markup, escape
 
-from reportgen.domain.errors import RenderError, TemplateError
+from reportgen.domain import limits
+from reportgen.domain.errors import InputError, RenderError, TemplateError
 from reportgen.domain.findings import Finding, Location, Severity
 from reportgen.domain.layout import FormatVersion, TableLayout, get_layout
-from reportgen.domain.model import Report, Table, clean_text
+from reportgen.domain.model import Report, Table, clean_text, oversized_text
 from reportgen.domain.naming import output_stem
 from reportgen.domain.prose import TextPart, format_amount, report_text
+from reportgen.formats._archive import open_package, refuse_dtd
 from reportgen.formats._io import atomic_path, output_target
 from reportgen.formats.ooxml import check as _ooxml
 from reportgen.formats.ooxml import ns, package
+from reportgen.formats.word import sandbox
 
 __all__ = [
     "DEFAULT_TEMPLATE_NAME",
@@ -249,6 +251,11 @@ def _environment() -> ImmutableSandboxedEnvironment:
 
 
 _ENV = _environment()
+"""The official template's environment (trusted: no budget, so the common path costs nothing extra)."""
+_CUSTOM_ENV = sandbox.BoundedEnvironment(
+    autoescape=True, undefined=jinja2.StrictUndefined, finalize=_finalize, keep_trailing_newline=True
+)
+"""Custom templates: arithmetic, calls, filters, loops and output bounded (see :mod:`.sandbox`)."""
 
 # --------------------------------------------------------------------------------------------
 # Preparing a template
@@ -369,7 +376,13 @@ class _VariableChecker:
         elif isinstance(target, nodes.NSRef):
             self.expr(nodes.Name(target.name, "load", lineno=target.lineno), scope)
 
+    def refuse_unsafe(self, node: nodes.Node) -> None:
+        why = sandbox.unsafe_node(node)
+        if why is not None:
+            raise self.where.error(node, "TPL-UNSAFE", why)
+
     def stmt(self, node: nodes.Node, scope: dict[str, Any]) -> None:
+        self.refuse_unsafe(node)
         if isinstance(node, nodes.For):
             it = self.expr(node.iter, scope)
             inner = {**scope, "loop": self.ANY}
@@ -393,7 +406,7 @@ class _VariableChecker:
             if isinstance(node, nodes.CallBlock):
                 self.expr(node.call, scope)
             else:
-                scope[node.name] = self.ANY
+                scope[node.name] = inner[node.name] = self.ANY  # a macro may call itself
             self.body(node.body, inner)
         elif isinstance(node, nodes.With):
             inner = dict(scope)
@@ -424,6 +437,7 @@ class _VariableChecker:
         return self.ANY
 
     def expr(self, node: nodes.Node, scope: dict[str, Any]) -> Any:
+        self.refuse_unsafe(node)
         if isinstance(node, nodes.Name):
             if node.ctx != "load":
                 return self.ANY
@@ -563,12 +577,18 @@ def _syntax_error(exc: jinja2.TemplateSyntaxError, source: str, where: _Where) -
                          location=Location(file=where.file))
 
 
-def _templated_parts(files: Mapping[str, bytes]) -> dict[str, str]:
+def _templated_parts(files: Mapping[str, bytes], source: str) -> dict[str, str]:
     """``{part name: label}`` of the parts that may hold template code, from ``[Content_Types].xml``."""
     types = files.get(ns.CONTENT_TYPES_PART)
     if types is None:
-        raise TemplateError("模板不是有效的 Word 文档：缺少 [Content_Types].xml", code="TPL-NOT-DOCX")
-    root = etree.fromstring(types, _SAFE_PARSER)
+        raise TemplateError("模板不是有效的 Word 文档：缺少 [Content_Types].xml", code="TPL-NOT-DOCX",
+                            location=Location(file=source))
+    try:
+        refuse_dtd(types, file="模板", part=ns.CONTENT_TYPES_PART)
+        root = etree.fromstring(types, _SAFE_PARSER)
+    except (InputError, etree.XMLSyntaxError) as exc:
+        raise TemplateError(f"模板的 {ns.CONTENT_TYPES_PART} 无效：{exc}", code="TPL-XML",
+                            location=Location(file=source)) from None
     out: dict[str, str] = {}
     for override in root.iter(ns.qn("ct:Override")):
         label = _TEMPLATED_TYPES.get(override.get("ContentType", ""))
@@ -579,16 +599,36 @@ def _templated_parts(files: Mapping[str, bytes]) -> dict[str, str]:
 
 
 def _read_zip(data: bytes, source: str) -> dict[str, bytes]:
+    """The members of the template, through :mod:`reportgen.formats._archive` (sizes and ratios checked
+    before inflating: a template with a 4 GB media part is refused, not read)."""
     try:
-        # LibreOffice can write a part twice; the last one wins, as in Word.
-        return package.read_zip(data)
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise TemplateError(f"模板 {source} 不是有效的 Word 文档（.docx）：{exc}", code="TPL-NOT-DOCX") from exc
+        with open_package(data, file=source, kind="Word 模板（.docx）", not_zip_code="TPL-NOT-DOCX") as archive:
+            # LibreOffice can write a part twice; the last one wins, as in Word (getinfo finds the last).
+            return {name: archive.read(name) for name in dict.fromkeys(archive.names()) if not name.endswith("/")}
+    except InputError as exc:
+        raise TemplateError(f"模板 {source} 不能使用：{exc.message}", code=exc.code, location=exc.location) from None
 
 
-def _prepare(data: bytes, source: str, version: FormatVersion) -> _Prepared:
+def _prepare(data: bytes, source: str, version: FormatVersion, custom: bool) -> _Prepared:
     files = _read_zip(data, source)
-    templated = _templated_parts(files)
+    env = _CUSTOM_ENV if custom else _ENV
+    if custom:
+        for name, raw in files.items():
+            if name.endswith((".xml", ".rels")):
+                try:
+                    refuse_dtd(raw, file=source, part=name)
+                except InputError as exc:
+                    raise TemplateError(exc.message, code="TPL-XML", location=exc.location) from None
+        try:
+            fetching = sandbox.external_content(files)
+        except etree.XMLSyntaxError as exc:
+            raise TemplateError(f"模板 {source} 中的某个部件不是有效的 XML：{exc}", code="TPL-XML",
+                                location=Location(file=source)) from None
+        if fetching is not None:
+            raise TemplateError(
+                f"模板不能含有获取外部内容的域或外部关系，也不能在域代码中使用模板变量：{fetching}。"
+                "请在 Word 中删除该域（Ctrl+F9 所插入的域）或链接后重试", code="TPL-FIELD", location=Location(file=source))
+    templated = _templated_parts(files, source)
     patcher = _patcher()
     schema = context_schema(version)
     parts: list[_Part] = []
@@ -601,7 +641,8 @@ def _prepare(data: bytes, source: str, version: FormatVersion) -> _Prepared:
         try:
             root = etree.fromstring(raw, _SAFE_PARSER)
         except etree.XMLSyntaxError as exc:
-            raise TemplateError(f"模板 {source} 的{label}（{name}）不是有效的 XML：{exc}", code="TPL-XML") from exc
+            raise TemplateError(f"模板 {source} 的{label}（{name}）不是有效的 XML：{exc}", code="TPL-XML",
+                                location=Location(file=source)) from exc
         text = etree.tostring(root, encoding="unicode")
         patched = text if label == _CORE_LABEL else patcher.patch_xml(text)
         if not any(marker in patched for marker in _ooxml.TEMPLATE_MARKERS):
@@ -613,12 +654,17 @@ def _prepare(data: bytes, source: str, version: FormatVersion) -> _Prepared:
         analysed = _PARAGRAPH_START.sub(r"\n<w:p\1", patched)
         where = _Where(analysed, name, label, analysed.split("\n"), source)
         try:
-            tree = _ENV.parse(analysed)
+            tree = env.parse(analysed)
         except jinja2.TemplateSyntaxError as exc:
             raise _syntax_error(exc, analysed, where) from exc
         _VariableChecker(schema, where, unknown).body(tree.body, {})
         try:
-            compiled = _ENV.from_string(_XML_DECLARATION + patched)
+            if custom:  # every loop counted; ** and * are intercepted, so nothing runs away while compiling
+                compiled = env.from_string(sandbox.bound_loops(env.parse(_XML_DECLARATION + patched)))
+            else:
+                compiled = env.from_string(_XML_DECLARATION + patched)
+        except sandbox.BudgetExceeded as exc:
+            raise TemplateError(f"模板无法编译：{exc}。位置：{where.describe(None)}", code="TPL-TIMEOUT") from exc
         except jinja2.TemplateError as exc:  # pragma: no cover - the analysed version parsed
             raise TemplateError(f"模板无法编译：{exc}。位置：{where.describe(None)}", code="TPL-SYNTAX") from exc
         parts.append(_Part(name, label, compiled, bool(_TABLE_FIXING.search(text))))
@@ -630,17 +676,17 @@ def _prepare(data: bytes, source: str, version: FormatVersion) -> _Prepared:
     return _Prepared(hashlib.sha256(data).hexdigest(), static, tuple(parts), frozenset(static_ids))
 
 
-_CACHE: dict[tuple[str, FormatVersion], _Prepared] = {}
+_CACHE: dict[tuple[str, FormatVersion, bool], _Prepared] = {}
 _CACHE_LOCK = threading.Lock()
 _CACHE_SIZE = 16
 
 
-def _prepared(data: bytes, source: str, version: FormatVersion) -> _Prepared:
-    key = (hashlib.sha256(data).hexdigest(), version)
+def _prepared(data: bytes, source: str, version: FormatVersion, custom: bool) -> _Prepared:
+    key = (hashlib.sha256(data).hexdigest(), version, custom)
     found = _CACHE.get(key)
     if found is not None:
         return found
-    prepared = _prepare(data, source, version)
+    prepared = _prepare(data, source, version, custom)
     with _CACHE_LOCK:
         if len(_CACHE) >= _CACHE_SIZE:
             _CACHE.pop(next(iter(_CACHE)))
@@ -690,10 +736,18 @@ def _template_bytes(
             data = _DEFAULT_BYTES[path] = path.read_bytes()
         return data, path.name, True
     if isinstance(template, bytes):
+        if len(template) > limits.MAX_INPUT_BYTES:
+            raise TemplateError(f"模板超过 {limits.MAX_INPUT_BYTES // (1024 * 1024)} MB 的上限", code="IN-TOO-LARGE")
         return template, "模板", False
     path = Path(template)
     try:
-        return path.read_bytes(), str(path), False
+        # At most the limit: --template /dev/zero (or a FIFO, a growing file) cannot be read on and on.
+        with path.open("rb") as stream:
+            data = stream.read(limits.MAX_INPUT_BYTES + 1)
+        if len(data) > limits.MAX_INPUT_BYTES:
+            raise TemplateError(f"模板超过 {limits.MAX_INPUT_BYTES // (1024 * 1024)} MB 的上限，不是 Word 模板：{path}",
+                                code="IN-TOO-LARGE", location=Location(file=str(path)))
+        return data, str(path), False
     except FileNotFoundError:
         problem = "模板文件不存在"
     except IsADirectoryError:
@@ -734,7 +788,7 @@ class DocxRenderer:
         data, self.source, self.is_default = _template_bytes(template, version)
         self.check = check or not self.is_default
         self.version = version
-        self._prepared = _prepared(data, self.source, version)
+        self._prepared = _prepared(data, self.source, version, not self.is_default)
 
     def render_bytes(self, report: Report) -> bytes:
         """The .docx of ``report`` as bytes (checked; :class:`RenderError` when invalid)."""
@@ -744,6 +798,13 @@ class DocxRenderer:
                 code="TPL-FORMAT",
                 location=Location(organ=report.organ.name),
             )
+        long = oversized_text(report)
+        if long is not None:
+            where, length = long
+            raise RenderError(
+                f"{where}有 {length} 个字符，超过一个段落 {limits.MAX_TEXT_CHARS} 个字符的上限（Word、LibreOffice 将无法"
+                "打开这样的文档），未写入文件：请分成几段", code="RENDER-TEXT-LENGTH",
+                location=Location(organ=report.organ.name, file=self.source))
         context = build_context(report)
         prepared = self._prepared
         rendered: list[tuple[str, bytes]] = []
@@ -759,6 +820,13 @@ class DocxRenderer:
             if leftover is not None:
                 problems.append(f"{part.name}：残留未处理的模板代码“{leftover}”")
             data = xml.encode("utf-8")
+            if not self.is_default and ("instr" in xml or "fldSimple" in xml):
+                try:
+                    fetching = sandbox.fetching_field(_ooxml.parse_part(data))
+                except etree.XMLSyntaxError:
+                    fetching = None  # reported below with the parse error
+                if fetching is not None:
+                    problems.append(f"{part.name}：含有获取外部内容的域“{fetching[:80]}”")
             if not part.fix_tables and part.shapes.covers(data, xml):
                 # Same markup (no docPr among it) as a part already checked in full, other text: passes.
                 rendered.append((part.name, data))
@@ -796,13 +864,19 @@ class DocxRenderer:
 
     def _render_part(self, part: _Part, context: Mapping[str, Any], report: Report) -> str:
         try:
-            return part.template.render(context)
+            if self.is_default:
+                return part.template.render(context)
+            return sandbox.render(part.template, context)
+        except sandbox.BudgetExceeded as exc:
+            code, what = "TPL-TIMEOUT", f"模板渲染超过上限：{exc}"
         except jinja2.exceptions.SecurityError as exc:
             code, what = "TPL-UNSAFE", f"模板执行了不允许的操作：{exc}"
         except jinja2.UndefinedError as exc:
             code, what = "TPL-UNKNOWN-VAR", f"模板使用了未定义的值：{exc.message}"
         except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as exc:
             code, what = "TPL-RENDER", f"模板渲染失败：{exc}"
+        except (RecursionError, MemoryError) as exc:  # a macro calling itself without end, a value too large
+            code, what = "TPL-RENDER", f"模板渲染失败（{type(exc).__name__}：递归过深或数据过大）"
         raise TemplateError(
             f"{what}。位置：{part.label}（{part.name}）",
             code=code,

@@ -54,8 +54,8 @@ import shutil
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from reportgen.domain.errors import InputError
-from reportgen.domain.findings import Finding, Status
+from reportgen.domain.errors import InputError, OutputError
+from reportgen.domain.findings import Finding, Location, Status
 from reportgen.domain.layout import FormatVersion
 from reportgen.domain.naming import MANIFEST_NAME, SUMMARY_NAME, UniqueStems, output_stem
 from reportgen.formats.excel import county as county_mod
@@ -140,6 +140,29 @@ def _clean_stale_parts(outdir: Path) -> None:
                 part.unlink()
 
 
+def _run_all(run: _Run, inputs: str | os.PathLike[str] | Iterable[BulkInput], out: Path, executor: cf.Executor | None,
+             n_jobs: int, in_flight: int, size: int, template_str: str | None) -> None:
+    with contextlib.ExitStack() as stack:
+        if executor is None:
+            if n_jobs == 1:
+                executor = InlineExecutor()
+                stack.callback(close_converter)  # this process's LibreOffice, if a PDF started one
+            else:
+                executor = stack.enter_context(process_pool(n_jobs, initializer=init_worker, initargs=(template_str,)))
+        try:
+            chunks = _chunks(run.jobs(sources(inputs, out)), size)
+            for completed in bounded_map(run_chunk, chunks, executor, max_in_flight=in_flight):
+                for job, done in _outcomes(completed):
+                    run.finish(job.index, done)
+            # Rare: skipped townships whose name went to an input listed before them (already named).
+            for completed in bounded_map(run_chunk, _chunks(run.redo_jobs(), 1), executor, max_in_flight=in_flight):
+                for job, done in _outcomes(completed):
+                    run.redone(job.index, done)
+        finally:
+            if run.manifest is not None:
+                run.manifest.close()
+
+
 def bulk(
     inputs: str | os.PathLike[str] | Iterable[BulkInput],
     outdir: str | os.PathLike[str],
@@ -190,6 +213,9 @@ def bulk(
     named with the reason, so that the roll-up's own identities hold).
     """
     out = Path(outdir)
+    if isinstance(inputs, (str, os.PathLike)) and Path(inputs).is_dir() and Path(inputs).resolve() == out.resolve():
+        # Outputs are never read back as inputs, so this would process nothing and look like success.
+        raise OutputError(f"输出文件夹 {out} 就是输入文件夹：请用 -o 指定另一个文件夹。", location=Location(file=str(out)))
     out.mkdir(parents=True, exist_ok=True)
     _clean_stale_parts(out)
     template_str = None if template is None else str(template)
@@ -218,25 +244,16 @@ def bulk(
     size = chunk_size(run.total, n_jobs, pdf=pdf)
     # Chunks in flight: enough to keep every worker busy while the main process settles the others.
     in_flight = max_in_flight or max(4, 3 * n_jobs)
-    with contextlib.ExitStack() as stack:
-        if executor is None:
-            if n_jobs == 1:
-                executor = InlineExecutor()
-                stack.callback(close_converter)  # this process's LibreOffice, if a PDF started one
+    try:
+        _run_all(run, inputs, out, executor, n_jobs, in_flight, size, template_str)
+    except BaseException:  # Ctrl-C, a broken pool: this run's temporaries must not stay behind
+        for part in out.glob(f".rg-{run.token}-*.part"):
+            if part.is_dir():  # a PDF/preview folder
+                shutil.rmtree(part, ignore_errors=True)
             else:
-                executor = stack.enter_context(process_pool(n_jobs, initializer=init_worker, initargs=(template_str,)))
-        try:
-            chunks = _chunks(run.jobs(sources(inputs, out)), size)
-            for completed in bounded_map(run_chunk, chunks, executor, max_in_flight=in_flight):
-                for job, done in _outcomes(completed):
-                    run.finish(job.index, done)
-            # Rare: skipped townships whose name went to an input listed before them (already named).
-            for completed in bounded_map(run_chunk, _chunks(run.redo_jobs(), 1), executor, max_in_flight=in_flight):
-                for job, done in _outcomes(completed):
-                    run.redone(job.index, done)
-        finally:
-            if run.manifest is not None:
-                run.manifest.close()
+                with contextlib.suppress(OSError):
+                    part.unlink()
+        raise
 
     chosen = run.rollup.choose(info)
     outcomes = run.outcomes(chosen)

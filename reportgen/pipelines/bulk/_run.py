@@ -10,12 +10,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import shutil
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import attrs
 
+from reportgen.domain.errors import OutputError
 from reportgen.domain.findings import Finding, Location, Severity, Status
 from reportgen.domain.naming import UniqueStems, output_stem
 from reportgen.pipelines.bulk.manifest import Manifest, done_from_record, input_digest, record_of
@@ -134,22 +136,39 @@ class _Run:
             self.settle(self.next_index, self.pending.pop(self.next_index))
             self.next_index += 1
 
-    def move(self, done: Done, stem: str) -> None:
-        """Rename a worker's temporary pair to ``<stem>.docx`` / ``<stem>.xlsx`` (and its PDF and previews)."""
+    def move(self, done: Done, stem: str) -> OutputError | None:
+        """Rename a worker's temporary pair to ``<stem>.docx`` / ``<stem>.xlsx`` (and its PDF and previews);
+        the error if it cannot be (a folder on an output name, a folder turned read-only): then the
+        temporaries are removed and, for a folder on a name, none of the township's files appears."""
         assert done.temp is not None
         out = self._out_str
         # Plain strings, not Paths: this runs once per township in the main process.
-        os.replace(f"{out}{os.sep}{done.temp}.docx.part", f"{out}{os.sep}{stem}.docx")  # atomic; the file is complete
-        os.replace(f"{out}{os.sep}{done.temp}.xlsx.part", f"{out}{os.sep}{stem}.xlsx")
-        if self.pdf is None:
-            return
-        folder = temp_pdf_dir(self.out, done.temp)
-        if done.outcome.pdf:
-            for name in sorted(os.listdir(folder), key=lambda n: n != f"{PDF_STEM}.pdf"):  # the PDF first
-                os.replace(folder / name, self.out / f"{stem}{name[len(PDF_STEM):]}")
-        self.fonts.update(dict.fromkeys(done.fonts))
-        with contextlib.suppress(OSError):
-            os.rmdir(folder)
+        moves = [(f"{out}{os.sep}{done.temp}.docx.part", f"{out}{os.sep}{stem}.docx"),
+                 (f"{out}{os.sep}{done.temp}.xlsx.part", f"{out}{os.sep}{stem}.xlsx")]
+        folder = temp_pdf_dir(self.out, done.temp) if self.pdf is not None else None
+        try:
+            if folder is not None and done.outcome.pdf:
+                for name in sorted(os.listdir(folder), key=lambda n: n != f"{PDF_STEM}.pdf"):  # the PDF first
+                    moves.append((f"{folder}{os.sep}{name}", f"{out}{os.sep}{stem}{name[len(PDF_STEM):]}"))
+            blocked = next((final for _, final in moves if os.path.isdir(final)), None)
+            if blocked is not None:
+                raise IsADirectoryError(21, "该位置已有一个同名文件夹", blocked)
+            for temp, final in moves:
+                os.replace(temp, final)  # atomic; the temporary file is complete
+        except OSError as exc:
+            for temp, _ in moves[:2]:
+                with contextlib.suppress(OSError):
+                    os.unlink(temp)
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
+            where = exc.filename2 or exc.filename or moves[0][1]  # os.replace: filename2 is the final name
+            return OutputError(f"无法写入文件 {where}（{exc.strerror or exc}）：请移走同名文件夹、"
+                               "检查写入权限和磁盘空间后重新运行。", location=Location(file=str(where)))
+        if folder is not None:
+            self.fonts.update(dict.fromkeys(done.fonts))
+            with contextlib.suppress(OSError):
+                os.rmdir(folder)
+        return None
 
     def settle(self, index: int, done: Done) -> None:
         """Name the township's outputs (in input order), journal it, check duplicates, add it to the roll-up."""
@@ -160,7 +179,12 @@ class _Run:
         ident_key = self.keys.pop(index, None)
         if done.temp is not None:
             stem = self.names.claim(done.wanted)
-            self.move(done, stem)
+            problem = self.move(done, stem)
+            if problem is not None:  # this township failed; the run goes on
+                self.results[index] = attrs.evolve(
+                    failed(outcome.name, outcome.source, problem, problem.location.file, outcome.organ),
+                    rollup_note=FAILED_NOTE)
+                return
             outcome = attrs.evolve(outcome, outdir=self.out, stem=stem)
             if self.manifest is not None and ident_key is not None:
                 self.manifest.append(record_of(*ident_key, attrs.evolve(done, outcome=outcome)))

@@ -1,0 +1,1 @@
+"""Builders of the hostile-input corpus (tests/test_hostile.py): every file is generated, none downloaded."""

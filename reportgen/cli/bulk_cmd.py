@@ -47,6 +47,8 @@ from reportgen.domain.findings import has_errors
 from reportgen.domain.layout import get_layout
 from reportgen.formats.excel.county import CountyRow, write_county_form
 from reportgen.formats.inputs.townships import read_township_list
+from reportgen.formats.office.locate import ENV_SOFFICE
+from reportgen.formats.office.pool import DOCUMENT_TIMEOUT
 from reportgen.formats.published.extract import infer_organ_kind
 from reportgen.pipelines.bulk import BulkResult, Exclusion, ProgressCallback, Status, TownshipOutcome, bulk
 from reportgen.pipelines.bulk.sources import INPUT_SUFFIXES
@@ -198,6 +200,14 @@ def _report(result: BulkResult, check_only: bool) -> None:
         f"共 {len(result.outcomes)} 个{scope}：{parts}" + (f"；未改变而跳过 {skipped}" if skipped else "") + "。",
         markup=False, highlight=False,
     )
+    if result.pdf_failed:
+        err_console.print(f"PDF 未生成 {len(result.pdf_failed)} 个（.docx 和 .xlsx 已生成；原因见 summary.xlsx 的 PDF 列）：",
+                          markup=False, highlight=False)
+        for outcome in result.pdf_failed[:10]:
+            err_console.print(f"  {_name(outcome)}（{outcome.source}）：{outcome.pdf_error}", markup=False, highlight=False)
+    if result.fonts_substituted:
+        out_console.print("注意：本机未安装公文字体，PDF 中以同类免费字体代替 (official fonts not installed; substituted)："
+                          + "；".join(result.fonts_substituted), markup=False, highlight=False)
     if result.summary is not None:
         out_console.print(f"汇总表 (summary)：{result.summary}", markup=False, highlight=False)
     if check_only:
@@ -237,30 +247,46 @@ def _report(result: BulkResult, check_only: bool) -> None:
 @click.option("--check-only", is_flag=True, help="只检查，只写 summary.xlsx (only check; write only summary.xlsx).")
 @click.option("--template", "-t", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="自定义 Word 模板 (custom .docx template).")
+@click.option("--pdf", is_flag=True,
+              help="同时用 LibreOffice 为每个乡镇生成 PDF，每个进程一个常驻 LibreOffice "
+                   "(also write a PDF of every report; one warm LibreOffice per worker).")
+@click.option("--preview", is_flag=True,
+              help="生成 PDF 并输出每页 PNG 预览图和表三页面拼图 <名称>-表三.png（含 --pdf）"
+                   "(PDF plus a PNG of every page and a contact sheet of table 三; implies --pdf).")
+@click.option("--soffice", type=click.Path(path_type=Path),
+              help=f"LibreOffice 程序（soffice）的位置；默认依次查找环境变量 {ENV_SOFFICE}、PATH 和常见安装位置 "
+                   f"(the LibreOffice executable; default: ${ENV_SOFFICE}, PATH, the usual install folders).")
+@click.option("--pdf-timeout", type=click.FloatRange(1, 3600), default=DOCUMENT_TIMEOUT, show_default=True,
+              help="每个文档转换 PDF 的时限（秒），超时则重启 LibreOffice 重试一次 "
+                   "(seconds per document; on timeout LibreOffice is restarted and the document retried once).")
 @click.option("--rollup-include-errors", is_flag=True,
               help="有错误的乡镇也计入县级汇总（默认不计入，并在汇总中列出）"
                    "(sum townships with errors into the roll-up too; by default they are left out and named).")
 @handle_errors
 def bulk_command(input_path: Path, outdir: Path, jobs: int | None, scheduler: str | None, force: bool,
-                 check_only: bool, template: Path | None, rollup_include_errors: bool) -> None:
+                 check_only: bool, template: Path | None, pdf: bool, preview: bool, soffice: Path | None,
+                 pdf_timeout: float, rollup_include_errors: bool) -> None:
     """为全县各乡镇（街道）批量生成报告 (render every township of a county).
 
     \b
     INPUT：县级汇总填报表（reportgen bulk-form 生成），或存放各乡镇输入文件（.yaml/.json/.xlsx）的文件夹。
     INPUT: the county workbook (from reportgen bulk-form) or a folder of input files.
-    每个乡镇（街道）写 .docx 和 .xlsx；另写 summary.xlsx（各乡镇状态）和县级汇总的 .docx、.xlsx。
+    每个乡镇（街道）写 .docx 和 .xlsx（--pdf 另写 PDF）；另写 summary.xlsx（各乡镇状态）和县级汇总的 .docx、.xlsx。
     再次运行时跳过输入和模板都未改变的乡镇（--force 全部重做）。
     有错误的乡镇不计入县级汇总（在汇总文字和 summary.xlsx 中列出原因），除非加 --rollup-include-errors。
-    退出状态 (exit status)：0 全部通过（可有警告）· 1 有乡镇“有错误”或“失败” · 2 无法运行（如文件夹中没有输入文件）。
+    退出状态 (exit status)：0 全部通过（可有警告）· 1 有乡镇“有错误”“失败”或 PDF 未生成 · 2 无法运行（如文件夹中没有输入文件）。
     """
-    # bulk DIR -o DIR is refused by bulk() itself, with the reason; an empty folder is said here
-    if input_path.is_dir() and input_path.resolve() != outdir.resolve() and not _has_inputs(input_path, outdir):
+    # bulk DIR -o DIR: the library refuses it (OUT-WRITE, naming the folder); the inputs there are not counted
+    # first, because every file in the output folder is taken for an output and it would look empty.
+    same = input_path.is_dir() and input_path.resolve() == outdir.resolve()
+    if input_path.is_dir() and not same and not _has_inputs(input_path, outdir):
         fail(CLI_EMPTY.code, f"文件夹中没有输入文件（{'、'.join(INPUT_SUFFIXES)}），未生成任何报告"
              "（the folder holds no input file）", file=input_path)
     show_progress = out_console.is_terminal
     with _dask_executor(scheduler) as executor, _progress(show_progress) as progress:
         result = bulk(input_path, outdir, jobs=jobs, executor=executor, force=force, check_only=check_only,
-                      template=template, progress=progress, rollup_include_errors=rollup_include_errors)
+                      template=template, progress=progress, pdf=pdf, preview=preview, soffice=soffice,
+                      pdf_timeout=pdf_timeout, rollup_include_errors=rollup_include_errors)
     if not result.outcomes:
         fail(CLI_EMPTY.code, "没有读到任何乡镇（街道）或机关的报告，未生成任何报告（nothing to process）", file=input_path)
     _report(result, check_only)

@@ -12,7 +12,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import attrs
 import click
 from rich.console import Console
 from rich.table import Table as RichTable
@@ -28,21 +27,12 @@ from reportgen.cli._app import (
     out_console,
     previous_option,
 )
-from reportgen.domain.errors import ReportgenError
 from reportgen.domain.findings import FINDING_COLUMNS, Finding, Value
 from reportgen.formats.load import load
-from reportgen.pipelines.generate import read_and_check
+from reportgen.pipelines.checkfiles import FileCheck, check_files
 
 __all__ = ["check_command"]
 
-
-@attrs.frozen
-class _FileResult:
-    file: str
-    organ: str | None
-    findings: tuple[Finding, ...]
-    error: ReportgenError | None = None
-    """Why the file could not be read (its findings are in ``findings``)."""
 
 
 def _value(value: Value) -> Any:
@@ -55,22 +45,23 @@ def _text(value: Value) -> str:
     return "" if value is None else str(_value(value))
 
 
-def _shown(result: _FileResult) -> tuple[Finding, ...]:
+def _shown(result: FileCheck) -> tuple[Finding, ...]:
     """The findings listed in the table: all of them, except an unreadable file's single finding, which is the
     error message itself (printed once, on the file's line)."""
-    if result.error is not None and len(result.findings) == 1 and result.findings[0].message == result.error.message:
+    if result.error is not None and len(result.findings) == 1 and result.findings[0].message == result.error[1]:
         return ()
     return result.findings
 
 
-def _show(result: _FileResult) -> None:
+def _show(result: FileCheck) -> None:
     findings = _shown(result)
     errors = sum(f.is_error for f in findings)
     warnings = len(findings) - errors
     head = f"[bold]{result.file}[/]" + (f"（{result.organ}）" if result.organ else "")
-    if result.error is not None:
+    error = result.reading_error()
+    if error is not None:
         out_console.print(f"{head}：", markup=True, highlight=False, end="")
-        (line,) = error_lines(result.error, file=result.file, head="无法读取", findings=False,
+        (line,) = error_lines(error, file=result.file, head="无法读取", findings=False,
                               named=result.file)  # the shared layout
         out_console.print(line, markup=False, highlight=False, style="red")
     elif not findings:
@@ -105,8 +96,10 @@ def _piped_console() -> Console:
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @previous_option
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出检查结果 (machine-readable findings).")
+@click.option("-j", "--jobs", type=click.IntRange(1, 512), default=None,
+              help="文件较多时的并行进程数，默认全部 CPU 核 (worker processes for many files; default: all cores).")
 @handle_errors
-def check_command(files: tuple[Path, ...], previous_files: tuple[Path, ...], as_json: bool) -> None:
+def check_command(files: tuple[Path, ...], previous_files: tuple[Path, ...], as_json: bool, jobs: int | None) -> None:
     """检查报告数据与勾稽关系 (check reports against the reviewers' rules).
 
     \b
@@ -115,19 +108,13 @@ def check_command(files: tuple[Path, ...], previous_files: tuple[Path, ...], as_
     退出状态 (exit status): 0 无错误 (no errors) · 1 有错误 (errors found) · 2 有文件无法读取 (unreadable file).
     """
     previous = [load(path) for path in previous_files]  # an unreadable --previous stops here (exit 2)
-    previous_file = {id(report): path for report, path in zip(previous, previous_files, strict=True)}
-    results: list[_FileResult] = []
-    for path in files:
-        try:
-            checked = read_and_check(path, previous=previous)  # fills 上年结转 as render does
-        except ReportgenError as exc:
-            found = tuple(f.with_context(file=str(path)) for f in exc.findings)
-            results.append(_FileResult(str(path), None, found, exc))
-            continue
-        if checked.previous is not None and not as_json:
-            notice_previous(checked.previous, previous_file.get(id(checked.previous)), filled=checked.carried_over,
-                            file=str(path))
-        results.append(_FileResult(str(path), checked.report.organ.name, checked.findings))
+    # Many files (a county's folder): read and checked on every core, listed in the order given.
+    results = list(check_files(files, previous, jobs=jobs))
+    if not as_json:
+        for result in results:
+            if result.previous is not None:
+                notice_previous(previous[result.previous], previous_files[result.previous],
+                                filled=result.carried_over, file=result.file)
 
     unreadable = sum(r.error is not None for r in results)
     # The footer counts what the tables show, an unreadable file's problems included.
@@ -140,7 +127,7 @@ def check_command(files: tuple[Path, ...], previous_files: tuple[Path, ...], as_
                 "file": r.file,
                 "organ": r.organ,
                 "readable": r.error is None,
-                "error": None if r.error is None else {"code": r.error.code, "message": r.error.message},
+                "error": None if r.error is None else {"code": r.error[0], "message": r.error[1]},
                 "findings": [f.to_json() for f in r.findings],
             }
             for r in results

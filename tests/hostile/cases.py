@@ -265,9 +265,11 @@ def _county_formula(folder: Path) -> Path:
     path.write_bytes(county_bytes())
     wb = load_workbook(path)
     ws = wb["数据"]
+    # the last figure column (the 校验 column after it holds formulas by design)
+    last_figure = ws.max_column - (1 if ws.cell(1, ws.max_column).value == "校验" else 0)
     for row in ws.iter_rows(min_row=4, max_row=ws.max_row):
         if row[0].value:
-            row[-1].value = "=1+1"  # openpyxl writes the formula without a cached value
+            row[last_figure - 1].value = "=1+1"  # openpyxl writes the formula without a cached value
             break
     wb.save(path)
     return path

@@ -26,7 +26,8 @@ from typing import Any
 
 import attrs
 import openpyxl
-from openpyxl.utils import get_column_letter
+from lxml import etree
+from openpyxl.utils import get_column_letter, range_boundaries
 
 from reportgen.domain import limits
 from reportgen.domain.codes import (
@@ -150,45 +151,122 @@ class _Sheet:
         return str(value)
 
 
+@attrs.frozen
+class _Cell:
+    """What the reader asks of a cell (openpyxl's ``Cell`` API, held in a dict)."""
+
+    value: Any = None
+    data_type: str = "n"
+    number_format: str = "General"
+
+
+_EMPTY = _Cell()
+_XML = etree.XMLParser(resolve_entities=False, no_network=True)
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*\bref="([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)"')
+
+
+class _Grid:
+    """A worksheet read in openpyxl's read-only mode, kept as ``(row, column) → cell`` for random access.
+
+    A form is a few hundred cells; the read-only mode skips binding every cell's style objects, which took
+    most of the time of reading a form (two full loads: ~0.3 s per form).
+    """
+
+    def __init__(self, ws: Any, file: str) -> None:
+        self.cells: dict[Pos, _Cell] = {}
+        where = Location(file=file, table=ws.title)
+        declared = (ws.max_row or 0) * (ws.max_column or 0)
+        if declared > limits.MAX_SHEET_CELLS:
+            raise InputError.single(IN_SHEET_SIZE.code, IN_SHEET_SIZE.message(
+                detail=f"工作表“{ws.title}”有 {ws.max_row} 行 × {ws.max_column} 列，超过 {limits.MAX_SHEET_CELLS} "
+                "个单元格的上限。"), where)
+        # Read every row whatever <dimension> says: the read-only mode stops at the declared last row, so a
+        # form whose dimension is too small (a buggy producer) would lose cells; the cells are counted instead.
+        ws.reset_dimensions()
+        read = 0
+        for row in ws.iter_rows():
+            read += len(row)
+            if read > limits.MAX_SHEET_CELLS:  # a sheet without (or lying in) its <dimension>
+                raise InputError.single(IN_SHEET_SIZE.code, IN_SHEET_SIZE.message(
+                    detail=f"工作表“{ws.title}”超过 {limits.MAX_SHEET_CELLS} 个单元格的上限。"), where)
+            for c in row:
+                if getattr(c, "row", None) is not None and (c.value is not None or c.number_format != "General"):
+                    value = c.value
+                    if isinstance(value, str) and len(value) > limits.MAX_TEXT_CHARS:
+                        raise InputError.single(IN_TEXT_LENGTH.code, IN_TEXT_LENGTH.message(
+                            detail=f"单元格有 {len(value)} 个字符，超过 {limits.MAX_TEXT_CHARS} 个字符的上限。"),
+                            Location(file=file, cell=f"{ws.title}!{c.coordinate}"))
+                    self.cells[(c.row, c.column)] = _Cell(value, c.data_type, c.number_format or "General")
+        self.max_row = max((r for r, _ in self.cells), default=1)
+
+    def cell(self, row: int, column: int) -> _Cell:
+        return self.cells.get((row, column), _EMPTY)
+
+
+def _sheet_parts(path: Path) -> dict[str, str]:
+    """Sheet title → its part in the package (for the merged ranges, which the read-only mode does not read)."""
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    with zipfile.ZipFile(path) as package:
+        workbook = etree.fromstring(package.read("xl/workbook.xml"), _XML)
+        rels = etree.fromstring(package.read("xl/_rels/workbook.xml.rels"), _XML)
+    targets = {r.get("Id"): r.get("Target", "") for r in rels}
+    out = {}
+    for sheet in workbook.iter(f"{main}sheet"):
+        target = targets.get(sheet.get(rel), "").lstrip("/")
+        out[sheet.get("name", "")] = target if target.startswith("xl/") else f"xl/{target}"
+    return out
+
+
+def _merges(package: zipfile.ZipFile, part: str) -> list[tuple[int, int, int, int]]:
+    try:
+        data = package.read(part)
+    except KeyError:
+        return []
+    boxes = []
+    for m in _MERGE.finditer(data):
+        min_col, min_row, max_col, max_row = range_boundaries(m.group(1).decode())
+        boxes.append((min_row, min_col, max_row, max_col))
+    return boxes
+
+
 def _sheets(path: Path) -> list[_Sheet]:
     # Limits before openpyxl inflates anything: the form is loaded whole, so the in-memory part limit.
     check_package(path, file=str(path), kind="Excel 填报表", not_zip_code="IN-XLSX-UNREADABLE")
     try:
-        formulas = openpyxl.load_workbook(path, data_only=False)
-        values = openpyxl.load_workbook(path, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+        formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
+        values = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        parts = _sheet_parts(path)
+        out = []
+        with zipfile.ZipFile(path) as package:
+            for ws_f, ws_v in zip(formulas.worksheets, values.worksheets, strict=True):
+                grid_v, grid_f = _Grid(ws_v, str(path)), _Grid(ws_f, str(path))
+                texts: dict[str, list[Pos]] = {}
+                for pos, cell in grid_v.cells.items():
+                    if isinstance(cell.value, str) and cell.value.strip():
+                        texts.setdefault(normalize_label(cell.value), []).append(pos)
+                merged: dict[Pos, tuple[int, int, int, int]] = {}
+                boxes = _merges(package, parts.get(ws_v.title, ""))
+                area = sum((b[2] - b[0] + 1) * (b[3] - b[1] + 1) for b in boxes)
+                if area > limits.MAX_SHEET_CELLS:  # a merge over the whole sheet must not be walked cell by cell
+                    raise InputError.single(IN_SHEET_SIZE.code, IN_SHEET_SIZE.message(
+                        detail=f"工作表“{ws_v.title}”的合并单元格共 {area} 格，超过 {limits.MAX_SHEET_CELLS} 个单元格的上限。"),
+                        Location(file=str(path), table=ws_v.title))
+                for box in boxes:
+                    for r in range(box[0], box[2] + 1):
+                        for c in range(box[1], box[3] + 1):
+                            merged[(r, c)] = box
+                out.append(_Sheet(ws_v.title, grid_v, grid_f, texts, merged))
+        formulas.close()
+        values.close()
+    except ReportgenError:
+        raise
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, etree.XMLSyntaxError) as exc:
         raise InputError.single(
             IN_XLSX_UNREADABLE.code,
             IN_XLSX_UNREADABLE.message(detail=f"无法打开 Excel 工作簿（{type(exc).__name__}）：请确认文件是 .xlsx 格式且未损坏。"),
             Location(file=str(path)),
         ) from exc
-    out = []
-    for ws_f, ws_v in zip(formulas.worksheets, values.worksheets, strict=True):
-        where = Location(file=str(path), table=ws_v.title)
-        if ws_v.max_row * ws_v.max_column > limits.MAX_SHEET_CELLS:
-            raise InputError.single(IN_SHEET_SIZE.code, IN_SHEET_SIZE.message(
-                detail=f"工作表“{ws_v.title}”有 {ws_v.max_row} 行 × {ws_v.max_column} 列，超过 {limits.MAX_SHEET_CELLS} "
-                "个单元格的上限。"), where)
-        texts: dict[str, list[Pos]] = {}
-        for row in ws_v.iter_rows():
-            for cell in row:
-                if isinstance(cell.value, str) and cell.value.strip():
-                    if len(cell.value) > limits.MAX_TEXT_CHARS:
-                        raise InputError.single(IN_TEXT_LENGTH.code, IN_TEXT_LENGTH.message(
-                            detail=f"单元格有 {len(cell.value)} 个字符，超过 {limits.MAX_TEXT_CHARS} 个字符的上限。"),
-                            Location(file=str(path), cell=f"{ws_v.title}!{cell.coordinate}"))
-                    texts.setdefault(normalize_label(cell.value), []).append((cell.row, cell.column))
-        merged: dict[Pos, tuple[int, int, int, int]] = {}
-        area = sum((r.max_row - r.min_row + 1) * (r.max_col - r.min_col + 1) for r in ws_v.merged_cells.ranges)
-        if area > limits.MAX_SHEET_CELLS:  # a merge over the whole sheet must not be walked cell by cell
-            raise InputError.single(IN_SHEET_SIZE.code, IN_SHEET_SIZE.message(
-                detail=f"工作表“{ws_v.title}”的合并单元格共 {area} 格，超过 {limits.MAX_SHEET_CELLS} 个单元格的上限。"), where)
-        for rng in ws_v.merged_cells.ranges:
-            box = (rng.min_row, rng.min_col, rng.max_row, rng.max_col)
-            for r in range(rng.min_row, rng.max_row + 1):
-                for c in range(rng.min_col, rng.max_col + 1):
-                    merged[(r, c)] = box
-        out.append(_Sheet(ws_v.title, ws_v, ws_f, texts, merged))
     return out
 
 

@@ -318,6 +318,63 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> _Map:
     return result
 
 
+_STR, _INT, _FLOAT, _BOOL, _NULL, _MAP, _SEQ, _MERGE = (f"tag:yaml.org,2002:{t}" for t in (
+    "str", "int", "float", "bool", "null", "map", "seq", "merge"))
+_DECIMAL_INT = re.compile(r"[-+]?[0-9]+")
+
+
+def _construct(loader: _Loader, node: yaml.Node, seen: dict[int, Any]) -> Any:
+    """The value of ``node``, as :class:`_Loader` constructs it, without PyYAML's generic construction machinery.
+
+    An input is a few hundred plain scalars in mappings: a direct walk builds them in a third of the time
+    ``construct_document`` takes.  Aliases share the value of their anchor (``seen``); merge keys and any
+    tag other than the plain ones go through the loader's own constructors.
+    """
+    tag = node.tag
+    if isinstance(node, yaml.ScalarNode):
+        if tag == _STR:
+            return node.value
+        if tag == _INT:
+            cleaned = node.value.replace("_", "")
+            if _DECIMAL_INT.fullmatch(cleaned):
+                return int(cleaned, 10)
+            return _construct_int(loader, node)
+        if tag == _NULL:
+            return None
+        if tag == _FLOAT:
+            return _construct_float(loader, node)
+        if tag == _BOOL:
+            return loader.construct_yaml_bool(node)
+        return loader.construct_object(node, deep=True)
+    key = id(node)
+    if key in seen:
+        return seen[key]
+    if isinstance(node, yaml.MappingNode) and tag == _MAP:
+        if any(k.tag == _MERGE for k, _ in node.value):
+            value = loader.construct_object(node, deep=True)
+        else:
+            result = seen[key] = _Map()
+            for key_node, value_node in node.value:
+                k = _construct(loader, key_node, seen)
+                try:
+                    hash(k)
+                except TypeError:
+                    k = str(k)
+                if k in result:
+                    result.duplicates.append((k, key_node.start_mark.line + 1))
+                result[k] = _construct(loader, value_node, seen)
+            return result
+    elif isinstance(node, yaml.SequenceNode) and tag == _SEQ:
+        items: list[Any] = []
+        seen[key] = items
+        items.extend(_construct(loader, item, seen) for item in node.value)
+        return items
+    else:
+        value = loader.construct_object(node, deep=True)
+    seen[key] = value
+    return value
+
+
 _Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 _Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
@@ -419,7 +476,16 @@ def _parse_limited(text: str, fmt: Format, source: str | None) -> Any:
     try:
         if len(text) > _PRESCAN_CHARS:
             _prescan(text)
-        return yaml.load(text, Loader=_Loader)  # _Loader derives from the safe loader
+        loader = _Loader(text)  # _Loader derives from the safe loader
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None
+            # The direct constructor bypasses _Loader.get_single_data: the graph is checked here as there.
+            _check_graph(node)
+            return _construct(loader, node, {})
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else "位置不明"

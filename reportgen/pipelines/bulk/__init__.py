@@ -3,20 +3,24 @@
 ::
 
     inputs ──► main process ─────────────────────────────────────────────► OUTDIR/
-               │ scan the folder / stream the county workbook rows           <stem>.docx, <stem>.xlsx
-               │ skip a township when the manifest says nothing changed      summary.xlsx
-               │ submit ≤ max_in_flight jobs ──► workers: the one pipeline   <roll-up>.docx/.xlsx
-               │                                  (read, check, render) to   .reportgen-manifest.jsonl
-               │                                  a temporary .part pair
+               │ scan the folder / cut the county workbook's rows out of     <stem>.docx, <stem>.xlsx
+               │   its XML as it streams (never building a report here)      [<stem>.pdf, -N.png, -表三.png]
+               │ skip a township when the manifest says nothing changed      summary.xlsx (streamed)
+               │ submit chunks of jobs ──► workers: the one pipeline         <roll-up>.docx/.xlsx
+               │   (≤ 32 townships each)   (read or build, check, render;    .reportgen-manifest.jsonl
+               │                           PDF through the worker's warm
+               │                           LibreOffice) to temporary .part files
                │ ◄── small outcome records (status, counts, first messages, non-zero figures)
-               │ in input order: name the outputs (organ + year, safe, unique) and rename them,
+               │ in input order: name the outputs (organ + year, safe, unique) and rename them once,
                │   drop a second report of the same organ and year, add to the roll-up sums
                └ at the end: pick the roll-up's year and format; progress callback on each return
 
-A *job* sent to a worker holds an input file path or one township's :class:`~reportgen.domain.model.Report`
-(rows of a county workbook), never more; a worker sends back a :class:`TownshipOutcome` and the
-township's non-zero leaf figures, which the main process adds to the county roll-up and forgets.
-At most ``max_in_flight`` jobs exist at a time (:func:`reportgen.pipelines.parallel.bounded_map`), so memory
+A *job* sent to a worker holds an input file path, one raw row of a county workbook
+(:func:`reportgen.formats.excel.county.build_row` builds it in the worker) or one township's
+:class:`~reportgen.domain.model.Report`, never more; jobs travel in chunks (:func:`chunk_size`) so the
+pool's cost per task is shared.  A worker sends back a :class:`TownshipOutcome` and the township's
+non-zero leaf figures, which the main process adds to the county roll-up and forgets.  At most
+``max_in_flight`` chunks exist at a time (:func:`reportgen.pipelines.parallel.bounded_map`), so memory
 stays flat for any number of townships.
 
 Status of a township: ``通过`` (no findings), ``有警告``, ``有错误`` (error findings — still rendered),
@@ -27,8 +31,9 @@ Re-running skips a township whose input content, template and reportgen version 
 whose outputs still exist (``force=True`` redoes everything).  The manifest is a JSON-lines journal:
 each finished township is appended as one line with one ``write``, so a killed run loses at most the
 line being written (a torn last line is ignored and the file is compacted atomically on the next
-run).  Every output is written to a temporary ``.<name>.part`` file and renamed into place; stale
-``.part`` files of a killed run are removed at the start.
+run).  Every output is written by a worker to a temporary ``.<name>.part`` file (PDFs and previews: a
+``.<name>.pdf.part`` folder) and renamed into place by the main process; stale ``.part`` files and
+folders of a killed run are removed at the start.
 
 The package: :mod:`~reportgen.pipelines.bulk.sources` (input discovery), :mod:`~reportgen.pipelines.bulk.worker`
 (one township through :mod:`reportgen.pipelines.generate`), :mod:`~reportgen.pipelines.bulk._run` (the run's
@@ -42,9 +47,11 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import itertools
 import os
 import secrets
-from collections.abc import Iterable
+import shutil
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from reportgen.domain.errors import InputError, OutputError
@@ -52,6 +59,8 @@ from reportgen.domain.findings import Finding, Location, Status
 from reportgen.domain.layout import FormatVersion
 from reportgen.domain.naming import MANIFEST_NAME, SUMMARY_NAME, UniqueStems, output_stem
 from reportgen.formats.excel import county as county_mod
+from reportgen.formats.office.locate import require_soffice
+from reportgen.formats.office.pool import DOCUMENT_TIMEOUT
 from reportgen.pipelines.bulk._run import _Run
 from reportgen.pipelines.bulk.manifest import Manifest, run_digest
 from reportgen.pipelines.bulk.records import (
@@ -60,6 +69,7 @@ from reportgen.pipelines.bulk.records import (
     Done,
     Exclusion,
     Job,
+    PdfOptions,
     ProgressCallback,
     RollupNote,
     TownshipOutcome,
@@ -70,7 +80,7 @@ from reportgen.pipelines.bulk.records import (
 from reportgen.pipelines.bulk.rollup import ROLLUP_LISTED, RollUp
 from reportgen.pipelines.bulk.sources import INPUT_SUFFIXES, BulkInput, estimate_total, iter_inputs, sources
 from reportgen.pipelines.bulk.summary import write_summary
-from reportgen.pipelines.bulk.worker import init_worker, run_job
+from reportgen.pipelines.bulk.worker import close_converter, init_worker, run_chunk
 from reportgen.pipelines.generate import docx_renderer, read_and_check, render_documents, write_together
 from reportgen.pipelines.parallel import Completed, InlineExecutor, bounded_map, default_jobs, process_pool
 
@@ -87,36 +97,67 @@ __all__ = [
     "Status",
     "TownshipOutcome",
     "bulk",
+    "chunk_size",
     "iter_inputs",
 ]
 
 
-def _outcome(completed: Completed[Job, Done]) -> Done:
+CHUNK = 32
+"""Townships per task sent to a worker at most: the pool's cost per task (pickling, queues, a wake-up of the
+main process) is shared by a chunk.  Fewer when the run is small, so that every worker gets work."""
+
+
+def _outcomes(completed: Completed[tuple[Job, ...], list[Done]]) -> Iterator[tuple[Job, Done]]:
     if completed.result is not None:
-        return completed.result
-    job = completed.item
-    exc = completed.error or RuntimeError("no result")
-    return Done(failed(job.name, job.source, exc, job.path and Path(job.path).name))
+        yield from zip(completed.item, completed.result, strict=True)
+        return
+    exc = completed.error or RuntimeError("no result")  # the task as a whole failed (a worker died)
+    for job in completed.item:
+        yield job, Done(failed(job.name, job.source, exc, job.path and Path(job.path).name))
+
+
+def _chunks(jobs: Iterable[Job], size: int) -> Iterator[tuple[Job, ...]]:
+    it = iter(jobs)
+    while chunk := tuple(itertools.islice(it, size)):
+        yield chunk
+
+
+def chunk_size(total: int | None, workers: int, *, pdf: bool = False) -> int:
+    """Townships per task: :data:`CHUNK`, fewer for a small run (about 8 tasks per worker), 1 for PDFs (slow)."""
+    if pdf:
+        return 1
+    if total is None:
+        return CHUNK
+    return max(1, min(CHUNK, total // (8 * workers)))
 
 
 def _clean_stale_parts(outdir: Path) -> None:
     for part in outdir.glob(".*.part"):
         with contextlib.suppress(OSError):
-            part.unlink()
+            if part.is_dir():
+                shutil.rmtree(part)  # a PDF folder of a killed run
+            else:
+                part.unlink()
 
 
 def _run_all(run: _Run, inputs: str | os.PathLike[str] | Iterable[BulkInput], out: Path, executor: cf.Executor | None,
-             n_jobs: int, in_flight: int, template_str: str | None) -> None:
+             n_jobs: int, in_flight: int, size: int, template_str: str | None) -> None:
     with contextlib.ExitStack() as stack:
         if executor is None:
-            executor = InlineExecutor() if n_jobs == 1 else stack.enter_context(
-                process_pool(n_jobs, initializer=init_worker, initargs=(template_str,)))
+            if n_jobs == 1:
+                executor = InlineExecutor()
+                stack.callback(close_converter)  # this process's LibreOffice, if a PDF started one
+            else:
+                executor = stack.enter_context(process_pool(n_jobs, initializer=init_worker, initargs=(template_str,)))
         try:
-            for completed in bounded_map(run_job, run.jobs(sources(inputs, out)), executor, max_in_flight=in_flight):
-                run.finish(completed.item.index, _outcome(completed))
+            chunks = _chunks(run.jobs(sources(inputs, out)), size)
+            for completed in bounded_map(run_chunk, chunks, executor, max_in_flight=in_flight):
+                for job, done in _outcomes(completed):
+                    run.finish(job.index, done)
             # Rare: skipped townships whose name went to an input listed before them (already named).
-            for completed in bounded_map(run_job, run.redo_jobs(), executor, max_in_flight=in_flight):
-                run.redone(completed.item.index, _outcome(completed))
+            for completed in bounded_map(run_chunk, _chunks(run.redo_jobs(), 1), executor, max_in_flight=in_flight):
+                for job, done in _outcomes(completed):
+                    run.redone(job.index, done)
         finally:
             if run.manifest is not None:
                 run.manifest.close()
@@ -133,6 +174,10 @@ def bulk(
     template: str | os.PathLike[str] | None = None,
     progress: ProgressCallback | None = None,
     max_in_flight: int | None = None,
+    pdf: bool = False,
+    preview: bool = False,
+    soffice: str | os.PathLike[str] | None = None,
+    pdf_timeout: float = DOCUMENT_TIMEOUT,
     rollup_include_errors: bool = False,
 ) -> BulkResult:
     """Check and render every township of ``inputs`` into ``outdir``; write ``summary.xlsx`` and the roll-up.
@@ -157,6 +202,13 @@ def bulk(
     workers, so ``outdir`` must be on a file system they share).  ``force``: redo townships that are
     unchanged since the last run.  ``check_only``: only check; write only ``summary.xlsx``.
     ``template``: a custom Word template.  ``progress``: called after each township.
+
+    ``pdf``: also write ``<stem>.pdf`` through one warm LibreOffice per worker (``soffice``: which one; found
+    as ``reportgen render --pdf`` finds it), ``pdf_timeout`` seconds per document; a crashed or hung
+    LibreOffice costs that document one retry.  ``preview`` (implies ``pdf``): a PNG of every page
+    (``<stem>-1.png`` …) and the contact sheet of table 三 (``<stem>-表三.png``).  A township whose PDF cannot
+    be made keeps its .docx and .xlsx; :attr:`TownshipOutcome.pdf_error` and ``summary.xlsx`` say why.
+
     ``rollup_include_errors``: sum townships whose reports have errors too (by default they are left out,
     named with the reason, so that the roll-up's own identities hold).
     """
@@ -170,6 +222,11 @@ def bulk(
     if not check_only:
         # A broken template fails every township: report it once, before any work.
         docx_renderer(template_str, FormatVersion.V2021)
+    pdf = (pdf or preview) and not check_only
+    pdf_options = None
+    if pdf:
+        # No LibreOffice: say so once, before any work (exit 2), as `reportgen render --pdf` does.
+        pdf_options = PdfOptions(soffice=str(require_soffice(soffice)), timeout=pdf_timeout, preview=preview)
     info: county_mod.CountyInfo | None = None
     if isinstance(inputs, (str, os.PathLike)) and county_mod.is_county_workbook(inputs):
         with contextlib.suppress(InputError):
@@ -177,19 +234,25 @@ def bulk(
 
     run = _Run(
         out=out, token=secrets.token_hex(4), template=template_str, check_only=check_only, force=force,
-        run_key="" if check_only else run_digest(template_str),
+        run_key="" if check_only else run_digest(template_str) + ("|pdf" if pdf else "") + ("|preview" if preview else ""),
         manifest=None if check_only else Manifest(out),
         names=UniqueStems([Path(SUMMARY_NAME).stem, Path(MANIFEST_NAME).stem]),
-        total=estimate_total(inputs, out), progress=progress, rollup=RollUp(include_errors=rollup_include_errors),
+        total=estimate_total(inputs, out), progress=progress, pdf=pdf_options,
+        rollup=RollUp(include_errors=rollup_include_errors),
     )
     n_jobs = jobs or default_jobs()
-    in_flight = max_in_flight or max(4, 4 * n_jobs)
+    size = chunk_size(run.total, n_jobs, pdf=pdf)
+    # Chunks in flight: enough to keep every worker busy while the main process settles the others.
+    in_flight = max_in_flight or max(4, 3 * n_jobs)
     try:
-        _run_all(run, inputs, out, executor, n_jobs, in_flight, template_str)
+        _run_all(run, inputs, out, executor, n_jobs, in_flight, size, template_str)
     except BaseException:  # Ctrl-C, a broken pool: this run's temporaries must not stay behind
         for part in out.glob(f".rg-{run.token}-*.part"):
-            with contextlib.suppress(OSError):
-                part.unlink()
+            if part.is_dir():  # a PDF/preview folder
+                shutil.rmtree(part, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    part.unlink()
         raise
 
     chosen = run.rollup.choose(info)
@@ -216,7 +279,7 @@ def bulk(
         summary, outcomes, status_counts(outcomes),
         (rollup_report.organ.name, rollup_outputs, len(outcomes) - len(excluded))
         if rollup_report is not None else None,
-        excluded,
+        excluded, pdf=pdf,
     )
     return BulkResult(outdir=out, outcomes=outcomes, summary=summary, rollup=rollup_report,
-                      rollup_outputs=rollup_outputs, rollup_findings=rollup_findings)
+                      rollup_outputs=rollup_outputs, rollup_findings=rollup_findings, fonts_substituted=tuple(run.fonts))

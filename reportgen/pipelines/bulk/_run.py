@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import shutil
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -23,15 +24,17 @@ from reportgen.pipelines.bulk.comparison import key_values
 from reportgen.pipelines.bulk.manifest import Manifest, done_from_record, input_digest, record_of
 from reportgen.pipelines.bulk.records import (
     MAX_FINDINGS_KEPT,
+    PDF_STEM,
     Done,
     Exclusion,
     Job,
+    PdfOptions,
     ProgressCallback,
     RollupNote,
     Source,
     TownshipOutcome,
     failed,
-    temp_paths,
+    temp_pdf_dir,
 )
 from reportgen.pipelines.bulk.rollup import RollUp, RollupKey
 
@@ -63,6 +66,9 @@ class _Run:
     names: UniqueStems
     total: int | None = None
     progress: ProgressCallback | None = None
+    pdf: PdfOptions | None = None
+    fonts: dict[str, None] = attrs.field(factory=dict)
+    """Font substitutions seen in the PDFs (once each, in the order first seen)."""
     rollup: RollUp = attrs.field(factory=RollUp)
     results: dict[int, TownshipOutcome] = attrs.field(factory=dict)
     """index → settled outcome."""
@@ -78,6 +84,10 @@ class _Run:
     done_count: int = 0
     next_index: int = 0
     _occurrences: Counter[str] = attrs.field(factory=Counter)
+    _out_str: str = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self._out_str = str(self.out)
 
     # ---------------------------------------------------------------- submitting
 
@@ -88,7 +98,7 @@ class _Run:
                 self.finish(index, Done(failed(src.name, src.source, src.error, None)))
                 continue
             job = Job(index, src.name, src.source, f".rg-{self.token}-{index}", str(self.out), self.template,
-                      self.check_only, src.path, src.report, src.county_row)
+                      self.check_only, src.path, src.report, src.county, src.row, self.pdf)
             if self.manifest is not None and self._skip(index, src, job):
                 continue
             yield job
@@ -99,6 +109,11 @@ class _Run:
             wanted = output_stem(src.report)
             self._occurrences[wanted.casefold()] += 1
             ident = f"report:{wanted}#{self._occurrences[wanted.casefold()]}"
+        elif src.row is not None and src.county is not None:
+            # A county row is known by its workbook and township (not its row number: rows may be inserted).
+            wanted = f"{src.county}|{src.name}"
+            self._occurrences[wanted] += 1
+            ident = f"row:{wanted}#{self._occurrences[wanted]}"
         else:
             ident = f"file:{src.path}"
         key = hashlib.sha256(f"{self.run_key}|{ident}|{input_digest(src)}".encode()).hexdigest()
@@ -123,25 +138,37 @@ class _Run:
             self.next_index += 1
 
     def move(self, done: Done, stem: str) -> OutputError | None:
-        """Rename a worker's temporary pair to ``<stem>.docx`` / ``<stem>.xlsx``; the error if it cannot be
-        (a folder on an output name, a folder turned read-only): then neither file appears and both
-        temporaries are removed."""
+        """Rename a worker's temporary pair to ``<stem>.docx`` / ``<stem>.xlsx`` (and its PDF and previews);
+        the error if it cannot be (a folder on an output name, a folder turned read-only): then the
+        temporaries are removed and, for a folder on a name, none of the township's files appears."""
         assert done.temp is not None
-        finals = (self.out / f"{stem}.docx", self.out / f"{stem}.xlsx")
-        temps = temp_paths(self.out, done.temp)
-        blocked = next((final for final in finals if final.is_dir()), None)
+        out = self._out_str
+        # Plain strings, not Paths: this runs once per township in the main process.
+        moves = [(f"{out}{os.sep}{done.temp}.docx.part", f"{out}{os.sep}{stem}.docx"),
+                 (f"{out}{os.sep}{done.temp}.xlsx.part", f"{out}{os.sep}{stem}.xlsx")]
+        folder = temp_pdf_dir(self.out, done.temp) if self.pdf is not None else None
         try:
+            if folder is not None and done.outcome.pdf:
+                for name in sorted(os.listdir(folder), key=lambda n: n != f"{PDF_STEM}.pdf"):  # the PDF first
+                    moves.append((f"{folder}{os.sep}{name}", f"{out}{os.sep}{stem}{name[len(PDF_STEM):]}"))
+            blocked = next((final for _, final in moves if os.path.isdir(final)), None)
             if blocked is not None:
-                raise IsADirectoryError(21, "该位置已有一个同名文件夹", str(blocked))
-            for temp, final in zip(temps, finals, strict=True):
+                raise IsADirectoryError(21, "该位置已有一个同名文件夹", blocked)
+            for temp, final in moves:
                 os.replace(temp, final)  # atomic; the temporary file is complete
         except OSError as exc:
-            for temp in temps:
+            for temp, _ in moves[:2]:
                 with contextlib.suppress(OSError):
-                    temp.unlink()
-            where = exc.filename or str(finals[0])
-            return OutputError(f"无法写入文件 {blocked or finals[0]}（{exc.strerror or exc}）：请移走同名文件夹、"
+                    os.unlink(temp)
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
+            where = exc.filename2 or exc.filename or moves[0][1]  # os.replace: filename2 is the final name
+            return OutputError(f"无法写入文件 {where}（{exc.strerror or exc}）：请移走同名文件夹、"
                                "检查写入权限和磁盘空间后重新运行。", location=Location(file=str(where)))
+        if folder is not None:
+            self.fonts.update(dict.fromkeys(done.fonts))
+            with contextlib.suppress(OSError):
+                os.rmdir(folder)
         return None
 
     def settle(self, index: int, done: Done) -> None:

@@ -22,6 +22,7 @@ from reportgen.domain.findings import Finding, Status
 from reportgen.domain.model import Figure
 from reportgen.domain.naming import MANIFEST_NAME
 from reportgen.formats._io import atomic_write_bytes
+from reportgen.formats.excel import county as county_mod
 from reportgen.formats.word.render import DEFAULT_TEMPLATE_NAMES, default_template_path
 from reportgen.pipelines.bulk.records import Done, OrganInfo, Source, TownshipOutcome
 
@@ -65,6 +66,9 @@ def input_digest(src: Source) -> str:
             return ""  # unreadable: never skipped; the worker reports it
     elif src.report is not None:
         h.update(repr(src.report).encode("utf-8"))
+    elif src.row is not None and src.county is not None:
+        h.update(repr(src.row[1]).encode("utf-8"))
+        h.update(county_mod.row_context(src.county, src.name).encode("utf-8"))
     return h.hexdigest()
 
 
@@ -79,6 +83,7 @@ def record_of(ident: str, key: str, done: Done) -> dict[str, Any]:
         "version": done.version, "year": done.year,
         "organ_info": [] if organ is None else [organ.kind, organ.province, organ.city, organ.county],
         "figures": [[*ref, str(value)] for ref, value in done.figures or ()], "fee": str(done.fee),
+        "pdf": [o.pdf, o.pdf_error, o.pages, o.sheet],
     }
 
 
@@ -94,6 +99,7 @@ def done_from_record(src: Source, record: Mapping[str, Any], outdir: Path) -> Do
         errors=record["errors"], warnings=record["warnings"],
         findings=tuple(Finding.from_json(f) for f in record["findings"]),
         outdir=outdir, stem=record["stem"], skipped=True, year=record["year"], format_version=record["version"],
+        **dict(zip(("pdf", "pdf_error", "pages", "sheet"), record.get("pdf", ()), strict=False)),
     )
     info = record["organ_info"]
     figures = tuple(((t, r, c), _figure(v)) for t, r, c, v in record["figures"])

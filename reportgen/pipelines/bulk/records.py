@@ -15,13 +15,16 @@ import attrs
 from reportgen.domain.errors import InputError, ReportgenError
 from reportgen.domain.findings import Finding, Severity, Status
 from reportgen.domain.model import Figure, Report
+from reportgen.formats.excel.county import RawRow
 
 __all__ = [
     "EXCLUSION_REASONS",
     "MAX_FINDINGS_KEPT",
     "MAX_MESSAGES",
+    "PDF_STEM",
     "BulkResult",
     "Exclusion",
+    "PdfOptions",
     "ProgressCallback",
     "RollupNote",
     "Source",
@@ -31,6 +34,7 @@ __all__ = [
     "failed",
     "status_counts",
     "temp_paths",
+    "temp_pdf_dir",
 ]
 
 MAX_FINDINGS_KEPT = 20
@@ -115,6 +119,14 @@ class TownshipOutcome:
     """``"2021"`` or ``"2019"``, when the input loaded."""
     key_figures: tuple[Figure, ...] = ()
     """The figures of the 全县各乡镇数据对照表 (:func:`reportgen.pipelines.bulk.comparison.key_values`)."""
+    pdf: bool = False
+    """A PDF ``<stem>.pdf`` was written (``bulk(..., pdf=True)``)."""
+    pdf_error: str = ""
+    """Why the PDF or its previews could not be made (the .docx and .xlsx are written all the same)."""
+    pages: int = 0
+    """Page previews written: ``<stem>-1.png`` … (``preview=True``)."""
+    sheet: bool = False
+    """The contact sheet of table 三, ``<stem>-表三.png``, was written."""
 
     @property
     def failed(self) -> bool:
@@ -126,7 +138,17 @@ class TownshipOutcome:
         """The .docx and .xlsx written (or kept) for the township; empty when none."""
         if self.outdir is None or not self.stem:
             return ()
-        return (self.outdir / f"{self.stem}.docx", self.outdir / f"{self.stem}.xlsx")
+        return (self.outdir / f"{self.stem}.docx", self.outdir / f"{self.stem}.xlsx", *self.pdf_outputs)
+
+    @property
+    def pdf_outputs(self) -> tuple[Path, ...]:
+        """The PDF, the page previews and the contact sheet of table 三 written for the township."""
+        if self.outdir is None or not self.stem or not self.pdf:
+            return ()
+        width = len(str(self.pages))
+        pngs = tuple(self.outdir / f"{self.stem}-{n:0{width}d}.png" for n in range(1, self.pages + 1))
+        sheet = (self.outdir / f"{self.stem}-表三.png",) if self.sheet else ()
+        return (self.outdir / f"{self.stem}.pdf", *pngs, *sheet)
 
     @property
     def messages(self) -> tuple[str, ...]:
@@ -146,11 +168,18 @@ class BulkResult:
     """The county roll-up (sums of the figures of every township that loaded); ``None`` if none did."""
     rollup_outputs: tuple[Path, ...] = ()
     rollup_findings: tuple[Finding, ...] = ()
+    fonts_substituted: tuple[str, ...] = ()
+    """Official fonts missing on this machine and the free fonts the PDFs used instead (once each)."""
 
     @property
     def failed(self) -> tuple[TownshipOutcome, ...]:
         """Townships that could not be loaded or rendered."""
         return tuple(o for o in self.outcomes if o.status is Status.FAILED)
+
+    @property
+    def pdf_failed(self) -> tuple[TownshipOutcome, ...]:
+        """Townships whose PDF (or its previews) could not be made (``bulk(..., pdf=True)``)."""
+        return tuple(o for o in self.outcomes if o.pdf_error)
 
     @property
     def with_errors(self) -> tuple[TownshipOutcome, ...]:
@@ -172,8 +201,8 @@ class BulkResult:
 
     @property
     def exit_code(self) -> int:
-        """0 when every township passed or has only warnings; 1 when any failed or has errors."""
-        return 1 if self.failed or self.with_errors else 0
+        """0 when every township passed or has only warnings; 1 when any failed, has errors or lacks its PDF."""
+        return 1 if self.failed or self.with_errors or self.pdf_failed else 0
 
 
 def excluded_counts(outcomes: tuple[TownshipOutcome, ...] | list[TownshipOutcome]) -> dict[Exclusion, int]:
@@ -216,15 +245,31 @@ class OrganInfo:
 
 @attrs.frozen
 class Source:
-    """One township as discovered: a file to load, a report already built, or why it cannot be read."""
+    """One township as discovered: a file to load, a report already built, a raw county row, or why it cannot be read."""
 
     name: str
     source: str
     path: str | None = None
     report: Report | None = None
     error: InputError | None = None
-    county_row: int | None = None
-    """The county workbook's 数据 row of the report (its findings then name cells of that row)."""
+    county: str | None = None
+    """The county workbook ``row`` comes from (read by the worker, which builds the report)."""
+    row: RawRow | None = None
+    """One 数据 row as read: built into a report in the worker (:func:`reportgen.formats.excel.county.build_row`)."""
+
+    @property
+    def county_row(self) -> int | None:
+        """The county workbook's 数据 row of this township (its findings then name cells of that row)."""
+        return self.row[0] if self.row is not None else None
+
+
+@attrs.frozen
+class PdfOptions:
+    """How a worker makes PDFs: the LibreOffice to use, the timeout per document, page previews or not."""
+
+    soffice: str | None = None
+    timeout: float = 60.0
+    preview: bool = False
 
 
 @attrs.frozen
@@ -241,8 +286,15 @@ class Job:
     check_only: bool
     path: str | None = None
     report: Report | None = None
-    county_row: int | None = None
-    """The county workbook's 数据 row of ``report``, if it came from one."""
+    county: str | None = None
+    row: RawRow | None = None
+    pdf: PdfOptions | None = None
+    """Also make a PDF (and previews) of the .docx, through the worker's warm LibreOffice."""
+
+    @property
+    def county_row(self) -> int | None:
+        """The county workbook's 数据 row of this township, if it came from one."""
+        return self.row[0] if self.row is not None else None
 
 
 @attrs.frozen
@@ -261,6 +313,8 @@ class Done:
     """Non-zero leaf figures; ``None`` when the report did not load."""
     fee: Decimal = Decimal(0)
     """信息处理费, summed by the roll-up."""
+    fonts: tuple[str, ...] = ()
+    """Font substitutions in the township's PDF, as text."""
 
 
 def error_findings(exc: BaseException, file: str | None, organ: str | None) -> tuple[Finding, ...]:
@@ -286,3 +340,12 @@ def failed(name: str, source: str, exc: BaseException, file: str | None, organ: 
 def temp_paths(outdir: Path, temp: str) -> tuple[Path, Path]:
     """The temporary .docx and .xlsx of a job, renamed by the main process."""
     return outdir / f"{temp}.docx.part", outdir / f"{temp}.xlsx.part"
+
+
+def temp_pdf_dir(outdir: Path, temp: str) -> Path:
+    """The temporary folder of a job's PDF and previews (``d.pdf``, ``d-1.png`` …, ``d-表三.png``)."""
+    return outdir / f"{temp}.pdf.part"
+
+
+PDF_STEM = "d"
+"""Stem of the PDF inside :func:`temp_pdf_dir` (its previews are ``d-1.png`` …, ``d-表三.png``)."""

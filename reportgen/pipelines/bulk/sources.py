@@ -41,14 +41,21 @@ def _folder_files(folder: Path, outdir: Path | None) -> list[Path]:
 
 
 def _county_sources(path: Path) -> Iterator[Source]:
-    for i, (name, result, row) in enumerate(county_mod.iter_county(path), start=1):
-        # One spelling of a county row everywhere: 数据!7:7 (the sheet row), as the readers' findings say.
-        source = f"{path.name} {county_mod.DATA_SHEET}!{row}:{row}" if row else f"{path.name} #{i}"
-        if isinstance(result, InputError):
+    # Rows are streamed raw (read-only mode) and built into reports by the workers: the main process only
+    # reads cell values, so it is not the bottleneck of a county of tens of thousands of townships.
+    county = str(path)
+    # One spelling of a county row everywhere: 数据!7:7 (the sheet row), as the readers' findings say.
+    sheet = f"{path.name} {county_mod.DATA_SHEET}!"
+    for i, item in enumerate(county_mod.stream_rows(path), start=1):
+        if isinstance(item, county_mod.CountyEntry):
+            name, result, row = item  # a 分别文字 township not in 数据: no 数据 row
+            assert isinstance(result, InputError)
             cell = result.location.cell
+            source = f"{sheet}{row}:{row}" if row else f"{path.name} #{i}"
             yield Source(name, source if row or not cell else f"{path.name} {cell}", error=result)
         else:
-            yield Source(name, source, report=result, county_row=row or None)
+            r = item[0]
+            yield Source(county_mod.row_township(path, item), f"{sheet}{r}:{r}", county=county, row=item)
 
 
 def _path_sources(path: Path) -> Iterator[Source]:
@@ -99,7 +106,10 @@ def iter_inputs(
     ``(name, report or InputError)`` pairs.
     """
     for src in sources(inputs, Path(outdir) if outdir is not None else None):
-        yield src.name, src.report or src.error or Path(src.path or "")
+        if src.row is not None and src.county is not None:
+            yield src.name, county_mod.build_row(src.county, src.row).result
+        else:
+            yield src.name, src.report or src.error or Path(src.path or "")
 
 
 def estimate_total(inputs: object, outdir: Path | None) -> int | None:

@@ -42,21 +42,35 @@ def _finding_rows(outcomes: Sequence[TownshipOutcome]) -> Iterator[tuple[object,
             yield (o.name, o.source, *f.cells("parts"))
 
 
+def _pdf(o: TownshipOutcome) -> str:
+    if o.pdf_error:
+        return f"失败：{o.pdf_error}"
+    return "是" if o.pdf else ""
+
+
 def write_summary(path: Path, outcomes: Sequence[TownshipOutcome], counts: Mapping[str, int],
-                  rollup: tuple[str, tuple[Path, ...], int] | None, excluded: Sequence[TownshipOutcome]) -> None:
+                  rollup: tuple[str, tuple[Path, ...], int] | None, excluded: Sequence[TownshipOutcome],
+                  *, pdf: bool = False) -> None:
     """Write ``summary.xlsx`` to ``path`` atomically.
 
     ``counts``: townships per status; ``rollup``: ``(title, files, townships summed)``, or ``None`` when no
-    roll-up was made; ``excluded``: the townships not summed.
+    roll-up was made; ``excluded``: the townships not summed.  ``pdf``: the run made PDFs — a ``PDF`` column
+    says 是 or why it failed, and 概况 counts the failures.
     """
+    def township(i: int, o: TownshipOutcome) -> tuple[object, ...]:
+        files = o.outputs[:3] if pdf else o.outputs
+        row = (i, o.name, o.organ, o.source, o.status.label, o.errors, o.warnings, _in_rollup(o),
+               "是" if o.skipped else "否", "\n".join(p.name for p in files), "\n".join(o.messages))
+        return (*row, _pdf(o)) if pdf else row
+
     wb = Workbook(write_only=True)
-    write_table(wb.create_sheet("汇总情况"), SUMMARY_HEADER, [
-        (i, o.name, o.organ, o.source, o.status.label, o.errors, o.warnings, _in_rollup(o),
-         "是" if o.skipped else "否", "\n".join(p.name for p in o.outputs), "\n".join(o.messages))
-        for i, o in enumerate(outcomes, start=1)
-    ], _SUMMARY_WIDTHS)
+    write_table(wb.create_sheet("汇总情况"), (*SUMMARY_HEADER, "PDF") if pdf else SUMMARY_HEADER,
+                (township(i, o) for i, o in enumerate(outcomes, start=1)),
+                (*_SUMMARY_WIDTHS, 40) if pdf else _SUMMARY_WIDTHS, n_rows=len(outcomes))
 
     overview: list[tuple[object, ...]] = [(status, n) for status, n in counts.items()]
+    if pdf:
+        overview.append(("PDF 未生成", sum(bool(o.pdf_error) for o in outcomes)))
     overview.append((None, None))
     if rollup is not None:
         title, files, n = rollup

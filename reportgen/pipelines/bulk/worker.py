@@ -1,41 +1,79 @@
-"""The worker side of a bulk run: one township through the one pipeline, a small record back.
+"""The worker side of a bulk run: townships through the one pipeline, small records back.
 
-A :class:`Job` holds an input file path or one township's report, never more.  The worker runs
-:func:`reportgen.pipelines.generate.read_and_check` and :func:`~reportgen.pipelines.generate.render_documents`,
-writes the pair under temporary ``.part`` names (:func:`~reportgen.pipelines.generate.write_together`; the main
-process renames them once it has named the township in input order) and sends back a :class:`Done`: the
-outcome, the township's non-zero leaf figures and the organ facts the roll-up needs.
+Work is sent in chunks (:func:`run_chunk`: a few dozen townships per task, so the pool's per-task cost is
+shared).  A :class:`Job` holds an input file path, one raw row of a county workbook (built into a report
+here, :func:`reportgen.formats.excel.county.build_row`) or one township's report, never more.  The worker
+runs :func:`reportgen.pipelines.generate.read_and_check` and
+:func:`~reportgen.pipelines.generate.render_documents`, writes the pair under temporary ``.part`` names
+(plain writes: the ``.part`` names are the atomicity — the main process renames them once, after naming
+the township in input order) and sends back a :class:`Done`: the outcome, the township's non-zero leaf
+figures and the organ facts the roll-up needs.
+
+With ``job.pdf`` the worker also converts the .docx to PDF through its own warm LibreOffice (one
+:class:`~reportgen.formats.office.pool.PdfConverter` per worker process, started on the first PDF and
+stopped when the worker exits) and, with ``preview``, draws the pages and table 三's contact sheet —
+all into a temporary folder that the main process renames into place.
 """
 
 from __future__ import annotations
 
 import contextlib
+import multiprocessing.util
+import shutil
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 
-from reportgen.domain.errors import ReportgenError
-from reportgen.domain.findings import status_of
+from reportgen.domain.errors import InputError, OutputError, ReportgenError
+from reportgen.domain.findings import Location, status_of
 from reportgen.domain.layout import FormatVersion
 from reportgen.domain.model import Report
 from reportgen.domain.naming import output_stem
+from reportgen.formats.excel.county import build_row
+from reportgen.formats.office.pool import PdfConverter
+from reportgen.formats.office.preview import page_pngs, table3_sheet
 from reportgen.pipelines.bulk.records import (
     MAX_FINDINGS_KEPT,
+    PDF_STEM,
     Done,
     Figures,
     Job,
     OrganInfo,
+    PdfOptions,
     TownshipOutcome,
     failed,
     temp_paths,
+    temp_pdf_dir,
 )
-from reportgen.pipelines.generate import docx_renderer, read_and_check, render_documents, write_together
+from reportgen.pipelines.generate import Checked, docx_renderer, read_and_check, render_documents
 
-__all__ = ["figures_of", "init_worker", "run_job"]
+__all__ = ["close_converter", "figures_of", "init_worker", "run_chunk", "run_job"]
+
+_CONVERTER: list[PdfConverter] = []
+"""This process's warm LibreOffice (at most one), made on the first PDF."""
+
 
 def init_worker(template: str | None) -> None:
     """Prepare the Word template once per worker process (a no-op when inherited by fork)."""
     with contextlib.suppress(ReportgenError):
         docx_renderer(template, FormatVersion.V2021)
+
+
+def close_converter() -> None:
+    """Stop this process's LibreOffice, if one was started (the end of a run in this process, or of a worker)."""
+    while _CONVERTER:
+        _CONVERTER.pop().close()
+
+
+def _converter(options: PdfOptions) -> PdfConverter:
+    if _CONVERTER and (_CONVERTER[0].timeout != options.timeout
+                       or (options.soffice is not None and _CONVERTER[0].soffice != options.soffice)):
+        close_converter()
+    if not _CONVERTER:
+        _CONVERTER.append(PdfConverter(soffice=options.soffice, timeout=options.timeout))
+        # A pool worker leaves through multiprocessing's exit path, which runs these finalizers (not atexit).
+        multiprocessing.util.Finalize(None, close_converter, exitpriority=10)
+    return _CONVERTER[0]
 
 
 def figures_of(report: Report) -> Figures:
@@ -44,20 +82,68 @@ def figures_of(report: Report) -> Figures:
                  for table in report.tables() for (row, col), value in table.figures.items() if value)
 
 
+def _write_parts(files: Sequence[tuple[Path, bytes]]) -> None:
+    """Write the temporary pair; on failure remove what was written (the names say: not finished)."""
+    written: list[Path] = []
+    try:
+        for path, data in files:
+            with path.open("xb") as fh:
+                written.append(path)
+                fh.write(data)
+    except OSError as exc:
+        for path in written:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        raise OutputError(f"无法写入文件（{exc.strerror or exc}）：请检查输出文件夹是否存在、是否有写入权限、磁盘是否已满。",
+                          location=Location(file=str(files[len(written) - 1 if written else 0][0]))) from exc
+
+
+def _pdf(job: Job, options: PdfOptions, docx: bytes) -> tuple[int, bool, tuple[str, ...]]:
+    """PDF (and previews) of ``docx`` into the job's temporary folder: ``(pages drawn, contact sheet, fonts)``."""
+    folder = temp_pdf_dir(Path(job.outdir), job.temp)
+    folder.mkdir()
+    try:
+        result = _converter(options).convert(docx, folder / f"{PDF_STEM}.pdf")
+        pages, sheet = 0, False
+        if options.preview:
+            pages = len(page_pngs(result.pdf, folder))
+            sheet = table3_sheet(result.pdf, folder / f"{PDF_STEM}-表三.png") is not None
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return pages, sheet, tuple(str(s) for s in result.substituted)
+
+
+def _read(job: Job, file: str | None) -> Checked:
+    if job.row is not None:
+        assert job.county is not None
+        entry = build_row(job.county, job.row)
+        if isinstance(entry.result, InputError):
+            raise entry.result
+        return read_and_check(entry.result, county_row=job.county_row)  # findings name the row's cells
+    return read_and_check(job.report if job.report is not None else job.path or "", file=file)
+
+
 def run_job(job: Job) -> Done:
     """Read, check and render one township (runs in a worker)."""
     file = job.path and Path(job.path).name
     try:
-        checked = read_and_check(job.report if job.report is not None else job.path or "", file=file,
-                                 county_row=job.county_row)
+        checked = _read(job, file)
     except Exception as exc:
         return Done(failed(job.name, job.source, exc, file))
     report, findings = checked.report, checked.findings
+    pages, sheet, pdf_error = 0, False, ""
+    fonts: tuple[str, ...] = ()
     try:
         if not job.check_only:
             docx, xlsx = render_documents(checked, template=job.template)
             assert xlsx is not None
-            write_together(tuple(zip(temp_paths(Path(job.outdir), job.temp), (docx, xlsx), strict=True)))
+            _write_parts(tuple(zip(temp_paths(Path(job.outdir), job.temp), (docx, xlsx), strict=True)))
+            if job.pdf is not None:
+                try:
+                    pages, sheet, fonts = _pdf(job, job.pdf, docx)
+                except ReportgenError as exc:
+                    pdf_error = exc.message
     except Exception as exc:
         return Done(failed(job.name, job.source, exc, file, report.organ.name))
     errors = sum(f.is_error for f in findings)
@@ -65,7 +151,13 @@ def run_job(job: Job) -> Done:
     outcome = TownshipOutcome(
         name=job.name, source=job.source, status=status_of(findings), organ=report.organ.name, errors=errors,
         warnings=len(findings) - errors, findings=findings[:MAX_FINDINGS_KEPT],
-        year=report.year, format_version=version,
+        year=report.year, format_version=version, pdf=job.pdf is not None and not pdf_error and not job.check_only,
+        pdf_error=pdf_error, pages=pages, sheet=sheet,
     )
     return Done(outcome, output_stem(report), None if job.check_only else job.temp, version, report.year,
-                OrganInfo.of(report), figures_of(report), report.processing_fee or Decimal(0))
+                OrganInfo.of(report), figures_of(report), report.processing_fee or Decimal(0), fonts)
+
+
+def run_chunk(jobs: Sequence[Job]) -> list[Done]:
+    """:func:`run_job` for each job of a chunk, in order (one task of the pool)."""
+    return [run_job(job) for job in jobs]

@@ -1,0 +1,240 @@
+"""The fast paths of the user's path behave as the plain ones: county rows cut from the XML and built in
+workers, the streamed summary, the spliced county workbook, the direct YAML construction, parallel check,
+and ``bulk --pdf`` through one warm LibreOffice per worker.  Behaviour only — timing is in benchmarks/."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+import yaml
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reportgen.cli import app
+from reportgen.domain.model import OrganKind, Report
+from reportgen.formats.excel import county as county_mod
+from reportgen.formats.excel.county import CountyRow, figure_columns, write_county_form
+from reportgen.formats.excel.stream import StreamTable, write_tables
+from reportgen.formats.inputs import mapping
+from reportgen.formats.inputs.mapping import dump
+from reportgen.pipelines.bulk import bulk, chunk_size
+from reportgen.pipelines.bulk.sources import sources
+from reportgen.pipelines.checkfiles import PARALLEL_FROM, check_files
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "zhaoyuan-county-2022.xlsx"
+YAML_EXAMPLE = ROOT / "examples" / "zhaoyuan-jinling-2022.yaml"
+
+
+def _openpyxl_rows(path: Path) -> list[tuple[int, tuple[object, ...]]]:
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        rows = []
+        for r, values in enumerate(wb[county_mod.DATA_SHEET].iter_rows(min_row=4, values_only=True), start=4):
+            if any(v is not None and str(v).strip() for v in values):
+                trimmed = list(values)
+                while trimmed and trimmed[-1] is None:
+                    trimmed.pop()
+                rows.append((r, tuple(trimmed)))
+        return rows
+    finally:
+        wb.close()
+
+
+def _trim(values: tuple[object, ...]) -> tuple[object, ...]:
+    out = list(values)
+    while out and out[-1] is None:
+        out.pop()
+    return tuple(out)
+
+
+def test_raw_rows_read_as_openpyxl_reads_them(tmp_path: Path) -> None:
+    """Rows cut from the 数据 sheet's XML give the values openpyxl's read-only mode gives: text with markup
+    characters, dates, amounts, figures; blank rows are skipped; an override for an unknown township comes last."""
+    rows = [
+        CountyRow(name="金岭镇", organ="招远市金岭镇人民政府", kind=OrganKind.TOWNSHIP),
+        CountyRow(name="A&<b>\"镇", publication_date=dt.date(2023, 1, 18), processing_fee=Decimal("1.5"),
+                  figures={("table3", "new_received", "natural_person"): 3}),
+        CountyRow(name="泉山街道"),
+    ]
+    path = write_county_form(tmp_path / "c.xlsx", rows, year=2022, county="招远市",
+                             overrides=[("不存在镇", "problems", "", "文字")])
+    wb = openpyxl.load_workbook(path)
+    wb[county_mod.DATA_SHEET].insert_rows(6)  # a blank row in between, as a user leaves one
+    wb.save(path)
+    streamed = list(county_mod.stream_rows(path))
+    raw = [item for item in streamed if not isinstance(item, county_mod.CountyEntry)]
+    context = county_mod._context(path)
+    assert [(r, _trim(context.values(xml))) for r, xml in raw] == _openpyxl_rows(path)
+    assert [county_mod.row_township(path, row) for row in raw] == ["金岭镇", "A&<b>\"镇", "泉山街道"]
+    last = streamed[-1]
+    assert isinstance(last, county_mod.CountyEntry)
+    assert last.name == "不存在镇"
+    built = [county_mod.build_row(path, row) for row in raw]
+    assert [entry.name for entry in built] == [entry.name for entry in county_mod.read_county(path)[:3]]
+    report = built[1].result
+    assert isinstance(report, Report)
+    assert report.publication_date == dt.date(2023, 1, 18)
+    assert report.table3.figures[("new_received", "natural_person")] == 3
+
+
+def test_the_example_county_workbook_reads_the_same_both_ways() -> None:
+    """The shipped county workbook (written by openpyxl, shared strings) builds the same reports row by row."""
+    entries = county_mod.read_county(EXAMPLE)
+    raw = [item for item in county_mod.stream_rows(EXAMPLE) if not isinstance(item, county_mod.CountyEntry)]
+    assert [repr(county_mod.build_row(EXAMPLE, row)) for row in raw] == [repr(e) for e in entries[:len(raw)]]
+
+
+def test_county_sources_are_rows_not_reports() -> None:
+    """The main process hands county rows to the workers: no report is built while discovering the inputs."""
+    found = list(sources(EXAMPLE, None))
+    assert found
+    assert all(s.row is not None and s.report is None and s.county == str(EXAMPLE) for s in found)
+    # One spelling of a county row (main's): the sheet row, which the worker's findings also name.
+    assert [s.source for s in found][:2] == [f"{EXAMPLE.name} 数据!4:4", f"{EXAMPLE.name} 数据!5:5"]
+    assert [s.county_row for s in found][:2] == [4, 5]
+
+
+def test_bulk_form_writes_every_township_styled_and_validated(tmp_path: Path) -> None:
+    """A county workbook for many names: every row is there with zeros, unlocked and bordered like the first,
+    the data validations cover every row, and the reader reads every township back."""
+    names = [f"第{i:04d}镇" for i in range(300)]
+    path = write_county_form(tmp_path / "big.xlsx", names, year=2022, county="某县")
+    wb = openpyxl.load_workbook(path)
+    ws = wb[county_mod.DATA_SHEET]
+    last = 3 + len(names)
+    assert ws.max_row == last
+    assert ws[f"A{last}"].value == names[-1]
+    width = 5 + len(figure_columns())
+    assert all(ws.cell(last, c).value == 0 for c in range(6, width + 1))
+    assert not ws[f"F{last}"].protection.locked
+    assert ws[f"F{last}"].border.left.style == "thin"
+    assert any(f"{last}" in str(dv.sqref) for dv in ws.data_validations.dataValidation)
+    entries = county_mod.read_county(path)
+    assert [e.name for e in entries] == names
+    assert all(isinstance(e.result, Report) for e in entries)
+
+
+def test_streamed_tables_read_back(tmp_path: Path) -> None:
+    """A streamed workbook is a plain table: header bold, frozen, filtered; text that looks like a formula stays text;
+    amounts keep their digits; control characters are dropped."""
+    rows = [(1, "=SUM(A1)", Decimal("1.50"), "a\x01b"), (2, "多行\n文字", Decimal("3"), None)]
+    path = write_tables(tmp_path / "t.xlsx", [StreamTable("表'一", ("序号", "文字", "金额", "备注"), iter(rows), (6, 20, 8, 8)),
+                                              StreamTable("空", ("甲",), [], (10,), autofilter=False)])
+    wb = openpyxl.load_workbook(path)
+    ws = wb["表'一"]
+    assert [[c.value for c in row] for row in ws.iter_rows()] == [
+        ["序号", "文字", "金额", "备注"], [1, "=SUM(A1)", "1.50", "ab"], [2, "多行\n文字", 3, None]]
+    assert ws["B2"].data_type == "s"
+    assert ws["A1"].font.b
+    assert ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref == "A1:D3"
+    assert wb["空"].max_row == 1
+
+
+def test_summary_of_a_county_run(tmp_path: Path) -> None:
+    """bulk on the example county: summary.xlsx lists every township in input order with its outputs."""
+    result = bulk(EXAMPLE, tmp_path, jobs=2)
+    ws = openpyxl.load_workbook(result.summary)["汇总情况"]
+    rows = list(ws.iter_rows(values_only=True))
+    assert [r[1] for r in rows[1:]] == [o.name for o in result.outcomes]
+    assert all(o.outputs and all(p.exists() for p in o.outputs) for o in result.outcomes)
+    assert not list(tmp_path.glob(".*.part"))
+
+
+def test_chunks_never_starve_workers() -> None:
+    """Small runs go one township per task (every worker gets work); big ones share the pool's cost per task."""
+    assert chunk_size(3, 2) == 1
+    assert chunk_size(100_000, 2) == 32
+    assert chunk_size(None, 2) == 32
+    assert chunk_size(100_000, 2, pdf=True) == 1
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8) | st.floats(allow_nan=False),
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+                    max_leaves=12))
+def test_direct_yaml_construction_equals_the_loaders(data: object) -> None:
+    """The direct walk over libyaml's nodes builds what the project's YAML loader builds, for any plain document."""
+    text = yaml.safe_dump({"data": data}, allow_unicode=True)
+    assert mapping._parse(text, "yaml", None) == yaml.load(text, Loader=mapping._Loader)
+
+
+def test_yaml_anchors_merges_and_duplicates() -> None:
+    """Aliases share their anchor's value, merge keys work, a duplicate key is still noticed with its line."""
+    text = "base: &b {x: 1, y: 2}\nother:\n  <<: *b\n  y: 3\nsame: *b\nk: 1\nk: 2\nwhen: 2023-01-18\nf: 1.10\n"
+    data = mapping._parse(text, "yaml", None)
+    assert data == yaml.load(text, Loader=mapping._Loader)
+    assert data["other"] == {"x": 1, "y": 3}
+    assert data["same"] is data["base"]
+    assert data.duplicates == [("k", 7)]
+    assert data["when"] == dt.date(2023, 1, 18)
+    assert data["f"] == Decimal("1.10")
+
+
+def test_check_in_parallel_lists_files_in_order(tmp_path: Path) -> None:
+    """check on many files gives the same results in the same order on two processes as on one; an unreadable file
+    is reported in its place."""
+    files = []
+    for i in range(PARALLEL_FROM + 2):
+        target = tmp_path / f"{i:02d}.yaml"
+        if i == 3:
+            target.write_text("bad: [", encoding="utf-8")
+        else:
+            target.write_bytes(YAML_EXAMPLE.read_bytes())
+        files.append(target)
+    serial = list(check_files(files, jobs=1))
+    parallel = list(check_files(files, jobs=2))
+    assert parallel == serial
+    assert [r.file for r in parallel] == [str(f) for f in files]
+    assert parallel[3].error is not None
+    assert parallel[3].error[0] == "IN-YAML"
+    cli = CliRunner().invoke(app, ["check", "--json", "-j", "2", *map(str, files)])
+    assert cli.exit_code == 2
+    assert [entry["file"] for entry in json.loads(cli.output)] == [str(f) for f in files]
+
+
+@pytest.mark.libreoffice
+def test_bulk_pdf_and_previews(tmp_path: Path, soffice: str, busy_report: Report) -> None:
+    """bulk --preview: a PDF, a PNG per page and table 三's contact sheet per township, named like its .docx;
+    nothing temporary left; summary.xlsx says 是 in its PDF column."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    dump(busy_report, inputs / "a.yaml")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["bulk", str(inputs), "-o", str(out), "-j", "1", "--preview", "--soffice", soffice])
+    assert result.exit_code == 0, result.output
+    stem = next(p.stem for p in out.glob("*.docx") if "汇总" not in p.stem)
+    assert (out / f"{stem}.pdf").read_bytes().startswith(b"%PDF")
+    assert (out / f"{stem}-表三.png").is_file()
+    pages = sorted(out.glob(f"{stem}-[0-9]*.png"))
+    assert pages
+    assert pages[0].read_bytes().startswith(b"\x89PNG")
+    assert not [p for p in out.iterdir() if p.name.startswith(".") and p.name != ".reportgen-manifest.jsonl"]
+    ws = openpyxl.load_workbook(out / "summary.xlsx")["汇总情况"]
+    header = [c.value for c in ws[1]]
+    assert ws.cell(2, header.index("PDF") + 1).value == "是"
+
+
+@pytest.mark.libreoffice
+def test_bulk_pdf_failure_keeps_the_pair_and_is_reported(tmp_path: Path, soffice: str, busy_report: Report) -> None:
+    """A document LibreOffice cannot convert in time (retried once) costs only its PDF: the .docx and .xlsx are
+    written, the outcome and summary.xlsx say why, the exit status is 1."""
+    result = bulk([busy_report], tmp_path, jobs=1, pdf=True, soffice=soffice, pdf_timeout=0.01)
+    outcome = result.outcomes[0]
+    assert outcome.pdf_error
+    assert not outcome.pdf
+    assert [p.suffix for p in outcome.outputs] == [".docx", ".xlsx"]
+    assert all(p.exists() for p in outcome.outputs)
+    assert not list(tmp_path.glob("*.pdf"))
+    assert not list(tmp_path.glob(".*.part"))
+    assert result.exit_code == 1
+    ws = openpyxl.load_workbook(result.summary)["汇总情况"]
+    header = [c.value for c in ws[1]]
+    assert str(ws.cell(2, header.index("PDF") + 1).value).startswith("失败")

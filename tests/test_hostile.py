@@ -410,8 +410,6 @@ def test_bulk_interrupted_leaves_no_part_files(tmp_path: Path) -> None:
     assert not list(out.glob(".*.part")), sorted(p.name for p in out.iterdir())
 
 
-@pytest.mark.xfail(strict=True, reason="a lost worker breaks the process pool and aborts the run; the retry "
-                   "belongs in pipelines/parallel.bounded_map + bulk (owned by the perf branch; see the report)")
 def test_bulk_survives_one_killed_worker(tmp_path: Path) -> None:
     """One worker killed (as the OOM killer would): its township is retried, the run completes."""
     inputs = _bulk_inputs(tmp_path / "in", 12)

@@ -22,6 +22,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -138,6 +139,7 @@ def bounded_map(
     *,
     max_in_flight: int,
     progress: Callable[[Completed[T, R]], None] | None = None,
+    restart: Callable[[], cf.Executor] | None = None,
 ) -> Iterator[Completed[T, R]]:
     """Run ``fn(item)`` for every item on ``executor``, yielding each :class:`Completed` as it finishes.
 
@@ -145,12 +147,33 @@ def bounded_map(
     running, so neither the items nor the results pile up in memory.  Outcomes come in completion
     order, not input order.  ``progress`` (if given) is called in the calling thread for every
     outcome before it is yielded.  Closing the generator early cancels the tasks not yet started.
+
+    ``restart`` (for a process pool): when a worker dies (killed, out of memory) the pool breaks and every
+    task in it fails with ``BrokenProcessPool``; ``restart()`` then gives a new executor and each of those
+    items is run once more. An item whose second run breaks a pool too is yielded with that error, so one
+    input that kills its worker costs only itself, never the run.
     """
     if max_in_flight < 1:
         raise ValueError("max_in_flight must be at least 1")
     source = iter(items)
-    running: dict[cf.Future[R], T] = {}
+    # future → (sequence number, item, generation of the executor it was submitted to)
+    running: dict[cf.Future[R], tuple[int, T, int]] = {}
+    retried: set[int] = set()
+    generation = 0
+    counter = 0
     exhausted = False
+
+    def submit(seq: int, item: T) -> None:
+        nonlocal executor, generation
+        try:
+            future = executor.submit(fn, item)
+        except BrokenProcessPool:
+            if restart is None:
+                raise
+            executor, generation = restart(), generation + 1
+            future = executor.submit(fn, item)
+        running[future] = (seq, item, generation)
+
     try:
         while True:
             while not exhausted and len(running) < max_in_flight:
@@ -159,14 +182,23 @@ def bounded_map(
                 except StopIteration:
                     exhausted = True
                     break
-                running[executor.submit(fn, item)] = item
+                submit(counter, item)
+                counter += 1
             if not running:
                 return
             done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
             for future in done:
-                item = running.pop(future)
+                seq, item, born = running.pop(future)
                 try:
                     outcome: Completed[T, R] = Completed(item, result=future.result())
+                except BrokenProcessPool as exc:
+                    if restart is not None and seq not in retried:
+                        retried.add(seq)
+                        if born == generation:  # the first of its pool's losses: replace the pool once
+                            executor, generation = restart(), generation + 1
+                        submit(seq, item)
+                        continue
+                    outcome = Completed(item, error=exc)
                 except BaseException as exc:
                     if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                         raise

@@ -51,7 +51,7 @@ import itertools
 import os
 import secrets
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from reportgen.domain.errors import InputError, OutputError
@@ -143,19 +143,25 @@ def _clean_stale_parts(outdir: Path) -> None:
 def _run_all(run: _Run, inputs: str | os.PathLike[str] | Iterable[BulkInput], out: Path, executor: cf.Executor | None,
              n_jobs: int, in_flight: int, size: int, template_str: str | None) -> None:
     with contextlib.ExitStack() as stack:
+        restart: Callable[[], cf.Executor] | None = None
         if executor is None:
             if n_jobs == 1:
                 executor = InlineExecutor()
                 stack.callback(close_converter)  # this process's LibreOffice, if a PDF started one
             else:
-                executor = stack.enter_context(process_pool(n_jobs, initializer=init_worker, initargs=(template_str,)))
+                def restart() -> cf.Executor:
+                    # a worker died (killed, out of memory): a new pool; its townships are run once more
+                    return stack.enter_context(process_pool(n_jobs, initializer=init_worker, initargs=(template_str,)))
+
+                executor = restart()
         try:
             chunks = _chunks(run.jobs(sources(inputs, out)), size)
-            for completed in bounded_map(run_chunk, chunks, executor, max_in_flight=in_flight):
+            for completed in bounded_map(run_chunk, chunks, executor, max_in_flight=in_flight, restart=restart):
                 for job, done in _outcomes(completed):
                     run.finish(job.index, done)
             # Rare: skipped townships whose name went to an input listed before them (already named).
-            for completed in bounded_map(run_chunk, _chunks(run.redo_jobs(), 1), executor, max_in_flight=in_flight):
+            for completed in bounded_map(run_chunk, _chunks(run.redo_jobs(), 1), executor, max_in_flight=in_flight,
+                                         restart=restart):
                 for job, done in _outcomes(completed):
                     run.redone(job.index, done)
         finally:

@@ -428,8 +428,6 @@ def test_bulk_survives_one_killed_worker(tmp_path: Path) -> None:
     assert not [o for o in result.outcomes if o.failed]
 
 
-@pytest.mark.xfail(strict=True, reason="bulk deletes every .*.part of the folder when it starts, also those of a "
-                   "run still writing there; needs a per-run lock (owned by the perf branch; see the report)")
 def test_a_second_bulk_run_keeps_the_temporaries_of_a_running_one(tmp_path: Path) -> None:
     """A .part file of another run still in progress (fresh, its run alive) survives the start of a second run."""
     inputs = _bulk_inputs(tmp_path / "in", 1)

@@ -6,7 +6,9 @@ import concurrent.futures as cf
 import contextlib
 import os
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
+from reportgen.pipelines.bulk import _clean_stale_parts, _RunLock
 from reportgen.pipelines.parallel import bounded_map
 
 
@@ -39,3 +41,19 @@ def test_without_restart_a_broken_pool_is_an_error_of_its_tasks() -> None:
         outcomes = list(bounded_map(_square_or_die, [7], pool, max_in_flight=1))
     assert len(outcomes) == 1
     assert isinstance(outcomes[0].error, BrokenProcessPool)
+
+
+def test_a_dead_runs_temporaries_go_a_live_runs_stay(tmp_path: Path) -> None:
+    """Starting in a folder: the .part files of a run whose lock is free (it died) are removed with its lock; those
+    of a run holding its lock are kept; so are fresh .part files of a run without a lock file."""
+    live = _RunLock(tmp_path, "11111111")
+    (tmp_path / ".rg-11111111-0.docx.part").write_bytes(b"live")
+    dead = tmp_path / ".rg-22222222.lock"
+    dead.write_bytes(b"")  # a lock file nobody holds: its run was killed
+    (tmp_path / ".rg-22222222-0.docx.part").write_bytes(b"dead")
+    (tmp_path / ".rg-33333333-0.docx.part").write_bytes(b"no lock, fresh")
+    _clean_stale_parts(tmp_path)
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == [".rg-11111111-0.docx.part", ".rg-11111111.lock", ".rg-33333333-0.docx.part"]
+    live.release()
+    assert not (tmp_path / ".rg-11111111.lock").exists()

@@ -12,6 +12,7 @@ through ``Client.get_executor()``.
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures as cf
 import contextlib
 import ctypes
@@ -150,8 +151,8 @@ def bounded_map(
 
     ``restart`` (for a process pool): when a worker dies (killed, out of memory) the pool breaks and every
     task in it fails with ``BrokenProcessPool``; ``restart()`` then gives a new executor and each of those
-    items is run once more. An item whose second run breaks a pool too is yielded with that error, so one
-    input that kills its worker costs only itself, never the run.
+    items is run once more, alone. An item whose second run (alone) breaks a pool too is yielded with that
+    error, so one input that kills its worker costs only itself, never the run.
     """
     if max_in_flight < 1:
         raise ValueError("max_in_flight must be at least 1")
@@ -174,17 +175,26 @@ def bounded_map(
             future = executor.submit(fn, item)
         running[future] = (seq, item, generation)
 
+    # Items lost with a broken pool are run again one at a time, alone, so the one that kills its worker breaks
+    # only its own pool the second time and the others it shared a pool with are not blamed.
+    suspects: collections.deque[tuple[int, T]] = collections.deque()
     try:
         while True:
-            while not exhausted and len(running) < max_in_flight:
-                try:
-                    item = next(source)
-                except StopIteration:
-                    exhausted = True
-                    break
-                submit(counter, item)
-                counter += 1
+            if suspects:
+                if not running:
+                    submit(*suspects.popleft())
+            else:
+                while not exhausted and len(running) < max_in_flight:
+                    try:
+                        item = next(source)
+                    except StopIteration:
+                        exhausted = True
+                        break
+                    submit(counter, item)
+                    counter += 1
             if not running:
+                if suspects:
+                    continue
                 return
             done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
             for future in done:
@@ -196,7 +206,7 @@ def bounded_map(
                         retried.add(seq)
                         if born == generation:  # the first of its pool's losses: replace the pool once
                             executor, generation = restart(), generation + 1
-                        submit(seq, item)
+                        suspects.append((seq, item))
                         continue
                     outcome = Completed(item, error=exc)
                 except BaseException as exc:

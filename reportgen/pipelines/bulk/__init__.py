@@ -51,13 +51,16 @@ import itertools
 import os
 import secrets
 import shutil
+import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from types import ModuleType
 
 from reportgen.domain.errors import InputError, OutputError
 from reportgen.domain.findings import Finding, Location, Status
 from reportgen.domain.layout import FormatVersion
 from reportgen.domain.naming import MANIFEST_NAME, SUMMARY_NAME, UniqueStems, output_stem
+from reportgen.formats._io import os_reason
 from reportgen.formats.excel import county as county_mod
 from reportgen.formats.office.locate import require_soffice
 from reportgen.formats.office.pool import DOCUMENT_TIMEOUT
@@ -83,6 +86,12 @@ from reportgen.pipelines.bulk.summary import write_summary
 from reportgen.pipelines.bulk.worker import close_converter, init_worker, run_chunk
 from reportgen.pipelines.generate import docx_renderer, read_and_check, render_documents, write_together
 from reportgen.pipelines.parallel import Completed, InlineExecutor, bounded_map, default_jobs, process_pool
+
+fcntl: ModuleType | None
+try:
+    import fcntl
+except ImportError:  # Windows: the lock file is only a marker (see _RunLock)
+    fcntl = None
 
 __all__ = [
     "EXCLUSION_REASONS",
@@ -131,13 +140,67 @@ def chunk_size(total: int | None, workers: int, *, pdf: bool = False) -> int:
     return max(1, min(CHUNK, total // (8 * workers)))
 
 
-def _clean_stale_parts(outdir: Path) -> None:
-    for part in outdir.glob(".*.part"):
+STALE_PART_SECONDS = 3600
+"""A temporary file of a run whose lock cannot be found is removed only after this long (it may be written by a
+run of an older version, or one just starting)."""
+
+
+class _RunLock:
+    """``.rg-<token>.lock`` in the output folder, locked (``flock``) for as long as the run lives: another run
+    starting in the same folder keeps this run's temporaries, and removes those of a run that died (its lock is
+    free again).  Where ``fcntl`` does not exist (Windows) the file is only a marker."""
+
+    def __init__(self, outdir: Path, token: str) -> None:
+        self.path = outdir / f".rg-{token}.lock"
+        self._handle = open(self.path, "wb")  # noqa: SIM115 - held open for the run's lifetime
+        if fcntl is not None:
+            fcntl.flock(self._handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+    def release(self) -> None:
+        self._handle.close()
         with contextlib.suppress(OSError):
+            self.path.unlink()
+
+
+def _lock_is_free(lock: Path) -> bool:
+    """Whether the run that made ``lock`` is gone (its flock can be taken)."""
+    if fcntl is None:
+        return time.time() - lock.stat().st_mtime > STALE_PART_SECONDS
+    with open(lock, "rb") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return False
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return True
+
+
+def _clean_stale_parts(outdir: Path) -> None:
+    """Remove the temporaries of runs that died (kill -9, power cut) — never those of a run still working here."""
+    locks = {lock.name[len(".rg-"):-len(".lock")]: lock for lock in outdir.glob(".rg-*.lock")}
+    dead = {token for token, lock in locks.items() if _lock_is_free(lock)}
+    live = set(locks) - dead
+    now = time.time()
+    for part in outdir.glob(".*.part"):
+        token = part.name[len(".rg-"):].split("-", 1)[0] if part.name.startswith(".rg-") else None
+        with contextlib.suppress(OSError):
+            if token in dead:
+                stale = True
+            elif token is not None and token in live:
+                stale = False
+            elif token is not None:  # no lock at all: a run of an older version, or one just starting
+                stale = now - part.stat().st_mtime > STALE_PART_SECONDS
+            else:  # an untagged temporary (the main process's atomic writes): stale unless a run is alive
+                stale = not live or now - part.stat().st_mtime > STALE_PART_SECONDS
+            if not stale:
+                continue
             if part.is_dir():
                 shutil.rmtree(part)  # a PDF folder of a killed run
             else:
                 part.unlink()
+    for token in dead:
+        with contextlib.suppress(OSError):
+            locks[token].unlink()
 
 
 def _run_all(run: _Run, inputs: str | os.PathLike[str] | Iterable[BulkInput], out: Path, executor: cf.Executor | None,
@@ -238,8 +301,13 @@ def bulk(
         with contextlib.suppress(InputError):
             info = county_mod.read_county_info(inputs)
 
+    token = secrets.token_hex(4)
+    try:
+        lock = _RunLock(out, token)
+    except OSError as exc:
+        raise OutputError(f"无法在输出文件夹 {out} 中写入文件（{os_reason(exc)}）。", location=Location(file=str(out))) from None
     run = _Run(
-        out=out, token=secrets.token_hex(4), template=template_str, check_only=check_only, force=force,
+        out=out, token=token, template=template_str, check_only=check_only, force=force,
         run_key="" if check_only else run_digest(template_str) + ("|pdf" if pdf else "") + ("|preview" if preview else ""),
         manifest=None if check_only else Manifest(out),
         names=UniqueStems([Path(SUMMARY_NAME).stem, Path(MANIFEST_NAME).stem]),
@@ -259,6 +327,7 @@ def bulk(
             else:
                 with contextlib.suppress(OSError):
                     part.unlink()
+        lock.release()
         raise
 
     chosen = run.rollup.choose(info)
@@ -287,5 +356,6 @@ def bulk(
         if rollup_report is not None else None,
         excluded, pdf=pdf,
     )
+    lock.release()
     return BulkResult(outdir=out, outcomes=outcomes, summary=summary, rollup=rollup_report,
                       rollup_outputs=rollup_outputs, rollup_findings=rollup_findings, fonts_substituted=tuple(run.fonts))

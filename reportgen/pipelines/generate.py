@@ -250,7 +250,7 @@ def docx_renderer(template: str | os.PathLike[str] | None, version: FormatVersio
 
 
 @contextlib.contextmanager
-def _quiet_spool_errors() -> Iterator[None]:
+def quiet_spool_errors() -> Iterator[None]:
     """Keep openpyxl's abandoned spool generators from printing "Exception ignored … IO_EFBIG" tracebacks
     when a full disk stops a workbook (the failure itself is reported as OUT-WRITE)."""
     previous = sys.unraisablehook
@@ -277,7 +277,7 @@ def render_documents(
     report = checked.report
     docx = docx_renderer(template, report.format_version).render_bytes(report)
     failure: str | None = None
-    with _quiet_spool_errors():
+    with quiet_spool_errors():
         try:
             workbook = workbook_bytes(report, findings=checked.findings) if xlsx else None
         except (OSError, etree.SerialisationError) as exc:

@@ -84,7 +84,13 @@ from reportgen.pipelines.bulk.rollup import ROLLUP_LISTED, RollUp
 from reportgen.pipelines.bulk.sources import INPUT_SUFFIXES, BulkInput, estimate_total, iter_inputs, sources
 from reportgen.pipelines.bulk.summary import write_summary
 from reportgen.pipelines.bulk.worker import close_converter, init_worker, run_chunk
-from reportgen.pipelines.generate import docx_renderer, read_and_check, render_documents, write_together
+from reportgen.pipelines.generate import (
+    docx_renderer,
+    quiet_spool_errors,
+    read_and_check,
+    render_documents,
+    write_together,
+)
 from reportgen.pipelines.parallel import Completed, InlineExecutor, bounded_map, default_jobs, process_pool
 
 fcntl: ModuleType | None
@@ -350,12 +356,13 @@ def bulk(
         rollup_outputs = (out / f"{stem}.docx", out / f"{stem}.xlsx")
         write_together(tuple(zip(rollup_outputs, (docx, xlsx), strict=True)))
     summary = out / SUMMARY_NAME
-    write_summary(
-        summary, outcomes, status_counts(outcomes),
-        (rollup_report.organ.name, rollup_outputs, len(outcomes) - len(excluded))
-        if rollup_report is not None else None,
-        excluded, pdf=pdf,
-    )
+    with quiet_spool_errors():  # a failing save is OUT-WRITE; openpyxl's abandoned spools stay silent
+        write_summary(
+            summary, outcomes, status_counts(outcomes),
+            (rollup_report.organ.name, rollup_outputs, len(outcomes) - len(excluded))
+            if rollup_report is not None else None,
+            excluded, pdf=pdf,
+        )
     lock.release()
     return BulkResult(outdir=out, outcomes=outcomes, summary=summary, rollup=rollup_report,
                       rollup_outputs=rollup_outputs, rollup_findings=rollup_findings, fonts_substituted=tuple(run.fonts))

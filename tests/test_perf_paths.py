@@ -20,7 +20,6 @@ from reportgen.cli import app
 from reportgen.domain.model import OrganKind, Report
 from reportgen.formats.excel import county as county_mod
 from reportgen.formats.excel.county import CountyRow, figure_columns, write_county_form
-from reportgen.formats.excel.stream import StreamTable, write_tables
 from reportgen.formats.inputs import mapping
 from reportgen.formats.inputs.mapping import dump
 from reportgen.pipelines.bulk import bulk, chunk_size
@@ -119,23 +118,6 @@ def test_bulk_form_writes_every_township_styled_and_validated(tmp_path: Path) ->
     entries = county_mod.read_county(path)
     assert [e.name for e in entries] == names
     assert all(isinstance(e.result, Report) for e in entries)
-
-
-def test_streamed_tables_read_back(tmp_path: Path) -> None:
-    """A streamed workbook is a plain table: header bold, frozen, filtered; text that looks like a formula stays text;
-    amounts keep their digits; control characters are dropped."""
-    rows = [(1, "=SUM(A1)", Decimal("1.50"), "a\x01b"), (2, "多行\n文字", Decimal("3"), None)]
-    path = write_tables(tmp_path / "t.xlsx", [StreamTable("表'一", ("序号", "文字", "金额", "备注"), iter(rows), (6, 20, 8, 8)),
-                                              StreamTable("空", ("甲",), [], (10,), autofilter=False)])
-    wb = openpyxl.load_workbook(path)
-    ws = wb["表'一"]
-    assert [[c.value for c in row] for row in ws.iter_rows()] == [
-        ["序号", "文字", "金额", "备注"], [1, "=SUM(A1)", "1.50", "ab"], [2, "多行\n文字", 3, None]]
-    assert ws["B2"].data_type == "s"
-    assert ws["A1"].font.b
-    assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == "A1:D3"
-    assert wb["空"].max_row == 1
 
 
 def test_summary_of_a_county_run(tmp_path: Path) -> None:

@@ -59,6 +59,12 @@ class ReportgenError(Exception):
         finding = Finding(code=code, severity=Severity.ERROR, message=message, location=location or Location())
         return cls(message, code=code, location=finding.location, findings=[finding])
 
+    def as_findings(self) -> tuple[Finding, ...]:
+        """Its findings, or, for an error of one problem without any, the error itself as one finding."""
+        return self.findings or (
+            Finding(code=self.code, severity=Severity.ERROR, message=self.message, location=self.location),
+        )
+
     def __str__(self) -> str:
         where = self.location.describe()
         head = f"[{self.code}] {where + '：' if where else ''}{self.message}"

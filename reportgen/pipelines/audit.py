@@ -138,9 +138,7 @@ class AuditResult:
 
 def _unreadable(file: str, exc: BaseException) -> AuditEntry:
     if isinstance(exc, ReportgenError):
-        findings = exc.findings or (
-            Finding(code=exc.code, severity=Severity.ERROR, message=exc.message, location=exc.location),
-        )
+        findings = exc.as_findings()
     else:  # a bug, not the file's fault; still reported per file so the others go on
         findings = (Finding(code="AUDIT-INTERNAL", severity=Severity.ERROR,
                             message=f"读取时发生内部错误：{type(exc).__name__}: {exc}"),)

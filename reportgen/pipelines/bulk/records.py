@@ -320,9 +320,7 @@ class Done:
 def error_findings(exc: BaseException, file: str | None, organ: str | None) -> tuple[Finding, ...]:
     """Why a township failed, as findings located in ``file`` and ``organ`` (an unexpected exception: BULK-INTERNAL)."""
     if isinstance(exc, ReportgenError):
-        findings = exc.findings or (
-            Finding(code=exc.code, severity=Severity.ERROR, message=exc.message, location=exc.location),
-        )
+        findings = exc.as_findings()
     else:
         findings = (Finding(code="BULK-INTERNAL", severity=Severity.ERROR,
                             message=f"内部错误：{type(exc).__name__}: {exc}"),)

@@ -218,9 +218,13 @@ def _run_all(run: _Run, inputs: str | os.PathLike[str] | Iterable[BulkInput], ou
                 executor = InlineExecutor()
                 stack.callback(close_converter)  # this process's LibreOffice, if a PDF started one
             else:
+                pools: list[cf.Executor] = []
+
                 def restart() -> cf.Executor:
                     # a worker died (killed, out of memory): a new pool; its townships are run once more
-                    return stack.enter_context(process_pool(n_jobs, initializer=init_worker, initargs=(template_str,)))
+                    pools.append(stack.enter_context(
+                        process_pool(n_jobs, initializer=init_worker, initargs=(template_str,))))
+                    return pools[-1]
 
                 executor = restart()
         try:
@@ -229,6 +233,8 @@ def _run_all(run: _Run, inputs: str | os.PathLike[str] | Iterable[BulkInput], ou
                 for job, done in _outcomes(completed):
                     run.finish(job.index, done)
             # Rare: skipped townships whose name went to an input listed before them (already named).
+            if restart is not None:
+                executor = pools[-1]  # the pool that replaced a broken one, not the broken one
             for completed in bounded_map(run_chunk, _chunks(run.redo_jobs(), 1), executor, max_in_flight=in_flight,
                                          restart=restart):
                 for job, done in _outcomes(completed):

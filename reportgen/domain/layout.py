@@ -192,11 +192,21 @@ class TableLayout:
     _columns: dict[str, Column] = attrs.field(init=False, repr=False, eq=False)
     _rows: dict[str, Row] = attrs.field(init=False, repr=False, eq=False)
     _computed: frozenset[tuple[str, str]] = attrs.field(init=False, repr=False, eq=False)
+    _refs: tuple[tuple[str, str], ...] = attrs.field(init=False, repr=False, eq=False)
+    _leaves: tuple[tuple[str, str], ...] = attrs.field(init=False, repr=False, eq=False)
+    _leaf_set: frozenset[tuple[str, str]] = attrs.field(init=False, repr=False, eq=False)
+    _kinds: dict[tuple[str, str], FigureKind] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "_columns", {c.key: c for c in self.columns})
         object.__setattr__(self, "_rows", {r.key: r for r in self.rows})
         object.__setattr__(self, "_computed", frozenset(s.target for s in self.sums))
+        refs = tuple((row.key, col) for row in self.rows for col in row.columns)
+        object.__setattr__(self, "_refs", refs)
+        leaves = tuple(ref for ref in refs if ref not in self._computed)
+        object.__setattr__(self, "_leaves", leaves)
+        object.__setattr__(self, "_leaf_set", frozenset(leaves))
+        object.__setattr__(self, "_kinds", {ref: self._columns[ref[1]].kind for ref in refs})
 
     def column(self, key: str) -> Column:
         """The column with ``key``."""
@@ -212,15 +222,16 @@ class TableLayout:
 
     def refs(self) -> Iterator[tuple[str, str]]:
         """Every figure cell ``(row_key, column_key)``, in reading order."""
-        for row in self.rows:
-            for col in row.columns:
-                yield (row.key, col)
+        return iter(self._refs)
 
     def leaf_refs(self) -> Iterator[tuple[str, str]]:
         """The figures a user gives (everything that is not a sum), in reading order."""
-        for ref in self.refs():
-            if ref not in self._computed:
-                yield ref
+        return iter(self._leaves)
+
+    @property
+    def leaf_set(self) -> frozenset[tuple[str, str]]:
+        """:meth:`leaf_refs` as a set."""
+        return self._leaf_set
 
     def is_computed(self, ref: tuple[str, str]) -> bool:
         """Whether the figure at ``ref`` is a sum of others."""
@@ -228,7 +239,10 @@ class TableLayout:
 
     def kind(self, ref: tuple[str, str]) -> FigureKind:
         """The kind of figure at ``ref``."""
-        return self.column(ref[1]).kind
+        try:
+            return self._kinds[ref]
+        except KeyError:  # a column key with a row it is not in: the column still has a kind
+            return self.column(ref[1]).kind
 
     def figure_cell(self, ref: tuple[str, str]) -> GridCell:
         """The grid cell showing the figure at ``ref``."""

@@ -225,14 +225,16 @@ class Table:
 
     def __attrs_post_init__(self) -> None:
         layout = self.layout
-        leaves = set(layout.leaf_refs())
-        given = set(self.figures)
-        if given != leaves:
+        leaves = layout.leaf_set
+        if len(self.figures) != len(leaves) or not leaves.issuperset(self.figures):
+            given = set(self.figures)
             missing = sorted(leaves - given)
             extra = sorted(given - leaves)
             raise ValueError(f"{self.key}: figures missing {missing[:3]} / unknown {extra[:3]}")
         # Own copies with amounts as Decimal: the caller's dicts may change later, totals must not go stale.
-        figures = {ref: _check_figure(layout.kind(ref), value) for ref, value in self.figures.items()}
+        kind = layout.kind
+        figures = {ref: value if type(value) is int and value >= 0 and kind(ref) == "count"  # the common case
+                   else _check_figure(kind(ref), value) for ref, value in self.figures.items()}
         stated: dict[tuple[str, str], Figure] = {}
         for ref, value in self.stated.items():
             if not layout.is_computed(ref):
@@ -256,14 +258,14 @@ class Table:
     ) -> Table:
         """A table from the leaf figures given; leaves not given are 0 (amounts ``Decimal(0)``)."""
         layout = get_layout(version).table(key)
-        full: dict[tuple[str, str], Figure] = {}
-        for ref in layout.leaf_refs():
-            default: Figure = Decimal(0) if layout.kind(ref) == "amount" else 0
-            full[ref] = figures.get(ref, default) if figures else default
+        kind = layout.kind
         if figures:
-            unknown = set(figures) - set(full)
+            unknown = set(figures) - layout.leaf_set
             if unknown:
                 raise ValueError(f"{key}: unknown figures {sorted(unknown)[:3]}")
+        given: Mapping[tuple[str, str], Figure] = figures or {}
+        full: dict[tuple[str, str], Figure] = {
+            ref: given.get(ref, Decimal(0) if kind(ref) == "amount" else 0) for ref in layout.leaf_refs()}
         return cls(key=key, version=version, figures=full, stated=dict(stated or {}))
 
     @property

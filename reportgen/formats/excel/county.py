@@ -1151,6 +1151,8 @@ _HAS_VALUE = re.compile(rb"<(?:\w+:)?(?:v|is)\b")
 _NAME_CELL = re.compile(rb'<c r="A\d+"(?: s="\d+")? t="(s|inlineStr)">(?:<v>(\d+)</v>|<is><t(?: xml:space="preserve")?>([^<]*)</t></is>)</c>')
 _PLAIN_CELL = re.compile(rb'<c r="([A-Z]+)\d+"(?: s="(\d+)")?(?: t="(s|n|inlineStr)")?'
                          rb'(?:/>|></c>|><v>([^<]*)</v></c>|><is><t(?: xml:space="preserve")?>([^<]*)</t></is></c>)')
+_PLAIN_CELL_TEXT = re.compile(_PLAIN_CELL.pattern.replace(b"(", b"(?:").replace(b"(?:?:", b"(?:"))
+""":data:`_PLAIN_CELL` without groups: ``findall`` gives each whole match, to check that they cover the row."""
 _ROW_END = re.compile(rb"</(?:\w+:)?row>")
 _CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s/>]")
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
@@ -1206,9 +1208,17 @@ class _County:
         except (zipfile.BadZipFile, KeyError, OSError, StopIteration, etree.XMLSyntaxError) as exc:
             raise _fail(file, IN_XLSX_UNREADABLE, f"无法读取工作簿：{exc}") from exc
         self.columns: dict[str, int] = {}
+        self.letter_columns: dict[bytes, int] = {}
         self.shared = repr((self.builder.info, self.builder.shared))
         """What every township's report depends on besides its row and overrides (for change detection)."""
         self.wrap = (b"<sheetData " + b" ".join(self.namespaces) + b">", b"</sheetData>")
+
+    def column_of_letters(self, letters: bytes) -> int:
+        """The 0-based column of a cell reference's letters (``b"AB"``), remembered."""
+        index = self.letter_columns.get(letters)
+        if index is None:
+            index = self.letter_columns[letters] = column_index_from_string(letters.decode()) - 1
+        return index
 
     def column(self, ref: str) -> int:
         index = self.columns.get(ref)
@@ -1237,28 +1247,28 @@ class _County:
         regular expression; ``None`` (parse it) when anything else is in the row (formulas, rich text, prefixes)."""
         start = row.find(b">") + 1
         end = row.rfind(b"</row>")
+        if end < start:
+            return None
+        found = _PLAIN_CELL.findall(row, start, end)
+        # every byte between the row's tags must be a plain cell: cheaper to check by length than by position
+        if sum(map(len, _PLAIN_CELL_TEXT.findall(row, start, end))) != end - start:
+            return None
         cells: dict[int, object] = {}
-        pos = start
-        for m in _PLAIN_CELL.finditer(row, start, end):
-            if m.start() != pos:
-                return None
-            pos = m.end()
-            letters, style, kind, number, inline = m.groups()
-            index = self.column(letters.decode())
-            if inline is not None:
+        column, strings, dates = self.column_of_letters, self.strings, self.dates
+        for letters, style, kind, number, inline in found:
+            index = column(letters)
+            if inline:
                 text = inline.decode("utf-8")
                 cells[index] = (html.unescape(text) if "&" in text else text) or None  # XML's entities and &#…;
-            elif number is None:
+            elif not number:
                 cells[index] = None
             elif kind == b"s":
-                cells[index] = self.strings[int(number)]
-            elif kind is None or kind == b"n":
+                cells[index] = strings[int(number)]
+            elif not kind or kind == b"n":
                 value: int | float = float(number) if b"." in number or b"E" in number or b"e" in number else int(number)
-                cells[index] = from_excel(value) if style is not None and int(style) in self.dates else value
+                cells[index] = from_excel(value) if style and int(style) in dates else value
             else:
                 return None
-        if pos != end:
-            return None
         width = max(cells, default=-1) + 1
         return tuple(cells.get(i) for i in range(width))
 

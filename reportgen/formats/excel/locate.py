@@ -93,10 +93,16 @@ def form_locator(version: FormatVersion) -> Locator:
     return locate
 
 
+@functools.cache
+def _county_columns(version: FormatVersion) -> dict[tuple[str, str, str], int]:
+    """``(table, row, column)`` → the 数据 sheet's column number (made once: a bulk run asks per row)."""
+    return {(fc.table, fc.row, fc.column): j
+            for j, fc in enumerate(figure_columns(version), start=_COUNTY_ID_COLUMNS + 1)}
+
+
 def county_locator(version: FormatVersion, row: int) -> Locator:
     """The cells of 数据 row ``row`` of a county workbook of ``version`` (prose: the row itself)."""
-    columns = {(fc.table, fc.row, fc.column): j
-               for j, fc in enumerate(figure_columns(version), start=_COUNTY_ID_COLUMNS + 1)}
+    columns = _county_columns(version)
     layout = get_layout(version)
 
     def locate(loc: Location) -> str | None:

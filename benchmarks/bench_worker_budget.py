@@ -85,7 +85,7 @@ class TreeSampler:
 
 
 def _cpu_children() -> float:
-    import resource  # noqa: PLC0415 - benchmark script, not the package
+    import resource
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
@@ -109,7 +109,7 @@ def _run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, 
 
 def _bombs(folder: Path) -> int:
     sys.path.insert(0, str(ROOT))
-    from tests.hostile.cases import CASES  # noqa: PLC0415 - the corpus lives with the tests
+    from tests.hostile.cases import CASES
 
     folder.mkdir(parents=True)
     scratch = folder.parent / "scratch"
@@ -140,7 +140,7 @@ def bench_audit(tmp: Path, env: dict[str, str]) -> None:
 
 def bench_bulk(tmp: Path, env: dict[str, str]) -> None:
     sys.path.insert(0, str(ROOT))
-    from tests.hostile.templates import with_text  # noqa: PLC0415 - the corpus lives with the tests
+    from tests.hostile.templates import with_text
 
     template = tmp / "slow.docx"
     template.write_bytes(with_text(SLOW_TEMPLATE))

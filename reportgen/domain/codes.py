@@ -295,7 +295,7 @@ BULK_INTERNAL = _code("BULK-INTERNAL", _DETAIL, "批量生成中某个乡镇处�
 BULK_DASK = _code("BULK-DASK", _DETAIL, "dask 分布式执行失败或未安装。The dask scheduler failed or is missing.", area="run")
 AUDIT_INTERNAL = _code("AUDIT-INTERNAL", _DETAIL, "审核某个文件时发生内部错误（其余文件照常审核）。"
                        "An internal error while auditing one file.", area="run")
-WORKER_MEMORY = _code("WORKER-MEMORY", "处理该文件时超出内存上限{limit}：已停止处理它，其余文件照常处理。请检查文件是否异常"
+WORKER_MEMORY = _code("WORKER-MEMORY", "处理该文件时内存不足{limit}：已停止处理它，其余文件照常处理。请检查文件是否异常"
                       "（如内容被大量重复），或用环境变量 REPORTGEN_WORKER_MEMORY_MB 调高上限。",
                       "处理一个输入（文件、乡镇）时超出工作进程的内存上限（MAX_WORKER_MEMORY_MB，见 limits.md）；"
                       "只有它失败，其余照常。A worker exceeded its memory budget on one input; only that input fails.",

@@ -111,10 +111,10 @@ are never folded at compile time."""
 
 
 MAX_WORKER_MEMORY_MB = 1536
-"""Address space in MB a worker process of ``bulk``, ``audit`` and ``check -j`` may take beyond what it has when
-it starts (``RLIMIT_AS``; ``WORKER-MEMORY``): a township or a published report needs about 100 MB, a worker
-starts with about 250 MB. Resident memory is never more than the address space, so this bounds it too.
-LibreOffice and poppler started by a worker are not held to it (they have their own time limit)."""
+"""Memory in MB a worker process of ``bulk``, ``audit`` and ``check -j`` may take beyond what it has when it
+starts (private writable memory, ``RLIMIT_DATA``; ``WORKER-MEMORY``): a worker starts with about 120 MB and a
+township or a published report adds a few MB to a few dozen. LibreOffice and poppler started by a worker are not
+held to it (they have their own time limit)."""
 
 MAX_TASK_SECONDS = 300.0
 """Wall-clock time of one input in a worker process — one file, one township of a chunk, one township of a

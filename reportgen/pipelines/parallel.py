@@ -9,9 +9,12 @@ Any :class:`concurrent.futures.Executor` works: a :class:`~concurrent.futures.Pr
 thread pool, or a dask.distributed cluster through ``Client.get_executor()``.  The pools made by
 :func:`process_pool` (a :class:`WorkerPool`) also hold every worker to a :class:`WorkerBudget`:
 
-* memory — each worker's address space is limited (``RLIMIT_AS``) to what it starts with plus
-  :data:`~reportgen.domain.limits.MAX_WORKER_MEMORY_MB`; an input that needs more fails with
-  ``WORKER-MEMORY`` (the ``MemoryError`` unwinds, the worker goes on with the next input);
+* memory — each worker's private writable memory is limited (``RLIMIT_DATA``: heap and anonymous maps) to
+  what it starts with plus :data:`~reportgen.domain.limits.MAX_WORKER_MEMORY_MB`; an input that needs more
+  fails with ``WORKER-MEMORY`` (the ``MemoryError`` unwinds, the worker goes on with the next input).
+  ``RLIMIT_AS`` (address space) is not used: it also counts mere reservations — glibc reserves 64 MB of
+  address space for each thread's malloc arena, so the thread that talks to LibreOffice costs a worker 93 MB
+  of address space but 16 MB of data;
 * time — a worker reports when it starts each input (:func:`task_progress` for each item of a chunk);
   one that is still busy with an input after :data:`~reportgen.domain.limits.MAX_TASK_SECONDS` is killed
   with everything it started (LibreOffice), its pool replaced, the input fails with ``WORKER-TIMEOUT``
@@ -57,6 +60,7 @@ __all__ = [
     "as_budget_error",
     "bounded_map",
     "default_jobs",
+    "extend_deadline",
     "memory_unlimited",
     "process_pool",
     "task_progress",
@@ -120,7 +124,7 @@ class WorkerDiedError(WorkerBudgetError, BrokenProcessPool):
 
 @attrs.frozen
 class WorkerBudget:
-    """What each worker of a :class:`WorkerPool` may use: ``memory_mb`` of address space beyond what it starts
+    """What each worker of a :class:`WorkerPool` may use: ``memory_mb`` of data (RLIMIT_DATA) beyond what it starts
     with, ``task_seconds`` per input (0: no limit)."""
 
     memory_mb: int = attrs.field(default=MAX_WORKER_MEMORY_MB, validator=attrs.validators.ge(0))
@@ -197,8 +201,9 @@ class _WorkerState:
     slots: Any = None
     slot: int = -1
     task: int = -1
+    part: int = -1
     limit: int | None = None
-    """The soft ``RLIMIT_AS`` set for the budget, in bytes."""
+    """The soft ``RLIMIT_DATA`` set for the budget, in bytes."""
 
 
 _WORKER = _WorkerState()
@@ -228,27 +233,27 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="reportgen-parent-watch", daemon=True).start()
 
 
-def _address_space() -> int:
-    """This process's address space in bytes (0 where /proc is missing)."""
-    try:
-        with open("/proc/self/statm", encoding="ascii") as fh:
-            return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return 0
+def _data_size() -> int:
+    """This process's private writable memory (``VmData``) in bytes (0 where /proc is missing)."""
+    with contextlib.suppress(OSError, ValueError, IndexError), open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("VmData:"):
+                return int(line.split()[1]) * 1024
+    return 0
 
 
 def _limit_memory(memory_mb: int) -> None:
-    """Limit this process's address space to what it has now plus ``memory_mb`` (never above a stricter limit)."""
+    """Limit this process's data to what it has now plus ``memory_mb`` (never above a stricter limit)."""
     if not memory_mb or resource is None:
         return
-    with contextlib.suppress(ValueError, OSError):  # a platform without RLIMIT_AS: no memory budget
-        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        limit = _address_space() + memory_mb * 1024 * 1024
+    with contextlib.suppress(ValueError, OSError):  # a platform without RLIMIT_DATA: no memory budget
+        soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        limit = _data_size() + memory_mb * 1024 * 1024
         for cap in (soft, hard):
             if cap != resource.RLIM_INFINITY:
                 limit = min(limit, cap)
         # Only the soft limit: memory_unlimited() can lift it again for LibreOffice.
-        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
         _WORKER.limit = limit
 
 
@@ -259,12 +264,12 @@ def memory_unlimited() -> Iterator[None]:
     if _WORKER.limit is None or resource is None:
         yield
         return
-    hard = resource.getrlimit(resource.RLIMIT_AS)[1]
-    resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+    hard = resource.getrlimit(resource.RLIMIT_DATA)[1]
+    resource.setrlimit(resource.RLIMIT_DATA, (hard, hard))
     try:
         yield
     finally:
-        resource.setrlimit(resource.RLIMIT_AS, (_WORKER.limit, hard))
+        resource.setrlimit(resource.RLIMIT_DATA, (_WORKER.limit, hard))
 
 
 def _write_slot(task: int, part: int, deadline_ns: int) -> None:
@@ -279,10 +284,20 @@ def task_progress(part: int | None = None) -> None:
     """In a budgeted worker: the current task starts its item ``part`` now (a chunk's function calls it for each
     item, so that every item has the whole time budget and the one that runs out is known); elsewhere nothing."""
     state = _WORKER
+    state.part = -1 if part is None else part
     if state.slot < 0 or state.task < 0 or state.budget is None or not state.budget.task_seconds:
         return
-    deadline = time.monotonic_ns() + int(state.budget.task_seconds * 1e9)
-    _write_slot(state.task, -1 if part is None else part, deadline)
+    _write_slot(state.task, state.part, time.monotonic_ns() + int(state.budget.task_seconds * 1e9))
+
+
+def extend_deadline(seconds: float) -> None:
+    """In a budgeted worker: give the current item at least ``seconds`` more from now — for work bounded by its own,
+    longer timeouts (LibreOffice's start and conversion timeouts and retries), which the budget must not cut short."""
+    state = _WORKER
+    if state.slot < 0 or state.task < 0 or state.budget is None or not state.budget.task_seconds:
+        return
+    current = state.slots[state.slot * _SLOT_FIELDS + 4]
+    _write_slot(state.task, state.part, max(current, time.monotonic_ns() + int(seconds * 1e9)))
 
 
 def _init_worker(parent: int, budget: WorkerBudget, slots: Any, counter: Any,
@@ -312,7 +327,7 @@ def _run_task(fn: Callable[[T], R], task: int, item: T) -> R:
     finally:
         if _WORKER.slot >= 0:
             _write_slot(-1, -1, 0)
-        _WORKER.task = -1
+        _WORKER.task = _WORKER.part = -1
 
 
 # --------------------------------------------------------------------------------------------

@@ -52,7 +52,7 @@ from reportgen.pipelines.bulk.records import (
     temp_pdf_dir,
 )
 from reportgen.pipelines.generate import Checked, docx_renderer, read_and_check, render_documents
-from reportgen.pipelines.parallel import as_budget_error, memory_unlimited, task_progress
+from reportgen.pipelines.parallel import as_budget_error, extend_deadline, memory_unlimited, task_progress
 
 __all__ = ["close_converter", "discard_parts", "figures_of", "init_worker", "pieces", "run_chunk", "run_job"]
 
@@ -113,6 +113,18 @@ def _write_parts(files: Sequence[tuple[Path, bytes]]) -> None:
                           location=Location(file=str(files[len(written) - 1 if written else 0][0]))) from exc
 
 
+PDFTOPPM_SECONDS = 300.0
+"""The time limit of one pdftoppm run of :mod:`reportgen.formats.office.preview` (pages, then table 三's sheet)."""
+
+
+def pdf_seconds(converter: PdfConverter, preview: bool) -> float:
+    """The longest a PDF (and its previews) may take within LibreOffice's and poppler's own time limits: every
+    attempt of the converter a fresh start and a full conversion timeout, plus a margin."""
+    attempts = converter.retries + 1
+    seconds = attempts * (converter.start_timeout + 5 + converter.timeout)
+    return seconds + (2 * PDFTOPPM_SECONDS if preview else 0) + 30
+
+
 def _pdf(job: Job, options: PdfOptions, docx: bytes) -> tuple[int, bool, tuple[str, ...]]:
     """PDF (and previews) of ``docx`` into the job's temporary folder: ``(pages drawn, contact sheet, fonts)``."""
     folder = temp_pdf_dir(Path(job.outdir), job.temp)
@@ -122,8 +134,11 @@ def _pdf(job: Job, options: PdfOptions, docx: bytes) -> tuple[int, bool, tuple[s
     try:
         # LibreOffice and pdftoppm, started here, must not inherit the worker's memory budget (the worker
         # only waits for them meanwhile; they have their own time limit).
+        converter = _converter(options)
+        # The worker's time budget must not cut short what LibreOffice's own timeouts allow (--pdf-timeout).
+        extend_deadline(pdf_seconds(converter, options.preview))
         with memory_unlimited():
-            result = _converter(options).convert(docx, folder / f"{PDF_STEM}.pdf")
+            result = converter.convert(docx, folder / f"{PDF_STEM}.pdf")
             pages, sheet = 0, False
             if options.preview:
                 pages = len(page_pngs(result.pdf, folder))

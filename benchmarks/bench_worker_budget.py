@@ -16,6 +16,9 @@ Usage (from the repository root)::
   wall time is compared with the same run without the slow township (the plain way: no time budget — the run
   waits for the template's own 10 s limit).
 
+* ``overhead``: ``reportgen bulk`` of 200 townships with ``-j 2``, the default 300 s budget against none
+  (``REPORTGEN_TASK_SECONDS=0``): the cost of the watchdog and of arming each township's deadline.
+
 Medians of 3 runs, with CPU time (of the run and its children) and the load average before each run.
 """
 
@@ -164,9 +167,26 @@ def bench_bulk(tmp: Path, env: dict[str, str]) -> None:
           f"more than none; without a budget {results[('11 normal + 1 slow', '0')] - results[('12 normal', '0')]:.2f} s")
 
 
+def bench_overhead(tmp: Path, env: dict[str, str]) -> None:
+    inputs = tmp / "in"
+    inputs.mkdir(parents=True)
+    text = EXAMPLE.read_text(encoding="utf-8")
+    for i in range(200):
+        (inputs / f"t{i:03d}.yaml").write_text(text.replace("招远市金岭镇人民政府", f"招远市第{i}镇人民政府"), encoding="utf-8")
+    walls = {}
+    for budget in ("300", "0"):
+        samples = [_run([sys.executable, "-m", "reportgen", "bulk", str(inputs), "-o", str(tmp / f"out-{budget}-{k}"), "-j", "2"],
+                        {**env, "REPORTGEN_TASK_SECONDS": budget}) for k in range(3)]
+        wall, cpu, load = (statistics.median(s[i] for s in samples) for i in range(3))
+        walls[budget] = wall
+        print(f"bulk 200 townships, REPORTGEN_TASK_SECONDS={budget}: wall {wall:.2f} s, cpu {cpu:.2f} s, load {load:.2f}"
+              " (medians of 3)")
+    print(f"with the budget / without: {walls['300'] / walls['0']:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=("audit", "bulk"))
+    parser.add_argument("--only", choices=("audit", "bulk", "overhead"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         if args.only in (None, "audit"):
@@ -174,6 +194,8 @@ def main() -> None:
         if args.only in (None, "bulk"):
             (Path(tmp) / "b").mkdir()
             bench_bulk(Path(tmp) / "b", {})
+        if args.only in (None, "overhead"):
+            bench_overhead(Path(tmp) / "c", {})
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ import psutil
 import pytest
 from openpyxl import load_workbook
 
-from reportgen import bulk
+from reportgen import audit, bulk
 from reportgen.domain.catalogue import CATALOGUE
 from reportgen.domain.errors import ReportgenError
 from reportgen.domain.limits import TASK_SECONDS_ENV, WORKER_MEMORY_ENV
@@ -280,7 +280,7 @@ def test_a_pdf_worker_killed_for_time_takes_its_libreoffice_along(tmp_path: Path
         import psutil
         ctypes.CDLL(None).prctl(36, 1)  # PR_SET_CHILD_SUBREAPER: orphans of our workers become our children
         os.environ["REPORTGEN_TASK_SECONDS"] = "3"
-        from reportgen import bulk
+        from reportgen import audit, bulk
         result = bulk({str(inputs)!r}, {str(tmp_path / "out")!r}, jobs=2, pdf=True, soffice={soffice!r},
                       template={str(template)!r})
         time.sleep(0.5)
@@ -313,6 +313,25 @@ def test_check_j_reports_a_file_that_hangs(tmp_path: Path, monkeypatch: pytest.M
     assert results[4].error[0] == "WORKER-TIMEOUT"
     assert results[4].findings[0].location.file == str(files[4])
     assert all(r.error is None and r.organ for i, r in enumerate(results) if i != 4)
+    _no_children_left()
+
+
+def test_audit_lists_a_file_that_hangs_with_its_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``audit -j 2`` given a named pipe among two reports: the pipe is 无法读取 with WORKER-TIMEOUT in audit.xlsx,
+    the reports are audited, and the run ends in about the budget."""
+    monkeypatch.setenv(TASK_SECONDS_ENV, "1.5")
+    fifo = tmp_path / "stalled.yaml"
+    os.mkfifo(fifo)
+    reports = [tmp_path / f"r{i}.yaml" for i in range(2)]
+    for path in reports:
+        path.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    start = time.monotonic()
+    result = audit([reports[0], fifo, reports[1]], tmp_path / "audit.xlsx", jobs=2)
+    assert time.monotonic() - start < 8
+    assert [e.readable for e in result.entries] == [True, False, True]
+    assert result.entries[1].findings[0].code == "WORKER-TIMEOUT"
+    rows = list(load_workbook(tmp_path / "audit.xlsx", read_only=True)["问题"].iter_rows(min_row=2, values_only=True))
+    assert any(row[0] == str(fifo) and "WORKER-TIMEOUT" in map(str, row) for row in rows), rows
     _no_children_left()
 
 

@@ -134,10 +134,10 @@ def _pdf(job: Job, options: PdfOptions, docx: bytes) -> tuple[int, bool, tuple[s
     try:
         # LibreOffice and pdftoppm, started here, must not inherit the worker's memory budget (the worker
         # only waits for them meanwhile; they have their own time limit).
-        converter = _converter(options)
-        # The worker's time budget must not cut short what LibreOffice's own timeouts allow (--pdf-timeout).
-        extend_deadline(pdf_seconds(converter, options.preview))
         with memory_unlimited():
+            converter = _converter(options)  # may probe LibreOffice's Python: a process too
+            # The worker's time budget must not cut short what LibreOffice's own timeouts allow (--pdf-timeout).
+            extend_deadline(pdf_seconds(converter, options.preview))
             result = converter.convert(docx, folder / f"{PDF_STEM}.pdf")
             pages, sheet = 0, False
             if options.preview:

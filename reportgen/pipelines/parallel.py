@@ -63,6 +63,7 @@ __all__ = [
     "extend_deadline",
     "memory_unlimited",
     "process_pool",
+    "restartable_pool",
     "task_progress",
 ]
 

@@ -295,6 +295,24 @@ BULK_INTERNAL = _code("BULK-INTERNAL", _DETAIL, "批量生成中某个乡镇处�
 BULK_DASK = _code("BULK-DASK", _DETAIL, "dask 分布式执行失败或未安装。The dask scheduler failed or is missing.", area="run")
 AUDIT_INTERNAL = _code("AUDIT-INTERNAL", _DETAIL, "审核某个文件时发生内部错误（其余文件照常审核）。"
                        "An internal error while auditing one file.", area="run")
+WORKER_MEMORY = _code("WORKER-MEMORY", "处理该文件时内存不足{limit}：已停止处理它，其余文件照常处理。请检查文件是否异常"
+                      "（如内容被大量重复），或用环境变量 REPORTGEN_WORKER_MEMORY_MB 调高上限。",
+                      "处理一个输入（文件、乡镇）时超出工作进程的内存上限（MAX_WORKER_MEMORY_MB，见 limits.md）；"
+                      "只有它失败，其余照常。A worker exceeded its memory budget on one input; only that input fails.",
+                      area="run")
+WORKER_TIMEOUT = _code("WORKER-TIMEOUT", "处理超时（超过 {seconds} 秒）：已终止处理它的工作进程，其余文件照常处理。"
+                       "请检查文件是否异常，或用环境变量 REPORTGEN_TASK_SECONDS 调高上限。",
+                       "处理一个输入（文件、乡镇）超过时间上限（MAX_TASK_SECONDS，见 limits.md）：工作进程及其启动的 "
+                       "LibreOffice 被终止，进程池被替换，其余输入照常。A worker exceeded its time budget on one input; "
+                       "it was killed and replaced, only that input fails.", area="run")
+WORKER_DIED = _code("WORKER-DIED", "处理该文件时工作进程意外退出（可能因内存不足被系统终止），单独重试一次仍然如此："
+                    "已跳过它，其余文件照常处理。",
+                    "处理一个输入时工作进程两次意外退出（被系统的 OOM killer 或其他信号终止）；第一次时与它同时处理的"
+                    "输入已各自重试。A worker died twice on one input (alone the second time); only that input fails.",
+                    area="run")
+WORKER_BUDGET = _code("WORKER-BUDGET", "环境变量 {name} 的值“{value}”无效：应为{expected}，0 表示不设上限。",
+                      "工作进程的内存或时间上限（REPORTGEN_WORKER_MEMORY_MB、REPORTGEN_TASK_SECONDS）设置无效。"
+                      "An invalid worker-budget environment variable.", area="run")
 PREVIOUS_MISMATCH = _code("PREVIOUS-MISMATCH", _DETAIL, "给出的上年度报告中没有本机关上一年度的报告：未填写上年结转，"
                           "也未做跨年度核对。No matching last-year report was given.",
                           area="run", severity=Severity.WARNING)

@@ -19,16 +19,20 @@ __all__ = [
     "MAX_SHEET_CELLS",
     "MAX_STREAMED_PART_BYTES",
     "MAX_TABLE_ROWS",
+    "MAX_TASK_SECONDS",
     "MAX_TEMPLATE_NUMBER_BITS",
     "MAX_TEMPLATE_OUTPUT_CHARS",
     "MAX_TEMPLATE_SECONDS",
     "MAX_TEMPLATE_STEPS",
     "MAX_TEMPLATE_VALUE_CHARS",
     "MAX_TEXT_CHARS",
+    "MAX_WORKER_MEMORY_MB",
     "MAX_YAML_ALIASES",
     "MAX_YAML_KEYS",
     "MAX_YAML_NODES",
     "RATIO_FLOOR_BYTES",
+    "TASK_SECONDS_ENV",
+    "WORKER_MEMORY_ENV",
 ]
 
 MAX_INPUT_BYTES = 64 * 1024 * 1024
@@ -104,3 +108,21 @@ doubling; ``TPL-TIMEOUT``), refused before it is built where the size can be kno
 MAX_TEMPLATE_NUMBER_BITS = 4_096
 """Size of an integer a custom template computes (``10 ** (10 ** 10)``; ``TPL-TIMEOUT``); ``**`` and ``*``
 are never folded at compile time."""
+
+
+MAX_WORKER_MEMORY_MB = 1536
+"""Memory in MB a worker process of ``bulk``, ``audit`` and ``check -j`` may take beyond what it has when it
+starts (private writable memory, ``RLIMIT_DATA``; ``WORKER-MEMORY``): a worker starts with about 120 MB and a
+township or a published report adds a few MB to a few dozen. LibreOffice and poppler started by a worker are not
+held to it (they have their own time limit)."""
+
+MAX_TASK_SECONDS = 300.0
+"""Wall-clock time of one input in a worker process — one file, one township of a chunk, one township of a
+county workbook in ``audit`` (``WORKER-TIMEOUT``); a township takes about 50 ms, a PDF a few seconds. The
+worker (and what it started, e.g. LibreOffice) is killed, its pool replaced and the other inputs go on."""
+
+WORKER_MEMORY_ENV = "REPORTGEN_WORKER_MEMORY_MB"
+"""Environment variable overriding :data:`MAX_WORKER_MEMORY_MB` (a whole number of MB; ``0``: no limit)."""
+
+TASK_SECONDS_ENV = "REPORTGEN_TASK_SECONDS"
+"""Environment variable overriding :data:`MAX_TASK_SECONDS` (seconds, may be fractional; ``0``: no limit)."""

@@ -8,7 +8,8 @@ Each file (published ``.docx`` read by :func:`reportgen.formats.published.extrac
 county workbooks — one entry per township —, YAML/JSON inputs; folders are searched recursively) is
 read and checked by
 :func:`reportgen.domain.checks.check` in a process pool (:func:`reportgen.pipelines.parallel.bounded_map`, at most a
-few files in flight).  The workbook, written atomically, has two sheets::
+few files in flight; each worker held to its memory and time budget — a file that exceeds one is listed as
+无法读取 with ``WORKER-MEMORY`` / ``WORKER-TIMEOUT``, the others go on).  The workbook, written atomically, has two sheets::
 
     报告  一行一份报告: 序号 文件 机关 年度 格式 状态(通过/有警告/有错误/无法读取) 错误数 警告数
     问题  一行一条问题: 文件 机关 代码 严重程度 表格 行 列 期望 实际 说明 其他位置
@@ -37,7 +38,15 @@ from reportgen.formats.excel import county
 from reportgen.formats.excel._tables import write_table
 from reportgen.formats.published.extract import PUBLISHED_SUFFIXES, read_published
 from reportgen.pipelines.generate import read_and_check
-from reportgen.pipelines.parallel import Completed, InlineExecutor, bounded_map, default_jobs, process_pool
+from reportgen.pipelines.parallel import (
+    Completed,
+    InlineExecutor,
+    as_budget_error,
+    bounded_map,
+    default_jobs,
+    restartable_pool,
+    task_progress,
+)
 
 __all__ = [
     "AUDIT_SUFFIXES",
@@ -137,6 +146,7 @@ class AuditResult:
 
 
 def _unreadable(file: str, exc: BaseException) -> AuditEntry:
+    exc = as_budget_error(exc)  # MemoryError: WORKER-MEMORY
     if isinstance(exc, ReportgenError):
         findings = exc.as_findings()
     else:  # a bug, not the file's fault; still reported per file so the others go on
@@ -201,6 +211,7 @@ def audit_path(path: str | os.PathLike[str]) -> tuple[AuditEntry, ...]:
     entries: list[AuditEntry] = []
     try:
         for name, result, _row in county.iter_county(file):
+            task_progress()  # each township has the whole time budget of a worker
             label = f"{file}（{name}）"
             entries.append(_unreadable(label, result) if isinstance(result, ReportgenError) else _checked(label, result))
     except ReportgenError as exc:  # the workbook as a whole is unusable
@@ -309,9 +320,9 @@ def audit(
             for entry in found:
                 progress(entry)
 
-    def run(pool: cf.Executor, in_flight: int) -> None:
+    def run(pool: cf.Executor, in_flight: int, restart: Callable[[], cf.Executor] | None = None) -> None:
         outcomes: Iterator[Completed[tuple[int, str], tuple[AuditEntry, ...]]] = bounded_map(
-            _audit_indexed, enumerate(files), pool, max_in_flight=in_flight
+            _audit_indexed, enumerate(files), pool, max_in_flight=in_flight, restart=restart
         )
         for done in outcomes:
             index, file = done.item
@@ -324,8 +335,9 @@ def audit(
         run(InlineExecutor(), 1)
     else:
         n = min(jobs or default_jobs(), len(files))
-        with process_pool(n) as pool:
-            run(pool, 2 * n)
+        # A worker that dies, runs out of its memory or time budget costs only its file (WORKER-…).
+        with restartable_pool(n) as (pool, restart):
+            run(pool, 2 * n, restart)
     ordered = cross_year([entry for i in range(len(files)) for entry in entries[i]])
     result = AuditResult(tuple(ordered), skipped=tuple(skipped_files(paths)))
     if out is not None:

@@ -1,13 +1,24 @@
 """Map a function over many items on an executor with a bounded number of tasks in flight.
 
-Used by ``reportgen bulk`` and ``reportgen audit``.  The items are consumed lazily from any
-iterable, at most ``max_in_flight`` futures exist at a time, and each outcome is handed back as it
-completes, so memory stays flat however many items there are (38,602 townships or more).  An
-exception raised for one item is returned as that item's outcome; it never stops the others.
+Used by ``reportgen bulk``, ``reportgen audit`` and ``reportgen check -j``.  The items are consumed lazily
+from any iterable, at most ``max_in_flight`` futures exist at a time, and each outcome is handed back as
+it completes, so memory stays flat however many items there are (38,602 townships or more).  An exception
+raised for one item is returned as that item's outcome; it never stops the others.
 
-Any :class:`concurrent.futures.Executor` works: a :class:`~concurrent.futures.ProcessPoolExecutor`
-(:func:`process_pool` makes one using every core), a thread pool, or a dask.distributed cluster
-through ``Client.get_executor()``.
+Any :class:`concurrent.futures.Executor` works: a :class:`~concurrent.futures.ProcessPoolExecutor`, a
+thread pool, or a dask.distributed cluster through ``Client.get_executor()``.  The pools made by
+:func:`process_pool` (a :class:`WorkerPool`) also hold every worker to a :class:`WorkerBudget`:
+
+* memory — each worker's private writable memory is limited (``RLIMIT_DATA``: heap and anonymous maps) to
+  what it starts with plus :data:`~reportgen.domain.limits.MAX_WORKER_MEMORY_MB`; an input that needs more
+  fails with ``WORKER-MEMORY`` (the ``MemoryError`` unwinds, the worker goes on with the next input).
+  ``RLIMIT_AS`` (address space) is not used: it also counts mere reservations — glibc reserves 64 MB of
+  address space for each thread's malloc arena, so the thread that talks to LibreOffice costs a worker 93 MB
+  of address space but 16 MB of data;
+* time — a worker reports when it starts each input (:func:`task_progress` for each item of a chunk);
+  one that is still busy with an input after :data:`~reportgen.domain.limits.MAX_TASK_SECONDS` is killed
+  with everything it started (LibreOffice), its pool replaced, the input fails with ``WORKER-TIMEOUT``
+  and the inputs lost with the pool are run again.
 """
 
 from __future__ import annotations
@@ -16,19 +27,45 @@ import collections
 import concurrent.futures as cf
 import contextlib
 import ctypes
+import gc
+import math
 import multiprocessing
 import os
 import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Generic, TypeVar
 
 import attrs
 
-__all__ = ["Completed", "InlineExecutor", "bounded_map", "default_jobs", "process_pool"]
+from reportgen.domain.codes import WORKER_BUDGET, WORKER_DIED, WORKER_MEMORY, WORKER_TIMEOUT
+from reportgen.domain.errors import ReportgenError
+from reportgen.domain.limits import MAX_TASK_SECONDS, MAX_WORKER_MEMORY_MB, TASK_SECONDS_ENV, WORKER_MEMORY_ENV
+
+try:
+    import resource
+except ImportError:  # pragma: no cover - Windows: no memory budget
+    resource = None  # type: ignore[assignment]
+
+__all__ = [
+    "Completed",
+    "InlineExecutor",
+    "WorkerBudget",
+    "WorkerBudgetError",
+    "WorkerDiedError",
+    "WorkerPool",
+    "as_budget_error",
+    "bounded_map",
+    "default_jobs",
+    "extend_deadline",
+    "memory_unlimited",
+    "process_pool",
+    "restartable_pool",
+    "task_progress",
+]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -68,12 +105,113 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _noop() -> None:
-    return None
+# --------------------------------------------------------------------------------------------
+# Budgets and their errors
+
+
+class WorkerBudgetError(ReportgenError):
+    """One input exceeded its worker's memory (``WORKER-MEMORY``) or time (``WORKER-TIMEOUT``) budget, or a
+    budget setting is invalid (``WORKER-BUDGET``). The caller locates it (file, township)."""
+
+    code = WORKER_TIMEOUT.code
+
+
+class WorkerDiedError(WorkerBudgetError, BrokenProcessPool):
+    """The worker died on this input twice, the second time alone (``WORKER-DIED``); still a
+    :class:`~concurrent.futures.process.BrokenProcessPool` for callers that test for one."""
+
+    code = WORKER_DIED.code
+
+
+@attrs.frozen
+class WorkerBudget:
+    """What each worker of a :class:`WorkerPool` may use: ``memory_mb`` of data (RLIMIT_DATA) beyond what it starts
+    with, ``task_seconds`` per input (0: no limit)."""
+
+    memory_mb: int = attrs.field(default=MAX_WORKER_MEMORY_MB, validator=attrs.validators.ge(0))
+    task_seconds: float = attrs.field(default=MAX_TASK_SECONDS, validator=attrs.validators.ge(0))
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> WorkerBudget:
+        """The budget set by :data:`~reportgen.domain.limits.WORKER_MEMORY_ENV` and
+        :data:`~reportgen.domain.limits.TASK_SECONDS_ENV`, else the defaults; raises ``WORKER-BUDGET``."""
+        env = os.environ if environ is None else environ
+        memory, seconds = MAX_WORKER_MEMORY_MB, MAX_TASK_SECONDS
+        if (raw := env.get(WORKER_MEMORY_ENV, "").strip()):
+            try:
+                memory = int(raw)
+            except ValueError:
+                memory = -1
+            if memory < 0:
+                raise _setting_error(WORKER_MEMORY_ENV, raw, "不小于 0 的整数（MB）")
+        if (raw := env.get(TASK_SECONDS_ENV, "").strip()):
+            try:
+                seconds = float(raw)
+            except ValueError:
+                seconds = -1
+            if not math.isfinite(seconds) or seconds < 0:
+                raise _setting_error(TASK_SECONDS_ENV, raw, "不小于 0 的秒数")
+        return cls(memory_mb=memory, task_seconds=seconds)
+
+
+def _setting_error(name: str, value: str, expected: str) -> WorkerBudgetError:
+    error = WorkerBudgetError.single(WORKER_BUDGET.code, WORKER_BUDGET.message(name=name, value=value,
+                                                                              expected=expected))
+    error.exit_code = 2  # like a usage error: nothing was run
+    return error
+
+
+def _memory_error(limit_mb: int | None) -> WorkerBudgetError:
+    limit = f"（超出工作进程的内存上限 {limit_mb} MB）" if limit_mb else ""
+    return WorkerBudgetError.single(WORKER_MEMORY.code, WORKER_MEMORY.message(limit=limit))
+
+
+def _timeout_error(seconds: float) -> WorkerBudgetError:
+    return WorkerBudgetError.single(WORKER_TIMEOUT.code, WORKER_TIMEOUT.message(seconds=f"{seconds:g}"))
+
+
+def _died_error() -> WorkerDiedError:
+    return WorkerDiedError.single(WORKER_DIED.code, WORKER_DIED.message())
+
+
+def as_budget_error(exc: BaseException) -> BaseException:
+    """``exc``, or for a ``MemoryError`` the ``WORKER-MEMORY`` error that names this worker's limit (for the
+    code of a task that catches every exception itself, as a bulk worker does per township)."""
+    if isinstance(exc, MemoryError):
+        gc.collect()  # the failed input's objects are unreachable now; give their memory back before the next
+        return _memory_error(_WORKER.budget.memory_mb if _WORKER.budget is not None else None)
+    return exc
+
+
+# --------------------------------------------------------------------------------------------
+# The worker side
 
 
 PARENT_POLL_SECONDS = 0.5
 """How often a pool worker checks that the process that started it is still alive."""
+
+_SLOT_FIELDS = 5
+"""Per worker in :attr:`WorkerPool` slots: version (odd while being written), pid, task, part, deadline (ns)."""
+
+
+@attrs.define
+class _WorkerState:
+    """This process's place in its pool (set by the pool's initializer; empty in the main process)."""
+
+    budget: WorkerBudget | None = None
+    slots: Any = None
+    slot: int = -1
+    task: int = -1
+    part: int = -1
+    limit: int | None = None
+    """The soft ``RLIMIT_DATA`` set for the budget, in bytes."""
+
+
+_WORKER = _WorkerState()
+
+
+def _noop() -> None:
+    return None
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -96,10 +234,179 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="reportgen-parent-watch", daemon=True).start()
 
 
-def _init_worker(parent: int, initializer: Callable[..., object] | None, initargs: tuple[Any, ...]) -> None:
+def _data_size() -> int:
+    """This process's private writable memory (``VmData``) in bytes (0 where /proc is missing)."""
+    with contextlib.suppress(OSError, ValueError, IndexError), open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("VmData:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _limit_memory(memory_mb: int) -> None:
+    """Limit this process's data to what it has now plus ``memory_mb`` (never above a stricter limit)."""
+    if not memory_mb or resource is None:
+        return
+    with contextlib.suppress(ValueError, OSError):  # a platform without RLIMIT_DATA: no memory budget
+        soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        limit = _data_size() + memory_mb * 1024 * 1024
+        for cap in (soft, hard):
+            if cap != resource.RLIM_INFINITY:
+                limit = min(limit, cap)
+        # Only the soft limit: memory_unlimited() can lift it again for LibreOffice.
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+        _WORKER.limit = limit
+
+
+@contextlib.contextmanager
+def memory_unlimited() -> Iterator[None]:
+    """Lift this worker's memory budget while the block runs: processes started in it (LibreOffice, poppler) do
+    not inherit it. For blocks that mostly wait for such a process; a no-op outside a budgeted worker."""
+    if _WORKER.limit is None or resource is None:
+        yield
+        return
+    hard = resource.getrlimit(resource.RLIMIT_DATA)[1]
+    resource.setrlimit(resource.RLIMIT_DATA, (hard, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_DATA, (_WORKER.limit, hard))
+
+
+def _write_slot(task: int, part: int, deadline_ns: int) -> None:
+    slots, base = _WORKER.slots, _WORKER.slot * _SLOT_FIELDS
+    version = slots[base]
+    slots[base] = version + 1  # odd: the reader retries (a seqlock; a lock could die with a killed worker)
+    slots[base + 2], slots[base + 3], slots[base + 4] = task, part, deadline_ns
+    slots[base] = version + 2
+
+
+def task_progress(part: int | None = None) -> None:
+    """In a budgeted worker: the current task starts its item ``part`` now (a chunk's function calls it for each
+    item, so that every item has the whole time budget and the one that runs out is known); elsewhere nothing."""
+    state = _WORKER
+    state.part = -1 if part is None else part
+    if state.slot < 0 or state.task < 0 or state.budget is None or not state.budget.task_seconds:
+        return
+    _write_slot(state.task, state.part, time.monotonic_ns() + int(state.budget.task_seconds * 1e9))
+
+
+def extend_deadline(seconds: float) -> None:
+    """In a budgeted worker: give the current item at least ``seconds`` more from now — for work bounded by its own,
+    longer timeouts (LibreOffice's start and conversion timeouts and retries), which the budget must not cut short."""
+    state = _WORKER
+    if state.slot < 0 or state.task < 0 or state.budget is None or not state.budget.task_seconds:
+        return
+    current = state.slots[state.slot * _SLOT_FIELDS + 4]
+    _write_slot(state.task, state.part, max(current, time.monotonic_ns() + int(seconds * 1e9)))
+
+
+def _init_worker(parent: int, budget: WorkerBudget, slots: Any, counter: Any,
+                 initializer: Callable[..., object] | None, initargs: tuple[Any, ...]) -> None:
     _exit_with_parent(parent)
+    _WORKER.budget, _WORKER.slots = budget, slots
+    with counter.get_lock():
+        slot, counter.value = counter.value, counter.value + 1
+    if slot < len(slots) // _SLOT_FIELDS:
+        _WORKER.slot = slot
+        slots[slot * _SLOT_FIELDS + 1] = os.getpid()
     if initializer is not None:
         initializer(*initargs)
+    # Last, so that what the initializer prepares (templates) is part of the worker's starting size.
+    _limit_memory(budget.memory_mb)
+
+
+def _run_task(fn: Callable[[T], R], task: int, item: T) -> R:
+    """Run ``fn(item)`` as task ``task`` of a :class:`WorkerPool` (in the worker): its deadline armed, a
+    ``MemoryError`` turned into ``WORKER-MEMORY``."""
+    _WORKER.task = task
+    task_progress()
+    try:
+        return fn(item)
+    except MemoryError as exc:
+        raise as_budget_error(exc) from None
+    finally:
+        if _WORKER.slot >= 0:
+            _write_slot(-1, -1, 0)
+        _WORKER.task = _WORKER.part = -1
+
+
+# --------------------------------------------------------------------------------------------
+# The pool
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (from /proc; empty where it is missing)."""
+    children: dict[int, list[int]] = {}
+    with contextlib.suppress(OSError):
+        for name in os.listdir("/proc"):
+            if not name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{name}/stat", encoding="utf-8", errors="replace") as fh:
+                    stat = fh.read()
+                ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(name))
+    out: list[int] = []
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def _kill_tree(pid: int) -> None:
+    """SIGKILL ``pid`` and everything it started, including processes in their own session (LibreOffice)."""
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGSTOP)  # frozen: it cannot start another LibreOffice while its children die
+    for child in _descendants(pid):
+        with contextlib.suppress(OSError):
+            if os.getpgid(child) == child:
+                os.killpg(child, signal.SIGKILL)  # a session/group leader: soffice's launcher and soffice.bin
+            os.kill(child, signal.SIGKILL)
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGKILL)
+
+
+class WorkerPool(cf.ProcessPoolExecutor):
+    """A process pool whose workers are held to a :class:`WorkerBudget` (made by :func:`process_pool`)."""
+
+    def __init__(self, max_workers: int, mp_context: Any, budget: WorkerBudget,
+                 initializer: Callable[..., object] | None, initargs: tuple[Any, ...]) -> None:
+        self.budget = budget
+        self._slots: Any = mp_context.RawArray("q", max_workers * _SLOT_FIELDS)
+        counter = mp_context.Value("i", 0)
+        super().__init__(max_workers=max_workers, mp_context=mp_context, initializer=_init_worker,
+                         initargs=(os.getpid(), budget, self._slots, counter, initializer, initargs))
+
+    def _read_slots(self) -> Iterator[tuple[int, int, int, int]]:
+        """``(pid, task, part, deadline ns)`` of every worker that has started."""
+        slots = self._slots
+        for base in range(0, len(slots), _SLOT_FIELDS):
+            for _ in range(100):
+                version = slots[base]
+                if version % 2:
+                    continue
+                pid, task, part, deadline = (slots[base + i] for i in range(1, _SLOT_FIELDS))
+                if slots[base] == version:
+                    if pid:
+                        yield pid, task, part, deadline
+                    break
+
+    def overdue(self) -> list[tuple[int, int | None]]:
+        """``(task, part)`` of every task whose current item has run past its deadline."""
+        now = time.monotonic_ns()
+        return [(task, None if part < 0 else part) for _, task, part, deadline in self._read_slots()
+                if deadline and task >= 0 and deadline < now]
+
+    def kill(self) -> None:
+        """Kill every worker (and what it started); the pool breaks and its tasks fail with BrokenProcessPool."""
+        pids = {pid for pid, *_ in self._read_slots()} | set(getattr(self, "_processes", None) or ())
+        for pid in pids:
+            _kill_tree(pid)
 
 
 @contextlib.contextmanager
@@ -108,22 +415,24 @@ def process_pool(
     *,
     initializer: Callable[..., object] | None = None,
     initargs: tuple[Any, ...] = (),
-) -> Iterator[cf.ProcessPoolExecutor]:
+    budget: WorkerBudget | None = None,
+) -> Iterator[WorkerPool]:
     """A process pool of ``jobs`` workers (all cores by default), started before it is returned.
 
     Starting every worker up front (with ``fork`` on Linux) means the workers are forked before the
     caller starts any threads, e.g. a progress bar's refresh thread.  ``initializer`` runs once per
-    worker — the place to prepare templates.
+    worker — the place to prepare templates.  ``budget`` (default: :meth:`WorkerBudget.from_env`) is what
+    each worker may use; :func:`bounded_map` enforces its time part.
 
     Workers exit by themselves when the process that made the pool dies, even by ``kill -9``
     (``prctl(PR_SET_PDEATHSIG)`` on Linux, and everywhere a watcher thread that checks the parent
     process id every :data:`PARENT_POLL_SECONDS`).
     """
+    budget = WorkerBudget.from_env() if budget is None else budget
     n = jobs or default_jobs()
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     ctx = multiprocessing.get_context(method)
-    pool = cf.ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_init_worker,
-                                  initargs=(os.getpid(), initializer, initargs))
+    pool = WorkerPool(n, ctx, budget, initializer, initargs)
     try:
         # With fork the pool starts all workers at the first submit; wait for them here.
         for future in [pool.submit(_noop) for _ in range(n)]:
@@ -131,6 +440,30 @@ def process_pool(
         yield pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextlib.contextmanager
+def restartable_pool(
+    jobs: int | None = None,
+    *,
+    initializer: Callable[..., object] | None = None,
+    initargs: tuple[Any, ...] = (),
+) -> Iterator[tuple[WorkerPool, Callable[[], WorkerPool]]]:
+    """``(pool, restart)``: a :func:`process_pool` and the ``restart`` for :func:`bounded_map` that makes the
+    next one; every pool made is shut down when the block ends."""
+    with contextlib.ExitStack() as stack:
+
+        def restart() -> WorkerPool:
+            return stack.enter_context(process_pool(jobs, initializer=initializer, initargs=initargs))
+
+        yield restart(), restart
+
+
+# --------------------------------------------------------------------------------------------
+# Mapping
+
+WATCH_SECONDS = 0.5
+"""How often :func:`bounded_map` looks for a task past its deadline (at most; a quarter of a small budget)."""
 
 
 def bounded_map(
@@ -141,6 +474,7 @@ def bounded_map(
     max_in_flight: int,
     progress: Callable[[Completed[T, R]], None] | None = None,
     restart: Callable[[], cf.Executor] | None = None,
+    split: Callable[[T], Sequence[T]] | None = None,
 ) -> Iterator[Completed[T, R]]:
     """Run ``fn(item)`` for every item on ``executor``, yielding each :class:`Completed` as it finishes.
 
@@ -151,68 +485,126 @@ def bounded_map(
 
     ``restart`` (for a process pool): when a worker dies (killed, out of memory) the pool breaks and every
     task in it fails with ``BrokenProcessPool``; ``restart()`` then gives a new executor and each of those
-    items is run once more, alone. An item whose second run (alone) breaks a pool too is yielded with that
-    error, so one input that kills its worker costs only itself, never the run.
+    items is run once more, alone. An item whose second run (alone) breaks a pool too is yielded with a
+    :class:`WorkerDiedError` (``WORKER-DIED``), so one input that kills its worker costs only itself.
+
+    ``split`` (for chunks: an item that is a sequence of inputs): the pieces (each an item of one input) an item
+    lost with a pool is run again as, so that only the input at fault fails, not its whole chunk.
+
+    On a :class:`WorkerPool` with ``restart`` and a time budget, a task still busy with one input after
+    ``budget.task_seconds`` (each item of a chunk re-arms it, :func:`task_progress`) has its pool killed: that
+    input (the piece of its chunk) is yielded with ``WORKER-TIMEOUT`` — not run again — and every other task
+    lost with the pool is run again on the new pool, in parallel as before (they were not at fault).
     """
     if max_in_flight < 1:
         raise ValueError("max_in_flight must be at least 1")
     source = iter(items)
-    # future → (sequence number, item, generation of the executor it was submitted to)
-    running: dict[cf.Future[R], tuple[int, T, int]] = {}
+    # future → (task number, item, generation of the executor it was submitted to)
+    running: dict[cf.Future[Any], tuple[int, T, int]] = {}
     retried: set[int] = set()
+    # task → (the part that ran out of time, the budget it had), while its pool is being killed
+    timed_out: dict[int, tuple[int | None, float]] = {}
     generation = 0
+    killed = -1  # the generation whose pool bounded_map killed for a timeout
     counter = 0
     exhausted = False
 
-    def submit(seq: int, item: T) -> None:
+    def submit(task: int, item: T) -> None:
         nonlocal executor, generation
-        try:
-            future = executor.submit(fn, item)
-        except BrokenProcessPool:
-            if restart is None:
-                raise
-            executor, generation = restart(), generation + 1
-            future = executor.submit(fn, item)
-        running[future] = (seq, item, generation)
+        for attempt in (0, 1):
+            try:
+                if isinstance(executor, WorkerPool):
+                    future: cf.Future[Any] = executor.submit(_run_task, fn, task, item)
+                else:
+                    future = executor.submit(fn, item)
+                break
+            except BrokenProcessPool:
+                if restart is None or attempt:
+                    raise
+                executor, generation = restart(), generation + 1
+        running[future] = (task, item, generation)
 
-    # Items lost with a broken pool are run again one at a time, alone, so the one that kills its worker breaks
-    # only its own pool the second time and the others it shared a pool with are not blamed.
+    def pieces(item: T) -> Sequence[T]:
+        return split(item) if split is not None else (item,)
+
+    def new_task() -> int:
+        nonlocal counter
+        counter += 1
+        return counter - 1
+
+    # Items lost with a pool that broke by itself are run again one at a time, alone, so the one that kills its
+    # worker breaks only its own pool the second time and the others it shared a pool with are not blamed.
     suspects: collections.deque[tuple[int, T]] = collections.deque()
+    # Items lost with a pool killed for another item's timeout: innocent, submitted again as usual.
+    again: collections.deque[tuple[int, T]] = collections.deque()
     try:
         while True:
             if suspects:
                 if not running:
                     submit(*suspects.popleft())
             else:
-                while not exhausted and len(running) < max_in_flight:
+                while len(running) < max_in_flight:
+                    if again:
+                        submit(*again.popleft())
+                        continue
+                    if exhausted:
+                        break
                     try:
                         item = next(source)
                     except StopIteration:
                         exhausted = True
                         break
-                    submit(counter, item)
-                    counter += 1
+                    submit(new_task(), item)
             if not running:
-                if suspects:
+                if suspects or again:
                     continue
                 return
-            done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+            pool = executor if isinstance(executor, WorkerPool) and restart is not None else None
+            seconds = pool.budget.task_seconds if pool is not None else 0.0
+            done, _ = cf.wait(running, timeout=min(WATCH_SECONDS, seconds / 4) if seconds else None,
+                              return_when=cf.FIRST_COMPLETED)
+            if pool is not None and seconds and killed != generation:
+                mine = {task for task, _, born in running.values() if born == generation}
+                late = {task: (part, seconds) for task, part in pool.overdue() if task in mine}
+                if late:
+                    timed_out.update(late)
+                    killed = generation
+                    pool.kill()
+            outcomes: list[Completed[T, R]] = []
             for future in done:
-                seq, item, born = running.pop(future)
+                task, item, born = running.pop(future)
                 try:
-                    outcome: Completed[T, R] = Completed(item, result=future.result())
-                except BrokenProcessPool as exc:
-                    if restart is not None and seq not in retried:
-                        retried.add(seq)
-                        if born == generation:  # the first of its pool's losses: replace the pool once
-                            executor, generation = restart(), generation + 1
-                        suspects.append((seq, item))
+                    outcomes.append(Completed(item, result=future.result()))
+                    timed_out.pop(task, None)  # finished just in time
+                except BrokenProcessPool:
+                    if restart is None:
+                        outcomes.append(Completed(item, error=_died_error()))
                         continue
-                    outcome = Completed(item, error=exc)
+                    if born == generation:  # the first of its pool's losses: replace the pool once
+                        executor, generation = restart(), generation + 1
+                    if task in timed_out:
+                        part, budget = timed_out.pop(task)
+                        split_up = pieces(item) if part is not None else (item,)
+                        late_piece = part if part is not None and part < len(split_up) else 0
+                        for i, piece in enumerate(split_up):
+                            if i == late_piece:
+                                outcomes.append(Completed(piece, error=_timeout_error(budget)))
+                            else:
+                                again.append((new_task(), piece))
+                    elif born == killed:
+                        again.append((task, item))
+                    elif task in retried:
+                        outcomes.append(Completed(item, error=_died_error()))
+                    else:
+                        for piece in pieces(item):
+                            retry = new_task()
+                            retried.add(retry)
+                            suspects.append((retry, piece))
                 except BaseException as exc:
                     if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                         raise
-                    outcome = Completed(item, error=exc)
+                    outcomes.append(Completed(item, error=exc))
+            for outcome in outcomes:
                 if progress is not None:
                     progress(outcome)
                 yield outcome

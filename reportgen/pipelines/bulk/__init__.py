@@ -83,7 +83,7 @@ from reportgen.pipelines.bulk.records import (
 from reportgen.pipelines.bulk.rollup import ROLLUP_LISTED, RollUp
 from reportgen.pipelines.bulk.sources import INPUT_SUFFIXES, BulkInput, estimate_total, iter_inputs, sources
 from reportgen.pipelines.bulk.summary import write_summary
-from reportgen.pipelines.bulk.worker import close_converter, init_worker, run_chunk
+from reportgen.pipelines.bulk.worker import close_converter, discard_parts, init_worker, pieces, run_chunk
 from reportgen.pipelines.generate import (
     docx_renderer,
     quiet_spool_errors,
@@ -126,8 +126,9 @@ def _outcomes(completed: Completed[tuple[Job, ...], list[Done]]) -> Iterator[tup
     if completed.result is not None:
         yield from zip(completed.item, completed.result, strict=True)
         return
-    exc = completed.error or RuntimeError("no result")  # the task as a whole failed (a worker died)
+    exc = completed.error or RuntimeError("no result")  # the task as a whole failed (a worker died, timed out)
     for job in completed.item:
+        discard_parts(job)
         yield job, Done(failed(job.name, job.source, exc, job.path and Path(job.path).name))
 
 
@@ -229,7 +230,8 @@ def _run_all(run: _Run, inputs: str | os.PathLike[str] | Iterable[BulkInput], ou
                 executor = restart()
         try:
             chunks = _chunks(run.jobs(sources(inputs, out)), size)
-            for completed in bounded_map(run_chunk, chunks, executor, max_in_flight=in_flight, restart=restart):
+            for completed in bounded_map(run_chunk, chunks, executor, max_in_flight=in_flight, restart=restart,
+                                         split=pieces):
                 for job, done in _outcomes(completed):
                     run.finish(job.index, done)
             # Rare: skipped townships whose name went to an input listed before them (already named).

@@ -13,6 +13,12 @@ With ``job.pdf`` the worker also converts the .docx to PDF through its own warm 
 :class:`~reportgen.formats.office.pool.PdfConverter` per worker process, started on the first PDF and
 stopped when the worker exits) and, with ``preview``, draws the pages and table 三's contact sheet —
 all into a temporary folder that the main process renames into place.
+
+Budgets (:mod:`reportgen.pipelines.parallel`): :func:`run_chunk` re-arms the time budget for each township
+(:func:`~reportgen.pipelines.parallel.task_progress`), so every township of a chunk has the whole budget and
+the one that runs out is the one that fails; a ``MemoryError`` is that township's ``WORKER-MEMORY``; LibreOffice
+and poppler are started outside the worker's memory budget. A job run again (its worker died or was killed
+with its pool) replaces the temporaries its first attempt may have left.
 """
 
 from __future__ import annotations
@@ -46,8 +52,9 @@ from reportgen.pipelines.bulk.records import (
     temp_pdf_dir,
 )
 from reportgen.pipelines.generate import Checked, docx_renderer, read_and_check, render_documents
+from reportgen.pipelines.parallel import as_budget_error, extend_deadline, memory_unlimited, task_progress
 
-__all__ = ["close_converter", "figures_of", "init_worker", "run_chunk", "run_job"]
+__all__ = ["close_converter", "discard_parts", "figures_of", "init_worker", "pieces", "run_chunk", "run_job"]
 
 _CONVERTER: list[PdfConverter] = []
 """This process's warm LibreOffice (at most one), made on the first PDF."""
@@ -82,14 +89,22 @@ def figures_of(report: Report) -> Figures:
                  for table in report.tables() for (row, col), value in table.figures.items() if value)
 
 
+def _create(path: Path, data: bytes, written: list[Path]) -> None:
+    with path.open("xb") as fh:
+        written.append(path)
+        fh.write(data)
+
+
 def _write_parts(files: Sequence[tuple[Path, bytes]]) -> None:
     """Write the temporary pair; on failure remove what was written (the names say: not finished)."""
     written: list[Path] = []
     try:
         for path, data in files:
-            with path.open("xb") as fh:
-                written.append(path)
-                fh.write(data)
+            try:
+                _create(path, data, written)
+            except FileExistsError:  # left by this job's first attempt, on a pool that was lost
+                path.unlink()
+                _create(path, data, written)
     except OSError as exc:
         for path in written:
             with contextlib.suppress(OSError):
@@ -98,16 +113,36 @@ def _write_parts(files: Sequence[tuple[Path, bytes]]) -> None:
                           location=Location(file=str(files[len(written) - 1 if written else 0][0]))) from exc
 
 
+PDFTOPPM_SECONDS = 300.0
+"""The time limit of one pdftoppm run of :mod:`reportgen.formats.office.preview` (pages, then table 三's sheet)."""
+
+
+def pdf_seconds(converter: PdfConverter, preview: bool) -> float:
+    """The longest a PDF (and its previews) may take within LibreOffice's and poppler's own time limits: every
+    attempt of the converter a fresh start and a full conversion timeout, plus a margin."""
+    attempts = converter.retries + 1
+    seconds = attempts * (converter.start_timeout + 5 + converter.timeout)
+    return seconds + (2 * PDFTOPPM_SECONDS if preview else 0) + 30
+
+
 def _pdf(job: Job, options: PdfOptions, docx: bytes) -> tuple[int, bool, tuple[str, ...]]:
     """PDF (and previews) of ``docx`` into the job's temporary folder: ``(pages drawn, contact sheet, fonts)``."""
     folder = temp_pdf_dir(Path(job.outdir), job.temp)
+    if folder.is_dir():  # left by this job's first attempt, on a pool that was lost
+        shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
     try:
-        result = _converter(options).convert(docx, folder / f"{PDF_STEM}.pdf")
-        pages, sheet = 0, False
-        if options.preview:
-            pages = len(page_pngs(result.pdf, folder))
-            sheet = table3_sheet(result.pdf, folder / f"{PDF_STEM}-表三.png") is not None
+        # LibreOffice and pdftoppm, started here, must not inherit the worker's memory budget (the worker
+        # only waits for them meanwhile; they have their own time limit).
+        with memory_unlimited():
+            converter = _converter(options)  # may probe LibreOffice's Python: a process too
+            # The worker's time budget must not cut short what LibreOffice's own timeouts allow (--pdf-timeout).
+            extend_deadline(pdf_seconds(converter, options.preview))
+            result = converter.convert(docx, folder / f"{PDF_STEM}.pdf")
+            pages, sheet = 0, False
+            if options.preview:
+                pages = len(page_pngs(result.pdf, folder))
+                sheet = table3_sheet(result.pdf, folder / f"{PDF_STEM}-表三.png") is not None
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -130,7 +165,7 @@ def run_job(job: Job) -> Done:
     try:
         checked = _read(job, file)
     except Exception as exc:
-        return Done(failed(job.name, job.source, exc, file))
+        return Done(failed(job.name, job.source, as_budget_error(exc), file))
     report, findings = checked.report, checked.findings
     pages, sheet, pdf_error = 0, False, ""
     fonts: tuple[str, ...] = ()
@@ -145,7 +180,7 @@ def run_job(job: Job) -> Done:
                 except ReportgenError as exc:
                     pdf_error = exc.message
     except Exception as exc:
-        return Done(failed(job.name, job.source, exc, file, report.organ.name))
+        return Done(failed(job.name, job.source, as_budget_error(exc), file, report.organ.name))
     errors = sum(f.is_error for f in findings)
     version = report.format_version.value
     outcome = TownshipOutcome(
@@ -158,6 +193,27 @@ def run_job(job: Job) -> Done:
                 OrganInfo.of(report), figures_of(report), report.processing_fee or Decimal(0), fonts)
 
 
+def pieces(jobs: tuple[Job, ...]) -> tuple[tuple[Job, ...], ...]:
+    """A chunk as chunks of one job (``bounded_map(split=)``: after a lost pool only the township at fault fails)."""
+    return tuple((job,) for job in jobs)
+
+
+def discard_parts(job: Job) -> None:
+    """Remove what an attempt at ``job`` that never came back (its worker died or was killed) may have written."""
+    if job.check_only:
+        return
+    outdir = Path(job.outdir)
+    for path in temp_paths(outdir, job.temp):
+        with contextlib.suppress(OSError):
+            path.unlink()
+    if job.pdf is not None:
+        shutil.rmtree(temp_pdf_dir(outdir, job.temp), ignore_errors=True)
+
+
 def run_chunk(jobs: Sequence[Job]) -> list[Done]:
-    """:func:`run_job` for each job of a chunk, in order (one task of the pool)."""
-    return [run_job(job) for job in jobs]
+    """:func:`run_job` for each job of a chunk, in order (one task of the pool; each job has the whole time budget)."""
+    out: list[Done] = []
+    for i, job in enumerate(jobs):
+        task_progress(i)
+        out.append(run_job(job))
+    return out

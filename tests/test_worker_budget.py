@@ -27,6 +27,7 @@ from reportgen import audit, bulk
 from reportgen.domain.catalogue import CATALOGUE
 from reportgen.domain.errors import ReportgenError
 from reportgen.domain.limits import TASK_SECONDS_ENV, WORKER_MEMORY_ENV
+from reportgen.formats.office.locate import ENV_SOFFICE
 from reportgen.pipelines.checkfiles import check_files
 from reportgen.pipelines.parallel import (
     Completed,
@@ -282,15 +283,24 @@ def test_a_pdf_worker_killed_for_time_takes_its_libreoffice_along(tmp_path: Path
     assert done.stdout.split("\n")[-2] == "['WORKER-TIMEOUT'] 1 []", done.stdout
 
 
+def _hung_office(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A "LibreOffice" that never answers (as a hung soffice does): .doc inputs block in their conversion."""
+    script = tmp_path / "hung-soffice"
+    script.write_text("#!/bin/sh\nexec sleep 120\n", encoding="utf-8")
+    script.chmod(0o755)
+    monkeypatch.setenv(ENV_SOFFICE, str(script))
+
+
 def test_check_j_reports_a_file_that_hangs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """``check -j 2`` of 9 files, one a named pipe nobody writes to (opening it blocks): WORKER-TIMEOUT for that
-    file, in input order with the others, all checked."""
+    """``check -j 2`` of 9 files, one an old .doc whose LibreOffice conversion hangs: WORKER-TIMEOUT for that
+    file, in input order with the others, all checked, the hung converter killed with its worker."""
     monkeypatch.setenv(TASK_SECONDS_ENV, "1.5")
+    _hung_office(tmp_path, monkeypatch)
     files = []
     for i in range(9):
-        path = tmp_path / f"t{i}.yaml"
+        path = tmp_path / (f"t{i}.doc" if i == 4 else f"t{i}.yaml")
         if i == 4:
-            os.mkfifo(path)
+            path.write_bytes(b"\xd0\xcf\x11\xe0 not really a .doc")
         else:
             path.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
         files.append(path)
@@ -305,22 +315,39 @@ def test_check_j_reports_a_file_that_hangs(tmp_path: Path, monkeypatch: pytest.M
     _no_children_left()
 
 
-def test_audit_lists_a_file_that_hangs_with_its_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """``audit -j 2`` given a named pipe among two reports: the pipe is 无法读取 with WORKER-TIMEOUT in audit.xlsx,
-    the reports are audited, and the run ends in about the budget."""
-    monkeypatch.setenv(TASK_SECONDS_ENV, "1.5")
+def test_a_named_pipe_is_refused_not_waited_for(tmp_path: Path) -> None:
+    """A named pipe among the inputs (opening one blocks until someone writes): IN-FILE at once, in one process
+    too (``-j 1``, where no watchdog runs), and the other files are checked."""
     fifo = tmp_path / "stalled.yaml"
     os.mkfifo(fifo)
+    good = tmp_path / "good.yaml"
+    good.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    start = time.monotonic()
+    results = list(check_files([fifo, good], jobs=1))
+    assert time.monotonic() - start < 10
+    assert results[0].error is not None
+    assert results[0].error[0] == "IN-FILE"
+    assert "命名管道" in results[0].error[1]
+    assert results[1].error is None
+
+
+def test_audit_lists_a_file_that_hangs_with_its_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``audit -j 2`` given an old .doc whose conversion hangs among two reports: it is 无法读取 with WORKER-TIMEOUT
+    in audit.xlsx, the reports are audited, and the run ends in about the budget."""
+    monkeypatch.setenv(TASK_SECONDS_ENV, "1.5")
+    _hung_office(tmp_path, monkeypatch)
+    hung = tmp_path / "stalled.doc"
+    hung.write_bytes(b"\xd0\xcf\x11\xe0 not really a .doc")
     reports = [tmp_path / f"r{i}.yaml" for i in range(2)]
     for path in reports:
         path.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
     start = time.monotonic()
-    result = audit([reports[0], fifo, reports[1]], tmp_path / "audit.xlsx", jobs=2)
+    result = audit([reports[0], hung, reports[1]], tmp_path / "audit.xlsx", jobs=2)
     assert time.monotonic() - start < 8
     assert [e.readable for e in result.entries] == [True, False, True]
     assert result.entries[1].findings[0].code == "WORKER-TIMEOUT"
     rows = list(load_workbook(tmp_path / "audit.xlsx", read_only=True)["问题"].iter_rows(min_row=2, values_only=True))
-    assert any(row[0] == str(fifo) and "WORKER-TIMEOUT" in map(str, row) for row in rows), rows
+    assert any(row[0] == str(hung) and "WORKER-TIMEOUT" in map(str, row) for row in rows), rows
     _no_children_left()
 
 

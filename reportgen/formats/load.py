@@ -43,6 +43,8 @@ def read(path: str | Path) -> Read:
         raise InputError.single("IN-FILE", "这是一个文件夹，不是输入文件。", where)
     if not file.exists():
         raise InputError.single("IN-FILE", "文件不存在。", where)
+    if not file.is_file():  # opening a named pipe blocks until someone writes to it; a device never ends
+        raise InputError.single("IN-FILE", "这不是普通文件（命名管道、设备或套接字），不能作为输入文件读取。", where)
     suffix = file.suffix.lower()
     if suffix == ".xlsx":
         return Read(read_form(file))

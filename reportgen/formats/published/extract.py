@@ -1018,7 +1018,8 @@ def read_document(path: str | os.PathLike[str]) -> Document:
     p = Path(path)
     suffix = p.suffix.lower()
     if not p.is_file():
-        raise ExtractError("文件不存在。", code="EX-OPEN", location=where)
+        message = "这不是普通文件（命名管道、设备或套接字），无法读取。" if p.exists() else "文件不存在。"
+        raise ExtractError(message, code="EX-OPEN", location=where)
     try:
         if suffix == ".docx":
             return read_docx(p)

@@ -23,6 +23,7 @@ written; a failure is a :class:`~reportgen.domain.errors.RenderError` and nothin
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import importlib.resources
 import os
@@ -52,7 +53,7 @@ from reportgen.formats._archive import open_package, refuse_dtd
 from reportgen.formats._io import atomic_path, output_target
 from reportgen.formats.ooxml import check as _ooxml
 from reportgen.formats.ooxml import ns, package
-from reportgen.formats.word import sandbox
+from reportgen.formats.word import _compiled, sandbox
 
 __all__ = [
     "DEFAULT_TEMPLATE_NAME",
@@ -170,17 +171,21 @@ def context_variables(version: FormatVersion = FormatVersion.V2021) -> list[tupl
     return out
 
 
+@functools.cache
+def _figure_refs(version: FormatVersion, key: str) -> tuple[tuple[str, tuple[tuple[str, tuple[str, str]], ...]], ...]:
+    """``(row key, ((column key, ref), …))`` of table ``key``, in layout order (cached by keys, not by layout)."""
+    return tuple((row.key, tuple((col, (row.key, col)) for col in row.columns))
+                 for row in get_layout(version).table(key).rows)
+
+
+def _figure_text(value: int | Decimal) -> str:
+    return str(value) if type(value) is int else format_amount(value) if isinstance(value, Decimal) else str(int(value))
+
+
 def _figures(table: Table) -> dict[str, dict[str, str]]:
-    layout = table.layout
     values = table.values()
-    out: dict[str, dict[str, str]] = {}
-    for row in layout.rows:
-        cells: dict[str, str] = {}
-        for col in row.columns:
-            value = values[(row.key, col)]
-            cells[col] = format_amount(value) if isinstance(value, Decimal) else str(int(value))
-        out[row.key] = cells
-    return out
+    return {row: {col: _figure_text(values[ref]) for col, ref in cells}
+            for row, cells in _figure_refs(table.version, table.key)}
 
 
 def _part(part: TextPart) -> dict[str, Any]:
@@ -268,6 +273,13 @@ def _finalize(value: Any) -> Markup | str:
     return Markup(text)
 
 
+def _xml_value(value: Any) -> str:
+    """What Jinja writes for ``{{ value }}`` in the environments below: ``escape(_finalize(value))``."""
+    if type(value) is str and _NOT_PLAIN.search(value) is None:
+        return value
+    return str(escape(_finalize(value)))
+
+
 def _environment() -> ImmutableSandboxedEnvironment:
     return ImmutableSandboxedEnvironment(
         autoescape=True,
@@ -314,6 +326,10 @@ class _Part:
     label: str
     template: jinja2.Template
     fix_tables: bool
+    compiled: _compiled.Compiled | None = attrs.field(default=None, eq=False)
+    """The official template's part as static segments and slots (:mod:`._compiled`); ``None``: Jinja renders it."""
+    proven: bool = False
+    """Every rendering of ``compiled`` provably passes the structural checks (:meth:`._compiled.Compiled.proof`)."""
     # Markup of this part's outputs that passed the full checks (per process, bounded).
     shapes: _ooxml.KnownShapes = attrs.field(factory=_ooxml.KnownShapes, eq=False)
 
@@ -686,15 +702,20 @@ def _prepare(data: bytes, source: str, version: FormatVersion, custom: bool) -> 
             raise _syntax_error(exc, analysed, where) from exc
         _VariableChecker(schema, where, unknown).body(tree.body, {})
         try:
+            fast: _compiled.Compiled | None = None
             if custom:  # every loop counted; ** and * are intercepted, so nothing runs away while compiling
                 compiled = env.from_string(sandbox.bound_loops(env.parse(_XML_DECLARATION + patched)))
             else:
                 compiled = env.from_string(_XML_DECLARATION + patched)
+                # Only the trusted official template: custom ones keep the bounded sandbox and every check.
+                fast = _compiled.compile_template(env.parse(_XML_DECLARATION + patched), _xml_value)
         except sandbox.BudgetExceeded as exc:
             raise TemplateError(f"模板无法编译：{exc}。位置：{where.describe(None)}", code="TPL-TIMEOUT") from exc
         except jinja2.TemplateError as exc:  # pragma: no cover - the analysed version parsed
             raise TemplateError(f"模板无法编译：{exc}。位置：{where.describe(None)}", code="TPL-SYNTAX") from exc
-        parts.append(_Part(name, label, compiled, bool(_TABLE_FIXING.search(text))))
+        fix = bool(_TABLE_FIXING.search(text))
+        proven = fast is not None and not fix and fast.proof(name, set())
+        parts.append(_Part(name, label, compiled, fix, fast, proven))
 
     if unknown:
         raise _unknown_variables_error(unknown, source)
@@ -839,8 +860,9 @@ class DocxRenderer:
         docpr_ids = set(prepared.static_docpr_ids)
         next_id = max((int(i) for i in docpr_ids if i.isdigit()), default=0) + 1
         for part in prepared.parts:
-            xml = self._render_part(part, context, report)
-            if not self.check:
+            xml, proven = self._render_part(part, context, report)
+            if proven or not self.check:
+                # proven: this part's structure was checked once for every possible rendering (see _compiled).
                 rendered.append((part.name, xml.encode("utf-8")))
                 continue
             leftover = _ooxml.find_leftover(xml)
@@ -889,11 +911,17 @@ class DocxRenderer:
         # Level 1: a third of the deflate time of the default level, a few KB larger.
         return package.write_zip(prepared.static_entries + package.entries_of(rendered, level=1))
 
-    def _render_part(self, part: _Part, context: Mapping[str, Any], report: Report) -> str:
+    def _render_part(self, part: _Part, context: Mapping[str, Any], report: Report) -> tuple[str, bool]:
+        """The rendered part, and whether its structure is proven (then the per-document checks are not needed)."""
+        if self.is_default and part.compiled is not None:
+            try:
+                return part.compiled.render(context), part.proven
+            except _compiled.Fallback:
+                pass  # Jinja renders it (same output, or Jinja's own error), and the checks run
         try:
             if self.is_default:
-                return part.template.render(context)
-            return sandbox.render(part.template, context)
+                return part.template.render(context), False
+            return sandbox.render(part.template, context), False
         except sandbox.BudgetExceeded as exc:
             code, what = "TPL-TIMEOUT", f"模板渲染超过上限：{exc}"
         except jinja2.exceptions.SecurityError as exc:

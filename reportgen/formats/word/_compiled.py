@@ -159,7 +159,7 @@ def _run(ops: Sequence[Op], context: Mapping[str, Any], scope: dict[str, Any], o
          value: Callable[[Any], str]) -> None:
     append = out.append
     for op in ops:
-        if type(op) is str:
+        if isinstance(op, str):
             append(op)
             continue
         kind = op[0]
@@ -240,11 +240,14 @@ class Compiled:
 def _static_braces(ops: Sequence[Op]) -> bool:
     for op in ops:
         if isinstance(op, str):
-            if "{" in op or _SLOT in op:
-                return True
-        elif op[0] == _FOR and _static_braces(op[3]):
-            return True
-        elif op[0] == _IF and (any(_static_braces(b) for _, _, b in op[1]) or _static_braces(op[2])):
+            found = "{" in op or _SLOT in op
+        elif op[0] == _FOR:
+            found = _static_braces(op[3])
+        elif op[0] == _IF:
+            found = any(_static_braces(b) for _, _, b in op[1]) or _static_braces(op[2])
+        else:
+            found = False
+        if found:
             return True
     return False
 

@@ -29,10 +29,11 @@ import datetime as dt
 import functools
 import io
 import math
+import operator
 import os
 import re
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -1137,10 +1138,16 @@ def _check_value_xml(text: str) -> str:
 class _Segments(NamedTuple):
     """A table sheet as pre-deflated static pieces and format strings (``%s`` for each value) between them."""
 
-    parts: tuple[package.Piece | tuple[str, int, int], ...]
-    """A piece, or ``(format, first slot, end slot)``: the text of slots ``first … end-1`` and the static
-    text around them."""
+    parts: tuple[package.Piece | tuple[tuple[bytes, ...], int, int], ...]
+    """A piece, or ``(statics, first slot, end slot)``: slots ``first … end-1`` go between the UTF-8 ``statics``
+    (one more than slots)."""
     slots: tuple[_Slot, ...]
+    figure_refs: tuple[tuple[str, str], ...]
+    """The figures and totals (their text is the number alone), in slot order."""
+    others: tuple[_Slot, ...]
+    """Every other slot (amounts, checks, the subtitle), in slot order."""
+    order: Callable[[Sequence[str]], tuple[str, ...]]
+    """Takes the texts of ``figure_refs`` followed by those of ``others`` into slot order."""
 
 
 def _slot_split(slot: _Slot) -> tuple[str, str]:
@@ -1164,23 +1171,30 @@ def _table_segments(version: FormatVersion, key: str) -> _Segments:
         statics[-1] += before
         statics.append(after + chunk)
     # statics[i] is the text before slot i (the last one: after the last slot).  A run of short ones and
-    # the slots between them is one format string; texts[k] is the static text before slot first + k.
-    parts: list[package.Piece | tuple[str, int, int]] = []
-    texts: list[str] = []
+    # the slots between them is one part; texts[k] is the static text before slot first + k.
+    parts: list[package.Piece | tuple[tuple[bytes, ...], int, int]] = []
+    texts: list[bytes] = []
     first = 0
     for i, text in enumerate(statics):
         raw = text.encode("utf-8")
         if len(raw) < _fast.PIECE_BYTES:
-            texts.append(text.replace("%", "%%"))
+            texts.append(raw)
             continue
         if texts:
-            parts.append(("".join(t + "%s" for t in texts), first, i))
+            parts.append(((*texts, b""), first, i))
         parts.append(package.piece(raw))
-        texts, first = [""], i
+        texts, first = [b""], i
     end = len(statics) - 1
     if end > first or (texts and texts[-1]):
-        parts.append(("%s".join(texts), first, end))
-    return _Segments(tuple(parts), slots)
+        parts.append((tuple(texts), first, end))
+    figures = [i for i, slot in enumerate(slots) if slot.kind in (_FIG, _TOTAL)]
+    others = [i for i, slot in enumerate(slots) if slot.kind not in (_FIG, _TOTAL)]
+    position = {i: n for n, i in enumerate(figures + others)}
+    perm = [position[i] for i in range(len(slots))]
+    order: Callable[[Sequence[str]], tuple[str, ...]] = operator.itemgetter(*perm) if len(perm) > 1 \
+        else (lambda texts: tuple(texts[p] for p in perm))
+    refs = tuple(ref for i in figures if (ref := slots[i].ref) is not None)
+    return _Segments(tuple(parts), slots, refs, tuple(slots[i] for i in others), order)
 
 
 def _table_parts(report: Report, table: TableLayout) -> list[bytes | package.Piece]:
@@ -1192,15 +1206,13 @@ def _table_parts(report: Report, table: TableLayout) -> list[bytes | package.Pie
     stated = data.stated
     ids = _template(report.format_version, False).style_ids
     segments = _table_segments(report.format_version, table.key)
-    out: list[str] = []
+    figures = list(map(values.__getitem__, segments.figure_refs))
+    out: list[str] = list(map(str, figures)) if set(map(type, figures)) <= {int} else list(map(_number, figures))
     texts: list[str] = []
     summary: list[tuple[int, _Slot]] = []
-    for slot in segments.slots:
+    for slot in segments.others:
         kind = slot.kind
-        if kind in (_FIG, _TOTAL):
-            assert slot.ref is not None
-            out.append(_number(values[slot.ref]))
-        elif kind == _AMOUNT:
+        if kind == _AMOUNT:
             assert slot.ref is not None
             value = values[slot.ref]
             places = _places(value if isinstance(value, Decimal) else Decimal(value))
@@ -1220,13 +1232,22 @@ def _table_parts(report: Report, table: TableLayout) -> list[bytes | package.Pie
         failing = [code for code in slot.check.codes if any(code in v for v in texts)]
         out[at] = _check_value_xml(f"{CHECK_SUMMARY_LABEL}：" + (
             CHECK_PASS if not failing else "未通过：" + " ".join(failing)))
+    out = list(segments.order(out))
+    # Every value encoded in one call (no value holds a NUL: XML_ILLEGAL removes it from text); interleaved
+    # with the encoded statics and joined as bytes — formatting the text and encoding it costs several times more.
+    encoded = "\x00".join(out).encode("utf-8").split(b"\x00")
+    if len(encoded) != len(out):  # pragma: no cover - a NUL got through: encode one by one
+        encoded = [v.encode("utf-8") for v in out]
     parts: list[bytes | package.Piece] = []
     for part in segments.parts:
         if isinstance(part, package.Piece):
             parts.append(part)
         else:
-            fmt, first, end = part
-            parts.append((fmt % tuple(out[first:end])).encode("utf-8"))
+            statics, first, end = part
+            pieces: list[bytes] = [b""] * (2 * len(statics) - 1)
+            pieces[0::2] = statics
+            pieces[1::2] = encoded[first:end]
+            parts.append(b"".join(pieces))
     return parts
 
 

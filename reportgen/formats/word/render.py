@@ -18,6 +18,11 @@ context schema (:func:`context_schema`) before use: an unknown variable, a synta
 attribute is a :class:`~reportgen.domain.errors.TemplateError` naming the part and the paragraph or cell.
 Every generated document passes the structural checks of :mod:`reportgen.formats.ooxml.check` before it is
 written; a failure is a :class:`~reportgen.domain.errors.RenderError` and nothing is written.
+
+The official templates (trusted, shipped with reportgen) are also compiled into static segments and slots
+(:mod:`reportgen.formats.word._compiled`): the same output as Jinja, at a fraction of the cost, and with
+their structure proven once per template for every possible rendering, so those parts skip the
+per-document checks.  Custom templates always take the sandbox and every check.
 """
 
 from __future__ import annotations
@@ -708,7 +713,7 @@ def _prepare(data: bytes, source: str, version: FormatVersion, custom: bool) -> 
             else:
                 compiled = env.from_string(_XML_DECLARATION + patched)
                 # Only the trusted official template: custom ones keep the bounded sandbox and every check.
-                fast = _compiled.compile_template(env.parse(_XML_DECLARATION + patched), _xml_value)
+                fast = _compiled.compile_template(env.parse(_XML_DECLARATION + patched), _xml_value, _NOT_PLAIN)
         except sandbox.BudgetExceeded as exc:
             raise TemplateError(f"模板无法编译：{exc}。位置：{where.describe(None)}", code="TPL-TIMEOUT") from exc
         except jinja2.TemplateError as exc:  # pragma: no cover - the analysed version parsed
@@ -821,9 +826,10 @@ class DocxRenderer:
 
     ``check=False`` skips the per-document structural checks, and only for the official template
     (whose structure cannot vary: its tables hold no template logic); custom templates are always
-    checked.  The checks cost about 0.2 ms per report once a document with the same markup has been
-    checked in full in this process (≈1.1 ms for that first one; see :class:`reportgen.formats.ooxml.check.KnownShapes`
-    and ``docs/performance.md``); keep them on.
+    checked.  For the official templates the checks are proven once per template instead
+    (:meth:`reportgen.formats.word._compiled.Compiled.proof`), so they cost nothing per report either
+    way; a part the proof does not cover is checked per document (about 0.2 ms once a document with the
+    same markup has been checked in full in this process, see :class:`reportgen.formats.ooxml.check.KnownShapes`).
     """
 
     def __init__(
@@ -860,9 +866,12 @@ class DocxRenderer:
         docpr_ids = set(prepared.static_docpr_ids)
         next_id = max((int(i) for i in docpr_ids if i.isdigit()), default=0) + 1
         for part in prepared.parts:
-            xml, proven = self._render_part(part, context, report)
-            if proven or not self.check:
-                # proven: this part's structure was checked once for every possible rendering (see _compiled).
+            xml = self._render_part(part, context, report)
+            if isinstance(xml, bytes):
+                # Proven: this part's structure was checked once for every possible rendering (see _compiled).
+                rendered.append((part.name, xml))
+                continue
+            if not self.check:
                 rendered.append((part.name, xml.encode("utf-8")))
                 continue
             leftover = _ooxml.find_leftover(xml)
@@ -911,17 +920,19 @@ class DocxRenderer:
         # Level 1: a third of the deflate time of the default level, a few KB larger.
         return package.write_zip(prepared.static_entries + package.entries_of(rendered, level=1))
 
-    def _render_part(self, part: _Part, context: Mapping[str, Any], report: Report) -> tuple[str, bool]:
-        """The rendered part, and whether its structure is proven (then the per-document checks are not needed)."""
+    def _render_part(self, part: _Part, context: Mapping[str, Any], report: Report) -> str | bytes:
+        """The rendered part: UTF-8 ``bytes`` when its structure is proven (no per-document checks needed), else
+        the text to check."""
         if self.is_default and part.compiled is not None:
             try:
-                return part.compiled.render(context), part.proven
+                data = part.compiled.render_bytes(context)
+                return data if part.proven else data.decode("utf-8")
             except _compiled.Fallback:
                 pass  # Jinja renders it (same output, or Jinja's own error), and the checks run
         try:
             if self.is_default:
-                return part.template.render(context), False
-            return sandbox.render(part.template, context), False
+                return part.template.render(context)
+            return sandbox.render(part.template, context)
         except sandbox.BudgetExceeded as exc:
             code, what = "TPL-TIMEOUT", f"模板渲染超过上限：{exc}"
         except jinja2.exceptions.SecurityError as exc:

@@ -213,7 +213,7 @@ def _run(ops: Sequence[Any], context: Mapping[str, Any], scope: dict[str, Any], 
             pieces[1::2] = encoded
             out += pieces
         elif kind == _VALUE:
-            append(value(_lookup(op[1], context, scope)))
+            append(value(_lookup(op[1], context, scope)).encode("utf-8"))  # (runs of values are FORMAT ops)
         elif kind == _FOR:
             _, name, path, body = op
             saved = scope.get(name, _UNSET)  # loop variables do not leak (Jinja scopes them to the loop)

@@ -350,3 +350,14 @@ def test_template_labels_are_characters_not_references(rendered: Path) -> None:
     sheet3 = _members(rendered.read_bytes())["xl/worksheets/sheet3.xml"].decode()
     assert "收到和处理政府信息公开申请情况" in sheet3
     assert re.search(r"&#[0-9]{3,};", sheet3) is None
+
+
+def test_workbook_bytes_do_not_depend_on_what_was_rendered_before(busy_report: Report) -> None:
+    """The per-thread compressor is reused across workbooks, yet a workbook's bytes depend on its content only:
+    the same report gives the same bytes first, after other reports, and in a fresh compressor's hands."""
+    first = workbook_bytes(busy_report)
+    for other in (attrs.evolve(busy_report, year=2023), attrs.evolve(busy_report, problems=("别的问题。",))):
+        workbook_bytes(other, findings=check(other))
+    assert workbook_bytes(busy_report) == first
+    package._LOCAL.compressors = {}
+    assert workbook_bytes(busy_report) == first

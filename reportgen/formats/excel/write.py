@@ -993,14 +993,19 @@ def _cell_xml(coord: str, xc: XCell, style: str) -> str:
     return f'<c r="{coord}" s="{style}"><v>{_number(value)}</v></c>'
 
 
+_LETTERS = tuple(get_column_letter(c + 1) for c in range(26))
+"""Column letters of the generated rows (info and findings sheets: a handful of columns), as sheet_coord writes them."""
+
+
 def _rows_xml(top: int, rows: Sequence[_Row], ids: Mapping[str, str]) -> str:
     out: list[str] = []
     for i, row in enumerate(rows):
         r = top + i
         height = f' ht="{row.height:g}" customHeight="1"' if row.height is not None else ""
-        cells = "".join(
-            _cell_xml(sheet_coord(r, c), xc, ids[xc.style]) for c, xc in enumerate(row.cells) if xc is not None
-        )
+        cells = "".join([
+            _cell_xml(f"{letter}{r}", xc, ids[xc.style]) for letter, xc in zip(_LETTERS[:len(row.cells)], row.cells, strict=True)
+            if xc is not None
+        ])
         out.append(f'<row r="{r}"{height}>{cells}</row>')
     return "".join(out)
 
@@ -1114,14 +1119,14 @@ def _check_text(slot: _Slot, values: Mapping[tuple[str, str], Figure],
     failed: list[str] = []
     if slot.needs[0] == "column":
         _, block_refs, balance, total_ref = slot.needs
-        block = sum(values[r] for r in block_refs)
+        block = sum(map(values.__getitem__, block_refs))
         if balance is not None and values[balance[0]] + values[balance[1]] != block + values[balance[2]]:
             failed.append("T3-BALANCE")
         if stated.get(total_ref, values[total_ref]) != block:
             failed.append("T3-RESULTS-TOTAL")
     else:
         _, refs, total_ref = slot.needs
-        if stated.get(total_ref, values[total_ref]) != sum(values[r] for r in refs):
+        if stated.get(total_ref, values[total_ref]) != sum(map(values.__getitem__, refs)):
             failed.append(codes[0])
     if not failed:
         return CHECK_PASS

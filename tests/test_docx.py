@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import docx
+import jinja2
 import pytest
 from click.testing import CliRunner
 from docx2python import docx2python
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 import reportgen
@@ -27,6 +29,7 @@ from reportgen.formats.ooxml import check as _ooxml
 from reportgen.formats.ooxml import grid as _grid
 from reportgen.formats.ooxml import package
 from reportgen.formats.ooxml.ns import qn
+from reportgen.formats.word import _compiled
 from reportgen.formats.word.render import (
     DocxRenderer,
     ListOf,
@@ -978,3 +981,96 @@ def test_table2_items_are_kept_together(version: FormatVersion) -> None:
             expected = not last_of_item if table.key == "table2" else r < table.header_rows
             assert kept == {expected}, (table.key, r)
             assert tr.find(f"{_W}trPr/{_W}cantSplit") is not None
+
+
+# --- the official template compiled to static segments and slots (formats/word/_compiled.py) ----------------
+
+_HOSTILE_VALUES = ("{{ 7*7 }}", "{% if x %}", "<w:p>&amp;</w:p>", "\"'&<>", "%s %d %%", "\x01a\x0bb\ufffe\uffff",
+                   "  多  空格\t", "", "}}", "{#")
+
+
+def _members(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return {name: zf.read(name) for name in zf.namelist()}
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(report=reports(), version=st.sampled_from(list(FormatVersion)), data=st.data())
+def test_compiled_official_template_matches_the_sandboxed_render(report: Report, version: FormatVersion,
+                                                                 data: st.DataObject) -> None:
+    """Every part of the official template renders exactly as Jinja renders it, and the whole document equals the
+    one rendered from the same template as a custom template (bounded sandbox, every structural check)."""
+    if version is not report.format_version:
+        report = data.draw(reports(version))
+    official = DocxRenderer(version=version)
+    assert all(p.compiled is not None and p.proven for p in official._prepared.parts)
+    context = build_context(report)
+    for part in official._prepared.parts:
+        assert part.compiled is not None
+        assert part.compiled.render(context) == part.template.render(context)
+    as_custom = DocxRenderer(default_template_path(version).read_bytes(), version=version)
+    assert not as_custom.is_default
+    assert _members(official.render_bytes(report)) == _members(as_custom.render_bytes(report))
+
+
+def test_compiled_render_escapes_hostile_values_as_jinja_does(busy_report: Report) -> None:
+    """Template code, markup, quotes, ``%`` format codes and characters XML cannot hold in any value print as Jinja
+    prints them: escaped, ``{`` as ``&#123;``, illegal characters removed; the result is well-formed XML."""
+    renderer = DocxRenderer()
+    for value in _HOSTILE_VALUES:
+        context = build_context(busy_report)
+        context["organ"] = value
+        context["problems"] = (value, value + "尾")
+        context["table3"]["granted"]["natural_person"] = value
+        context["overview_parts"][0]["title"] = value
+        context["signature"] = {**context["signature"], "organ_right": value, "organ": value}
+        for part in renderer._prepared.parts:
+            assert part.compiled is not None
+            out = part.compiled.render(context)
+            assert out == part.template.render(context)
+            assert _ooxml.find_leftover(out) is None
+            etree.fromstring(out.encode())
+
+
+def test_compiled_render_falls_back_to_jinja_on_an_unexpected_context(busy_report: Report) -> None:
+    """A context without a variable, or with a list where a mapping was expected, is not guessed at: the compiled
+    render gives up (Fallback) and Jinja's own error (StrictUndefined) is what the caller sees."""
+    part = next(p for p in DocxRenderer()._prepared.parts if p.name == "word/document.xml")
+    assert part.compiled is not None
+    context = build_context(busy_report)
+    for broken in ({k: v for k, v in context.items() if k != "table3"}, {**context, "table2": ["x"]}):
+        with pytest.raises(_compiled.Fallback):
+            part.compiled.render(broken)
+        with pytest.raises(jinja2.UndefinedError):
+            part.template.render(broken)
+
+
+_DOC = ('<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+        'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"><w:body>{}</w:body>'
+        '</w:document>')
+_TABLE = ('<w:tbl><w:tblGrid><w:gridCol/></w:tblGrid><w:tr><w:tc><w:p><w:r><w:t>{}</w:t></w:r></w:p></w:tc></w:tr>'
+          '</w:tbl>')
+
+
+@pytest.mark.parametrize(("body", "proven"), [
+    ("{% for p in ps %}<w:p><w:r><w:t>{{ p }}</w:t></w:r></w:p>{% endfor %}" + _TABLE.format("{{ a.b }}"), True),
+    ("{% for p in ps %}<w:p><w:r><w:t>{{ p }}</w:t></w:r>{% endfor %}</w:p>", False),  # body not balanced
+    (_TABLE.format("{% for p in ps %}{{ p }}{% endfor %}"), False),  # a loop inside a table
+    ("{% if a %}" + _TABLE.format("x") + "{% endif %}", False),  # a table inside a condition
+    (_TABLE.replace("<w:gridCol/>", '<w:gridCol w:w="{{ a }}"/>').format("x"), False),  # a value in a table attribute
+    ('<w:p><wp:docPr id="1"/></w:p>', False),  # drawing ids: checked per document
+    ("<w:p><w:r><w:t>{{ '{' }}{{ a }}</w:t></w:r></w:p>", None),  # a constant: not compiled at all
+    ("<!-- {{ a }} --><w:p/>", False),  # a comment
+    ("<w:p><w:r><w:t>{</w:t></w:r></w:p>{{ a }}", False),  # a brace in the static text
+    (_TABLE.format("x").replace("<w:p>", "").replace("</w:p>", "") + "{{ a }}", False),  # the table itself fails
+])
+def test_structure_is_proven_only_when_no_rendering_can_change_it(body: str, proven: bool | None) -> None:
+    """The once-per-template proof accepts a part only when loops and conditions hold balanced markup outside every
+    table, values sit in text or attributes outside tables, and no drawing id, comment or static brace is there."""
+    tree = jinja2.Environment().parse(_DOC.format(body))
+    compiled = _compiled.compile_template(tree, str, re.compile("[<>&\x00]"))
+    if proven is None:
+        assert compiled is None
+        return
+    assert compiled is not None
+    assert compiled.proof("word/document.xml", set()) is proven

@@ -6,22 +6,33 @@ import html
 import io
 import re
 import zipfile
+import zlib
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import attrs
 import openpyxl
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
+from reportgen.domain.checks import check
 from reportgen.domain.findings import Finding, Location, Severity
 from reportgen.domain.layout import FormatVersion, TableLayout
 from reportgen.domain.model import Organ, OtherItem, Overview, Report, Subsection, Table
 from reportgen.domain.prose import report_text
 from reportgen.formats.excel.read import read_form
 from reportgen.formats.excel.sheets import FINDINGS_SHEET, GRID_TOP, INFO_SHEET, grid_coord, table_sheet_title
-from reportgen.formats.excel.write import check_cells, check_row, openpyxl_workbook, render_xlsx, workbook_bytes
+from reportgen.formats.excel.write import (
+    _reference_workbook_bytes,
+    check_cells,
+    check_row,
+    openpyxl_workbook,
+    render_xlsx,
+    workbook_bytes,
+)
 from reportgen.formats.ooxml import package
 from tests.strategies import reports
 
@@ -289,3 +300,64 @@ def test_round_trip_2021(report: Report, tmp_path: Path) -> None:
 def test_round_trip_2019(report: Report, tmp_path: Path) -> None:
     """read_form(render_xlsx(r)) == r for generated reports in the 2019 trial layout."""
     assert read_form(render_xlsx(report, tmp_path / "r.xlsx")) == report
+
+
+def _members(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        assert zf.testzip() is None  # every member inflates and its CRC holds
+        return {name: zf.read(name) for name in zf.namelist()}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(report=reports(), version=st.sampled_from(list(FormatVersion)), misstate=st.booleans(), data=st.data())
+def test_fast_table_sheets_match_the_cell_model(report: Report, version: FormatVersion, misstate: bool,
+                                                 data: st.DataObject) -> None:
+    """The table sheets written from prepared segments (workbook_bytes) hold exactly the text the general cell
+    model writes (every cell, style, formula and cached result), for random reports of both formats, with
+    stated totals that fail their checks and with findings."""
+    if version is not report.format_version:
+        report = data.draw(reports(version))
+    if misstate:
+        t3 = report.table3
+        wrong = {("results_total", "total"): t3[("results_total", "total")] + 1,
+                 ("granted", "total"): t3[("granted", "total")] + 2}
+        report = attrs.evolve(report, table3=Table.from_figures("table3", dict(t3.figures), version=version,
+                                                                 stated=wrong))
+    findings = check(report)
+    fast = _members(workbook_bytes(report, findings=findings))
+    assert fast == _members(_reference_workbook_bytes(report, findings))
+    values = openpyxl.load_workbook(io.BytesIO(workbook_bytes(report, findings=findings)), data_only=True)
+    sheet = values[table_sheet_title(report.layout.table("table3"))]
+    summary = sheet[f"A{check_row(report.layout.table('table3')) + 1}"].value
+    assert summary.endswith("通过") is not misstate
+
+
+def test_pre_deflated_pieces_inflate_to_the_text() -> None:
+    """A member joined from pre-deflated pieces and text deflated between them is one valid deflate stream:
+    zipfile (and zlib) read back the concatenation, whatever comes first or last."""
+    big = ("<row>标签</row>" * 300).encode()
+    for parts in ([package.piece(big), b"<v>1</v>", package.piece(big)], [b"x" * 10, package.piece(big)],
+                  [package.piece(big)], [b"only text"], [package.piece(big), package.piece(b"tail")]):
+        text = b"".join(p.raw if isinstance(p, package.Piece) else p for p in parts)
+        member = package.entry_of_pieces("a.xml", parts)
+        assert zlib.decompress(member.data, -15) == text
+        assert _members(package.write_zip([member])) == {"a.xml": text}
+
+
+def test_template_labels_are_characters_not_references(rendered: Path) -> None:
+    """The sheets carry their Chinese labels as UTF-8 characters (not openpyxl's ``&#19977;`` references: the same
+    text in a third of the bytes); markup characters in a label stay escaped."""
+    sheet3 = _members(rendered.read_bytes())["xl/worksheets/sheet3.xml"].decode()
+    assert "收到和处理政府信息公开申请情况" in sheet3
+    assert re.search(r"&#[0-9]{3,};", sheet3) is None
+
+
+def test_workbook_bytes_do_not_depend_on_what_was_rendered_before(busy_report: Report) -> None:
+    """The per-thread compressor is reused across workbooks, yet a workbook's bytes depend on its content only:
+    the same report gives the same bytes first, after other reports, and in a fresh compressor's hands."""
+    first = workbook_bytes(busy_report)
+    for other in (attrs.evolve(busy_report, year=2023), attrs.evolve(busy_report, problems=("别的问题。",))):
+        workbook_bytes(other, findings=check(other))
+    assert workbook_bytes(busy_report) == first
+    package._LOCAL.compressors = {}
+    assert workbook_bytes(busy_report) == first

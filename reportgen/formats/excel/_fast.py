@@ -16,12 +16,38 @@ import re
 from collections.abc import Collection, Sequence
 from typing import NamedTuple
 
-__all__ = ["Sheet", "fill", "sample_styles", "split_sheet"]
+from reportgen.formats.ooxml import package
+
+__all__ = ["PIECE_BYTES", "Sheet", "fill", "fill_parts", "sample_styles", "split_sheet", "unreference"]
+
+PIECE_BYTES = 1024
+"""Static chunks at least this long are deflated once (:func:`reportgen.formats.ooxml.package.piece`); shorter
+ones are deflated with the values around them (deflated alone, a short chunk would compress poorly)."""
 
 _CELL_RE = re.compile(r'<c r="([A-Z]+)([0-9]+)"([^>]*?)(?:/>|>.*?</c>)', re.S)
 _STYLE_ATTR = re.compile(r' s="([0-9]+)"')
 _ROW_RE = re.compile(r'<row r="([0-9]+)"[^>]*?(?:/>|>.*?</row>)', re.S)
 _DIMENSION = re.compile(r"<dimension [^>]*/>")
+
+
+_CHAR_REF = re.compile(r"&#([0-9]+);")
+
+
+def _character(m: re.Match[str]) -> str:
+    code = int(m.group(1))
+    # Only characters that mean nothing to XML and that XML can hold: ``&#60;`` (<), ``&#38;`` (&), quotes stay.
+    if code < 0x80 or 0xD800 <= code <= 0xDFFF or code in (0xFFFE, 0xFFFF) or code > 0x10FFFF:
+        return m.group(0)
+    return chr(code)
+
+
+def unreference(xml: str) -> str:
+    """``xml`` with the character references openpyxl writes for non-ASCII text (``&#19977;``) as the characters.
+
+    The same document (a character reference and its character are the same character data), in a third of
+    the bytes for Chinese labels: the sheets are deflated for every report, and deflate time follows size.
+    """
+    return _CHAR_REF.sub(_character, xml)
 
 
 class Sheet(NamedTuple):
@@ -33,6 +59,8 @@ class Sheet(NamedTuple):
     """``(coordinate, style id)`` of each value cell, in document order."""
     tail: bool
     """Whether generated rows go after the last chunk but one (before ``</sheetData>``)."""
+    pieces: tuple[package.Piece | None, ...] = ()
+    """Per chunk: the chunk deflated once if it is long (:data:`PIECE_BYTES`), else ``None``."""
 
 
 def split_sheet(xml: str, slots: Collection[str], *, tail_from: int | None) -> Sheet:
@@ -63,7 +91,8 @@ def split_sheet(xml: str, slots: Collection[str], *, tail_from: int | None) -> S
         chunks.append(xml[pos:end])
         pos = end
     chunks.append(xml[pos:])
-    return Sheet(tuple(chunks), tuple(found), tail_from is not None)
+    pieces = tuple(package.piece(raw) if len(raw := c.encode("utf-8")) >= PIECE_BYTES else None for c in chunks)
+    return Sheet(tuple(chunks), tuple(found), tail_from is not None, pieces)
 
 
 def sample_styles(xml: str, row: int) -> dict[str, str]:
@@ -86,3 +115,33 @@ def fill(sheet: Sheet, cells: Sequence[str], rows: str) -> str:
         out.append(rows)
         out.append(sheet.chunks[-1])
     return "".join(out)
+
+
+def fill_parts(sheet: Sheet, cells: Sequence[str], rows: str) -> list[bytes | package.Piece]:
+    """:func:`fill` as the parts of :func:`reportgen.formats.ooxml.package.entry_of_pieces`: the long static
+    chunks as their pre-deflated pieces, everything between them as UTF-8 bytes (the same text)."""
+    out: list[bytes | package.Piece] = []
+    run: list[str] = []
+
+    def static(i: int) -> None:
+        prepared = sheet.pieces[i]
+        if prepared is None:
+            run.append(sheet.chunks[i])
+            return
+        if run:
+            out.append("".join(run).encode("utf-8"))
+            run.clear()
+        out.append(prepared)
+
+    static(0)
+    if len(cells) != len(sheet.slots):
+        raise ValueError(f"{len(cells)} cells for {len(sheet.slots)} slots")
+    for i, cell in enumerate(cells, 1):
+        run.append(cell)
+        static(i)
+    if sheet.tail:
+        run.append(rows)
+        static(len(sheet.chunks) - 1)
+    if run:
+        out.append("".join(run).encode("utf-8"))
+    return out

@@ -29,10 +29,11 @@ import datetime as dt
 import functools
 import io
 import math
+import operator
 import os
 import re
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -246,8 +247,12 @@ def _text(text: str, base: str) -> XCell:
     return XCell(text, _text_style(base, text))
 
 
+_NARROW = re.compile("[\x00-\u2e7f]+")
+
+
 def _display_width(text: str) -> int:
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+    # One column per character, two for each one past U+2E7F (CJK): len + the count of those.
+    return len(text) if text.isascii() else len(text) + len(_NARROW.sub("", text))
 
 
 def _height(paragraphs: Iterable[str], width: float) -> float:
@@ -605,8 +610,10 @@ def _content(
     organ: str | None = None,
     year: int | None = None,
     kind_label: str | None = None,
+    tables: bool = True,
 ) -> _Content:
-    cells = _figure_cells(layout, report, form)
+    """``tables=False``: without the table sheets' cells (the report's fast path writes them, see :func:`_table_cells`)."""
+    cells = _figure_cells(layout, report, form) if tables else {}
     if report is None and organ:
         for table in layout.tables:
             cells[table_sheet_title(table)]["A2"] = _text(f"填报单位：{organ}", "subtitle")
@@ -928,7 +935,7 @@ def _template(version: FormatVersion, form: bool) -> _Template:
     }
     sheets: list[_fast.Sheet] = []
     for name, part in zip(names, parts, strict=True):
-        xml = zf.read(part).decode("utf-8")
+        xml = _fast.unreference(zf.read(part).decode("utf-8"))
         if name == INFO_SHEET:
             sheets.append(_fast.split_sheet(xml, blank.cells[name], tail_from=PROSE_TOP))
         elif name == FINDINGS_SHEET:
@@ -986,24 +993,30 @@ def _cell_xml(coord: str, xc: XCell, style: str) -> str:
     return f'<c r="{coord}" s="{style}"><v>{_number(value)}</v></c>'
 
 
+_LETTERS = tuple(get_column_letter(c + 1) for c in range(26))
+"""Column letters of the generated rows (info and findings sheets: a handful of columns), as sheet_coord writes them."""
+
+
 def _rows_xml(top: int, rows: Sequence[_Row], ids: Mapping[str, str]) -> str:
     out: list[str] = []
     for i, row in enumerate(rows):
         r = top + i
         height = f' ht="{row.height:g}" customHeight="1"' if row.height is not None else ""
-        cells = "".join(
-            _cell_xml(sheet_coord(r, c), xc, ids[xc.style]) for c, xc in enumerate(row.cells) if xc is not None
-        )
+        cells = "".join([
+            _cell_xml(f"{letter}{r}", xc, ids[xc.style]) for letter, xc in zip(_LETTERS[:len(row.cells)], row.cells, strict=True)
+            if xc is not None
+        ])
         out.append(f'<row r="{r}"{height}>{cells}</row>')
     return "".join(out)
 
 
-def _sheet_xml(sheet: _fast.Sheet, cells: Mapping[str, XCell], ids: Mapping[str, str], rows: str) -> str:
-    values = [_cell_xml(coord, cells[coord], ids[cells[coord].style]) for coord, _ in sheet.slots]
-    return _fast.fill(sheet, values, rows)
+def _slot_cells(sheet: _fast.Sheet, cells: Mapping[str, XCell], ids: Mapping[str, str]) -> list[str]:
+    return [_cell_xml(coord, cells[coord], ids[cells[coord].style]) for coord, _ in sheet.slots]
 
 
-def _workbook(layout: FormatLayout, content: _Content, *, form: bool) -> bytes:
+def _workbook(layout: FormatLayout, content: _Content, *, form: bool,
+              tables: Mapping[str, Sequence[bytes | package.Piece]] | None = None) -> bytes:
+    """``tables``: the parts of sheets already written (:func:`_table_parts`), instead of ``content.cells``."""
     template = _template(layout.version, form)
     ids = template.style_ids
     entries = list(template.static[:1])
@@ -1013,15 +1026,234 @@ def _workbook(layout: FormatLayout, content: _Content, *, form: bool) -> bytes:
             rows = _rows_xml(PROSE_TOP, content.info_rows, ids)
         elif name == FINDINGS_SHEET and content.findings_rows is not None:
             rows = _rows_xml(1, content.findings_rows, ids)
-        xml = _sheet_xml(sheet, content.cells.get(name, {}), ids, rows).encode("utf-8")
-        entries.append(package.entry(part, xml, 1))
+        if tables is not None and name in tables:
+            parts = tables[name]
+        else:
+            parts = _fast.fill_parts(sheet, _slot_cells(sheet, content.cells.get(name, {}), ids), rows)
+        # The long static stretches (labels, formatting, merges) were deflated once; level 1 for the rest.
+        entries.append(package.entry_of_pieces(part, parts, 1))
     entries += template.static[1:]
     return package.write_zip(entries)
 
 
 def workbook_bytes(report: Report, *, findings: Sequence[Finding] | None = None) -> bytes:
     """The workbook of ``report`` as ``.xlsx`` bytes (see :func:`render_xlsx`)."""
+    layout = report.layout
+    tables = {table_sheet_title(t): _table_parts(report, t) for t in layout.tables}
+    return _workbook(layout, _content(layout, report, findings, tables=False), form=False, tables=tables)
+
+
+def _reference_workbook_bytes(report: Report, findings: Sequence[Finding] | None = None) -> bytes:
+    """:func:`workbook_bytes` through the general cell model (:func:`_figure_cells`): the reference the fast
+    table sheets of :func:`_table_cells` are tested against, byte for byte."""
     return _workbook(report.layout, _content(report.layout, report, findings), form=False)
+
+
+# --------------------------------------------------------------------------------------------
+# The table sheets of a report, fast: every value cell's XML up to its figure prepared once per version.
+
+_FIG, _TOTAL, _AMOUNT, _CHECK, _SUMMARY, _OTHER = range(6)
+
+
+class _Slot(NamedTuple):
+    kind: int
+    coord: str
+    ref: tuple[str, str] | None = None
+    head: str = ""
+    """The cell's XML up to its value: ``<c r="B7" s="3"><v>`` (a total: with its ``<f>``)."""
+    heads: Mapping[int, str] = {}
+    """An amount: the head by decimal places (the style carries the precision)."""
+    check: CheckCell | None = None
+    needs: tuple[Any, ...] = ()
+    """A check: what :func:`_check_text` compares."""
+
+
+@functools.cache
+def _table_plan(version: FormatVersion, key: str) -> tuple[_Slot, ...]:
+    """What each value cell of table ``key``'s sheet needs, in the template's slot order (one per process)."""
+    template = _template(version, False)
+    table = get_layout(version).table(key)
+    sheet = template.sheets[template.names.index(table_sheet_title(table))]
+    ids = template.style_ids
+    formulas = _formulas(version, key)
+    leaves, results = _leaves_and_results(version, key)
+    by_coord = {grid_coord(c): c.ref for c in table.cells if c.ref is not None}
+    checks = {c.coord: c for c in check_cells(version, key)}
+    plan: list[_Slot] = []
+    for coord, _ in sheet.slots:
+        ref = by_coord.get(coord)
+        check = checks.get(coord)
+        if ref is not None and table.is_computed(ref):
+            head = f'<c r="{coord}" s="{ids["total"]}"><f>{_formula_xml(formulas[ref])}</f><v>'
+            plan.append(_Slot(_TOTAL, coord, ref, head))
+        elif ref is not None and table.kind(ref) == "amount":
+            heads = {p: f'<c r="{coord}" s="{ids[f"amount{p}"]}"><v>' for p in range(7)}
+            plan.append(_Slot(_AMOUNT, coord, ref, heads=heads))
+        elif ref is not None:
+            plan.append(_Slot(_FIG, coord, ref, f'<c r="{coord}" s="{ids["fig"]}"><v>'))
+        elif check is not None:
+            head = f'<c r="{coord}" s="{ids["check"]}" t="str"><f>{_formula_xml(check.formula)}</f><v>'
+            kind, scope_key = check.scope
+            if kind == "all":
+                plan.append(_Slot(_SUMMARY, coord, None, head, check=check))
+                continue
+            if key == "table3" and kind == "column":
+                cols = [scope_key] if scope_key in leaves else list(leaves)
+                block = tuple((r, c) for r in results for c in cols)
+                balance = (("new_received", scope_key), ("carried_over", scope_key), ("carried_forward", scope_key)) \
+                    if scope_key in leaves else None
+                needs: tuple[Any, ...] = ("column", block, balance, ("results_total", scope_key))
+            else:
+                needs = ("sum", tuple((scope_key, c) for c in leaves), (scope_key, "total"))
+            plan.append(_Slot(_CHECK, coord, None, head, check=check, needs=needs))
+        else:
+            plan.append(_Slot(_OTHER, coord))
+    return tuple(plan)
+
+
+def _check_text(slot: _Slot, values: Mapping[tuple[str, str], Figure],
+                stated: Mapping[tuple[str, str], Figure]) -> str:
+    """What :func:`_check_result` gives for this check cell, from the prepared references."""
+    assert slot.check is not None
+    codes = slot.check.codes
+    failed: list[str] = []
+    if slot.needs[0] == "column":
+        _, block_refs, balance, total_ref = slot.needs
+        block = sum(map(values.__getitem__, block_refs))
+        if balance is not None and values[balance[0]] + values[balance[1]] != block + values[balance[2]]:
+            failed.append("T3-BALANCE")
+        if stated.get(total_ref, values[total_ref]) != block:
+            failed.append("T3-RESULTS-TOTAL")
+    else:
+        _, refs, total_ref = slot.needs
+        if stated.get(total_ref, values[total_ref]) != sum(map(values.__getitem__, refs)):
+            failed.append(codes[0])
+    if not failed:
+        return CHECK_PASS
+    if len(codes) == 1:
+        return _failure_text(failed[0])
+    return "".join(f"{_failure_text(code)}；" for code in failed)
+
+
+@functools.cache
+def _check_value_xml(text: str) -> str:
+    return _escape(text)
+
+
+class _Segments(NamedTuple):
+    """A table sheet as pre-deflated static pieces and format strings (``%s`` for each value) between them."""
+
+    parts: tuple[package.Piece | tuple[tuple[bytes, ...], int, int], ...]
+    """A piece, or ``(statics, first slot, end slot)``: slots ``first … end-1`` go between the UTF-8 ``statics``
+    (one more than slots)."""
+    slots: tuple[_Slot, ...]
+    figure_refs: tuple[tuple[str, str], ...]
+    """The figures and totals (their text is the number alone), in slot order."""
+    others: tuple[_Slot, ...]
+    """Every other slot (amounts, checks, the subtitle), in slot order."""
+    order: Callable[[Sequence[str]], tuple[str, ...]]
+    """Takes the texts of ``figure_refs`` followed by those of ``others`` into slot order."""
+
+
+def _slot_split(slot: _Slot) -> tuple[str, str]:
+    """The static text before and after the varying text of ``slot``'s cell (see :func:`_slot_text`)."""
+    if slot.kind in (_FIG, _TOTAL, _CHECK, _SUMMARY):
+        return slot.head, "</v></c>"
+    if slot.kind == _AMOUNT:
+        return f'<c r="{slot.coord}" s="', "</v></c>"
+    return "", ""
+
+
+@functools.cache
+def _table_segments(version: FormatVersion, key: str) -> _Segments:
+    """Table ``key``'s sheet cut into static text (long stretches deflated once) and the values between."""
+    template = _template(version, False)
+    sheet = template.sheets[template.names.index(table_sheet_title(get_layout(version).table(key)))]
+    slots = _table_plan(version, key)
+    statics = [sheet.chunks[0]]
+    for slot, chunk in zip(slots, sheet.chunks[1:], strict=True):
+        before, after = _slot_split(slot)
+        statics[-1] += before
+        statics.append(after + chunk)
+    # statics[i] is the text before slot i (the last one: after the last slot).  A run of short ones and
+    # the slots between them is one part; texts[k] is the static text before slot first + k.
+    parts: list[package.Piece | tuple[tuple[bytes, ...], int, int]] = []
+    texts: list[bytes] = []
+    first = 0
+    for i, text in enumerate(statics):
+        raw = text.encode("utf-8")
+        if len(raw) < _fast.PIECE_BYTES:
+            texts.append(raw)
+            continue
+        if texts:
+            parts.append(((*texts, b""), first, i))
+        parts.append(package.piece(raw))
+        texts, first = [b""], i
+    end = len(statics) - 1
+    if end > first or (texts and texts[-1]):
+        parts.append((tuple(texts), first, end))
+    figures = [i for i, slot in enumerate(slots) if slot.kind in (_FIG, _TOTAL)]
+    others = [i for i, slot in enumerate(slots) if slot.kind not in (_FIG, _TOTAL)]
+    position = {i: n for n, i in enumerate(figures + others)}
+    perm = [position[i] for i in range(len(slots))]
+    order: Callable[[Sequence[str]], tuple[str, ...]] = operator.itemgetter(*perm) if len(perm) > 1 \
+        else (lambda texts: tuple(texts[p] for p in perm))
+    refs = tuple(ref for i in figures if (ref := slots[i].ref) is not None)
+    return _Segments(tuple(parts), slots, refs, tuple(slots[i] for i in others), order)
+
+
+def _table_parts(report: Report, table: TableLayout) -> list[bytes | package.Piece]:
+    """``table``'s sheet for ``report`` as the parts of :func:`~reportgen.formats.ooxml.package.entry_of_pieces`:
+    the same text :func:`_slot_cells` and :func:`_fast.fill` write for the cells of :func:`_figure_cells`,
+    without building them."""
+    data = report.table(table.key)
+    values = data.values()
+    stated = data.stated
+    ids = _template(report.format_version, False).style_ids
+    segments = _table_segments(report.format_version, table.key)
+    figures = list(map(values.__getitem__, segments.figure_refs))
+    out: list[str] = list(map(str, figures)) if set(map(type, figures)) <= {int} else list(map(_number, figures))
+    texts: list[str] = []
+    summary: list[tuple[int, _Slot]] = []
+    for slot in segments.others:
+        kind = slot.kind
+        if kind == _AMOUNT:
+            assert slot.ref is not None
+            value = values[slot.ref]
+            places = _places(value if isinstance(value, Decimal) else Decimal(value))
+            out.append(f'{ids[f"amount{places}"]}"><v>{_number(value)}')
+        elif kind == _CHECK:
+            text = _check_text(slot, values, stated)
+            texts.append(text)
+            out.append(_check_value_xml(text))
+        elif kind == _SUMMARY:
+            summary.append((len(out), slot))  # filled in below, once every check cell is known
+            out.append("")
+        else:  # the subtitle (A2)
+            xc = _text(f"填报单位：{report.organ.name}　　{report.year}年度", "subtitle")
+            out.append(_cell_xml(slot.coord, xc, ids[xc.style]))
+    for at, slot in summary:
+        assert slot.check is not None
+        failing = [code for code in slot.check.codes if any(code in v for v in texts)]
+        out[at] = _check_value_xml(f"{CHECK_SUMMARY_LABEL}：" + (
+            CHECK_PASS if not failing else "未通过：" + " ".join(failing)))
+    out = list(segments.order(out))
+    # Every value encoded in one call (no value holds a NUL: XML_ILLEGAL removes it from text); interleaved
+    # with the encoded statics and joined as bytes — formatting the text and encoding it costs several times more.
+    encoded = "\x00".join(out).encode("utf-8").split(b"\x00")
+    if len(encoded) != len(out):  # pragma: no cover - a NUL got through: encode one by one
+        encoded = [v.encode("utf-8") for v in out]
+    parts: list[bytes | package.Piece] = []
+    for part in segments.parts:
+        if isinstance(part, package.Piece):
+            parts.append(part)
+        else:
+            statics, first, end = part
+            pieces: list[bytes] = [b""] * (2 * len(statics) - 1)
+            pieces[0::2] = statics
+            pieces[1::2] = encoded[first:end]
+            parts.append(b"".join(pieces))
+    return parts
 
 
 def write_form(

@@ -18,11 +18,17 @@ context schema (:func:`context_schema`) before use: an unknown variable, a synta
 attribute is a :class:`~reportgen.domain.errors.TemplateError` naming the part and the paragraph or cell.
 Every generated document passes the structural checks of :mod:`reportgen.formats.ooxml.check` before it is
 written; a failure is a :class:`~reportgen.domain.errors.RenderError` and nothing is written.
+
+The official templates (trusted, shipped with reportgen) are also compiled into static segments and slots
+(:mod:`reportgen.formats.word._compiled`): the same output as Jinja, at a fraction of the cost, and with
+their structure proven once per template for every possible rendering, so those parts skip the
+per-document checks.  Custom templates always take the sandbox and every check.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import importlib.resources
 import os
@@ -52,7 +58,7 @@ from reportgen.formats._archive import open_package, refuse_dtd
 from reportgen.formats._io import atomic_path, output_target
 from reportgen.formats.ooxml import check as _ooxml
 from reportgen.formats.ooxml import ns, package
-from reportgen.formats.word import sandbox
+from reportgen.formats.word import _compiled, sandbox
 
 __all__ = [
     "DEFAULT_TEMPLATE_NAME",
@@ -170,17 +176,21 @@ def context_variables(version: FormatVersion = FormatVersion.V2021) -> list[tupl
     return out
 
 
+@functools.cache
+def _figure_refs(version: FormatVersion, key: str) -> tuple[tuple[str, tuple[tuple[str, tuple[str, str]], ...]], ...]:
+    """``(row key, ((column key, ref), …))`` of table ``key``, in layout order (cached by keys, not by layout)."""
+    return tuple((row.key, tuple((col, (row.key, col)) for col in row.columns))
+                 for row in get_layout(version).table(key).rows)
+
+
+def _figure_text(value: int | Decimal) -> str:
+    return str(value) if type(value) is int else format_amount(value) if isinstance(value, Decimal) else str(int(value))
+
+
 def _figures(table: Table) -> dict[str, dict[str, str]]:
-    layout = table.layout
     values = table.values()
-    out: dict[str, dict[str, str]] = {}
-    for row in layout.rows:
-        cells: dict[str, str] = {}
-        for col in row.columns:
-            value = values[(row.key, col)]
-            cells[col] = format_amount(value) if isinstance(value, Decimal) else str(int(value))
-        out[row.key] = cells
-    return out
+    return {row: {col: _figure_text(values[ref]) for col, ref in cells}
+            for row, cells in _figure_refs(table.version, table.key)}
 
 
 def _part(part: TextPart) -> dict[str, Any]:
@@ -268,6 +278,13 @@ def _finalize(value: Any) -> Markup | str:
     return Markup(text)
 
 
+def _xml_value(value: Any) -> str:
+    """What Jinja writes for ``{{ value }}`` in the environments below: ``escape(_finalize(value))``."""
+    if type(value) is str and _NOT_PLAIN.search(value) is None:
+        return value
+    return str(escape(_finalize(value)))
+
+
 def _environment() -> ImmutableSandboxedEnvironment:
     return ImmutableSandboxedEnvironment(
         autoescape=True,
@@ -314,6 +331,10 @@ class _Part:
     label: str
     template: jinja2.Template
     fix_tables: bool
+    compiled: _compiled.Compiled | None = attrs.field(default=None, eq=False)
+    """The official template's part as static segments and slots (:mod:`._compiled`); ``None``: Jinja renders it."""
+    proven: bool = False
+    """Every rendering of ``compiled`` provably passes the structural checks (:meth:`._compiled.Compiled.proof`)."""
     # Markup of this part's outputs that passed the full checks (per process, bounded).
     shapes: _ooxml.KnownShapes = attrs.field(factory=_ooxml.KnownShapes, eq=False)
 
@@ -686,15 +707,20 @@ def _prepare(data: bytes, source: str, version: FormatVersion, custom: bool) -> 
             raise _syntax_error(exc, analysed, where) from exc
         _VariableChecker(schema, where, unknown).body(tree.body, {})
         try:
+            fast: _compiled.Compiled | None = None
             if custom:  # every loop counted; ** and * are intercepted, so nothing runs away while compiling
                 compiled = env.from_string(sandbox.bound_loops(env.parse(_XML_DECLARATION + patched)))
             else:
                 compiled = env.from_string(_XML_DECLARATION + patched)
+                # Only the trusted official template: custom ones keep the bounded sandbox and every check.
+                fast = _compiled.compile_template(env.parse(_XML_DECLARATION + patched), _xml_value, _NOT_PLAIN)
         except sandbox.BudgetExceeded as exc:
             raise TemplateError(f"模板无法编译：{exc}。位置：{where.describe(None)}", code="TPL-TIMEOUT") from exc
         except jinja2.TemplateError as exc:  # pragma: no cover - the analysed version parsed
             raise TemplateError(f"模板无法编译：{exc}。位置：{where.describe(None)}", code="TPL-SYNTAX") from exc
-        parts.append(_Part(name, label, compiled, bool(_TABLE_FIXING.search(text))))
+        fix = bool(_TABLE_FIXING.search(text))
+        proven = fast is not None and not fix and fast.proof(name, set())
+        parts.append(_Part(name, label, compiled, fix, fast, proven))
 
     if unknown:
         raise _unknown_variables_error(unknown, source)
@@ -800,9 +826,10 @@ class DocxRenderer:
 
     ``check=False`` skips the per-document structural checks, and only for the official template
     (whose structure cannot vary: its tables hold no template logic); custom templates are always
-    checked.  The checks cost about 0.2 ms per report once a document with the same markup has been
-    checked in full in this process (≈1.1 ms for that first one; see :class:`reportgen.formats.ooxml.check.KnownShapes`
-    and ``docs/performance.md``); keep them on.
+    checked.  For the official templates the checks are proven once per template instead
+    (:meth:`reportgen.formats.word._compiled.Compiled.proof`), so they cost nothing per report either
+    way; a part the proof does not cover is checked per document (about 0.2 ms once a document with the
+    same markup has been checked in full in this process, see :class:`reportgen.formats.ooxml.check.KnownShapes`).
     """
 
     def __init__(
@@ -840,6 +867,10 @@ class DocxRenderer:
         next_id = max((int(i) for i in docpr_ids if i.isdigit()), default=0) + 1
         for part in prepared.parts:
             xml = self._render_part(part, context, report)
+            if isinstance(xml, bytes):
+                # Proven: this part's structure was checked once for every possible rendering (see _compiled).
+                rendered.append((part.name, xml))
+                continue
             if not self.check:
                 rendered.append((part.name, xml.encode("utf-8")))
                 continue
@@ -889,7 +920,15 @@ class DocxRenderer:
         # Level 1: a third of the deflate time of the default level, a few KB larger.
         return package.write_zip(prepared.static_entries + package.entries_of(rendered, level=1))
 
-    def _render_part(self, part: _Part, context: Mapping[str, Any], report: Report) -> str:
+    def _render_part(self, part: _Part, context: Mapping[str, Any], report: Report) -> str | bytes:
+        """The rendered part: UTF-8 ``bytes`` when its structure is proven (no per-document checks needed), else
+        the text to check."""
+        if self.is_default and part.compiled is not None:
+            try:
+                data = part.compiled.render_bytes(context)
+                return data if part.proven else data.decode("utf-8")
+            except _compiled.Fallback:
+                pass  # Jinja renders it (same output, or Jinja's own error), and the checks run
         try:
             if self.is_default:
                 return part.template.render(context)

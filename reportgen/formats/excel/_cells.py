@@ -29,7 +29,7 @@ import io
 import itertools
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import attrs
 from lxml import etree
@@ -123,15 +123,17 @@ def _target(base: str, target: str) -> str:
 def _shared_strings(package: Package, part: str) -> list[str]:
     if part not in package:
         return []
-    root = parse_xml(package.read(part), file=package.file, part=part)
-    t, r = f"{_N}t", f"{_N}r"
-    out = []
-    for si in root.iter(f"{_N}si"):
-        # openpyxl's Text.content: the plain text and the runs' text, never the phonetic guides (rPh)
-        pieces = [child.text or "" if child.tag == t else child.findtext(t) or "" for child in si
-                  if child.tag == t or child.tag == r]
-        out.append("".join(pieces).replace("x005F_", ""))
-    return out
+    data = package.read(part)
+    root = parse_xml(data, file=package.file, part=part)
+    t, r, si_tag = f"{_N}t", f"{_N}r", f"{_N}si"
+    if b"rPh" not in data:  # no phonetic guides: every <t> of an item is its text (lxml joins them)
+        strings = ["".join(cast("Iterator[str]", si.itertext(t, with_tail=False))) for si in root.iter(si_tag)]
+    else:  # openpyxl's Text.content: the plain text and the runs' text, never the phonetic guides (rPh)
+        strings = ["".join(child.text or "" if child.tag == t else child.findtext(t) or "" for child in si
+                           if child.tag == t or child.tag == r) for si in root.iter(si_tag)]
+    if b"x005F_" in data:
+        strings = [text.replace("x005F_", "") for text in strings]  # as openpyxl reads them
+    return strings
 
 
 _DEFAULT_STYLES = _Styles([_GENERAL], frozenset(), frozenset())
@@ -219,10 +221,12 @@ _TOKEN = re.compile(
     rb'(?:<v>([^<]*)</v>|<v/>|<is><t(?: xml:space="preserve")?>([^<]*)</t></is>|<is><t/></is>())?'  # 10 v, 11 is, 12
     rb'</c>))'
 )
+_SHARED_INDEX = re.compile(rb'<c r="[A-Z]{1,3}\d+"(?: s="\d+")? t="s"><v>(\d+)</v></c>')
+"""A shared-string cell as the row cache keys it (any other spelling of one: the row is not remembered)."""
 _EMPTY_ROWS = re.compile(rb'(?:\s*<row r="\d+"(?: [\w:.-]+="[^"<&\x00-\x1f]*")*\s*/>)*\s*')
 _Rows = tuple[int, int, int, tuple[tuple[Pos, Cell], ...], tuple[tuple[str, Pos], ...]]
 """A piece of sheetData up to a ``</row>``: first and last row number, cells counted, cells kept, labels."""
-_ROWS: collections.OrderedDict[tuple[object, bytes], _Rows] = collections.OrderedDict()
+_ROWS: collections.OrderedDict[tuple[object, ...], _Rows] = collections.OrderedDict()
 _ROW_CACHE_SIZE = 4096
 _ROW_CACHE_BYTES = 4096
 """Rows longer than this are not remembered (the cache stays a few MB whatever the sheets hold)."""
@@ -375,7 +379,7 @@ class _Sheet:
         previous = 0
         pieces = data[start:end].split(b"</row>")
         for piece in pieces[:-1]:
-            key = (context, piece) if len(piece) <= _ROW_CACHE_BYTES and b't="s"' not in piece else None
+            key = self._row_key(context, piece) if len(piece) <= _ROW_CACHE_BYTES else None
             row = cache.get(key) if key is not None else None
             if row is None:
                 row = self._rows(piece)
@@ -398,6 +402,22 @@ class _Sheet:
         if pieces[-1].strip() and not _EMPTY_ROWS.fullmatch(pieces[-1]):
             raise _NotPlain
         return texts, tail
+
+    def _row_key(self, context: tuple[object, ...], piece: bytes) -> tuple[object, ...] | None:
+        """What a row's cells depend on: its bytes, the styles, and the shared strings it names (Excel, WPS and
+        LibreOffice write labels as shared strings: the same row of two forms names the same texts); ``None``
+        when the shared strings it names cannot all be told cheaply (then it is read, not remembered)."""
+        shared = piece.count(b't="s"')
+        if not shared:
+            return (context, piece)
+        indices = _SHARED_INDEX.findall(piece)
+        if len(indices) != shared:
+            return None
+        strings = self.strings
+        try:
+            return (context, piece, tuple(strings[int(i)] for i in indices))
+        except IndexError:
+            return None
 
     def _rows(self, piece: bytes) -> _Rows:
         """The rows of ``piece`` (empty rows, then one row up to its ``</row>``, which split() took away)."""

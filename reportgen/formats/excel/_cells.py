@@ -377,9 +377,15 @@ class _Sheet:
         cells = self.cells
         texts: dict[str, list[Pos]] = {}
         previous = 0
+        counted = self.read_cells
         pieces = data[start:end].split(b"</row>")
         for piece in pieces[:-1]:
-            key = self._row_key(context, piece) if len(piece) <= _ROW_CACHE_BYTES else None
+            if len(piece) > _ROW_CACHE_BYTES:
+                key = None
+            elif b't="s"' in piece:
+                key = self._row_key(context, piece)
+            else:
+                key = (context, piece)
             row = cache.get(key) if key is not None else None
             if row is None:
                 row = self._rows(piece)
@@ -395,10 +401,17 @@ class _Sheet:
             previous = last
             cells.update(row_cells)
             for label, pos in labels:
-                texts.setdefault(label, []).append(pos)
-            self._count(width)
+                at = texts.get(label)
+                if at is None:
+                    texts[label] = [pos]
+                else:
+                    at.append(pos)
+            counted += width
+            if counted > limits.MAX_SHEET_CELLS:  # a sheet without (or lying in) its <dimension>
+                raise self._size_error(f"工作表“{self.title}”超过 {limits.MAX_SHEET_CELLS} 个单元格的上限。")
             if row_cells:
                 self.max_row = last
+        self.read_cells = counted
         if pieces[-1].strip() and not _EMPTY_ROWS.fullmatch(pieces[-1]):
             raise _NotPlain
         return texts, tail
@@ -408,8 +421,6 @@ class _Sheet:
         LibreOffice write labels as shared strings: the same row of two forms names the same texts); ``None``
         when the shared strings it names cannot all be told cheaply (then it is read, not remembered)."""
         shared = piece.count(b't="s"')
-        if not shared:
-            return (context, piece)
         indices = _SHARED_INDEX.findall(piece)
         if len(indices) != shared:
             return None

@@ -217,25 +217,28 @@ def _sheets(path: Path) -> list[_Sheet]:
         ) from exc
     out = []
     for sheet in book.sheets:
-        area = sum((b[2] - b[0] + 1) * (b[3] - b[1] + 1) for b in sheet.merges)
+        merged, area = _merged(sheet.merges)
         if area > limits.MAX_SHEET_CELLS:  # a merge over the whole sheet must not be walked cell by cell
             raise InputError.single(IN_SHEET_SIZE.code, IN_SHEET_SIZE.message(
                 detail=f"工作表“{sheet.title}”的合并单元格共 {area} 格，超过 {limits.MAX_SHEET_CELLS} 个单元格的上限。"),
                 Location(file=str(path), table=sheet.title))
-        out.append(_Sheet(sheet.title, sheet.cells, sheet.texts, _merged(sheet.merges), sheet.max_row, sheet.merges))
+        out.append(_Sheet(sheet.title, sheet.cells, sheet.texts, merged, sheet.max_row, sheet.merges))
     return out
 
 
 @functools.lru_cache(maxsize=64)
-def _merged(boxes: tuple[tuple[int, int, int, int], ...]) -> dict[Pos, tuple[int, int, int, int]]:
-    """Every position inside the merged ranges → its range (remembered: the forms of a run share their merges;
-    the reader never changes it)."""
+def _merged(boxes: tuple[tuple[int, int, int, int], ...]) -> tuple[dict[Pos, tuple[int, int, int, int]], int]:
+    """Every position inside the merged ranges → its range, and how many cells they cover (remembered: the forms
+    of a run share their merges; the reader never changes the dict).  Past the cell limit, nothing is walked."""
+    area = sum((b[2] - b[0] + 1) * (b[3] - b[1] + 1) for b in boxes)
     merged: dict[Pos, tuple[int, int, int, int]] = {}
+    if area > limits.MAX_SHEET_CELLS:  # a merge over the whole sheet must not be walked cell by cell
+        return merged, area
     for box in boxes:
         for r in range(box[0], box[2] + 1):
             for c in range(box[1], box[3] + 1):
                 merged[(r, c)] = box
-    return merged
+    return merged, area
 
 
 @attrs.define

@@ -83,8 +83,9 @@ from reportgen.domain.model import (
 )
 from reportgen.domain.prose import format_amount
 from reportgen.domain.values import InvalidValue, parse_date, parse_figure, parse_organ_kind, parse_version, parse_year
-from reportgen.formats._archive import check_package, parse_xml
+from reportgen.formats._archive import check_package, open_package, parse_xml
 from reportgen.formats._io import atomic_path
+from reportgen.formats.excel._cells import sheet_names
 
 __all__ = [
     "DATA_SHEET",
@@ -798,19 +799,39 @@ class _Prose:
 
 
 def is_county_workbook(path: str | os.PathLike[str]) -> bool:
-    """Whether ``path`` is a county workbook (an .xlsx with the 基本信息 and 数据 sheets)."""
+    """Whether ``path`` is a county workbook (an .xlsx with the 基本信息 and 数据 sheets).
+
+    Told from the sheet names in ``xl/workbook.xml`` alone (through the package limits, a DTD refused), once per
+    file version: a bulk run's main process asks this of every .xlsx of a folder (and again for the progress
+    total), and must not pay for opening each fill-in form.  An unreadable or hostile file is not a county
+    workbook: the loader then reports what is wrong with it.
+    """
     p = Path(path)
-    if p.suffix.lower() != ".xlsx" or not p.is_file():
+    if p.suffix.lower() != ".xlsx":
         return False
     try:
-        check_package(p, file=p.name, part_limit=limits.MAX_STREAMED_PART_BYTES)
-        wb = load_workbook(p, read_only=True)
-    except Exception:  # not a readable workbook at all (or a hostile one): let the loader report it
+        stat = p.stat()
+    except OSError:
         return False
-    try:
-        return INFO_SHEET in wb.sheetnames and DATA_SHEET in wb.sheetnames
-    finally:
-        wb.close()
+    if not p.is_file():
+        return False
+    key = (os.fspath(p), stat.st_mtime_ns, stat.st_size)
+    known = _KINDS.get(key)
+    if known is None:
+        try:
+            with open_package(p, file=p.name, part_limit=limits.MAX_STREAMED_PART_BYTES) as package:
+                names = sheet_names(package)
+            known = INFO_SHEET in names and DATA_SHEET in names
+        except Exception:  # not a readable workbook at all (or a hostile one): let the loader report it
+            known = False
+        if len(_KINDS) >= 100_000:
+            _KINDS.clear()
+        _KINDS[key] = known
+    return known
+
+
+_KINDS: dict[tuple[str, int, int], bool] = {}
+"""(path, mtime, size) → whether it is a county workbook."""
 
 
 def _str(value: object) -> str:

@@ -16,6 +16,7 @@ the row and column labels, and what was expected.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 import zipfile
@@ -25,16 +26,14 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import openpyxl
 from lxml import etree
-from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.utils import column_index_from_string, get_column_letter
 
 from reportgen.domain import limits
 from reportgen.domain.codes import (
     IN_MISSING,
     IN_SECTION_TITLE,
     IN_SHEET_SIZE,
-    IN_TEXT_LENGTH,
     IN_XLSX_AMBIGUOUS,
     IN_XLSX_INFO,
     IN_XLSX_LABEL,
@@ -51,6 +50,7 @@ from reportgen.domain.errors import InputError, ReportgenError
 from reportgen.domain.findings import Location
 from reportgen.domain.layout import (
     PROCESSING_FEE_ITEM,
+    FigureKind,
     FormatLayout,
     FormatVersion,
     TableLayout,
@@ -80,7 +80,8 @@ from reportgen.domain.values import (
     parse_version,
     parse_year,
 )
-from reportgen.formats._archive import check_package
+from reportgen.formats._archive import open_package
+from reportgen.formats.excel._cells import Cell, read_book
 from reportgen.formats.excel.sheets import (
     GRID_TOP,
     INFO_FIELDS,
@@ -109,15 +110,16 @@ Pos = tuple[int, int]
 
 @attrs.define
 class _Sheet:
-    """One worksheet: values (cached results for formulas), which cells hold formulas, labels and merges."""
+    """One worksheet: its cells (cached results for formulas, and the formula text), labels and merges."""
 
     title: str
-    values: Any
-    formulas: Any
+    cells: dict[Pos, Cell]
     texts: dict[str, list[Pos]]
     """Normalised text → anchor positions of the cells holding it."""
     merged: dict[Pos, tuple[int, int, int, int]]
     """Every position inside a merged range → ``(min_row, min_col, max_row, max_col)``."""
+    max_row: int
+    merge_boxes: tuple[tuple[int, int, int, int], ...] = ()
 
     def anchor(self, pos: Pos) -> Pos:
         box = self.merged.get(pos)
@@ -130,20 +132,27 @@ class _Sheet:
         return f"{self.title}!{get_column_letter(pos[1])}{pos[0]}"
 
     def value(self, pos: Pos) -> Any:
-        return self.values.cell(row=pos[0], column=pos[1]).value
+        cell = self.cells.get(pos)
+        return None if cell is None else cell[0]
 
     def is_formula(self, pos: Pos) -> bool:
-        return bool(self.formulas.cell(row=pos[0], column=pos[1]).data_type == "f")
+        cell = self.cells.get(pos)
+        return cell is not None and cell[1] is not None
 
     def raw(self, pos: Pos) -> Any:
-        return self.formulas.cell(row=pos[0], column=pos[1]).value
+        """The formula of a formula cell, else the value."""
+        cell = self.cells.get(pos)
+        if cell is None:
+            return None
+        return cell[0] if cell[1] is None else cell[1]
 
     def number_format(self, pos: Pos) -> str:
-        return str(self.values.cell(row=pos[0], column=pos[1]).number_format or "General")
+        cell = self.cells.get(pos)
+        return _GENERAL if cell is None else cell[2]
 
     def text(self, pos: Pos) -> str:
         """The cell as text: a formula a user typed in a text cell is read as the text they typed."""
-        value = self.raw(pos) if self.is_formula(pos) else self.value(pos)
+        value = self.raw(pos)
         if value is None:
             return ""
         if isinstance(value, float) and value.is_integer():
@@ -151,114 +160,53 @@ class _Sheet:
         return str(value)
 
 
-@attrs.frozen
-class _Cell:
-    """What the reader asks of a cell (openpyxl's ``Cell`` API, held in a dict)."""
-
-    value: Any = None
-    data_type: str = "n"
-    number_format: str = "General"
+_GENERAL = "General"
+_norm = functools.lru_cache(maxsize=4096)(normalize_label)
+"""normalize_label, remembered (the official labels are looked up again in every form)."""
 
 
-_EMPTY = _Cell()
-_XML = etree.XMLParser(resolve_entities=False, no_network=True)
-_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*\bref="([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)"')
+def _table_labels(table: TableLayout) -> frozenset[str]:
+    """The normalised labels of a table (the set a sheet's texts are scored against), once per layout table
+    (by identity: layouts are built once; hashing one is slow)."""
+    known = _TABLE_LABELS.get(id(table))
+    if known is None or known[0] is not table:
+        known = _TABLE_LABELS[id(table)] = (table, frozenset(_norm(c.text) for c in table.cells if c.text))
+    return known[1]
 
 
-class _Grid:
-    """A worksheet read in openpyxl's read-only mode, kept as ``(row, column) → cell`` for random access.
-
-    A form is a few hundred cells; the read-only mode skips binding every cell's style objects, which took
-    most of the time of reading a form (two full loads: ~0.3 s per form).
-    """
-
-    def __init__(self, ws: Any, file: str) -> None:
-        self.cells: dict[Pos, _Cell] = {}
-        where = Location(file=file, table=ws.title)
-        declared = (ws.max_row or 0) * (ws.max_column or 0)
-        if declared > limits.MAX_SHEET_CELLS:
-            raise InputError.single(IN_SHEET_SIZE.code, IN_SHEET_SIZE.message(
-                detail=f"工作表“{ws.title}”有 {ws.max_row} 行 × {ws.max_column} 列，超过 {limits.MAX_SHEET_CELLS} "
-                "个单元格的上限。"), where)
-        # Read every row whatever <dimension> says: the read-only mode stops at the declared last row, so a
-        # form whose dimension is too small (a buggy producer) would lose cells; the cells are counted instead.
-        ws.reset_dimensions()
-        read = 0
-        for row in ws.iter_rows():
-            read += len(row)
-            if read > limits.MAX_SHEET_CELLS:  # a sheet without (or lying in) its <dimension>
-                raise InputError.single(IN_SHEET_SIZE.code, IN_SHEET_SIZE.message(
-                    detail=f"工作表“{ws.title}”超过 {limits.MAX_SHEET_CELLS} 个单元格的上限。"), where)
-            for c in row:
-                if getattr(c, "row", None) is not None and (c.value is not None or c.number_format != "General"):
-                    value = c.value
-                    if isinstance(value, str) and len(value) > limits.MAX_TEXT_CHARS:
-                        raise InputError.single(IN_TEXT_LENGTH.code, IN_TEXT_LENGTH.message(
-                            detail=f"单元格有 {len(value)} 个字符，超过 {limits.MAX_TEXT_CHARS} 个字符的上限。"),
-                            Location(file=file, cell=f"{ws.title}!{c.coordinate}"))
-                    self.cells[(c.row, c.column)] = _Cell(value, c.data_type, c.number_format or "General")
-        self.max_row = max((r for r, _ in self.cells), default=1)
-
-    def cell(self, row: int, column: int) -> _Cell:
-        return self.cells.get((row, column), _EMPTY)
+_TABLE_LABELS: dict[int, tuple[TableLayout, frozenset[str]]] = {}
+_TABLE_KINDS: dict[int, tuple[TableLayout, dict[tuple[str, str], FigureKind], frozenset[tuple[str, str]]]] = {}
+_POSITIONS: dict[tuple[object, ...], tuple[TableLayout, dict[tuple[str, str], Pos]]] = {}
+"""Figure positions by table and arrangement of the labels (see _Reader._positions); never changed once kept."""
 
 
-def _sheet_parts(path: Path) -> dict[str, str]:
-    """Sheet title → its part in the package (for the merged ranges, which the read-only mode does not read)."""
-    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-    rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-    with zipfile.ZipFile(path) as package:
-        workbook = etree.fromstring(package.read("xl/workbook.xml"), _XML)
-        rels = etree.fromstring(package.read("xl/_rels/workbook.xml.rels"), _XML)
-    targets = {r.get("Id"): r.get("Target", "") for r in rels}
-    out = {}
-    for sheet in workbook.iter(f"{main}sheet"):
-        target = targets.get(sheet.get(rel), "").lstrip("/")
-        out[sheet.get("name", "")] = target if target.startswith("xl/") else f"xl/{target}"
-    return out
+def _located_labels(table: TableLayout) -> tuple[str, ...]:
+    """The normalised row, group and column labels the figures of ``table`` are found by (once per table)."""
+    known = _LOCATED.get(id(table))
+    if known is None or known[0] is not table:
+        labels = dict.fromkeys([_norm(r.label) for r in table.rows] + [_norm(c.label) for c in table.columns])
+        known = _LOCATED[id(table)] = (table, tuple(labels))
+    return known[1]
 
 
-def _merges(package: zipfile.ZipFile, part: str) -> list[tuple[int, int, int, int]]:
-    try:
-        data = package.read(part)
-    except KeyError:
-        return []
-    boxes = []
-    for m in _MERGE.finditer(data):
-        min_col, min_row, max_col, max_row = range_boundaries(m.group(1).decode())
-        boxes.append((min_row, min_col, max_row, max_col))
-    return boxes
+_LOCATED: dict[int, tuple[TableLayout, tuple[str, ...]]] = {}
+
+
+def _table_kinds(table: TableLayout) -> tuple[dict[tuple[str, str], FigureKind], frozenset[tuple[str, str]]]:
+    """Each figure's kind, and the computed figures (totals), of a layout table (once per table)."""
+    known = _TABLE_KINDS.get(id(table))
+    if known is None or known[0] is not table:
+        refs = list(table.refs())
+        known = _TABLE_KINDS[id(table)] = (table, {r: table.kind(r) for r in refs},
+                                           frozenset(r for r in refs if table.is_computed(r)))
+    return known[1], known[2]
 
 
 def _sheets(path: Path) -> list[_Sheet]:
-    # Limits before openpyxl inflates anything: the form is loaded whole, so the in-memory part limit.
-    check_package(path, file=str(path), kind="Excel 填报表", not_zip_code="IN-XLSX-UNREADABLE")
+    # Every part through the package limits; the sheets read straight from their XML (formats/excel/_cells.py).
     try:
-        formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
-        values = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        parts = _sheet_parts(path)
-        out = []
-        with zipfile.ZipFile(path) as package:
-            for ws_f, ws_v in zip(formulas.worksheets, values.worksheets, strict=True):
-                grid_v, grid_f = _Grid(ws_v, str(path)), _Grid(ws_f, str(path))
-                texts: dict[str, list[Pos]] = {}
-                for pos, cell in grid_v.cells.items():
-                    if isinstance(cell.value, str) and cell.value.strip():
-                        texts.setdefault(normalize_label(cell.value), []).append(pos)
-                merged: dict[Pos, tuple[int, int, int, int]] = {}
-                boxes = _merges(package, parts.get(ws_v.title, ""))
-                area = sum((b[2] - b[0] + 1) * (b[3] - b[1] + 1) for b in boxes)
-                if area > limits.MAX_SHEET_CELLS:  # a merge over the whole sheet must not be walked cell by cell
-                    raise InputError.single(IN_SHEET_SIZE.code, IN_SHEET_SIZE.message(
-                        detail=f"工作表“{ws_v.title}”的合并单元格共 {area} 格，超过 {limits.MAX_SHEET_CELLS} 个单元格的上限。"),
-                        Location(file=str(path), table=ws_v.title))
-                for box in boxes:
-                    for r in range(box[0], box[2] + 1):
-                        for c in range(box[1], box[3] + 1):
-                            merged[(r, c)] = box
-                out.append(_Sheet(ws_v.title, grid_v, grid_f, texts, merged))
-        formulas.close()
-        values.close()
+        with open_package(path, file=str(path), kind="Excel 填报表", not_zip_code="IN-XLSX-UNREADABLE") as package:
+            book = read_book(package)
     except ReportgenError:
         raise
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, etree.XMLSyntaxError) as exc:
@@ -267,7 +215,30 @@ def _sheets(path: Path) -> list[_Sheet]:
             IN_XLSX_UNREADABLE.message(detail=f"无法打开 Excel 工作簿（{type(exc).__name__}）：请确认文件是 .xlsx 格式且未损坏。"),
             Location(file=str(path)),
         ) from exc
+    out = []
+    for sheet in book.sheets:
+        merged, area = _merged(sheet.merges)
+        if area > limits.MAX_SHEET_CELLS:  # a merge over the whole sheet must not be walked cell by cell
+            raise InputError.single(IN_SHEET_SIZE.code, IN_SHEET_SIZE.message(
+                detail=f"工作表“{sheet.title}”的合并单元格共 {area} 格，超过 {limits.MAX_SHEET_CELLS} 个单元格的上限。"),
+                Location(file=str(path), table=sheet.title))
+        out.append(_Sheet(sheet.title, sheet.cells, sheet.texts, merged, sheet.max_row, sheet.merges))
     return out
+
+
+@functools.lru_cache(maxsize=64)
+def _merged(boxes: tuple[tuple[int, int, int, int], ...]) -> tuple[dict[Pos, tuple[int, int, int, int]], int]:
+    """Every position inside the merged ranges → its range, and how many cells they cover (remembered: the forms
+    of a run share their merges; the reader never changes the dict).  Past the cell limit, nothing is walked."""
+    area = sum((b[2] - b[0] + 1) * (b[3] - b[1] + 1) for b in boxes)
+    merged: dict[Pos, tuple[int, int, int, int]] = {}
+    if area > limits.MAX_SHEET_CELLS:  # a merge over the whole sheet must not be walked cell by cell
+        return merged, area
+    for box in boxes:
+        for r in range(box[0], box[2] + 1):
+            for c in range(box[1], box[3] + 1):
+                merged[(r, c)] = box
+    return merged, area
 
 
 @attrs.define
@@ -291,7 +262,7 @@ class _Reader:
     # -- tables ---------------------------------------------------------------------------
 
     def find_table_sheet(self, table: TableLayout, taken: set[str]) -> _Sheet | None:
-        labels = {normalize_label(c.text) for c in table.cells if c.text}
+        labels = _table_labels(table)
         best: tuple[int, _Sheet] | None = None
         for sheet in self.sheets:
             if sheet.title in taken:
@@ -310,31 +281,57 @@ class _Reader:
 
     def read_table(self, table: TableLayout, sheet: _Sheet) -> tuple[dict[tuple[str, str], Figure],
                                                                      dict[tuple[str, str], Figure]]:
-        positions = self._locate_labelled(table, sheet) if table.label_cols else self._locate_grouped(table, sheet)
+        positions = self._positions(table, sheet)
         figures: dict[tuple[str, str], Figure] = {}
         stated: dict[tuple[str, str], Figure] = {}
+        kinds, computed_refs = _table_kinds(table)
+        cells, merged = sheet.cells, sheet.merged
         for ref, pos in positions.items():
-            pos = sheet.anchor(pos)
-            computed = table.is_computed(ref)
-            if sheet.is_formula(pos):
+            box = merged.get(pos)
+            if box is not None:
+                pos = (box[0], box[1])
+            computed = ref in computed_refs
+            kind = kinds[ref]
+            cell = cells.get(pos)
+            value, formula, number_format = cell if cell is not None else (None, None, _GENERAL)
+            if formula is not None:
                 if computed:
                     continue  # a live total: computed from the leaves, never data
-                value = sheet.value(pos)
                 if value is None:
-                    self.found.wrong_type(self._where(table, sheet, ref, pos), expected_figure(table.kind(ref)),
-                                          sheet.raw(pos), found=f"没有计算结果的公式“{sheet.raw(pos)}”")
+                    self.found.wrong_type(self._where(table, sheet, ref, pos), expected_figure(kind),
+                                          formula, found=f"没有计算结果的公式“{formula}”")
                     continue
-            else:
-                value = sheet.value(pos)
-                if computed and (value is None or (isinstance(value, str) and not value.strip())):
-                    continue
-            try:
-                figure = parse_figure(value, table.kind(ref), number_format=sheet.number_format(pos))
-            except InvalidValue as exc:
-                self.found.figure(exc, value, self._where(table, sheet, ref, pos), table.kind(ref))
+            elif computed and (value is None or (isinstance(value, str) and not value.strip())):
                 continue
+            # The common cells first (a whole number, a blank): what parse_figure gives them, without its checks.
+            if type(value) is int and kind != "amount" and (value >= 0 or kind == "signed"):
+                figure: Figure = value
+            elif value is None:
+                figure = Decimal(0) if kind == "amount" else 0
+            else:
+                try:
+                    figure = parse_figure(value, kind, number_format=number_format)
+                except InvalidValue as exc:
+                    self.found.figure(exc, value, self._where(table, sheet, ref, pos), kind)
+                    continue
             (stated if computed else figures)[ref] = figure
         return figures, stated
+
+    def _positions(self, table: TableLayout, sheet: _Sheet) -> dict[tuple[str, str], Pos]:
+        """Where each figure of ``table`` is on ``sheet``: found once per arrangement of the labels (the forms
+        of a run share theirs), again whenever the labels moved; an arrangement with findings is never kept."""
+        texts = sheet.texts
+        key = (id(table), tuple(tuple(texts.get(label, ())) for label in _located_labels(table)), sheet.merge_boxes)
+        known = _POSITIONS.get(key)
+        if known is not None and known[0] is table:
+            return known[1]
+        before = len(self.found)
+        positions = self._locate_labelled(table, sheet) if table.label_cols else self._locate_grouped(table, sheet)
+        if len(self.found) == before:
+            if len(_POSITIONS) >= 64:
+                _POSITIONS.pop(next(iter(_POSITIONS)))
+            _POSITIONS[key] = (table, positions)
+        return positions
 
     @staticmethod
     def _where(table: TableLayout, sheet: _Sheet, ref: tuple[str, str], pos: Pos) -> Location:
@@ -368,7 +365,7 @@ class _Reader:
 
     def _locate_labelled(self, table: TableLayout, sheet: _Sheet) -> dict[tuple[str, str], Pos]:
         """Figures of a table with row labels: the row of the row label × the nearest column label above."""
-        col_pos = {c.key: sheet.texts.get(normalize_label(c.label), []) for c in table.columns}
+        col_pos = {c.key: sheet.texts.get(_norm(c.label), []) for c in table.columns}
         found_cols = [p[1] for ps in col_pos.values() for p in ps]
         if not found_cols:
             self._missing(table, sheet, table.columns[0].label, "列标签", column=table.columns[0].label)
@@ -377,7 +374,7 @@ class _Reader:
         out: dict[tuple[str, str], Pos] = {}
         reported: set[str] = set()
         for row in table.rows:
-            cells = [p for p in sheet.texts.get(normalize_label(row.label), []) if p[1] < first_fig_col]
+            cells = [p for p in sheet.texts.get(_norm(row.label), []) if p[1] < first_fig_col]
             if not cells:
                 self._missing(table, sheet, row.label, "行标签", row=table.row_label(row.key))
                 continue
@@ -408,7 +405,7 @@ class _Reader:
         """Figures of table 四: under each group label, the cell below each column label."""
         out: dict[tuple[str, str], Pos] = {}
         for row in table.rows:
-            groups = sheet.texts.get(normalize_label(row.label), [])
+            groups = sheet.texts.get(_norm(row.label), [])
             if len(groups) != 1:
                 if groups:
                     self._ambiguous(table, sheet, row.label, groups, row=table.row_label(row.key))
@@ -420,7 +417,7 @@ class _Reader:
                 c1 = c0 + next(c.colspan for c in table.cells if c.text == row.label) - 1
             for key in row.columns:
                 column = table.column(key)
-                under = [p for p in sheet.texts.get(normalize_label(column.label), [])
+                under = [p for p in sheet.texts.get(_norm(column.label), [])
                          if c0 <= p[1] <= c1 and p[0] > g_row]
                 if not under:
                     self._missing(table, sheet, column.label, "列标签", row=table.row_label(row.key), column=column.label)
@@ -435,14 +432,14 @@ class _Reader:
     # -- the info sheet ----------------------------------------------------------------------
 
     def find_info(self) -> tuple[_Sheet, int, dict[str, int]] | None:
-        head = normalize_label(INFO_HEADERS[0])
-        content = normalize_label(INFO_HEADERS[2])
+        head = _norm(INFO_HEADERS[0])
+        content = _norm(INFO_HEADERS[2])
         for sheet in self.sheets:
             for r, _ in sheet.texts.get(head, []):
-                cols = {normalize_label(h): c for h in INFO_HEADERS for (rr, c) in sheet.texts.get(normalize_label(h), [])
+                cols = {_norm(h): c for h in INFO_HEADERS for (rr, c) in sheet.texts.get(_norm(h), [])
                         if rr == r}
                 if content in cols:
-                    return sheet, r, {h: cols.get(normalize_label(h), 0) for h in INFO_HEADERS}
+                    return sheet, r, {h: cols.get(_norm(h), 0) for h in INFO_HEADERS}
         self.error(IN_XLSX_INFO, "工作簿中找不到“报告信息”工作表（表头“项目 / 内容”）；机关名称和报告年度从那里读取。",
                    expected="报告信息")
         return None
@@ -451,7 +448,7 @@ class _Reader:
 def _pos(coord: str) -> Pos:
     m = re.match(r"([A-Z]+)(\d+)", coord)
     assert m
-    return (int(m.group(2)), openpyxl.utils.column_index_from_string(m.group(1)))
+    return (int(m.group(2)), column_index_from_string(m.group(1)))
 
 
 @attrs.define
@@ -466,18 +463,18 @@ class _ProseCell:
 
 
 def _info_rows(sheet: _Sheet, header: int, cols: dict[str, int]) -> Iterator[tuple[str, _ProseCell]]:
-    last = sheet.values.max_row
+    last = sheet.max_row
     previous = ""
     for r in range(header + 1, last + 1):
         def get(name: str, r: int = r) -> str:
             c = cols.get(name, 0)
             return sheet.text((r, c)) if c else ""
 
-        label = normalize_label(get(INFO_HEADERS[0]))
+        label = _norm(get(INFO_HEADERS[0]))
         cell = _ProseCell(get(INFO_HEADERS[2]), get(INFO_HEADERS[1]), get(INFO_HEADERS[3]).strip(),
                           get(INFO_HEADERS[4]).strip(), (r, cols[INFO_HEADERS[2]]),
                           (r, cols[INFO_HEADERS[1]]) if cols.get(INFO_HEADERS[1]) else None)
-        if not label and previous == normalize_label(OTHER_LABEL) and (cell.text.strip() or cell.title.strip()):
+        if not label and previous == _norm(OTHER_LABEL) and (cell.text.strip() or cell.title.strip()):
             label = previous  # a row a user added under 六 without repeating its label
         if label:
             previous = label
@@ -503,7 +500,7 @@ def read_form(path: str | os.PathLike[str]) -> Report:
         return _read_form(Path(path))
     except ReportgenError:
         raise
-    except Exception as exc:  # the one wrapper of this reader: openpyxl, zlib, lxml on a damaged workbook
+    except Exception as exc:  # the one wrapper of this reader: zlib, lxml, a bad number on a damaged workbook
         raise InputError.single(IN_XLSX_UNREADABLE.code, IN_XLSX_UNREADABLE.message(
             detail=f"填报表已损坏，读取时出错（{type(exc).__name__}: {str(exc)[:200]}）。"), Location(file=str(path))) from None
 
@@ -512,7 +509,7 @@ def _read_form(path: Path) -> Report:
     reader = _Reader(path, _sheets(path))
     info = reader.find_info()
     rows: list[tuple[str, _ProseCell]] = list(_info_rows(*info)) if info else []
-    fields = {normalize_label(label): key for key, label in INFO_FIELDS}
+    fields = {_norm(label): key for key, label in INFO_FIELDS}
     values: dict[str, tuple[Any, _ProseCell]] = {}
     for label, cell in rows:
         key = fields.get(label)
@@ -540,7 +537,7 @@ def _read_form(path: Path) -> Report:
     taken: set[str] = set()
     extra_stated: dict[str, dict[tuple[str, str], Figure]] = {t.key: {} for t in layout.tables}
     for label, cell in rows:
-        if label == normalize_label(STATED_LABEL) and info is not None:
+        if label == _norm(STATED_LABEL) and info is not None:
             _read_stated(reader, layout, info[0], cell, extra_stated)
     for table in layout.tables:
         sheet = reader.find_table_sheet(table, taken)
@@ -623,7 +620,7 @@ def _text_value(values: dict[str, tuple[Any, _ProseCell]], key: str) -> str:
 def _detect_version(reader: _Reader) -> FormatVersion:
     """Without a version cell: the layout whose table 二 labels the workbook matches best."""
     def score(version: FormatVersion) -> int:
-        labels = {normalize_label(c.text) for c in get_layout(version).table("table2").cells if c.text}
+        labels = _table_labels(get_layout(version).table("table2"))
         return max((len(labels & s.texts.keys()) for s in reader.sheets), default=0)
 
     return max(FormatVersion, key=lambda v: (score(v), v is FormatVersion.V2021))
@@ -665,11 +662,11 @@ class _Prose:
         """(item, text to compare with the default, whether it was added automatically)."""
         self.layout = layout
         self.section_titles: dict[str, str] = {}
-        self.heading_rows = {normalize_label(label): key for label, key in SECTION_TITLE_ROWS.items()}
+        self.heading_rows = {_norm(label): key for label, key in SECTION_TITLE_ROWS.items()}
         self.part_labels: dict[str, str] = {}
         for spec in layout.overview_parts:
             for title in (spec.title, *spec.aliases):
-                self.part_labels[normalize_label(title)] = spec.key
+                self.part_labels[_norm(title)] = spec.key
 
     @staticmethod
     def _read(cell: _ProseCell, nullable: bool) -> tuple[Prose | None, Prose | None]:
@@ -697,16 +694,16 @@ class _Prose:
     def add(self, label: str, cell: _ProseCell) -> None:
         if label in self.heading_rows:
             self.heading(self.heading_rows[label], cell, label)
-        if label == normalize_label(INTRO_LABEL):
+        if label == _norm(INTRO_LABEL):
             self.intro = clean_paragraphs(cell.text)
-        elif label == normalize_label(PROBLEMS_LABEL):
+        elif label == _norm(PROBLEMS_LABEL):
             self.problems = clean_paragraphs(cell.text)
-        elif label == normalize_label(NOTE_LABEL):
+        elif label == _norm(NOTE_LABEL):
             self.note = self._read(cell, True)
         elif label in self.part_labels:
             paragraphs, pending = self._read(cell, True)
             self.parts[self.part_labels[label]] = (clean_text(cell.title) or None, paragraphs, pending)
-        elif label == normalize_label(OTHER_LABEL):
+        elif label == _norm(OTHER_LABEL):
             title = clean_text(cell.title)
             if not title and not cell.text.strip():
                 return

@@ -59,6 +59,7 @@ def _county_sources(path: Path) -> Iterator[Source]:
 
 
 def _path_sources(path: Path) -> Iterator[Source]:
+    # A form is only named here (the worker reads it); a county workbook is told from its sheet names alone.
     if path.suffix.lower() == ".xlsx" and county_mod.is_county_workbook(path):
         try:
             yield from _county_sources(path)
@@ -113,7 +114,10 @@ def iter_inputs(
 
 
 def estimate_total(inputs: object, outdir: Path | None) -> int | None:
-    """How many townships ``inputs`` holds, when that is cheap to know (for the progress bar); else ``None``."""
+    """How many townships ``inputs`` holds, when that is cheap to know (for the progress bar); else ``None``.
+
+    A folder's .xlsx files are told apart (county workbook or form) from their sheet names, once per file:
+    :func:`sources` asks again and gets the remembered answer."""
     if isinstance(inputs, (str, os.PathLike)):
         path = Path(inputs)
         if path.is_dir():

@@ -336,8 +336,10 @@ def test_pre_deflated_pieces_inflate_to_the_text() -> None:
     """A member joined from pre-deflated pieces and text deflated between them is one valid deflate stream:
     zipfile (and zlib) read back the concatenation, whatever comes first or last."""
     big = ("<row>标签</row>" * 300).encode()
-    for parts in ([package.piece(big), b"<v>1</v>", package.piece(big)], [b"x" * 10, package.piece(big)],
-                  [package.piece(big)], [b"only text"], [package.piece(big), package.piece(b"tail")]):
+    cases: list[list[bytes | package.Piece]] = [
+        [package.piece(big), b"<v>1</v>", package.piece(big)], [b"x" * 10, package.piece(big)],
+        [package.piece(big)], [b"only text"], [package.piece(big), package.piece(b"tail")]]
+    for parts in cases:
         text = b"".join(p.raw if isinstance(p, package.Piece) else p for p in parts)
         member = package.entry_of_pieces("a.xml", parts)
         assert zlib.decompress(member.data, -15) == text

@@ -155,7 +155,7 @@ def _sparse_yaml(folder: Path) -> Path:
     return path
 
 
-@case("yaml-dev-zero", "yaml", "load", {"IN-TOO-LARGE"})
+@case("yaml-dev-zero", "yaml", "load", {"IN-FILE"})  # a device is not a file: refused before it is opened
 def _zero_yaml(folder: Path) -> Path:
     path = folder / "zero.yaml"
     path.symlink_to("/dev/zero")

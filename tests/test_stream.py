@@ -7,9 +7,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from reportgen.formats.excel._tables import HEADER_FILL
 from reportgen.formats.excel.stream import Formula, StreamTable, write_tables
@@ -26,13 +26,16 @@ def test_streamed_tables_read_back_with_their_look(tmp_path: Path) -> None:
     assert wb.sheetnames == ["甲 'sheet'", "乙"]
     ws = wb["甲 'sheet'"]
     assert list(ws.iter_rows(values_only=True)) == [("名称", "数"), ("一", 1), ("二", "1.50"), (None, 3)]
-    assert ws["A1"].font.b and ws["A1"].fill.fgColor.rgb == HEADER_FILL.fgColor.rgb
-    assert ws["A2"].alignment.wrap_text and ws["A2"].alignment.vertical == "top"
+    assert ws["A1"].font.b
+    assert ws["A1"].fill.fgColor.rgb == HEADER_FILL.fgColor.rgb
+    assert ws["A2"].alignment.wrap_text
+    assert ws["A2"].alignment.vertical == "top"
     assert ws.column_dimensions["A"].width == 20
     assert ws.freeze_panes == "A2"
     assert ws.auto_filter.ref == "A1:B4"
     assert wb["乙"].auto_filter.ref is None
-    assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
+    assert ws.page_setup.orientation == "landscape"
+    assert ws.page_setup.paperSize == 9
     assert ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.print_title_rows == wb["乙"].print_title_rows == "$1:$1"
 

@@ -8,6 +8,7 @@ until every township before it is settled.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import shutil
@@ -28,6 +29,7 @@ from reportgen.pipelines.bulk.records import (
     Done,
     Exclusion,
     Job,
+    OutcomeSpool,
     PdfOptions,
     ProgressCallback,
     RollupNote,
@@ -70,8 +72,8 @@ class _Run:
     fonts: dict[str, None] = attrs.field(factory=dict)
     """Font substitutions seen in the PDFs (once each, in the order first seen)."""
     rollup: RollUp = attrs.field(factory=RollUp)
-    results: dict[int, TownshipOutcome] = attrs.field(factory=dict)
-    """index → settled outcome."""
+    results: OutcomeSpool = attrs.field(factory=OutcomeSpool)
+    """The settled outcomes, in input order (settled in that order, so index = position), kept on disk."""
     organs: dict[tuple[str, int], str] = attrs.field(factory=dict)
     """(organ name, year) → source of the first report of it (the duplicate check)."""
     keys: dict[int, tuple[str, str]] = attrs.field(factory=dict)
@@ -182,9 +184,9 @@ class _Run:
             stem = self.names.claim(done.wanted)
             problem = self.move(done, stem)
             if problem is not None:  # this township failed; the run goes on
-                self.results[index] = attrs.evolve(
+                self._settled(index, attrs.evolve(
                     failed(outcome.name, outcome.source, problem, problem.location.file, outcome.organ),
-                    rollup_note=FAILED_NOTE)
+                    rollup_note=FAILED_NOTE))
                 return
             outcome = attrs.evolve(outcome, outdir=self.out, stem=stem)
             if self.manifest is not None and ident_key is not None:
@@ -196,7 +198,11 @@ class _Run:
                 # Another input now comes first with this name: its files may be replaced; render again.
                 self.redo[index] = _Redo(attrs.evolve(job, index=index), stem, done)
                 outcome = attrs.evolve(outcome, stem=stem, skipped=False)
-        self.results[index] = self.judge(outcome, done)
+        self._settled(index, self.judge(outcome, done))
+
+    def _settled(self, index: int, outcome: TownshipOutcome) -> None:
+        assert index == len(self.results), "townships are settled in input order"
+        self.results.append(outcome)
 
     def judge(self, outcome: TownshipOutcome, done: Done) -> TownshipOutcome:
         """Duplicate check and roll-up (the year/format choice comes at the end)."""
@@ -233,21 +239,23 @@ class _Run:
         redo = self.redo.pop(index)
         if again.temp is not None:
             self.move(again, redo.stem)
-            self.results[index] = attrs.evolve(self.results[index], outdir=self.out, stem=redo.stem)
+            self.results.replace(index, attrs.evolve(self.results.raw(index), outdir=self.out, stem=redo.stem))
             if self.manifest is not None and index in self.keys:
                 ident, key = self.keys.pop(index)
                 named = attrs.evolve(again.outcome, outdir=self.out, stem=redo.stem)
                 self.manifest.append(record_of(ident, key, attrs.evolve(again, outcome=named)))
             return
         before = redo.before
-        if self.results[index].in_rollup and before.figures is not None and before.organ is not None:
+        if self.results.raw(index).in_rollup and before.figures is not None and before.organ is not None:
             self.rollup.add((before.year or 0, before.version or ""), before.figures, before.fee, before.organ,
                             sign=-1)
-        self.results[index] = attrs.evolve(again.outcome, rollup_note=FAILED_NOTE)
+        self.results.replace(index, attrs.evolve(again.outcome, rollup_note=FAILED_NOTE))
 
-    def outcomes(self, chosen: RollupKey | None) -> tuple[TownshipOutcome, ...]:
-        """Every outcome in input order, those of another year or format than ``chosen`` left out of the roll-up."""
-        return tuple(leave_out_other_keys(self.results[i], chosen) for i in sorted(self.results))
+    def outcomes(self, chosen: RollupKey | None) -> OutcomeSpool:
+        """Every outcome in input order, those of another year or format than ``chosen`` left out of the roll-up
+        (the spool, read back lazily: see :class:`~reportgen.pipelines.bulk.records.OutcomeSpool`)."""
+        self.results.adjust = functools.partial(leave_out_other_keys, chosen=chosen)
+        return self.results
 
 
 def leave_out_other_keys(outcome: TownshipOutcome, chosen: RollupKey | None) -> TownshipOutcome:

@@ -176,7 +176,7 @@ class _Run:
     def settle(self, index: int, done: Done) -> None:
         """Name the township's outputs (in input order), journal it, check duplicates, add it to the roll-up."""
         outcome = done.outcome
-        if outcome.outdir is not None and outcome.outdir is not self.out:
+        if done.temp is None and outcome.outdir is not None and outcome.outdir is not self.out:
             outcome = attrs.evolve(outcome, outdir=self.out)  # one shared Path, not one per township
         job = self.waiting.pop(index, None)
         ident_key = self.keys.pop(index, None)
@@ -190,7 +190,7 @@ class _Run:
                 return
             outcome = attrs.evolve(outcome, outdir=self.out, stem=stem)
             if self.manifest is not None and ident_key is not None:
-                self.manifest.append(record_of(*ident_key, attrs.evolve(done, outcome=outcome)))
+                self.manifest.append(record_of(*ident_key, done, outcome))
         elif outcome.skipped:
             stem = self.names.claim(done.wanted)
             if stem != outcome.stem and job is not None and ident_key is not None:
@@ -206,11 +206,11 @@ class _Run:
 
     def judge(self, outcome: TownshipOutcome, done: Done) -> TownshipOutcome:
         """Duplicate check and roll-up (the year/format choice comes at the end)."""
-        outcome = attrs.evolve(outcome, key_figures=key_values(done.figures or (), done.version))
+        keys = key_values(done.figures or (), done.version)
         if self.check_only:
-            return attrs.evolve(outcome, rollup_note=RollupNote(Exclusion.CHECK_ONLY, "只检查，不汇总"))
+            return attrs.evolve(outcome, key_figures=keys, rollup_note=RollupNote(Exclusion.CHECK_ONLY, "只检查，不汇总"))
         if outcome.failed or done.figures is None or done.year is None or done.version is None:
-            return attrs.evolve(outcome, rollup_note=FAILED_NOTE)
+            return attrs.evolve(outcome, key_figures=keys, rollup_note=FAILED_NOTE)
         first = self.organs.setdefault((outcome.organ, done.year), outcome.source)
         if first != outcome.source:
             message = (f"{outcome.organ}{done.year}年度的报告重复：“{first}”和“{outcome.source}”是同一机关同一年度的"
@@ -218,15 +218,15 @@ class _Run:
             finding = Finding(code="BULK-DUPLICATE", severity=Severity.ERROR, message=message,
                               location=Location(file=outcome.source, organ=outcome.organ))
             return attrs.evolve(
-                outcome, status=Status.ERRORS, errors=outcome.errors + 1,
+                outcome, key_figures=keys, status=Status.ERRORS, errors=outcome.errors + 1,
                 findings=(finding, *outcome.findings)[:MAX_FINDINGS_KEPT],
                 rollup_note=RollupNote(Exclusion.DUPLICATE, f"与“{first}”为同一机关同一年度的报告"))
         assert done.organ is not None
         left_out = self.rollup.leave_out(outcome)  # a report with errors would make the roll-up inconsistent
         if left_out is not None:
-            return attrs.evolve(outcome, rollup_note=left_out)
+            return attrs.evolve(outcome, key_figures=keys, rollup_note=left_out)
         self.rollup.add((done.year, done.version), done.figures, done.fee, done.organ)
-        return attrs.evolve(outcome, in_rollup=True)
+        return attrs.evolve(outcome, key_figures=keys, in_rollup=True)  # one evolve per township: it is not free
 
     # ---------------------------------------------------------------- the redo pass
 
@@ -243,7 +243,7 @@ class _Run:
             if self.manifest is not None and index in self.keys:
                 ident, key = self.keys.pop(index)
                 named = attrs.evolve(again.outcome, outdir=self.out, stem=redo.stem)
-                self.manifest.append(record_of(ident, key, attrs.evolve(again, outcome=named)))
+                self.manifest.append(record_of(ident, key, again, named))
             return
         before = redo.before
         if self.results.raw(index).in_rollup and before.figures is not None and before.organ is not None:

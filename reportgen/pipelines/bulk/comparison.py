@@ -57,6 +57,7 @@ _KEYS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+@functools.cache
 def key_figures(version: FormatVersion = FormatVersion.V2021) -> tuple[tuple[str, str, str], ...]:
     """The ``(table, row, column)`` of the key figures the format ``version`` has (2019 has no fee amount)."""
     layout = get_layout(version)

@@ -146,6 +146,13 @@ class TownshipOutcome:
         return (self.outdir / f"{self.stem}.docx", self.outdir / f"{self.stem}.xlsx", *self.pdf_outputs)
 
     @property
+    def output_names(self) -> tuple[str, ...]:
+        """The file names of :attr:`outputs` (without building a path per file: summary.xlsx lists 38,602)."""
+        if self.outdir is None or not self.stem:
+            return ()
+        return (f"{self.stem}.docx", f"{self.stem}.xlsx", *(p.name for p in self.pdf_outputs))
+
+    @property
     def pdf_outputs(self) -> tuple[Path, ...]:
         """The PDF, the page previews and the contact sheet of table 三 written for the township."""
         if self.outdir is None or not self.stem or not self.pdf:

@@ -57,9 +57,9 @@ def write_summary(path: Path, outcomes: Sequence[TownshipOutcome], counts: Mappi
     (it may be the spool of :class:`~reportgen.pipelines.bulk.records.BulkResult`), never held as a list here.
     """
     def township(i: int, o: TownshipOutcome) -> tuple[object, ...]:
-        files = o.outputs[:3] if pdf else o.outputs
+        files = o.output_names[:3] if pdf else o.output_names
         row = (i, o.name, o.organ, o.source, o.status.label, o.errors, o.warnings, _in_rollup(o),
-               "是" if o.skipped else "否", "\n".join(p.name for p in files), "\n".join(o.messages))
+               "是" if o.skipped else "否", "\n".join(files), "\n".join(o.messages))
         return (*row, _pdf(o)) if pdf else row
 
     overview: list[tuple[object, ...]] = [(status, n) for status, n in counts.items()]

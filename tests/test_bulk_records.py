@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import attrs
+import openpyxl
 import pytest
 
 from reportgen.domain.findings import Finding, Severity, Status
+from reportgen.pipelines.bulk.comparison import COMPARISON_SHEET, key_figures
 from reportgen.pipelines.bulk.records import OutcomeSpool, TownshipOutcome
+from reportgen.pipelines.bulk.summary import write_summary
 
 
 def _outcome(i: int, findings: int = 2) -> TownshipOutcome:
@@ -16,7 +19,7 @@ def _outcome(i: int, findings: int = 2) -> TownshipOutcome:
         name=f"第{i}镇", source=f"{i:05d}.yaml", status=Status.WARNINGS, organ=f"某县第{i}镇人民政府", warnings=findings,
         findings=tuple(Finding(code="OVERVIEW-LENGTH", severity=Severity.WARNING, message=f"警告 {i}-{k} " + "字" * 300)
                        for k in range(findings)),
-        key_figures=(i, 0, 3), format_version="2021", year=2022, in_rollup=i % 3 != 0)
+        key_figures=(i, *[0] * (len(key_figures()) - 1)), format_version="2021", year=2022, in_rollup=i % 3 != 0)
 
 
 def test_spool_reads_back_every_outcome_in_order(tmp_path: Path) -> None:
@@ -57,3 +60,23 @@ def test_an_empty_spool_is_an_empty_sequence(tmp_path: Path) -> None:
     assert list(spool) == []
     assert spool == ()
     assert not spool
+
+
+def test_summary_keeps_user_text_as_text_and_totals_as_formulas(tmp_path: Path) -> None:
+    """summary.xlsx written from a spool: a township named like a formula stays text (control characters
+    dropped), every sheet is there, and 全县合计 is a SUMIF formula whose stored value is the roll-up's sum."""
+    outcomes = [attrs.evolve(_outcome(i), name="=HYPERLINK(\"x\")\x07" if i == 1 else f"第{i}镇") for i in range(4)]
+    spool = OutcomeSpool(tmp_path, outcomes)
+    path = tmp_path / "summary.xlsx"
+    write_summary(path, spool, {"通过": 0, "有警告": 4}, None, (o for o in spool if not o.in_rollup))
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["汇总情况", "概况", "未计入汇总", "问题", COMPARISON_SHEET]
+    name = wb["汇总情况"]["B3"]
+    assert name.value == '=HYPERLINK("x")'
+    assert name.data_type == "s"
+    assert [r[0] for r in wb["未计入汇总"].iter_rows(min_row=2, values_only=True)] == ["第0镇", "第3镇"]
+    assert wb["问题"].max_row == 1 + 2 * 4
+    total = wb[COMPARISON_SHEET].cell(6, 6)
+    assert str(total.value).startswith("=SUMIF(")
+    values = openpyxl.load_workbook(path, data_only=True)[COMPARISON_SHEET]
+    assert values.cell(6, 6).value == sum(o.key_figures[0] for o in outcomes if o.in_rollup)

@@ -19,7 +19,9 @@ A *job* sent to a worker holds an input file path, one raw row of a county workb
 (:func:`reportgen.formats.excel.county.build_row` builds it in the worker) or one township's
 :class:`~reportgen.domain.model.Report`, never more; jobs travel in chunks (:func:`chunk_size`) so the
 pool's cost per task is shared.  A worker sends back a :class:`TownshipOutcome` and the township's
-non-zero leaf figures, which the main process adds to the county roll-up and forgets.  At most
+non-zero leaf figures, which the main process adds to the county roll-up and forgets; the settled outcome
+goes to a spool on disk (:class:`~reportgen.pipelines.bulk.records.OutcomeSpool`), from which ``summary.xlsx``
+is streamed row by row and which :attr:`BulkResult.outcomes` reads back when asked.  At most
 ``max_in_flight`` chunks exist at a time (:func:`reportgen.pipelines.parallel.bounded_map`), so memory
 stays flat for any number of townships.
 

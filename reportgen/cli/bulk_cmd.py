@@ -11,7 +11,7 @@ a folder without input files).  The roll-up sums only townships without errors u
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -128,7 +128,7 @@ def _has_inputs(folder: Path, outdir: Path) -> bool:
     )
 
 
-def _scope(outcomes: tuple[TownshipOutcome, ...]) -> str:
+def _scope(outcomes: Sequence[TownshipOutcome]) -> str:
     """``乡镇（街道）`` when every input is a township or street (as its organ's name says), else ``机关``."""
     names = [o.organ for o in outcomes if o.organ] or [o.name for o in outcomes]  # loaded ones say what they are
     township = bool(names) and all(infer_organ_kind(n).is_township_level for n in names)

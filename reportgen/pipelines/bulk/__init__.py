@@ -19,7 +19,9 @@ A *job* sent to a worker holds an input file path, one raw row of a county workb
 (:func:`reportgen.formats.excel.county.build_row` builds it in the worker) or one township's
 :class:`~reportgen.domain.model.Report`, never more; jobs travel in chunks (:func:`chunk_size`) so the
 pool's cost per task is shared.  A worker sends back a :class:`TownshipOutcome` and the township's
-non-zero leaf figures, which the main process adds to the county roll-up and forgets.  At most
+non-zero leaf figures, which the main process adds to the county roll-up and forgets; the settled outcome
+goes to a spool on disk (:class:`~reportgen.pipelines.bulk.records.OutcomeSpool`), from which ``summary.xlsx``
+is streamed row by row and which :attr:`BulkResult.outcomes` reads back when asked.  At most
 ``max_in_flight`` chunks exist at a time (:func:`reportgen.pipelines.parallel.bounded_map`), so memory
 stays flat for any number of townships.
 
@@ -52,6 +54,7 @@ import os
 import secrets
 import shutil
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -72,13 +75,12 @@ from reportgen.pipelines.bulk.records import (
     Done,
     Exclusion,
     Job,
+    OutcomeSpool,
     PdfOptions,
     ProgressCallback,
     RollupNote,
     TownshipOutcome,
-    excluded_counts,
     failed,
-    status_counts,
 )
 from reportgen.pipelines.bulk.rollup import ROLLUP_LISTED, RollUp
 from reportgen.pipelines.bulk.sources import INPUT_SUFFIXES, BulkInput, estimate_total, iter_inputs, sources
@@ -321,7 +323,7 @@ def bulk(
     except OSError as exc:
         raise OutputError(f"无法在输出文件夹 {out} 中写入文件（{os_reason(exc)}）。", location=Location(file=str(out))) from None
     run = _Run(
-        out=out, token=token, template=template_str, check_only=check_only, force=force,
+        out=out, token=token, results=OutcomeSpool(out), template=template_str, check_only=check_only, force=force,
         run_key="" if check_only else run_digest(template_str) + ("|pdf" if pdf else "") + ("|preview" if preview else ""),
         manifest=None if check_only else Manifest(out),
         names=UniqueStems([Path(SUMMARY_NAME).stem, Path(MANIFEST_NAME).stem]),
@@ -346,13 +348,28 @@ def bulk(
 
     chosen = run.rollup.choose(info)
     outcomes = run.outcomes(chosen)
-    excluded = [o for o in outcomes if not o.in_rollup]
+    # One pass over the spool for what the roll-up's text and the summary need (never a list of all outcomes).
+    statuses: Counter[Status] = Counter()
+    reasons: Counter[Exclusion] = Counter()
+    listed: list[str] = []
+    left_out: list[tuple[str, RollupNote]] = []
+    n_excluded = errors_included = 0
+    for o in outcomes:
+        statuses[o.status] += 1
+        if o.in_rollup:
+            if len(listed) < ROLLUP_LISTED:
+                listed.append(o.organ)
+            errors_included += o.status is Status.ERRORS
+            continue
+        n_excluded += 1
+        if o.rollup_note is not None:
+            reasons[o.rollup_note.reason] += 1
+            if len(left_out) <= ROLLUP_LISTED:  # the roll-up names ROLLUP_LISTED and says whether there are more
+                left_out.append((o.organ or o.name, o.rollup_note))
     rollup_report = None
     if chosen is not None:
-        rollup_report = run.rollup.report(chosen, info, [o.organ for o in outcomes if o.in_rollup][:ROLLUP_LISTED],
-                                          excluded_counts(excluded),
-                                          [(o.organ or o.name, o.rollup_note) for o in excluded if o.rollup_note],
-                                          sum(o.in_rollup and o.status is Status.ERRORS for o in outcomes))
+        rollup_report = run.rollup.report(chosen, info, listed, {r: reasons[r] for r in Exclusion if reasons[r]},
+                                          left_out, errors_included)
     rollup_outputs: tuple[Path, ...] = ()
     rollup_findings: tuple[Finding, ...] = ()
     if rollup_report is not None:
@@ -366,10 +383,10 @@ def bulk(
     summary = out / SUMMARY_NAME
     with quiet_spool_errors():  # a failing save is OUT-WRITE; openpyxl's abandoned spools stay silent
         write_summary(
-            summary, outcomes, status_counts(outcomes),
-            (rollup_report.organ.name, rollup_outputs, len(outcomes) - len(excluded))
+            summary, outcomes, {s.label: statuses[s] for s in (Status.OK, Status.WARNINGS, Status.ERRORS, Status.FAILED)},
+            (rollup_report.organ.name, rollup_outputs, len(outcomes) - n_excluded)
             if rollup_report is not None else None,
-            excluded, pdf=pdf,
+            (o for o in outcomes if not o.in_rollup), pdf=pdf,
         )
     lock.release()
     return BulkResult(outdir=out, outcomes=outcomes, summary=summary, rollup=rollup_report,

@@ -8,6 +8,7 @@ until every township before it is settled.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import shutil
@@ -28,6 +29,7 @@ from reportgen.pipelines.bulk.records import (
     Done,
     Exclusion,
     Job,
+    OutcomeSpool,
     PdfOptions,
     ProgressCallback,
     RollupNote,
@@ -70,8 +72,8 @@ class _Run:
     fonts: dict[str, None] = attrs.field(factory=dict)
     """Font substitutions seen in the PDFs (once each, in the order first seen)."""
     rollup: RollUp = attrs.field(factory=RollUp)
-    results: dict[int, TownshipOutcome] = attrs.field(factory=dict)
-    """index → settled outcome."""
+    results: OutcomeSpool = attrs.field(factory=OutcomeSpool)
+    """The settled outcomes, in input order (settled in that order, so index = position), kept on disk."""
     organs: dict[tuple[str, int], str] = attrs.field(factory=dict)
     """(organ name, year) → source of the first report of it (the duplicate check)."""
     keys: dict[int, tuple[str, str]] = attrs.field(factory=dict)
@@ -174,7 +176,7 @@ class _Run:
     def settle(self, index: int, done: Done) -> None:
         """Name the township's outputs (in input order), journal it, check duplicates, add it to the roll-up."""
         outcome = done.outcome
-        if outcome.outdir is not None and outcome.outdir is not self.out:
+        if done.temp is None and outcome.outdir is not None and outcome.outdir is not self.out:
             outcome = attrs.evolve(outcome, outdir=self.out)  # one shared Path, not one per township
         job = self.waiting.pop(index, None)
         ident_key = self.keys.pop(index, None)
@@ -182,13 +184,13 @@ class _Run:
             stem = self.names.claim(done.wanted)
             problem = self.move(done, stem)
             if problem is not None:  # this township failed; the run goes on
-                self.results[index] = attrs.evolve(
+                self._settled(index, attrs.evolve(
                     failed(outcome.name, outcome.source, problem, problem.location.file, outcome.organ),
-                    rollup_note=FAILED_NOTE)
+                    rollup_note=FAILED_NOTE))
                 return
             outcome = attrs.evolve(outcome, outdir=self.out, stem=stem)
             if self.manifest is not None and ident_key is not None:
-                self.manifest.append(record_of(*ident_key, attrs.evolve(done, outcome=outcome)))
+                self.manifest.append(record_of(*ident_key, done, outcome))
         elif outcome.skipped:
             stem = self.names.claim(done.wanted)
             if stem != outcome.stem and job is not None and ident_key is not None:
@@ -196,15 +198,19 @@ class _Run:
                 # Another input now comes first with this name: its files may be replaced; render again.
                 self.redo[index] = _Redo(attrs.evolve(job, index=index), stem, done)
                 outcome = attrs.evolve(outcome, stem=stem, skipped=False)
-        self.results[index] = self.judge(outcome, done)
+        self._settled(index, self.judge(outcome, done))
+
+    def _settled(self, index: int, outcome: TownshipOutcome) -> None:
+        assert index == len(self.results), "townships are settled in input order"
+        self.results.append(outcome)
 
     def judge(self, outcome: TownshipOutcome, done: Done) -> TownshipOutcome:
         """Duplicate check and roll-up (the year/format choice comes at the end)."""
-        outcome = attrs.evolve(outcome, key_figures=key_values(done.figures or (), done.version))
+        keys = key_values(done.figures or (), done.version)
         if self.check_only:
-            return attrs.evolve(outcome, rollup_note=RollupNote(Exclusion.CHECK_ONLY, "只检查，不汇总"))
+            return attrs.evolve(outcome, key_figures=keys, rollup_note=RollupNote(Exclusion.CHECK_ONLY, "只检查，不汇总"))
         if outcome.failed or done.figures is None or done.year is None or done.version is None:
-            return attrs.evolve(outcome, rollup_note=FAILED_NOTE)
+            return attrs.evolve(outcome, key_figures=keys, rollup_note=FAILED_NOTE)
         first = self.organs.setdefault((outcome.organ, done.year), outcome.source)
         if first != outcome.source:
             message = (f"{outcome.organ}{done.year}年度的报告重复：“{first}”和“{outcome.source}”是同一机关同一年度的"
@@ -212,15 +218,15 @@ class _Run:
             finding = Finding(code="BULK-DUPLICATE", severity=Severity.ERROR, message=message,
                               location=Location(file=outcome.source, organ=outcome.organ))
             return attrs.evolve(
-                outcome, status=Status.ERRORS, errors=outcome.errors + 1,
+                outcome, key_figures=keys, status=Status.ERRORS, errors=outcome.errors + 1,
                 findings=(finding, *outcome.findings)[:MAX_FINDINGS_KEPT],
                 rollup_note=RollupNote(Exclusion.DUPLICATE, f"与“{first}”为同一机关同一年度的报告"))
         assert done.organ is not None
         left_out = self.rollup.leave_out(outcome)  # a report with errors would make the roll-up inconsistent
         if left_out is not None:
-            return attrs.evolve(outcome, rollup_note=left_out)
+            return attrs.evolve(outcome, key_figures=keys, rollup_note=left_out)
         self.rollup.add((done.year, done.version), done.figures, done.fee, done.organ)
-        return attrs.evolve(outcome, in_rollup=True)
+        return attrs.evolve(outcome, key_figures=keys, in_rollup=True)  # one evolve per township: it is not free
 
     # ---------------------------------------------------------------- the redo pass
 
@@ -233,21 +239,23 @@ class _Run:
         redo = self.redo.pop(index)
         if again.temp is not None:
             self.move(again, redo.stem)
-            self.results[index] = attrs.evolve(self.results[index], outdir=self.out, stem=redo.stem)
+            self.results.replace(index, attrs.evolve(self.results.raw(index), outdir=self.out, stem=redo.stem))
             if self.manifest is not None and index in self.keys:
                 ident, key = self.keys.pop(index)
                 named = attrs.evolve(again.outcome, outdir=self.out, stem=redo.stem)
-                self.manifest.append(record_of(ident, key, attrs.evolve(again, outcome=named)))
+                self.manifest.append(record_of(ident, key, again, named))
             return
         before = redo.before
-        if self.results[index].in_rollup and before.figures is not None and before.organ is not None:
+        if self.results.raw(index).in_rollup and before.figures is not None and before.organ is not None:
             self.rollup.add((before.year or 0, before.version or ""), before.figures, before.fee, before.organ,
                             sign=-1)
-        self.results[index] = attrs.evolve(again.outcome, rollup_note=FAILED_NOTE)
+        self.results.replace(index, attrs.evolve(again.outcome, rollup_note=FAILED_NOTE))
 
-    def outcomes(self, chosen: RollupKey | None) -> tuple[TownshipOutcome, ...]:
-        """Every outcome in input order, those of another year or format than ``chosen`` left out of the roll-up."""
-        return tuple(leave_out_other_keys(self.results[i], chosen) for i in sorted(self.results))
+    def outcomes(self, chosen: RollupKey | None) -> OutcomeSpool:
+        """Every outcome in input order, those of another year or format than ``chosen`` left out of the roll-up
+        (the spool, read back lazily: see :class:`~reportgen.pipelines.bulk.records.OutcomeSpool`)."""
+        self.results.adjust = functools.partial(leave_out_other_keys, chosen=chosen)
+        return self.results
 
 
 def leave_out_other_keys(outcome: TownshipOutcome, chosen: RollupKey | None) -> TownshipOutcome:

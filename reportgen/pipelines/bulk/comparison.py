@@ -20,7 +20,7 @@ import functools
 import io
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -30,10 +30,11 @@ from openpyxl.utils import get_column_letter
 from reportgen.domain.layout import FormatVersion, get_layout
 from reportgen.domain.model import Figure
 from reportgen.formats.excel._tables import write_table
+from reportgen.formats.excel.stream import Formula, StreamTable
 from reportgen.pipelines.bulk.records import Figures, TownshipOutcome
 
-__all__ = ["COMPARISON_SHEET", "add_cached_values", "comparison_header", "key_figures", "key_values",
-           "write_comparison"]
+__all__ = ["COMPARISON_SHEET", "add_cached_values", "comparison_header", "comparison_table", "key_figures",
+           "key_values", "write_comparison"]
 
 COMPARISON_SHEET = "全县各乡镇数据对照表"
 TOTAL_LABEL = "全县合计（计入汇总的乡镇）"
@@ -56,6 +57,7 @@ _KEYS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+@functools.cache
 def key_figures(version: FormatVersion = FormatVersion.V2021) -> tuple[tuple[str, str, str], ...]:
     """The ``(table, row, column)`` of the key figures the format ``version`` has (2019 has no fee amount)."""
     layout = get_layout(version)
@@ -110,42 +112,68 @@ def key_values(figures: Figures, version: str | None) -> tuple[Figure, ...]:
     return tuple(values)
 
 
-def write_comparison(ws: Any, outcomes: Sequence[TownshipOutcome]) -> dict[str, Figure]:
-    """Write the 对照表 to the (empty, possibly write-only) worksheet ``ws``; returns the 全县合计 row's
-    values by cell, for :func:`add_cached_values`.  The columns are those of the format of the townships
-    in the roll-up (else of the first that loaded; 2021 when none did)."""
+def _version(outcomes: Iterable[TownshipOutcome]) -> FormatVersion:
+    """The format whose key figures head the columns: the roll-up's (else the first that loaded; 2021 when none did)."""
     chosen = next((o.format_version for o in outcomes if o.in_rollup and o.format_version), None)
     chosen = chosen or next((o.format_version for o in outcomes if o.format_version), None)
-    version = FormatVersion(chosen) if chosen else FormatVersion.V2021
-    header = comparison_header(version)
-    n_keys = len(header) - len(_ID_HEADER)
-    widths = (*_ID_WIDTHS, *([12.0] * n_keys))
-    ws.page_setup.paperSize = 9  # A4
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = "1:1"
-    totals: list[Figure] = [0] * n_keys
-    rows: list[tuple[object, ...]] = []
+    return FormatVersion(chosen) if chosen else FormatVersion.V2021
+
+
+def _rows(outcomes: Iterable[TownshipOutcome], version: FormatVersion, totals: list[Figure]) -> Iterator[tuple[object, ...]]:
+    """One row per township (streamed), adding the key figures of those in the roll-up to ``totals``."""
+    n_keys = len(totals)
     for i, o in enumerate(outcomes, start=1):
         # A township of the other format has other key figures: its row shows none.
         same = o.format_version == version.value and len(o.key_figures) == n_keys
         values: tuple[object, ...] = tuple(o.key_figures) if same else (None,) * n_keys
         if o.in_rollup and same:
-            totals = [a + b for a, b in zip(totals, o.key_figures, strict=True)]
-        rows.append((i, o.name, o.organ, o.status.label, "是" if o.in_rollup else "否", *values))
-    last = len(rows) + 1
-    cells: dict[str, Figure] = {}
-    formulas: list[object] = [None, TOTAL_LABEL, None, None, None]
+            for j, value in enumerate(o.key_figures):
+                totals[j] += value
+        yield (i, o.name, o.organ, o.status.label, "是" if o.in_rollup else "否", *values)
+
+
+def _total_formulas(n_keys: int, last: int) -> list[str]:
+    """The SUMIF of each key figure's column over the township rows 2…``last`` counted in the roll-up."""
+    out = []
     for j in range(n_keys):
         letter = get_column_letter(len(_ID_HEADER) + 1 + j)
-        coord = f"{letter}{last + 1}"
-        formulas.append(f'=SUMIF(${_IN_ROLLUP_COLUMN}$2:${_IN_ROLLUP_COLUMN}${max(last, 2)},"是",'
-                        f"{letter}2:{letter}{max(last, 2)})")
-        cells[coord] = totals[j]
+        out.append(f'SUMIF(${_IN_ROLLUP_COLUMN}$2:${_IN_ROLLUP_COLUMN}${max(last, 2)},"是",'
+                   f"{letter}2:{letter}{max(last, 2)})")
+    return out
+
+
+def comparison_table(outcomes: Sequence[TownshipOutcome]) -> StreamTable:
+    """The 对照表 as a streamed sheet (:mod:`reportgen.formats.excel.stream`): ``outcomes`` is read twice (the
+    format is chosen first, then the rows stream), the 全县合计 row's formulas carry the totals as values."""
+    version = _version(outcomes)
+    header = comparison_header(version)
+    n_keys = len(header) - len(_ID_HEADER)
+    totals: list[Figure] = [0] * n_keys
+
+    def rows() -> Iterator[Sequence[object]]:
+        n = 0
+        for row in _rows(outcomes, version, totals):
+            n += 1
+            yield row
+        formulas = [Formula(text, totals[j]) for j, text in enumerate(_total_formulas(n_keys, n + 1))]
+        yield (None, TOTAL_LABEL, None, None, None, *formulas)
+
+    return StreamTable(COMPARISON_SHEET, header, rows(), (*_ID_WIDTHS, *([12.0] * n_keys)), autofilter=False)
+
+
+def write_comparison(ws: Any, outcomes: Sequence[TownshipOutcome]) -> dict[str, Figure]:
+    """Write the 对照表 to the (empty, possibly write-only) openpyxl worksheet ``ws``; returns the 全县合计 row's
+    values by cell, for :func:`add_cached_values`.  ``summary.xlsx`` streams it instead (:func:`comparison_table`)."""
+    version = _version(outcomes)
+    header = comparison_header(version)
+    n_keys = len(header) - len(_ID_HEADER)
+    widths = (*_ID_WIDTHS, *([12.0] * n_keys))
+    totals: list[Figure] = [0] * n_keys
+    rows = list(_rows(outcomes, version, totals))
+    last = len(rows) + 1
+    cells = {f"{get_column_letter(len(_ID_HEADER) + 1 + j)}{last + 1}": totals[j] for j in range(n_keys)}
     write_table(ws, header, rows, widths, autofilter=False)
-    ws.append(formulas)
+    ws.append([None, TOTAL_LABEL, None, None, None, *(f"={f}" for f in _total_formulas(n_keys, last))])
     return cells
 
 

@@ -72,14 +72,14 @@ def input_digest(src: Source) -> str:
     return h.hexdigest()
 
 
-def record_of(ident: str, key: str, done: Done) -> dict[str, Any]:
-    """The manifest line of a finished township."""
-    o = done.outcome
+def record_of(ident: str, key: str, done: Done, outcome: TownshipOutcome | None = None) -> dict[str, Any]:
+    """The manifest line of a finished township (``outcome``: the named one, instead of ``done.outcome``)."""
+    o = done.outcome if outcome is None else outcome
     organ = done.organ
     return {
         "v": MANIFEST_VERSION, "id": ident, "stem": o.stem, "wanted": done.wanted, "key": key, "name": o.name,
         "organ": o.organ, "status": o.status.label, "errors": o.errors, "warnings": o.warnings,
-        "findings": [f.to_json() for f in o.findings], "outputs": [p.name for p in o.outputs],
+        "findings": [f.to_json() for f in o.findings], "outputs": list(o.output_names),
         "version": done.version, "year": done.year,
         "organ_info": [] if organ is None else [organ.kind, organ.province, organ.city, organ.county],
         "figures": [[*ref, str(value)] for ref, value in done.figures or ()], "fee": str(done.fee),

@@ -4,11 +4,15 @@
 from __future__ import annotations
 
 import enum
+import os
+import pickle
+import tempfile
+from array import array
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import TypeAlias
+from typing import TypeAlias, overload
 
 import attrs
 
@@ -24,6 +28,7 @@ __all__ = [
     "PDF_STEM",
     "BulkResult",
     "Exclusion",
+    "OutcomeSpool",
     "PdfOptions",
     "ProgressCallback",
     "RollupNote",
@@ -141,6 +146,13 @@ class TownshipOutcome:
         return (self.outdir / f"{self.stem}.docx", self.outdir / f"{self.stem}.xlsx", *self.pdf_outputs)
 
     @property
+    def output_names(self) -> tuple[str, ...]:
+        """The file names of :attr:`outputs` (without building a path per file: summary.xlsx lists 38,602)."""
+        if self.outdir is None or not self.stem:
+            return ()
+        return (f"{self.stem}.docx", f"{self.stem}.xlsx", *(p.name for p in self.pdf_outputs))
+
+    @property
     def pdf_outputs(self) -> tuple[Path, ...]:
         """The PDF, the page previews and the contact sheet of table 三 written for the township."""
         if self.outdir is None or not self.stem or not self.pdf:
@@ -156,13 +168,107 @@ class TownshipOutcome:
         return tuple(str(f) for f in self.findings[:MAX_MESSAGES])
 
 
+class OutcomeSpool(Sequence[TownshipOutcome]):
+    """The outcomes of a run, one per township in input order, kept in a temporary file instead of in memory.
+
+    A bulk run of 38,602 townships would otherwise hold ~1.5 KB per township (findings, messages, figures) in
+    the main process until the end; here each outcome is pickled into an unnamed temporary file (in the output
+    folder: it disappears when the spool does, even after a kill) and read back when asked for, so the main
+    process keeps 8 bytes per township.  It is a read-only :class:`~collections.abc.Sequence`: ``len``,
+    indexing, slicing and iterating (in order, reading the file sequentially) work as on the tuple it replaces;
+    ``==`` compares with any sequence of outcomes.  :meth:`replace` changes one outcome (the rare redo pass),
+    :attr:`adjust` (set once, at the end of the run) is applied to every outcome read.
+    """
+
+    def __init__(self, folder: Path | None = None, outcomes: Iterable[TownshipOutcome] = ()) -> None:
+        self._file = tempfile.TemporaryFile(dir=folder, prefix=".rg-outcomes-")  # noqa: SIM115 - lives with the spool
+        self._offsets = array("q", [0])
+        self._changed: dict[int, TownshipOutcome] = {}
+        self.adjust: Callable[[TownshipOutcome], TownshipOutcome] | None = None
+        """Applied to every outcome read back (e.g. leaving out of the roll-up the townships of another year)."""
+        for outcome in outcomes:
+            self.append(outcome)
+
+    def append(self, outcome: TownshipOutcome) -> None:
+        """Add the next township's outcome."""
+        data = pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL)
+        self._file.write(data)  # at the end: reads use pread, which leaves the file position alone
+        self._offsets.append(self._offsets[-1] + len(data))
+
+    def replace(self, index: int, outcome: TownshipOutcome) -> None:
+        """Change the outcome at ``index`` (kept in memory: only the few townships of the redo pass change)."""
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        self._changed[index] = outcome
+
+    def raw(self, index: int) -> TownshipOutcome:
+        """The outcome at ``index`` as appended or replaced (:attr:`adjust` not applied)."""
+        changed = self._changed.get(index)
+        if changed is not None:
+            return changed
+        start, end = self._offsets[index], self._offsets[index + 1]
+        self._file.flush()
+        outcome: TownshipOutcome = pickle.loads(os.pread(self._file.fileno(), end - start, start))
+        return outcome
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    @overload
+    def __getitem__(self, index: int) -> TownshipOutcome: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[TownshipOutcome, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> TownshipOutcome | tuple[TownshipOutcome, ...]:
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(len(self))))
+        n = len(self)
+        if index < 0:
+            index += n
+        if not 0 <= index < n:
+            raise IndexError("outcome index out of range")
+        outcome = self.raw(index)
+        return outcome if self.adjust is None else self.adjust(outcome)
+
+    def __iter__(self) -> Iterator[TownshipOutcome]:
+        self._file.flush()
+        fd, offsets, changed, adjust = self._file.fileno(), self._offsets, self._changed, self.adjust
+        block, block_start = b"", 0
+        for i in range(len(offsets) - 1):
+            start, end = offsets[i], offsets[i + 1]
+            if end > block_start + len(block):  # read ahead ~1 MB at a time: one system call per ~700 outcomes
+                block_start = start
+                block = os.pread(fd, max(end - start, 1 << 20), start)
+            outcome = changed.get(i)
+            if outcome is None:
+                outcome = pickle.loads(block[start - block_start:end - block_start])
+            yield outcome if adjust is None else adjust(outcome)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, (str, bytes)):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]  # mutable while the run appends
+
+    def __repr__(self) -> str:
+        return f"<OutcomeSpool of {len(self)} outcomes>"
+
+    def close(self) -> None:
+        """Remove the temporary file now (else when the spool is garbage-collected)."""
+        self._file.close()
+
+
 @attrs.frozen(kw_only=True)
 class BulkResult:
     """The outcome of a bulk run."""
 
     outdir: Path
-    outcomes: tuple[TownshipOutcome, ...]
-    """One per township, in input order."""
+    outcomes: Sequence[TownshipOutcome]
+    """One per township, in input order.  :func:`reportgen.bulk` gives an :class:`OutcomeSpool` (a sequence
+    read back from a temporary file, so that a run's memory does not grow with its townships); any sequence
+    of outcomes may be given."""
     summary: Path | None
     rollup: Report | None = None
     """The county roll-up (sums of the figures of every township that loaded); ``None`` if none did."""
@@ -205,13 +311,13 @@ class BulkResult:
         return 1 if self.failed or self.with_errors or self.pdf_failed else 0
 
 
-def excluded_counts(outcomes: tuple[TownshipOutcome, ...] | list[TownshipOutcome]) -> dict[Exclusion, int]:
+def excluded_counts(outcomes: Iterable[TownshipOutcome]) -> dict[Exclusion, int]:
     """Townships not in the roll-up per reason, in the order of :class:`Exclusion` (only reasons that occur)."""
     counts = Counter(o.rollup_note.reason for o in outcomes if not o.in_rollup and o.rollup_note is not None)
     return {r: counts[r] for r in Exclusion if counts.get(r)}
 
 
-def status_counts(outcomes: tuple[TownshipOutcome, ...]) -> dict[str, int]:
+def status_counts(outcomes: Iterable[TownshipOutcome]) -> dict[str, int]:
     """``{status text: number of townships}`` for 通过, 有警告, 有错误, 失败 (in that order)."""
     counts = Counter(o.status for o in outcomes)
     return {s.label: counts.get(s, 0) for s in (Status.OK, Status.WARNINGS, Status.ERRORS, Status.FAILED)}

@@ -1,24 +1,22 @@
 """``summary.xlsx`` of a bulk run: every township's status, the overview, what the roll-up left out, the findings.
 
-Sheets (plain tables of :mod:`reportgen.formats.excel._tables`, streamed in write-only mode)::
+Sheets (plain tables streamed as XML by :mod:`reportgen.formats.excel.stream`, row by row)::
 
     汇总情况    one row per township: 序号 乡镇（街道） 机关名称 来源 状态 错误数 警告数 计入汇总 本次跳过 输出文件 主要问题
     概况        townships per status; the roll-up's title, count and files
     未计入汇总  the townships not summed, and why
     问题        the findings kept per township (乡镇（街道）, 来源 and the columns of a finding)
+    全县各乡镇数据对照表  key figures per township, 全县合计 as SUMIF formulas (:mod:`~reportgen.pipelines.bulk.comparison`)
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
-from openpyxl import Workbook
-
 from reportgen.domain.findings import finding_columns
-from reportgen.formats._io import atomic_path
-from reportgen.formats.excel._tables import write_table
-from reportgen.pipelines.bulk.comparison import COMPARISON_SHEET, add_cached_values, write_comparison
+from reportgen.formats.excel.stream import StreamTable, write_tables
+from reportgen.pipelines.bulk.comparison import comparison_table
 from reportgen.pipelines.bulk.records import TownshipOutcome
 
 __all__ = ["SUMMARY_HEADER", "write_summary"]
@@ -49,24 +47,20 @@ def _pdf(o: TownshipOutcome) -> str:
 
 
 def write_summary(path: Path, outcomes: Sequence[TownshipOutcome], counts: Mapping[str, int],
-                  rollup: tuple[str, tuple[Path, ...], int] | None, excluded: Sequence[TownshipOutcome],
+                  rollup: tuple[str, tuple[Path, ...], int] | None, excluded: Iterable[TownshipOutcome],
                   *, pdf: bool = False) -> None:
-    """Write ``summary.xlsx`` to ``path`` atomically.
+    """Write ``summary.xlsx`` to ``path`` atomically, each sheet streamed (:mod:`reportgen.formats.excel.stream`).
 
     ``counts``: townships per status; ``rollup``: ``(title, files, townships summed)``, or ``None`` when no
-    roll-up was made; ``excluded``: the townships not summed.  ``pdf``: the run made PDFs — a ``PDF`` column
-    says 是 or why it failed, and 概况 counts the failures.
+    roll-up was made; ``excluded``: the townships not summed (iterated once).  ``pdf``: the run made PDFs — a
+    ``PDF`` column says 是 or why it failed, and 概况 counts the failures.  ``outcomes`` is read once per sheet
+    (it may be the spool of :class:`~reportgen.pipelines.bulk.records.BulkResult`), never held as a list here.
     """
     def township(i: int, o: TownshipOutcome) -> tuple[object, ...]:
-        files = o.outputs[:3] if pdf else o.outputs
+        files = o.output_names[:3] if pdf else o.output_names
         row = (i, o.name, o.organ, o.source, o.status.label, o.errors, o.warnings, _in_rollup(o),
-               "是" if o.skipped else "否", "\n".join(p.name for p in files), "\n".join(o.messages))
+               "是" if o.skipped else "否", "\n".join(files), "\n".join(o.messages))
         return (*row, _pdf(o)) if pdf else row
-
-    wb = Workbook(write_only=True)
-    write_table(wb.create_sheet("汇总情况"), (*SUMMARY_HEADER, "PDF") if pdf else SUMMARY_HEADER,
-                (township(i, o) for i, o in enumerate(outcomes, start=1)),
-                (*_SUMMARY_WIDTHS, 40) if pdf else _SUMMARY_WIDTHS, n_rows=len(outcomes))
 
     overview: list[tuple[object, ...]] = [(status, n) for status, n in counts.items()]
     if pdf:
@@ -77,16 +71,14 @@ def write_summary(path: Path, outcomes: Sequence[TownshipOutcome], counts: Mappi
         overview += [("县级汇总", title), ("计入汇总", n), ("汇总文件", "\n".join(p.name for p in files))]
     else:
         overview.append(("县级汇总", "无（没有可汇总的报告）"))
-    write_table(wb.create_sheet("概况"), ("状态", "乡镇（街道）数"), overview, (24, 80), autofilter=False)
-
-    write_table(wb.create_sheet("未计入汇总"), ("乡镇（街道）", "来源", "原因"), [
-        (o.name, o.source, "\n".join([str(o.rollup_note or ""), *o.messages]).strip() or o.status.label)
-        for o in excluded
-    ], (20, 30, 100))
-
-    write_table(wb.create_sheet("问题"), _FINDINGS_HEADER, _finding_rows(outcomes), _FINDINGS_WIDTHS,
-                n_rows=sum(len(o.findings) for o in outcomes))
-    totals = write_comparison(wb.create_sheet(COMPARISON_SHEET), outcomes)
-    with atomic_path(path) as tmp:
-        wb.save(tmp)
-        add_cached_values(tmp, len(wb.sheetnames), totals)
+    not_summed = ((o.name, o.source, "\n".join([str(o.rollup_note or ""), *o.messages]).strip() or o.status.label)
+                  for o in excluded)
+    write_tables(path, [
+        StreamTable("汇总情况", (*SUMMARY_HEADER, "PDF") if pdf else SUMMARY_HEADER,
+                    (township(i, o) for i, o in enumerate(outcomes, start=1)),
+                    (*_SUMMARY_WIDTHS, 40) if pdf else _SUMMARY_WIDTHS),
+        StreamTable("概况", ("状态", "乡镇（街道）数"), overview, (24, 80), autofilter=False),
+        StreamTable("未计入汇总", ("乡镇（街道）", "来源", "原因"), not_summed, (20, 30, 100)),
+        StreamTable("问题", _FINDINGS_HEADER, _finding_rows(outcomes), _FINDINGS_WIDTHS),
+        comparison_table(outcomes),
+    ])

@@ -1,0 +1,82 @@
+"""The records of a bulk run: outcomes spooled to disk read back as the sequence they were."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import attrs
+import openpyxl
+import pytest
+
+from reportgen.domain.findings import Finding, Severity, Status
+from reportgen.pipelines.bulk.comparison import COMPARISON_SHEET, key_figures
+from reportgen.pipelines.bulk.records import OutcomeSpool, TownshipOutcome
+from reportgen.pipelines.bulk.summary import write_summary
+
+
+def _outcome(i: int, findings: int = 2) -> TownshipOutcome:
+    return TownshipOutcome(
+        name=f"第{i}镇", source=f"{i:05d}.yaml", status=Status.WARNINGS, organ=f"某县第{i}镇人民政府", warnings=findings,
+        findings=tuple(Finding(code="OVERVIEW-LENGTH", severity=Severity.WARNING, message=f"警告 {i}-{k} " + "字" * 300)
+                       for k in range(findings)),
+        key_figures=(i, *[0] * (len(key_figures()) - 1)), format_version="2021", year=2022, in_rollup=i % 3 != 0)
+
+
+def test_spool_reads_back_every_outcome_in_order(tmp_path: Path) -> None:
+    """Appended outcomes come back equal, by index (negative too), slice and iteration across read-ahead blocks;
+    the spool equals the tuple it replaces and leaves no file in its folder."""
+    outcomes = [_outcome(i) for i in range(2500)]  # ~2.5 MB: iteration crosses several 1 MB blocks
+    spool = OutcomeSpool(tmp_path, outcomes)
+    assert len(spool) == 2500
+    assert spool[0] == outcomes[0]
+    assert spool[-1] == outcomes[-1]
+    assert spool[10:13] == tuple(outcomes[10:13])
+    assert list(spool) == outcomes
+    assert spool == tuple(outcomes)
+    assert spool != tuple(outcomes[:-1])
+    assert [o.name for o in spool if not o.in_rollup][:2] == ["第0镇", "第3镇"]
+    with pytest.raises(IndexError):
+        spool[2500]
+    assert list(tmp_path.iterdir()) == []  # an unnamed temporary file
+    spool.close()
+
+
+def test_spool_replace_and_adjust(tmp_path: Path) -> None:
+    """replace() changes one outcome; adjust is applied to every outcome read, by index and by iteration."""
+    spool = OutcomeSpool(tmp_path, [_outcome(i, findings=0) for i in range(5)])
+    spool.replace(2, attrs.evolve(spool[2], status=Status.FAILED))
+    spool.adjust = lambda o: attrs.evolve(o, in_rollup=False)
+    assert spool[2].status is Status.FAILED
+    assert [o.in_rollup for o in spool] == [False] * 5
+    assert spool.raw(1).in_rollup
+    with pytest.raises(IndexError):
+        spool.replace(5, _outcome(5))
+
+
+def test_an_empty_spool_is_an_empty_sequence(tmp_path: Path) -> None:
+    """No townships: a spool of length 0 that equals ()."""
+    spool = OutcomeSpool(tmp_path)
+    assert len(spool) == 0
+    assert list(spool) == []
+    assert spool == ()
+    assert not spool
+
+
+def test_summary_keeps_user_text_as_text_and_totals_as_formulas(tmp_path: Path) -> None:
+    """summary.xlsx written from a spool: a township named like a formula stays text (control characters
+    dropped), every sheet is there, and 全县合计 is a SUMIF formula whose stored value is the roll-up's sum."""
+    outcomes = [attrs.evolve(_outcome(i), name="=HYPERLINK(\"x\")\x07" if i == 1 else f"第{i}镇") for i in range(4)]
+    spool = OutcomeSpool(tmp_path, outcomes)
+    path = tmp_path / "summary.xlsx"
+    write_summary(path, spool, {"通过": 0, "有警告": 4}, None, (o for o in spool if not o.in_rollup))
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["汇总情况", "概况", "未计入汇总", "问题", COMPARISON_SHEET]
+    name = wb["汇总情况"]["B3"]
+    assert name.value == '=HYPERLINK("x")'
+    assert name.data_type == "s"
+    assert [r[0] for r in wb["未计入汇总"].iter_rows(min_row=2, values_only=True)] == ["第0镇", "第3镇"]
+    assert wb["问题"].max_row == 1 + 2 * 4
+    total = wb[COMPARISON_SHEET].cell(6, 6)
+    assert str(total.value).startswith("=SUMIF(")
+    values = openpyxl.load_workbook(path, data_only=True)[COMPARISON_SHEET]
+    assert values.cell(6, 6).value == sum(o.key_figures[0] for o in outcomes if o.in_rollup)

@@ -6,7 +6,7 @@ The key figures (:func:`key_figures`) are chosen by layout keys and headed by th
 enforcement decisions and the fee, table 三's 新收 / 上年结转 / 办理结果（七）总计 / 结转下年, and the
 totals of table 四's three groups.  The 全县合计 row sums, with live ``SUMIF`` formulas, the townships
 counted in the county roll-up (计入汇总 = 是), so it equals the roll-up report; the formulas carry
-their values (:func:`add_cached_values`), like the companion workbook, so a reader that does not
+their values (:class:`~reportgen.formats.excel.stream.Formula`), like the companion workbook, so a reader that does not
 recalculate sees the totals too.  Printed landscape, fit to the page width, the header row repeated.
 
 The bulk run keeps, per township, only its non-zero leaf figures; the key figures are computed
@@ -17,24 +17,16 @@ manifest) have theirs too.
 from __future__ import annotations
 
 import functools
-import io
-import re
-import zipfile
 from collections.abc import Iterable, Iterator, Sequence
-from decimal import Decimal
-from pathlib import Path
-from typing import Any
 
 from openpyxl.utils import get_column_letter
 
 from reportgen.domain.layout import FormatVersion, get_layout
 from reportgen.domain.model import Figure
-from reportgen.formats.excel._tables import write_table
 from reportgen.formats.excel.stream import Formula, StreamTable
 from reportgen.pipelines.bulk.records import Figures, TownshipOutcome
 
-__all__ = ["COMPARISON_SHEET", "add_cached_values", "comparison_header", "comparison_table", "key_figures",
-           "key_values", "write_comparison"]
+__all__ = ["COMPARISON_SHEET", "comparison_header", "comparison_table", "key_figures", "key_values"]
 
 COMPARISON_SHEET = "全县各乡镇数据对照表"
 TOTAL_LABEL = "全县合计（计入汇总的乡镇）"
@@ -161,43 +153,3 @@ def comparison_table(outcomes: Sequence[TownshipOutcome]) -> StreamTable:
     return StreamTable(COMPARISON_SHEET, header, rows(), (*_ID_WIDTHS, *([12.0] * n_keys)), autofilter=False)
 
 
-def write_comparison(ws: Any, outcomes: Sequence[TownshipOutcome]) -> dict[str, Figure]:
-    """Write the 对照表 to the (empty, possibly write-only) openpyxl worksheet ``ws``; returns the 全县合计 row's
-    values by cell, for :func:`add_cached_values`.  ``summary.xlsx`` streams it instead (:func:`comparison_table`)."""
-    version = _version(outcomes)
-    header = comparison_header(version)
-    n_keys = len(header) - len(_ID_HEADER)
-    widths = (*_ID_WIDTHS, *([12.0] * n_keys))
-    totals: list[Figure] = [0] * n_keys
-    rows = list(_rows(outcomes, version, totals))
-    last = len(rows) + 1
-    cells = {f"{get_column_letter(len(_ID_HEADER) + 1 + j)}{last + 1}": totals[j] for j in range(n_keys)}
-    write_table(ws, header, rows, widths, autofilter=False)
-    ws.append([None, TOTAL_LABEL, None, None, None, *(f"={f}" for f in _total_formulas(n_keys, last))])
-    return cells
-
-
-_FORMULA_CELL = re.compile(r'(<c r="([A-Z]+[0-9]+)"[^>]*>)<f>([^<]*)</f><v\s*/?>(?:</v>)?')
-
-
-def add_cached_values(path: Path, sheet_index: int, values: dict[str, Figure]) -> None:
-    """Give the 全县合计 formulas of sheet ``sheet_index`` (1-based, as openpyxl names the parts) their values
-    in the saved workbook at ``path`` (rewritten in place: call it on the temporary file before it is moved)."""
-    part = f"xl/worksheets/sheet{sheet_index}.xml"
-    with zipfile.ZipFile(path) as zin:
-        entries = [(info, zin.read(info)) for info in zin.infolist()]
-
-    def cached(match: re.Match[str]) -> str:
-        value = values.get(match.group(2))
-        if value is None:
-            return match.group(0)
-        text = format(value, "f") if isinstance(value, Decimal) else str(value)
-        return f"{match.group(1)}<f>{match.group(3)}</f><v>{text}</v>"
-
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info, data in entries:
-            if info.filename == part:
-                data = _FORMULA_CELL.sub(cached, data.decode("utf-8")).encode("utf-8")
-            zout.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
-    path.write_bytes(buf.getvalue())

@@ -1492,7 +1492,7 @@ def stream_rows(path: str | os.PathLike[str]) -> Iterator[RawRow | CountyEntry]:
     try:
         county = _context(p)  # checks the package, validates 基本信息 and the header first
         builder = county.builder
-        seen: set[str] = set()
+        seen: set[int] = set()  # hash() of each township name: a county's names are not kept a second time
         # Every row is read whatever <dimension> says (the rows are cut from the XML), so the declared size
         # checked in _County is not the only limit: the cells are counted as the rows go by.
         read_cells = 0
@@ -1505,7 +1505,7 @@ def stream_rows(path: str | os.PathLike[str]) -> Iterator[RawRow | CountyEntry]:
                             f"（读到第 {row[0]} 行）。")
             if county.blank(row[1]):
                 continue
-            seen.add(county.township(row))
+            seen.add(hash(county.township(row)))
             yield row
     except ReportgenError:
         raise
@@ -1513,7 +1513,7 @@ def stream_rows(path: str | os.PathLike[str]) -> Iterator[RawRow | CountyEntry]:
         raise _fail(p.name, IN_XLSX_UNREADABLE,
                     f"工作簿已损坏，读取时出错（{type(exc).__name__}: {str(exc)[:200]}）。") from None
     for township, items in builder.overrides.items():
-        if township not in seen:
+        if hash(township) not in seen:
             cells = "、".join(p.cell for p in items[:3])
             yield CountyEntry(township or "（未填乡镇）", _fail(
                 builder.file, IN_UNKNOWN_TOWNSHIP,

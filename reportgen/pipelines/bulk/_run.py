@@ -74,8 +74,9 @@ class _Run:
     rollup: RollUp = attrs.field(factory=RollUp)
     results: OutcomeSpool = attrs.field(factory=OutcomeSpool)
     """The settled outcomes, in input order (settled in that order, so index = position), kept on disk."""
-    organs: dict[tuple[str, int], str] = attrs.field(factory=dict)
-    """(organ name, year) → source of the first report of it (the duplicate check)."""
+    organs: dict[int, int] = attrs.field(factory=dict)
+    """hash((organ name, year)) → position in :attr:`results` of the first report of it (the duplicate check;
+    the names themselves are in the spool, not kept twice)."""
     keys: dict[int, tuple[str, str]] = attrs.field(factory=dict)
     """index → (input id, manifest key) of the townships not yet journalled."""
     pending: dict[int, Done] = attrs.field(factory=dict)
@@ -85,7 +86,8 @@ class _Run:
     redo: dict[int, _Redo] = attrs.field(factory=dict)
     done_count: int = 0
     next_index: int = 0
-    _occurrences: Counter[str] = attrs.field(factory=Counter)
+    _occurrences: Counter[int] = attrs.field(factory=Counter)
+    """Per wanted name (its hash(): a county's names need not be kept twice), how often it came so far."""
     _out_str: str = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
@@ -109,13 +111,15 @@ class _Run:
         assert self.manifest is not None
         if src.report is not None:
             wanted = output_stem(src.report)
-            self._occurrences[wanted.casefold()] += 1
-            ident = f"report:{wanted}#{self._occurrences[wanted.casefold()]}"
+            seen = hash(wanted.casefold())
+            self._occurrences[seen] += 1
+            ident = f"report:{wanted}#{self._occurrences[seen]}"
         elif src.row is not None and src.county is not None:
             # A county row is known by its workbook and township (not its row number: rows may be inserted).
             wanted = f"{src.county}|{src.name}"
-            self._occurrences[wanted] += 1
-            ident = f"row:{wanted}#{self._occurrences[wanted]}"
+            seen = hash(wanted)
+            self._occurrences[seen] += 1
+            ident = f"row:{wanted}#{self._occurrences[seen]}"
         else:
             ident = f"file:{src.path}"
         key = hashlib.sha256(f"{self.run_key}|{ident}|{input_digest(src)}".encode()).hexdigest()
@@ -211,7 +215,11 @@ class _Run:
             return attrs.evolve(outcome, key_figures=keys, rollup_note=RollupNote(Exclusion.CHECK_ONLY, "只检查，不汇总"))
         if outcome.failed or done.figures is None or done.year is None or done.version is None:
             return attrs.evolve(outcome, key_figures=keys, rollup_note=FAILED_NOTE)
-        first = self.organs.setdefault((outcome.organ, done.year), outcome.source)
+        position = self.organs.setdefault(hash((outcome.organ, done.year)), len(self.results))
+        first_outcome = self.results[position] if position < len(self.results) else None
+        if first_outcome is not None and (first_outcome.organ != outcome.organ or first_outcome.year != done.year):
+            first_outcome = None  # two names sharing a hash: not a duplicate
+        first = first_outcome.source if first_outcome is not None else outcome.source
         if first != outcome.source:
             message = (f"{outcome.organ}{done.year}年度的报告重复：“{first}”和“{outcome.source}”是同一机关同一年度的"
                        f"报告，后者未计入县级汇总；请只保留一个。")

@@ -10,7 +10,7 @@ import pytest
 
 from reportgen.domain.findings import Finding, Severity, Status
 from reportgen.pipelines.bulk.comparison import COMPARISON_SHEET, key_figures
-from reportgen.pipelines.bulk.records import OutcomeSpool, TownshipOutcome
+from reportgen.pipelines.bulk.records import BulkResult, OutcomeSpool, TownshipOutcome
 from reportgen.pipelines.bulk.summary import write_summary
 
 
@@ -80,3 +80,26 @@ def test_summary_keeps_user_text_as_text_and_totals_as_formulas(tmp_path: Path) 
     assert str(total.value).startswith("=SUMIF(")
     values = openpyxl.load_workbook(path, data_only=True)[COMPARISON_SHEET]
     assert values.cell(6, 6).value == sum(o.key_figures[0] for o in outcomes if o.in_rollup)
+
+
+def test_result_selections_agree_on_a_spool_and_a_tuple(tmp_path: Path) -> None:
+    """BulkResult's counts and selections (failed, with errors, skipped, PDF failed, roll-up count, exit status)
+    are the same for a spool — read from its kept facts — as for the tuple, and follow replace() and adjust."""
+    statuses = (Status.OK, Status.WARNINGS, Status.ERRORS, Status.FAILED)
+    outcomes = [attrs.evolve(_outcome(i, findings=0), status=statuses[i % 4], skipped=i % 5 == 0,
+                             pdf_error="超时" if i % 7 == 0 else "") for i in range(60)]
+    spool = OutcomeSpool(tmp_path, outcomes)
+
+    def views(result: BulkResult) -> tuple[object, ...]:
+        return (result.failed, result.with_errors, result.skipped, result.pdf_failed, result.in_rollup_count,
+                result.counts(), result.exit_code)
+
+    assert views(BulkResult(outdir=tmp_path, outcomes=spool, summary=None)) == views(
+        BulkResult(outdir=tmp_path, outcomes=tuple(outcomes), summary=None))
+    spool.replace(1, attrs.evolve(outcomes[1], status=Status.FAILED))
+    spool.adjust = lambda o: attrs.evolve(o, in_rollup=False)
+    result = BulkResult(outdir=tmp_path, outcomes=spool, summary=None)
+    assert outcomes[1].name in [o.name for o in result.failed]
+    assert result.in_rollup_count == 0
+    clean = BulkResult(outdir=tmp_path, outcomes=OutcomeSpool(tmp_path, [_outcome(1, findings=0)]), summary=None)
+    assert clean.exit_code == 0

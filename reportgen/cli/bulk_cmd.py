@@ -182,9 +182,7 @@ def _closing_table(result: BulkResult, check_only: bool) -> None:
 
 def _report(result: BulkResult, check_only: bool) -> None:
     scope = _scope(result.outcomes)
-    for outcome in result.outcomes:
-        if outcome.status not in (Status.FAILED, Status.ERRORS):
-            continue
+    for outcome in result.where(lambda f: f.status in (Status.FAILED, Status.ERRORS)):
         console = err_console if outcome.failed else out_console
         console.print(f"{outcome.status.label}：{_name(outcome)}（{outcome.source}）", markup=False, highlight=False)
         for finding in outcome.findings[:5]:
@@ -217,7 +215,7 @@ def _report(result: BulkResult, check_only: bool) -> None:
     left_out = "，".join(f"{reason} {n}" for reason, n in excluded.items())
     if result.rollup is not None:
         files = "、".join(p.name for p in result.rollup_outputs)
-        n = sum(o.in_rollup for o in result.outcomes)
+        n = result.in_rollup_count
         out_console.print(f"县级汇总 (roll-up, {result.rollup.year} 年度, 计入 {n} 个{scope})：{files}", markup=False,
                           highlight=False)
         if excluded:

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import TypeAlias, overload
+from typing import NamedTuple, TypeAlias, overload
 
 import attrs
 
@@ -28,6 +28,7 @@ __all__ = [
     "PDF_STEM",
     "BulkResult",
     "Exclusion",
+    "OutcomeFacts",
     "OutcomeSpool",
     "PdfOptions",
     "ProgressCallback",
@@ -168,6 +169,26 @@ class TownshipOutcome:
         return tuple(str(f) for f in self.findings[:MAX_MESSAGES])
 
 
+class OutcomeFacts(NamedTuple):
+    """What the counts and selections of a run need of one outcome (kept for every township; a few bytes)."""
+
+    status: Status
+    skipped: bool
+    pdf_failed: bool
+    in_rollup: bool
+    exclusion: Exclusion | None
+
+    @classmethod
+    def of(cls, o: TownshipOutcome) -> OutcomeFacts:
+        """The facts of ``o``."""
+        reason = o.rollup_note.reason if not o.in_rollup and o.rollup_note is not None else None
+        return cls(o.status, o.skipped, bool(o.pdf_error), o.in_rollup, reason)
+
+
+def _facts(outcomes: Iterable[TownshipOutcome]) -> Iterable[OutcomeFacts]:
+    return outcomes.facts() if isinstance(outcomes, OutcomeSpool) else (OutcomeFacts.of(o) for o in outcomes)
+
+
 class OutcomeSpool(Sequence[TownshipOutcome]):
     """The outcomes of a run, one per township in input order, kept in a temporary file instead of in memory.
 
@@ -184,13 +205,31 @@ class OutcomeSpool(Sequence[TownshipOutcome]):
         self._file = tempfile.TemporaryFile(dir=folder, prefix=".rg-outcomes-")  # noqa: SIM115 - lives with the spool
         self._offsets = array("q", [0])
         self._changed: dict[int, TownshipOutcome] = {}
-        self.adjust: Callable[[TownshipOutcome], TownshipOutcome] | None = None
-        """Applied to every outcome read back (e.g. leaving out of the roll-up the townships of another year)."""
+        self._adjust: Callable[[TownshipOutcome], TownshipOutcome] | None = None
+        self._facts: tuple[OutcomeFacts, ...] | None = None
         for outcome in outcomes:
             self.append(outcome)
 
+    @property
+    def adjust(self) -> Callable[[TownshipOutcome], TownshipOutcome] | None:
+        """Applied to every outcome read back (e.g. leaving out of the roll-up the townships of another year)."""
+        return self._adjust
+
+    @adjust.setter
+    def adjust(self, value: Callable[[TownshipOutcome], TownshipOutcome] | None) -> None:
+        self._adjust = value
+        self._facts = None
+
+    def facts(self) -> tuple[OutcomeFacts, ...]:
+        """:class:`OutcomeFacts` of every outcome (as read back), made in one pass and kept (a few bytes each):
+        the counts and selections of :class:`BulkResult` need no other pass over the file."""
+        if self._facts is None:
+            self._facts = tuple(OutcomeFacts.of(o) for o in self)
+        return self._facts
+
     def append(self, outcome: TownshipOutcome) -> None:
         """Add the next township's outcome."""
+        self._facts = None
         data = pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL)
         self._file.write(data)  # at the end: reads use pread, which leaves the file position alone
         self._offsets.append(self._offsets[-1] + len(data))
@@ -200,6 +239,7 @@ class OutcomeSpool(Sequence[TownshipOutcome]):
         if not 0 <= index < len(self):
             raise IndexError(index)
         self._changed[index] = outcome
+        self._facts = None
 
     def raw(self, index: int) -> TownshipOutcome:
         """The outcome at ``index`` as appended or replaced (:attr:`adjust` not applied)."""
@@ -277,25 +317,37 @@ class BulkResult:
     fonts_substituted: tuple[str, ...] = ()
     """Official fonts missing on this machine and the free fonts the PDFs used instead (once each)."""
 
+    def where(self, wanted: Callable[[OutcomeFacts], bool]) -> tuple[TownshipOutcome, ...]:
+        """The outcomes whose :class:`OutcomeFacts` are ``wanted``, in input order (only those are read back)."""
+        outcomes = self.outcomes
+        if isinstance(outcomes, OutcomeSpool):
+            return tuple(outcomes[i] for i, f in enumerate(outcomes.facts()) if wanted(f))
+        return tuple(o for o in outcomes if wanted(OutcomeFacts.of(o)))
+
     @property
     def failed(self) -> tuple[TownshipOutcome, ...]:
         """Townships that could not be loaded or rendered."""
-        return tuple(o for o in self.outcomes if o.status is Status.FAILED)
+        return self.where(lambda f: f.status is Status.FAILED)
 
     @property
     def pdf_failed(self) -> tuple[TownshipOutcome, ...]:
         """Townships whose PDF (or its previews) could not be made (``bulk(..., pdf=True)``)."""
-        return tuple(o for o in self.outcomes if o.pdf_error)
+        return self.where(lambda f: f.pdf_failed)
 
     @property
     def with_errors(self) -> tuple[TownshipOutcome, ...]:
         """Townships rendered but with error findings."""
-        return tuple(o for o in self.outcomes if o.status is Status.ERRORS)
+        return self.where(lambda f: f.status is Status.ERRORS)
 
     @property
     def skipped(self) -> tuple[TownshipOutcome, ...]:
         """Townships left as they were (unchanged since the last run)."""
-        return tuple(o for o in self.outcomes if o.skipped)
+        return self.where(lambda f: f.skipped)
+
+    @property
+    def in_rollup_count(self) -> int:
+        """How many townships the county roll-up counts."""
+        return sum(f.in_rollup for f in _facts(self.outcomes))
 
     def excluded(self) -> dict[str, int]:
         """Townships left out of the roll-up, per reason (:data:`EXCLUSION_REASONS`; only reasons that occur)."""
@@ -308,18 +360,19 @@ class BulkResult:
     @property
     def exit_code(self) -> int:
         """0 when every township passed or has only warnings; 1 when any failed, has errors or lacks its PDF."""
-        return 1 if self.failed or self.with_errors or self.pdf_failed else 0
+        bad = (Status.FAILED, Status.ERRORS)
+        return 1 if any(f.status in bad or f.pdf_failed for f in _facts(self.outcomes)) else 0
 
 
 def excluded_counts(outcomes: Iterable[TownshipOutcome]) -> dict[Exclusion, int]:
     """Townships not in the roll-up per reason, in the order of :class:`Exclusion` (only reasons that occur)."""
-    counts = Counter(o.rollup_note.reason for o in outcomes if not o.in_rollup and o.rollup_note is not None)
+    counts = Counter(f.exclusion for f in _facts(outcomes) if f.exclusion is not None)
     return {r: counts[r] for r in Exclusion if counts.get(r)}
 
 
 def status_counts(outcomes: Iterable[TownshipOutcome]) -> dict[str, int]:
     """``{status text: number of townships}`` for 通过, 有警告, 有错误, 失败 (in that order)."""
-    counts = Counter(o.status for o in outcomes)
+    counts = Counter(f.status for f in _facts(outcomes))
     return {s.label: counts.get(s, 0) for s in (Status.OK, Status.WARNINGS, Status.ERRORS, Status.FAILED)}
 
 

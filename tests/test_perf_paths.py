@@ -242,3 +242,17 @@ def test_rendering_a_township_runs_no_full_garbage_collection() -> None:
     assert xlsx is not None
     assert xlsx[:2] == b"PK"
     assert after == before
+
+
+def test_bulk_check_only_of_many_townships_lists_each_on_one_plain_line(tmp_path: Path) -> None:
+    """Above 500 townships the closing list is plain lines written at once (rich's table would take long):
+    one numbered line per township in input order, with its status and counts, then the totals line."""
+    names = [f"第{i:04d}镇" for i in range(501)]
+    path = write_county_form(tmp_path / "big.xlsx", names, year=2022, county="某县")
+    result = CliRunner().invoke(app, ["bulk", str(path), "-o", str(tmp_path / "out"), "--check-only", "-j", "2"])
+    lines = [line for line in result.output.splitlines() if line[:1].isdigit()]
+    assert len(lines) == 501, result.output[-2000:]
+    assert lines[0].startswith("1. 某县第0000镇人民政府")
+    assert lines[-1].startswith("501. 某县第0500镇人民政府")
+    assert all("错误 " in line and "警告 " in line for line in lines)
+    assert "共 501 个乡镇（街道）" in result.output

@@ -159,10 +159,12 @@ _PLAIN_TABLE = 500
 def _closing_table(result: BulkResult, check_only: bool) -> None:
     """One line per township: its name, status, counts and whether it is in the roll-up."""
     if len(result.outcomes) > _PLAIN_TABLE:
-        for number, outcome in enumerate(result.outcomes, start=1):
-            tail = "" if check_only else f"，计入汇总：{_rollup_cell(outcome, check_only)}"
-            out_console.print(f"{number}. {_name(outcome)}（{outcome.source}）：{outcome.status.label}，错误 "
-                              f"{outcome.errors}，警告 {outcome.warnings}{tail}", markup=False, highlight=False)
+        # Plain lines straight to the console's file: rich's print costs ~0.3 ms a line (12 s for 38,602).
+        out_console.file.writelines(
+            f"{number}. {_name(outcome)}（{outcome.source}）：{outcome.status.label}，错误 {outcome.errors}，警告 "
+            f"{outcome.warnings}{'' if check_only else f'，计入汇总：{_rollup_cell(outcome, check_only)}'}\n"
+            for number, outcome in enumerate(result.outcomes, start=1))
+        out_console.file.flush()
         return
     table = RichTable(show_lines=False)
     for column in ("序号", "机关", "来源", "状态", "错误", "警告", *(() if check_only else ("计入汇总",))):

@@ -269,7 +269,7 @@ def test_a_pdf_worker_killed_for_time_takes_its_libreoffice_along(tmp_path: Path
         import psutil
         ctypes.CDLL(None).prctl(36, 1)  # PR_SET_CHILD_SUBREAPER: orphans of our workers become our children
         os.environ["REPORTGEN_TASK_SECONDS"] = "2.5"
-        os.environ["REPORTGEN_WORKER_MEMORY_MB"] = "64"
+        os.environ["REPORTGEN_WORKER_MEMORY_MB"] = "128"
         from reportgen import audit, bulk
         result = bulk({str(inputs)!r}, {str(tmp_path / "out")!r}, jobs=2, pdf=True, soffice={soffice!r},
                       template={str(template)!r})

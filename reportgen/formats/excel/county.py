@@ -815,7 +815,7 @@ def is_county_workbook(path: str | os.PathLike[str]) -> bool:
         return False
     if not p.is_file():
         return False
-    key = (os.fspath(p), stat.st_mtime_ns, stat.st_size)
+    key = hash((os.fspath(p), stat.st_mtime_ns, stat.st_size))  # not the path itself: a folder has 38,602 of them
     known = _KINDS.get(key)
     if known is None:
         try:
@@ -830,8 +830,8 @@ def is_county_workbook(path: str | os.PathLike[str]) -> bool:
     return known
 
 
-_KINDS: dict[tuple[str, int, int], bool] = {}
-"""(path, mtime, size) → whether it is a county workbook."""
+_KINDS: dict[int, bool] = {}
+"""hash((path, mtime, size)) → whether it is a county workbook."""
 
 
 def _str(value: object) -> str:

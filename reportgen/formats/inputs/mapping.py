@@ -154,6 +154,17 @@ class _Map(dict[Any, Any]):
         super().__init__()
         self.duplicates = []
 
+    def put(self, key: Any, value: Any, line: int | None) -> None:
+        """Set ``key`` (an unhashable one — a list or mapping written as a key — by its text), remembering a key
+        written twice with its ``line``."""
+        try:
+            hash(key)
+        except TypeError:
+            key = str(key)
+        if key in self:
+            self.duplicates.append((key, line))
+        self[key] = value
+
 
 class _Limit(Exception):
     """A limit of :mod:`reportgen.domain.limits` hit while composing or constructing (becomes an InputError)."""
@@ -307,14 +318,8 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> _Map:
     loader.flatten_mapping(node)
     result = _Map()
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        try:
-            hash(key)
-        except TypeError:
-            key = str(key)
-        if key in result:
-            result.duplicates.append((key, key_node.start_mark.line + 1))
-        result[key] = loader.construct_object(value_node, deep=True)
+        result.put(loader.construct_object(key_node, deep=True), loader.construct_object(value_node, deep=True),
+                   key_node.start_mark.line + 1)
     return result
 
 
@@ -355,14 +360,8 @@ def _construct(loader: _Loader, node: yaml.Node, seen: dict[int, Any]) -> Any:
         else:
             result = seen[key] = _Map()
             for key_node, value_node in node.value:
-                k = _construct(loader, key_node, seen)
-                try:
-                    hash(k)
-                except TypeError:
-                    k = str(k)
-                if k in result:
-                    result.duplicates.append((k, key_node.start_mark.line + 1))
-                result[k] = _construct(loader, value_node, seen)
+                result.put(_construct(loader, key_node, seen), _construct(loader, value_node, seen),
+                           key_node.start_mark.line + 1)
             return result
     elif isinstance(node, yaml.SequenceNode) and tag == _SEQ:
         items: list[Any] = []
@@ -479,7 +478,7 @@ def _build(text: str) -> Any:
                         continue
                     if len(parent) + len(parent.duplicates) >= limits.MAX_YAML_KEYS:
                         raise _Fallback  # one entry more than the limit (written twice or not)
-                    if key in parent:
+                    if key in parent:  # _Map.put inlined: the hot path, and a plain scalar key is hashable
                         parent.duplicates.append((key, key_line))
                     parent[key] = value
                     keys[-1] = _NO_KEY
@@ -509,9 +508,7 @@ def _json_object(pairs: list[tuple[str, Any]]) -> _Map:
         raise _Limit(IN_TOO_MANY, f"一个 JSON 对象中有 {len(pairs)} 个键，超过 {limits.MAX_YAML_KEYS} 个上限。")
     result = _Map()
     for key, value in pairs:
-        if key in result:
-            result.duplicates.append((key, None))
-        result[key] = value
+        result.put(key, value, None)
     return result
 
 

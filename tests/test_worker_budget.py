@@ -315,6 +315,54 @@ def test_check_j_reports_a_file_that_hangs(tmp_path: Path, monkeypatch: pytest.M
     _no_children_left()
 
 
+def test_a_worker_killed_from_outside_takes_its_libreoffice_along(tmp_path: Path) -> None:
+    """``check -j 2`` where the worker converting an old .doc is SIGKILLed from outside (as the kernel's OOM killer
+    does) while its "LibreOffice" runs in a session of its own: that LibreOffice is ended with the broken pool
+    (before, it was orphaned: it is in no process group of the worker), the .doc is tried again alone (the fake
+    converter fails the second time: a located conversion error) and every other file is checked."""
+    marker = tmp_path / "hung-once"
+    office = tmp_path / "soffice"
+    office.write_text(f"#!/bin/sh\nif [ ! -e {marker} ]; then : > {marker}; exec sleep 120; fi\nexit 1\n",
+                      encoding="utf-8")
+    office.chmod(0o755)
+    files = []
+    for i in range(9):
+        path = tmp_path / (f"t{i}.doc" if i == 2 else f"t{i}.yaml")
+        if i == 2:
+            path.write_bytes(b"\xd0\xcf\x11\xe0 not really a .doc")
+        else:
+            path.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+        files.append(str(path))
+    script = textwrap.dedent(f"""
+        import ctypes, os, signal, sys, threading, time
+        sys.path.insert(0, {str(ROOT)!r})
+        import psutil
+        ctypes.CDLL(None).prctl(36, 1)  # PR_SET_CHILD_SUBREAPER: an orphaned "LibreOffice" becomes our child
+        os.environ[{ENV_SOFFICE!r}] = {str(office)!r}
+        from reportgen.pipelines.checkfiles import check_files
+
+        def kill_its_worker():
+            while True:
+                for p in psutil.Process().children(recursive=True):
+                    if p.name() == "sleep" and p.ppid() != os.getpid():
+                        os.kill(p.ppid(), signal.SIGKILL)
+                        return
+                time.sleep(0.05)
+
+        threading.Thread(target=kill_its_worker, daemon=True).start()
+        results = list(check_files({files!r}, jobs=2))
+        time.sleep(0.3)
+        alive = [p.name() for p in psutil.Process().children(recursive=True) if p.status() != psutil.STATUS_ZOMBIE]
+        print([r.error[0] if r.error else r.organ for r in results], alive)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    codes, alive = done.stdout.strip().split("\n")[-1].rsplit(" ", 1)
+    assert alive == "[]", done.stdout
+    assert codes.count("招远市金岭镇人民政府") == 8, done.stdout
+    assert "WORKER-DIED" not in codes, done.stdout  # the .doc's second try ran (and failed as a conversion)
+
+
 def test_a_named_pipe_is_refused_not_waited_for(tmp_path: Path) -> None:
     """A named pipe among the inputs (opening one blocks until someone writes): IN-FILE at once, in one process
     too (``-j 1``, where no watchdog runs), and the other files are checked."""

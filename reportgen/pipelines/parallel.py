@@ -44,6 +44,7 @@ import attrs
 from reportgen.domain.codes import WORKER_BUDGET, WORKER_DIED, WORKER_MEMORY, WORKER_TIMEOUT
 from reportgen.domain.errors import ReportgenError
 from reportgen.domain.limits import MAX_TASK_SECONDS, MAX_WORKER_MEMORY_MB, TASK_SECONDS_ENV, WORKER_MEMORY_ENV
+from reportgen.formats.office.sessions import watch_sessions
 
 try:
     import resource
@@ -190,8 +191,11 @@ def as_budget_error(exc: BaseException) -> BaseException:
 PARENT_POLL_SECONDS = 0.5
 """How often a pool worker checks that the process that started it is still alive."""
 
-_SLOT_FIELDS = 5
-"""Per worker in :attr:`WorkerPool` slots: version (odd while being written), pid, task, part, deadline (ns)."""
+_SESSIONS = 4
+"""Sessions (LibreOffice, its bridge) a worker can have open at once and tell its pool about."""
+_SLOT_FIELDS = 5 + 2 * _SESSIONS
+"""Per worker in :attr:`WorkerPool` slots: version (odd while being written), pid, task, part, deadline (ns), then
+``(pid, start time)`` of each session it has open (0: none)."""
 
 
 @attrs.define
@@ -274,11 +278,42 @@ def memory_unlimited() -> Iterator[None]:
 
 
 def _write_slot(task: int, part: int, deadline_ns: int) -> None:
+    _write_fields(2, (task, part, deadline_ns))
+
+
+def _write_fields(offset: int, values: tuple[int, ...]) -> None:
     slots, base = _WORKER.slots, _WORKER.slot * _SLOT_FIELDS
     version = slots[base]
     slots[base] = version + 1  # odd: the reader retries (a seqlock; a lock could die with a killed worker)
-    slots[base + 2], slots[base + 3], slots[base + 4] = task, part, deadline_ns
+    for i, value in enumerate(values):
+        slots[base + offset + i] = value
     slots[base] = version + 2
+
+
+def _start_time(pid: int) -> int:
+    """When ``pid`` started (clock ticks since boot, from /proc; 0 where unknown): tells a pid from its reuse."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8", errors="replace") as fh:
+            stat = fh.read()
+        return int(stat[stat.rindex(")") + 2:].split()[19])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _note_session(pid: int, started: bool) -> None:
+    """In a pool worker: record (or forget) a session it started, in its slot, for :meth:`WorkerPool.kill`."""
+    if _WORKER.slot < 0:
+        return
+    base = _WORKER.slot * _SLOT_FIELDS
+    for i in range(_SESSIONS):
+        offset = 5 + 2 * i
+        held = _WORKER.slots[base + offset]
+        if started and not held:
+            _write_fields(offset, (pid, _start_time(pid)))
+            return
+        if not started and held == pid:
+            _write_fields(offset, (0, 0))
+            return
 
 
 def task_progress(part: int | None = None) -> None:
@@ -310,6 +345,7 @@ def _init_worker(parent: int, budget: WorkerBudget, slots: Any, counter: Any,
     if slot < len(slots) // _SLOT_FIELDS:
         _WORKER.slot = slot
         slots[slot * _SLOT_FIELDS + 1] = os.getpid()
+        watch_sessions(_note_session)
     if initializer is not None:
         initializer(*initargs)
     # Last, so that what the initializer prepares (templates) is part of the worker's starting size.
@@ -335,8 +371,8 @@ def _run_task(fn: Callable[[T], R], task: int, item: T) -> R:
 # The pool
 
 
-def _descendants(pid: int) -> list[int]:
-    """Every process below ``pid`` (from /proc; empty where it is missing)."""
+def _descendants(*pids: int) -> list[int]:
+    """Every process below ``pids`` (from /proc; empty where it is missing)."""
     children: dict[int, list[int]] = {}
     with contextlib.suppress(OSError):
         for name in os.listdir("/proc"):
@@ -350,7 +386,7 @@ def _descendants(pid: int) -> list[int]:
                 continue
             children.setdefault(ppid, []).append(int(name))
     out: list[int] = []
-    todo = [pid]
+    todo = list(pids)
     while todo:
         for child in children.get(todo.pop(), ()):
             out.append(child)
@@ -358,17 +394,37 @@ def _descendants(pid: int) -> list[int]:
     return out
 
 
-def _kill_tree(pid: int) -> None:
-    """SIGKILL ``pid`` and everything it started, including processes in their own session (LibreOffice)."""
+def _kill_session(pid: int, start: int) -> None:
+    """SIGKILL the session (process group) ``pid`` leads, unless ``pid`` has since been reused by another process.
+
+    A pid is not reused while a process group of that number exists, so a leader that has exited (soffice.bin
+    still running in its group) can still be told apart: no /proc entry, but a group to signal."""
+    now = _start_time(pid)
+    if now and now != start:
+        return
     with contextlib.suppress(OSError):
-        os.kill(pid, signal.SIGSTOP)  # frozen: it cannot start another LibreOffice while its children die
-    for child in _descendants(pid):
+        os.killpg(pid, signal.SIGKILL)
+
+
+def _kill_trees(pids: Iterable[int], sessions: Iterable[tuple[int, int]] = ()) -> None:
+    """SIGKILL ``pids`` and everything they started, including processes in their own session (LibreOffice):
+    ``sessions`` (pid, start time) the workers said they have open, and every descendant still below them."""
+    pids = list(pids)
+    # All frozen first: none can start another LibreOffice while the others die, and none is killed (by the
+    # pool's own clean-up of a broken pool, SIGTERM) before its descendants have been found.
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGSTOP)
+    for pid, start in sessions:
+        _kill_session(pid, start)
+    for child in _descendants(*pids):
         with contextlib.suppress(OSError):
             if os.getpgid(child) == child:
                 os.killpg(child, signal.SIGKILL)  # a session/group leader: soffice's launcher and soffice.bin
             os.kill(child, signal.SIGKILL)
-    with contextlib.suppress(OSError):
-        os.kill(pid, signal.SIGKILL)
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
 
 
 class WorkerPool(cf.ProcessPoolExecutor):
@@ -390,7 +446,7 @@ class WorkerPool(cf.ProcessPoolExecutor):
                 version = slots[base]
                 if version % 2:
                     continue
-                pid, task, part, deadline = (slots[base + i] for i in range(1, _SLOT_FIELDS))
+                pid, task, part, deadline = (slots[base + i] for i in range(1, 5))
                 if slots[base] == version:
                     if pid:
                         yield pid, task, part, deadline
@@ -402,11 +458,29 @@ class WorkerPool(cf.ProcessPoolExecutor):
         return [(task, None if part < 0 else part) for _, task, part, deadline in self._read_slots()
                 if deadline and task >= 0 and deadline < now]
 
+    def sessions(self) -> list[tuple[int, int]]:
+        """``(pid, start time)`` of every session (LibreOffice) the workers have said they have open."""
+        slots = self._slots
+        out: list[tuple[int, int]] = []
+        for base in range(0, len(slots), _SLOT_FIELDS):
+            fields = list(slots[base:base + _SLOT_FIELDS])  # a torn read at worst misses one just started
+            out += [(fields[i], fields[i + 1]) for i in range(5, _SLOT_FIELDS, 2) if fields[i]]
+        return out
+
     def kill(self) -> None:
-        """Kill every worker (and what it started); the pool breaks and its tasks fail with BrokenProcessPool."""
+        """Kill every worker (and what it started); the pool breaks and its tasks fail with BrokenProcessPool.
+
+        Also for a pool that broke by itself (a worker killed by the kernel): the other workers, and the
+        LibreOffice sessions of the dead one, would otherwise outlive it."""
         pids = {pid for pid, *_ in self._read_slots()} | set(getattr(self, "_processes", None) or ())
-        for pid in pids:
-            _kill_tree(pid)
+        _kill_trees(sorted(pids), self.sessions())
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Shut the pool down; then end any session a worker left open (one that exited without closing)."""
+        super().shutdown(wait=wait, cancel_futures=cancel_futures)
+        if wait:
+            for pid, start in self.sessions():
+                _kill_session(pid, start)
 
 
 @contextlib.contextmanager
@@ -581,6 +655,8 @@ def bounded_map(
                         outcomes.append(Completed(item, error=_died_error()))
                         continue
                     if born == generation:  # the first of its pool's losses: replace the pool once
+                        if isinstance(executor, WorkerPool):
+                            executor.kill()  # what its dead worker started (LibreOffice) dies with it
                         executor, generation = restart(), generation + 1
                     if task in timed_out:
                         part, budget = timed_out.pop(task)

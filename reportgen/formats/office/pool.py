@@ -38,6 +38,7 @@ from reportgen.domain.errors import ConversionError
 from reportgen.domain.findings import Location
 from reportgen.formats.office.fonts import FontSubstitution, office_env, substitutions
 from reportgen.formats.office.locate import find_uno_python, require_soffice
+from reportgen.formats.office.sessions import session_ended, session_started
 
 __all__ = ["DOCUMENT_TIMEOUT", "START_TIMEOUT", "PdfConverter", "PdfPool", "PdfResult", "cold_convert", "default_workers"]
 
@@ -61,12 +62,13 @@ class PdfResult:
 
 def _kill_group(proc: subprocess.Popen[Any] | None) -> None:
     """Kill ``proc`` and everything it started (soffice's launcher starts soffice.bin)."""
-    if proc is None or proc.poll() is not None:
-        if proc is not None:
-            with contextlib.suppress(Exception):
-                proc.wait(timeout=1)
+    if proc is None:
         return
+    if proc.poll() is not None:
+        with contextlib.suppress(Exception):
+            proc.wait(timeout=1)
     if os.name == "posix":
+        # Also when the launcher has exited: soffice.bin may still be running in its group.
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)
     else:
@@ -76,6 +78,7 @@ def _kill_group(proc: subprocess.Popen[Any] | None) -> None:
         proc.kill()
     with contextlib.suppress(Exception):
         proc.wait(timeout=10)
+    session_ended(proc.pid)
 
 
 def _session_kwargs() -> dict[str, Any]:
@@ -176,11 +179,13 @@ class PdfConverter:
         try:
             self._p.office = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                             stderr=subprocess.DEVNULL, env=office_env(), **_session_kwargs())
+            session_started(self._p.office.pid)
             self._p.bridge = subprocess.Popen(
                 [self.uno_python, str(_BRIDGE), pipe, str(self.start_timeout)],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                 encoding="utf-8", env=_bridge_env(), **_session_kwargs(),
             )
+            session_started(self._p.bridge.pid)
         except OSError as exc:
             self.close()
             raise ConversionError(f"无法启动 LibreOffice（{self.soffice}）：{exc}", code="CONVERT-FAILED") from exc
@@ -288,11 +293,14 @@ def _run_cold(command: list[str], timeout: float) -> subprocess.CompletedProcess
     """Run LibreOffice in its own process group, so a timeout ends soffice.bin too, not only its launcher."""
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=office_env(),
                           **_session_kwargs()) as proc:
+        session_started(proc.pid)
         try:
             out, err = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             _kill_group(proc)
             raise
+        finally:
+            _kill_group(proc)  # soffice.bin may outlive its launcher
     return subprocess.CompletedProcess(command, proc.returncode, out, err)
 
 

@@ -18,6 +18,7 @@ from reportgen.domain import limits
 from reportgen.domain.errors import ExtractError, ReportgenError
 from reportgen.domain.findings import Location
 from reportgen.formats.office.locate import find_soffice
+from reportgen.formats.office.sessions import session_ended, session_started
 from reportgen.formats.published.document import Document
 from reportgen.formats.published.docx import read_docx
 
@@ -45,6 +46,7 @@ def to_docx(path: Path, outdir: Path, *, timeout: float = CONVERT_TIMEOUT) -> Pa
                    "--nolockcheck", "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(outdir),
                    str(path.resolve())]
         with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True) as proc:
+            session_started(proc.pid)
             try:
                 _, err = proc.communicate(timeout=timeout)
             except subprocess.TimeoutExpired as exc:
@@ -52,6 +54,8 @@ def to_docx(path: Path, outdir: Path, *, timeout: float = CONVERT_TIMEOUT) -> Pa
                     os.killpg(proc.pid, signal.SIGKILL)
                 proc.communicate()
                 raise ConversionFailed(f"LibreOffice 转换超时（{timeout:.0f} 秒）") from exc
+            finally:
+                session_ended(proc.pid)
     produced = outdir / f"{path.stem}.docx"
     if not produced.is_file():
         raise ConversionFailed(err.decode("utf-8", "replace").strip()[-300:] or f"退出码 {proc.returncode}")

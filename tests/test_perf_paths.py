@@ -4,6 +4,7 @@ and ``bulk --pdf`` through one warm LibreOffice per worker.  Behaviour only — 
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import gc
 import json
@@ -74,6 +75,8 @@ def test_raw_rows_read_as_openpyxl_reads_them(tmp_path: Path) -> None:
     raw = [item for item in streamed if not isinstance(item, county_mod.CountyEntry)]
     context = county_mod._context(path)
     assert [(r, _trim(context.values(xml))) for r, xml in raw] == _openpyxl_rows(path)
+    # rows as openpyxl saves them (the 校验 formula without a result) take the one-expression path
+    assert all(context._plain_values(xml) is not None for _, xml in raw)
     assert [county_mod.row_township(path, row) for row in raw] == ["金岭镇", "A&<b>\"镇", "泉山街道"]
     last = streamed[-1]
     assert isinstance(last, county_mod.CountyEntry)
@@ -91,6 +94,58 @@ def test_the_example_county_workbook_reads_the_same_both_ways() -> None:
     entries = county_mod.read_county(EXAMPLE)
     raw = [item for item in county_mod.stream_rows(EXAMPLE) if not isinstance(item, county_mod.CountyEntry)]
     assert [repr(county_mod.build_row(EXAMPLE, row)) for row in raw] == [repr(e) for e in entries[:len(raw)]]
+
+
+_CELL_KINDS = st.sampled_from(["", "n", "s", "str", "b", "e", "inlineStr"])
+_CELL_VALUES = st.sampled_from([None, "<v/>", "<v></v>", "<v>0</v>", "<v>3</v>", "<v>1</v>", "<v>2.5</v>",
+                                "<v>1E3</v>", "<v> </v>", "<v>true</v>", "<v>通过</v>", "<v>A&amp;B&#x4E00;</v>",
+                                "<v>#DIV/0!</v>"])
+_FORMULAS = st.sampled_from([None, "<f>SUM(E7:F7)</f>", '<f t="shared" ref="FP7:FP9" si="0">IF(A7="","",1)</f>',
+                             '<f t="shared" si="0"/>', "<f></f>", "<f>&quot;a&quot;&amp;B7</f>"])
+
+
+@st.composite
+def _county_xml_rows(draw: st.DrawFn) -> bytes:
+    """One 数据 row of cells as Excel, WPS, openpyxl and bulk-form write them (values, formulas with and without a
+    cached result, inline strings), in order and with gaps."""
+    cells = []
+    col = 0
+    for _ in range(draw(st.integers(0, 8))):
+        col += draw(st.integers(1, 30))
+        kind = draw(_CELL_KINDS)
+        style = draw(st.sampled_from(["", ' s="0"', ' s="4"', ' s="12"']))  # 4: a date format in the example
+        kind_attr = f' t="{kind}"' if kind else ""
+        letters = openpyxl.utils.get_column_letter(col)
+        if kind == "inlineStr" and draw(st.booleans()):
+            body = draw(st.sampled_from(["<is><t>金岭镇</t></is>", "<is><t></t></is>", "<is><t>a&lt;b</t></is>",
+                                         '<is><t xml:space="preserve"> x </t></is>']))
+        else:
+            value = draw(_CELL_VALUES)
+            if kind == "s" and value is not None:
+                value = draw(st.sampled_from([None, "<v>0</v>", "<v>1</v>"]))
+            if kind in ("", "n") and value is not None:  # a number (or nothing) in a number cell
+                value = draw(st.sampled_from([None, "<v/>", "<v></v>", "<v> </v>", "<v>0</v>", "<v>7</v>",
+                                              "<v>2.5</v>", "<v>1E3</v>"]))
+            body = (draw(_FORMULAS) or "") + (value or "")
+        cells.append(f'<c r="{letters}7"{style}{kind_attr}/>' if not body and draw(st.booleans())
+                     else f'<c r="{letters}7"{style}{kind_attr}>{body}</c>')
+    return f'<row r="7">{"".join(cells)}</row>'.encode()
+
+
+@settings(max_examples=300, deadline=None)
+@given(xml=_county_xml_rows())
+def test_a_county_row_reads_the_same_through_its_regular_expression_and_the_parser(xml: bytes) -> None:
+    """The one-expression reading of a 数据 row (cells with and without formulas, cached results, inline strings)
+    gives the values and the formulas without a cached result that the XML parser's reading gives."""
+    context = copy.copy(county_mod._context(EXAMPLE))
+    context.strings = ["金岭镇", "A&B"]  # the example workbook has no shared strings; rows from others do
+    fast = context._plain_values(xml)
+    assert fast is not None, xml  # every row of this shape takes the fast path
+    cells: dict[int, object] = {}
+    for c in context._parse(xml).iter(f"{county_mod._NS}c"):
+        cells[context.column(c.get("r"))] = context._value(c)
+    slow = tuple(cells.get(i) for i in range(max(cells, default=-1) + 1))
+    assert fast == (slow, county_mod._uncached_formulas(xml))
 
 
 def test_county_sources_are_rows_not_reports() -> None:

@@ -1170,8 +1170,12 @@ _ATTR_R = re.compile(rb'\br="([A-Z]+)\d+"')
 _ATTR_T = re.compile(rb'\bt="(\w+)"')
 _HAS_VALUE = re.compile(rb"<(?:\w+:)?(?:v|is)\b")
 _NAME_CELL = re.compile(rb'<c r="A\d+"(?: s="\d+")? t="(s|inlineStr)">(?:<v>(\d+)</v>|<is><t(?: xml:space="preserve")?>([^<]*)</t></is>)</c>')
-_PLAIN_CELL = re.compile(rb'<c r="([A-Z]+)\d+"(?: s="(\d+)")?(?: t="(s|n|inlineStr)")?'
-                         rb'(?:/>|></c>|><v>([^<]*)</v></c>|><is><t(?: xml:space="preserve")?>([^<]*)</t></is></c>)')
+_PLAIN_CELL = re.compile(
+    rb'<c r="([A-Z]+)(\d+)"(?: s="(\d+)")?(?: t="(s|n|inlineStr|str|b|e)")?'  # 1 letters, 2 row, 3 style, 4 type
+    rb'(?:/>|></c>|>(<f(?: [^>]*)?(?:/>|>[^<]*</f>))?(<v>[^<]*</v>|<v/>)?</c>'  # 5 formula, 6 value element
+    rb'|><is><t(?: xml:space="preserve")?>([^<]*)</t></is></c>)')  # 7 inline text
+"""A cell as Excel, WPS, openpyxl and bulk-form write it: a value, an inline string, or a formula with or without
+its cached value (the 校验 column of every row is a formula)."""
 _PLAIN_CELL_TEXT = re.compile(_PLAIN_CELL.pattern.replace(b"(", b"(?:").replace(b"(?:?:", b"(?:"))
 """:data:`_PLAIN_CELL` without groups: ``findall`` gives each whole match, to check that they cover the row."""
 _ROW_END = re.compile(rb"</(?:\w+:)?row>")
@@ -1253,6 +1257,11 @@ class _County:
 
     def values(self, row: bytes) -> tuple[object, ...]:
         """The cell values of one row's XML, as openpyxl's read-only, values-only mode gives them."""
+        return self.row(row)[0]
+
+    def row(self, row: bytes) -> tuple[tuple[object, ...], list[str]]:
+        """The cell values of one row's XML (as :meth:`values`) and the refs of its cells that hold a formula
+        without a cached value (as :func:`_uncached_formulas`)."""
         fast = self._plain_values(row)
         if fast is not None:
             return fast
@@ -1261,11 +1270,12 @@ class _County:
             ref = c.get("r")
             cells[self.column(ref) if ref else len(cells)] = self._value(c)
         width = max(cells, default=-1) + 1
-        return tuple(cells.get(i) for i in range(width))
+        return tuple(cells.get(i) for i in range(width)), _uncached_formulas(row)
 
-    def _plain_values(self, row: bytes) -> tuple[object, ...] | None:
-        """The common row — cells ``<c r s t><v>…</v></c>`` as Excel, WPS and openpyxl write them — read with one
-        regular expression; ``None`` (parse it) when anything else is in the row (formulas, rich text, prefixes)."""
+    def _plain_values(self, row: bytes) -> tuple[tuple[object, ...], list[str]] | None:
+        """The common row — cells ``<c r s t>[<f>…</f>][<v>…</v>]</c>`` as Excel, WPS, openpyxl and bulk-form write
+        them — read with one regular expression, as :meth:`_value` reads each cell; ``None`` (parse it) when
+        anything else is in the row (rich text, prefixes, other attributes or types)."""
         start = row.find(b">") + 1
         end = row.rfind(b"</row>")
         if end < start:
@@ -1275,23 +1285,35 @@ class _County:
         if sum(map(len, _PLAIN_CELL_TEXT.findall(row, start, end))) != end - start:
             return None
         cells: dict[int, object] = {}
+        uncached: list[str] = []
         column, strings, dates = self.column_of_letters, self.strings, self.dates
-        for letters, style, kind, number, inline in found:
+        for letters, number, style, kind, formula, element, inline in found:
             index = column(letters)
-            if inline:
-                text = inline.decode("utf-8")
-                cells[index] = (html.unescape(text) if "&" in text else text) or None  # XML's entities and &#…;
-            elif not number:
+            raw = element[3:-4] if element.startswith(b"<v>") else None if not element else b""  # None: no <v>
+            if formula and not (raw and raw.strip()):
+                uncached.append((letters + number).decode())
+            if kind == b"inlineStr":
+                if inline:
+                    text = inline.decode("utf-8")
+                    cells[index] = (html.unescape(text) if "&" in text else text) or None  # XML's entities, &#…;
+                else:
+                    cells[index] = None
+            elif raw is None:
                 cells[index] = None
             elif kind == b"s":
-                cells[index] = strings[int(number)]
-            elif not kind or kind == b"n":
-                value: int | float = float(number) if b"." in number or b"E" in number or b"e" in number else int(number)
-                cells[index] = from_excel(value) if style and int(style) in dates else value
+                cells[index] = strings[int(raw)]
+            elif kind in (b"str", b"e"):
+                text = raw.decode("utf-8")
+                cells[index] = html.unescape(text) if "&" in text else text
+            elif kind == b"b":
+                cells[index] = raw.strip() in (b"1", b"true")
+            elif not raw.strip():
+                cells[index] = None  # <v></v>: as openpyxl reads it (a formula never calculated writes this)
             else:
-                return None
+                value: int | float = float(raw) if b"." in raw or b"E" in raw or b"e" in raw else int(raw)
+                cells[index] = from_excel(value) if style and int(style) in dates else value
         width = max(cells, default=-1) + 1
-        return tuple(cells.get(i) for i in range(width))
+        return tuple(cells.get(i) for i in range(width)), uncached
 
     def _value(self, c: Any) -> object:
         kind = c.get("t", "n")
@@ -1528,9 +1550,9 @@ def build_row(path: str | os.PathLike[str], row: RawRow) -> CountyEntry:
     file = county.builder.file
     # only figure cells: the 校验 column is formulas by design (Excel/WPS compute it; reportgen checks itself)
     figure_letters = county.figure_letters
-    uncached = [ref for ref in _uncached_formulas(xml) if ref.rstrip("0123456789") in figure_letters]
     try:
-        values = county.values(xml)
+        values, formulas = county.row(xml)
+        uncached = [ref for ref in formulas if ref.rstrip("0123456789") in figure_letters]
     except Exception as exc:  # a damaged row: only this township fails
         return CountyEntry(f"第{r}行", _fail(file, IN_XLSX_UNREADABLE, f"第{r}行已损坏，读取时出错（{type(exc).__name__}: "
                                           f"{str(exc)[:200]}）。", cell=f"{DATA_SHEET}!{r}:{r}"), r)

@@ -6,13 +6,14 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from reportgen.domain.layout import FormatVersion
 from reportgen.domain.model import Organ, Report, Table
-from reportgen.domain.prose import chinese_numeral, numbered, parse_chinese_numeral, strip_number
+from reportgen.domain.prose import chinese_numeral, numbered, parse_chinese_numeral, report_text, strip_number
 
 
 @pytest.mark.parametrize(
@@ -78,3 +79,14 @@ def test_numbered_headings_past_ninety_nine() -> None:
         "（十）事项", "（二十）事项", "（九十九）事项", "（一百）事项", "（一百零一）事项"
     ]
     assert strip_number("（一百零一）事项") == "事项"
+
+
+def test_the_text_of_a_report_is_made_once_per_report_object(busy_report: Report) -> None:
+    """The checks, the .docx and the .xlsx of a township ask for its text in turn: the second ask gets the same
+    object; another report (an evolved copy too) gets its own text."""
+    first = report_text(busy_report)
+    assert report_text(busy_report) is first
+    other = attrs.evolve(busy_report, problems=("另一段问题。",))
+    assert report_text(other).problems == ("另一段问题。",)
+    assert report_text(busy_report) == first
+    assert report_text(busy_report).problems == busy_report.problems

@@ -185,8 +185,23 @@ def default_processing_fee(report: Report) -> Prose:
     return (f"{report.year}年度，本机关{basis}，收取政府信息公开信息处理费{fee}元。",)
 
 
+_LAST_TEXT: list[tuple[Report, ReportText]] = []
+"""The last report asked for and its text: the checks, the .docx and the .xlsx of one township each ask for it
+(a report is immutable, so the same object has the same text; identity, not equality: hashing a report costs
+more than its text)."""
+
+
 def report_text(report: Report) -> ReportText:
     """The text of ``report`` as printed, with defaults for paragraphs not given."""
+    last = _LAST_TEXT[:1]  # a copy: another thread may replace it meanwhile
+    if last and last[0][0] is report:
+        return last[0][1]
+    text = _report_text(report)
+    _LAST_TEXT[:] = [(report, text)]
+    return text
+
+
+def _report_text(report: Report) -> ReportText:
     parts: list[TextPart] = []
     for spec, (key, sub) in zip(report.layout.overview_parts, report.overview.parts(), strict=True):
         title = f"{spec.number}{strip_number(sub.title)}" if sub.title else spec.title

@@ -227,7 +227,9 @@ _EMPTY_ROWS = re.compile(rb'(?:\s*<row r="\d+"(?: [\w:.-]+="[^"<&\x00-\x1f]*")*\
 _Rows = tuple[int, int, int, tuple[tuple[Pos, Cell], ...], tuple[tuple[str, Pos], ...]]
 """A piece of sheetData up to a ``</row>``: first and last row number, cells counted, cells kept, labels."""
 _ROWS: collections.OrderedDict[tuple[object, ...], _Rows] = collections.OrderedDict()
-_ROW_CACHE_SIZE = 4096
+_ROW_CACHE_SIZE = 1024
+"""Distinct rows remembered: a form has ≈ 150 rows, nearly all shared by every form of a run; the rest (a township's
+own figures) never come again, so a larger cache only grows the worker (4096: ≈ 4 MB more per worker, no faster)."""
 _ROW_CACHE_BYTES = 4096
 """Rows longer than this are not remembered (the cache stays a few MB whatever the sheets hold)."""
 _COLUMNS: dict[bytes, int] = {get_column_letter(i).encode(): i for i in range(1, 703)}
@@ -250,7 +252,7 @@ def _entity(m: re.Match[str]) -> str:
     return _xml_char(int(m.group(index), 10 if index == 6 else 16))
 
 
-@functools.lru_cache(maxsize=16_384)
+@functools.lru_cache(maxsize=4096)
 def _text(raw: bytes) -> str:
     """The character data ``raw`` as the XML parser gives it (line ends normalised, references resolved)."""
     try:
@@ -547,7 +549,7 @@ class _Sheet:
                                     Location(file=self.file, cell=self.part)) from None
 
 
-@functools.lru_cache(maxsize=16_384)
+@functools.lru_cache(maxsize=4096)
 def _label(text: str) -> str:
     return normalize_label(text)
 

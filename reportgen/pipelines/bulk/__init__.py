@@ -62,6 +62,7 @@ from types import ModuleType
 from reportgen.domain.errors import InputError, OutputError
 from reportgen.domain.findings import Finding, Location, Status
 from reportgen.domain.layout import FormatVersion
+from reportgen.domain.model import Report
 from reportgen.domain.naming import MANIFEST_NAME, SUMMARY_NAME, UniqueStems, output_stem
 from reportgen.formats._io import os_reason
 from reportgen.formats.excel import county as county_mod
@@ -85,12 +86,17 @@ from reportgen.pipelines.bulk.records import (
 from reportgen.pipelines.bulk.rollup import ROLLUP_LISTED, RollUp
 from reportgen.pipelines.bulk.sources import INPUT_SUFFIXES, BulkInput, estimate_total, iter_inputs, sources
 from reportgen.pipelines.bulk.summary import write_summary
-from reportgen.pipelines.bulk.worker import close_converter, discard_parts, init_worker, pieces, run_chunk
+from reportgen.pipelines.bulk.worker import (
+    close_converter,
+    discard_parts,
+    init_worker,
+    pieces,
+    render_checked,
+    run_chunk,
+)
 from reportgen.pipelines.generate import (
     docx_renderer,
     quiet_spool_errors,
-    read_and_check,
-    render_documents,
     write_together,
 )
 from reportgen.pipelines.parallel import Completed, InlineExecutor, bounded_map, default_jobs, process_pool
@@ -213,39 +219,55 @@ def _clean_stale_parts(outdir: Path) -> None:
 
 
 def _run_all(run: _Run, inputs: str | os.PathLike[str] | Iterable[BulkInput], out: Path, executor: cf.Executor | None,
-             n_jobs: int, in_flight: int, size: int, template_str: str | None) -> None:
-    with contextlib.ExitStack() as stack:
-        restart: Callable[[], cf.Executor] | None = None
-        if executor is None:
-            if n_jobs == 1:
-                executor = InlineExecutor()
-                stack.callback(close_converter)  # this process's LibreOffice, if a PDF started one
-            else:
-                pools: list[cf.Executor] = []
+             n_jobs: int, in_flight: int, size: int, template_str: str | None,
+             stack: contextlib.ExitStack) -> cf.Executor:
+    """Run every township; the executor it ran them on (the pools it made stay open on ``stack``) is returned, for the
+    roll-up."""
+    # The pools live on the caller's stack, so the roll-up can be rendered on a warm worker after the townships.
+    restart: Callable[[], cf.Executor] | None = None
+    if executor is None:
+        if n_jobs == 1:
+            executor = InlineExecutor()
+            stack.callback(close_converter)  # this process's LibreOffice, if a PDF started one
+        else:
+            pools: list[cf.Executor] = []
 
-                def restart() -> cf.Executor:
-                    # a worker died (killed, out of memory): a new pool; its townships are run once more
-                    pools.append(stack.enter_context(
-                        process_pool(n_jobs, initializer=init_worker, initargs=(template_str,))))
-                    return pools[-1]
+            def restart() -> cf.Executor:
+                # a worker died (killed, out of memory): a new pool; its townships are run once more
+                pools.append(stack.enter_context(
+                    process_pool(n_jobs, initializer=init_worker, initargs=(template_str,))))
+                return pools[-1]
 
-                executor = restart()
-        try:
-            chunks = _chunks(run.jobs(sources(inputs, out)), size)
-            for completed in bounded_map(run_chunk, chunks, executor, max_in_flight=in_flight, restart=restart,
-                                         split=pieces):
-                for job, done in _outcomes(completed):
-                    run.finish(job.index, done)
-            # Rare: skipped townships whose name went to an input listed before them (already named).
-            if restart is not None:
-                executor = pools[-1]  # the pool that replaced a broken one, not the broken one
-            for completed in bounded_map(run_chunk, _chunks(run.redo_jobs(), 1), executor, max_in_flight=in_flight,
-                                         restart=restart):
-                for job, done in _outcomes(completed):
-                    run.redone(job.index, done)
-        finally:
-            if run.manifest is not None:
-                run.manifest.close()
+            executor = restart()
+    try:
+        chunks = _chunks(run.jobs(sources(inputs, out)), size)
+        for completed in bounded_map(run_chunk, chunks, executor, max_in_flight=in_flight, restart=restart,
+                                     split=pieces):
+            for job, done in _outcomes(completed):
+                run.finish(job.index, done)
+        # Rare: skipped townships whose name went to an input listed before them (already named).
+        if restart is not None:
+            executor = pools[-1]  # the pool that replaced a broken one, not the broken one
+        for completed in bounded_map(run_chunk, _chunks(run.redo_jobs(), 1), executor, max_in_flight=in_flight,
+                                     restart=restart):
+            for job, done in _outcomes(completed):
+                run.redone(job.index, done)
+        if restart is not None:
+            executor = pools[-1]
+    finally:
+        if run.manifest is not None:
+            run.manifest.close()
+    return executor
+
+
+def _render_rollup(executor: cf.Executor, report: Report, template: str | None) -> tuple[tuple[Finding, ...], bytes, bytes]:
+    """The roll-up's findings, .docx and .xlsx, made on a worker of the run (its templates are prepared: the main
+    process would spend ≈ 0.5 s preparing them for this one report); in this process if that fails, so that an
+    error is raised here as it would be for any report."""
+    if not isinstance(executor, InlineExecutor):
+        with contextlib.suppress(Exception):
+            return executor.submit(render_checked, report, template).result()
+    return render_checked(report, template)
 
 
 def bulk(
@@ -334,9 +356,18 @@ def bulk(
     size = chunk_size(run.total, n_jobs, pdf=pdf)
     # Chunks in flight: enough to keep every worker busy while the main process settles the others.
     in_flight = max_in_flight or max(4, 3 * n_jobs)
+    with contextlib.ExitStack() as stack:
+        return _finish(run, stack, inputs, out, executor, n_jobs, in_flight, size, template_str, info, lock, pdf)
+
+
+def _finish(run: _Run, stack: contextlib.ExitStack, inputs: str | os.PathLike[str] | Iterable[BulkInput], out: Path,
+            executor: cf.Executor | None, n_jobs: int, in_flight: int, size: int, template_str: str | None,
+            info: county_mod.CountyInfo | None, lock: _RunLock, pdf: bool) -> BulkResult:
+    """Run every township, then the roll-up (on the same workers) and the summary."""
     try:
-        _run_all(run, inputs, out, executor, n_jobs, in_flight, size, template_str)
+        executor = _run_all(run, inputs, out, executor, n_jobs, in_flight, size, template_str, stack)
     except BaseException:  # Ctrl-C, a broken pool: this run's temporaries must not stay behind
+        stack.close()  # first the workers stop (a running township finishes its .part files), then they are removed
         for part in out.glob(f".rg-{run.token}-*.part"):
             if part.is_dir():  # a PDF/preview folder
                 shutil.rmtree(part, ignore_errors=True)
@@ -374,10 +405,7 @@ def bulk(
     rollup_findings: tuple[Finding, ...] = ()
     if rollup_report is not None:
         stem = run.names.claim(output_stem(rollup_report))
-        checked = read_and_check(rollup_report)
-        rollup_findings = checked.findings
-        docx, xlsx = render_documents(checked, template=template_str)
-        assert xlsx is not None
+        rollup_findings, docx, xlsx = _render_rollup(executor, rollup_report, template_str)
         rollup_outputs = (out / f"{stem}.docx", out / f"{stem}.xlsx")
         write_together(tuple(zip(rollup_outputs, (docx, xlsx), strict=True)))
     summary = out / SUMMARY_NAME

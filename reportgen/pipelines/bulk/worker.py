@@ -31,7 +31,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from reportgen.domain.errors import InputError, OutputError, ReportgenError
-from reportgen.domain.findings import Location, status_of
+from reportgen.domain.findings import Finding, Location, status_of
 from reportgen.domain.layout import FormatVersion
 from reportgen.domain.model import Report
 from reportgen.domain.naming import output_stem
@@ -54,7 +54,8 @@ from reportgen.pipelines.bulk.records import (
 from reportgen.pipelines.generate import Checked, docx_renderer, read_and_check, render_documents
 from reportgen.pipelines.parallel import as_budget_error, extend_deadline, memory_unlimited, task_progress
 
-__all__ = ["close_converter", "discard_parts", "figures_of", "init_worker", "pieces", "run_chunk", "run_job"]
+__all__ = ["close_converter", "discard_parts", "figures_of", "init_worker", "pieces", "render_checked", "run_chunk",
+           "run_job"]
 
 _CONVERTER: list[PdfConverter] = []
 """This process's warm LibreOffice (at most one), made on the first PDF."""
@@ -191,6 +192,15 @@ def run_job(job: Job) -> Done:
     )
     return Done(outcome, output_stem(report), None if job.check_only else job.temp, version, report.year,
                 OrganInfo.of(report), figures_of(report), report.processing_fee or Decimal(0), fonts)
+
+
+def render_checked(report: Report, template: str | None) -> tuple[tuple[Finding, ...], bytes, bytes]:
+    """The findings, .docx and .xlsx of ``report`` (the county roll-up: checked and rendered on a worker whose
+    templates are ready)."""
+    checked = read_and_check(report)
+    docx, xlsx = render_documents(checked, template=template)
+    assert xlsx is not None
+    return checked.findings, docx, xlsx
 
 
 def pieces(jobs: tuple[Job, ...]) -> tuple[tuple[Job, ...], ...]:

@@ -291,19 +291,25 @@ def _hung_office(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ENV_SOFFICE, str(script))
 
 
+def _yaml_files_and_a_doc(folder: Path, n: int, *, doc: int) -> list[Path]:
+    """``n`` copies of the example input, number ``doc`` an old .doc instead (which only LibreOffice can read)."""
+    files = []
+    for i in range(n):
+        path = folder / (f"t{i}.doc" if i == doc else f"t{i}.yaml")
+        if i == doc:
+            path.write_bytes(b"\xd0\xcf\x11\xe0 not really a .doc")
+        else:
+            path.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+        files.append(path)
+    return files
+
+
 def test_check_j_reports_a_file_that_hangs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``check -j 2`` of 9 files, one an old .doc whose LibreOffice conversion hangs: WORKER-TIMEOUT for that
     file, in input order with the others, all checked, the hung converter killed with its worker."""
     monkeypatch.setenv(TASK_SECONDS_ENV, "1.5")
     _hung_office(tmp_path, monkeypatch)
-    files = []
-    for i in range(9):
-        path = tmp_path / (f"t{i}.doc" if i == 4 else f"t{i}.yaml")
-        if i == 4:
-            path.write_bytes(b"\xd0\xcf\x11\xe0 not really a .doc")
-        else:
-            path.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
-        files.append(path)
+    files = _yaml_files_and_a_doc(tmp_path, 9, doc=4)
     start = time.monotonic()
     results = list(check_files(files, jobs=2))
     assert time.monotonic() - start < 8
@@ -325,14 +331,7 @@ def test_a_worker_killed_from_outside_takes_its_libreoffice_along(tmp_path: Path
     office.write_text(f"#!/bin/sh\nif [ ! -e {marker} ]; then : > {marker}; exec sleep 120; fi\nexit 1\n",
                       encoding="utf-8")
     office.chmod(0o755)
-    files = []
-    for i in range(9):
-        path = tmp_path / (f"t{i}.doc" if i == 2 else f"t{i}.yaml")
-        if i == 2:
-            path.write_bytes(b"\xd0\xcf\x11\xe0 not really a .doc")
-        else:
-            path.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
-        files.append(str(path))
+    files = [str(p) for p in _yaml_files_and_a_doc(tmp_path, 9, doc=2)]
     script = textwrap.dedent(f"""
         import ctypes, os, signal, sys, threading, time
         sys.path.insert(0, {str(ROOT)!r})

@@ -290,14 +290,22 @@ def _write_fields(offset: int, values: tuple[int, ...]) -> None:
     slots[base] = version + 2
 
 
-def _start_time(pid: int) -> int:
-    """When ``pid`` started (clock ticks since boot, from /proc; 0 where unknown): tells a pid from its reuse."""
+def _proc_stat(pid: int) -> list[str] | None:
+    """The fields of ``/proc/<pid>/stat`` after the command name (state, ppid, …; ``None``: no such process or no
+    /proc).  The name is in parentheses and may hold spaces and parentheses itself: cut at the last ``)``."""
     try:
         with open(f"/proc/{pid}/stat", encoding="utf-8", errors="replace") as fh:
             stat = fh.read()
-        return int(stat[stat.rindex(")") + 2:].split()[19])
-    except (OSError, ValueError, IndexError):
-        return 0
+        fields = stat[stat.rindex(")") + 2:].split()
+    except (OSError, ValueError):
+        return None
+    return fields if len(fields) > 19 else None
+
+
+def _start_time(pid: int) -> int:
+    """When ``pid`` started (clock ticks since boot, from /proc; 0 where unknown): tells a pid from its reuse."""
+    fields = _proc_stat(pid)
+    return int(fields[19]) if fields is not None else 0
 
 
 def _note_session(pid: int, started: bool) -> None:
@@ -378,13 +386,9 @@ def _descendants(*pids: int) -> list[int]:
         for name in os.listdir("/proc"):
             if not name.isdigit():
                 continue
-            try:
-                with open(f"/proc/{name}/stat", encoding="utf-8", errors="replace") as fh:
-                    stat = fh.read()
-                ppid = int(stat[stat.rindex(")") + 2:].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            children.setdefault(ppid, []).append(int(name))
+            fields = _proc_stat(int(name))
+            if fields is not None:
+                children.setdefault(int(fields[1]), []).append(int(name))
     out: list[int] = []
     todo = list(pids)
     while todo:
@@ -392,6 +396,14 @@ def _descendants(*pids: int) -> list[int]:
             out.append(child)
             todo.append(child)
     return out
+
+
+def _parent_of(pid: int) -> int | None:
+    """The parent of ``pid`` (from /proc), ``-1`` when there is no such process, ``None`` where /proc is missing."""
+    if not os.path.isdir("/proc/self"):
+        return None
+    fields = _proc_stat(pid)
+    return int(fields[1]) if fields is not None else -1
 
 
 def _kill_session(pid: int, start: int) -> None:
@@ -473,7 +485,9 @@ class WorkerPool(cf.ProcessPoolExecutor):
         Also for a pool that broke by itself (a worker killed by the kernel): the other workers, and the
         LibreOffice sessions of the dead one, would otherwise outlive it."""
         pids = {pid for pid, *_ in self._read_slots()} | set(getattr(self, "_processes", None) or ())
-        _kill_trees(sorted(pids), self.sessions())
+        me = os.getpid()
+        # Only our own children: a worker that already died and was reaped may have left its pid to another process.
+        _kill_trees(sorted(pid for pid in pids if _parent_of(pid) in (me, None)), self.sessions())
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """Shut the pool down; then end any session a worker left open (one that exited without closing)."""

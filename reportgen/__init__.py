@@ -8,8 +8,6 @@ Word report and the Excel workbook.
 This module only re-exports the public API.
 """
 
-import importlib.metadata as _metadata
-
 from reportgen.domain.checks import CHECKS, Check, CheckContext, check, get_check
 from reportgen.domain.errors import (
     ConversionError,
@@ -23,6 +21,7 @@ from reportgen.domain.findings import Finding, Location, Severity, has_errors
 from reportgen.domain.layout import FormatVersion, get_layout
 from reportgen.domain.model import Organ, OrganKind, OtherItem, Overview, Report, SectionTitles, Subsection, Table
 from reportgen.domain.prose import ReportText, report_text
+from reportgen.domain.version import __version__ as __version__
 from reportgen.formats.convert import convert_many_to_pdf, convert_to_pdf
 from reportgen.formats.excel.county import read_county, write_county_form
 from reportgen.formats.excel.read import read_form
@@ -92,7 +91,3 @@ __all__ = [
     "write_form",
 ]
 
-try:
-    __version__ = _metadata.version("reportgen")
-except _metadata.PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+unknown"

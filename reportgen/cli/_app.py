@@ -17,6 +17,7 @@ from reportgen.domain.codes import CLI_INTERRUPTED, CLI_OUTPUT_SUFFIX, CLI_PREVI
 from reportgen.domain.errors import ReportgenError
 from reportgen.domain.findings import Location
 from reportgen.domain.model import Report
+from reportgen.domain.version import __version__
 
 __all__ = [
     "app",
@@ -131,7 +132,7 @@ class _App(click.Group):
     cls=_App,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
-@click.version_option(package_name="reportgen")
+@click.version_option(version=__version__, prog_name="reportgen")
 def app() -> None:
     """reportgen — 政府信息公开工作年度报告生成工具 (government information-disclosure annual reports).
 

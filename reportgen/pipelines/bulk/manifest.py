@@ -10,7 +10,6 @@ Statuses are stored as their Chinese text, so the file stays readable.
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import json
 import os
 from collections.abc import Mapping
@@ -21,6 +20,7 @@ from typing import Any
 from reportgen.domain.findings import Finding, Status
 from reportgen.domain.model import Figure
 from reportgen.domain.naming import MANIFEST_NAME
+from reportgen.domain.version import __version__
 from reportgen.formats._io import atomic_write_bytes
 from reportgen.formats.excel import county as county_mod
 from reportgen.formats.word.render import DEFAULT_TEMPLATE_NAMES, default_template_path
@@ -33,10 +33,7 @@ MANIFEST_VERSION = 3
 
 
 def _version() -> str:
-    try:
-        return importlib.metadata.version("reportgen")
-    except importlib.metadata.PackageNotFoundError:
-        return "0+unknown"
+    return __version__
 
 
 def _template_digest(template: str | None) -> str:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from hypothesis import HealthCheck, given, settings
 
 from reportgen.domain.model import Report
 from tests.strategies import reports
 
-__all__ = ["sample_reports", "time_per_item"]
+__all__ = ["cpu_per_item", "sample_reports", "time_per_item"]
+
+T = TypeVar("T")
 
 
 def sample_reports(n: int) -> list[Report]:
@@ -46,3 +50,22 @@ def time_per_item(label: str, n: int, run: Callable[[int], object], *, unit: str
     best = min(samples)
     print(f"{label:<44} {best:8.3f} ms/{unit}  (median of 3 runs {statistics.median(samples):.3f})")
     return best
+
+
+def cpu_per_item(label: str, items: Sequence[T], work: Callable[[T], object], *, unit: str = "report",
+                 warm: int = 1) -> float:
+    """Median of 3 runs of CPU time per item (ms), printed with the runs and the load average; the first ``warm``
+    items are done once before (imports, first-call costs)."""
+    for item in items[:warm]:
+        work(item)
+    samples = []
+    for _ in range(3):
+        start = time.process_time()
+        for item in items:
+            work(item)
+        samples.append((time.process_time() - start) / len(items) * 1000)
+    median = statistics.median(samples)
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"{label:<56} {median:7.3f} ms CPU/{unit} (median of 3; runs {', '.join(f'{x:.3f}' for x in samples)};"
+          f" load {load})")
+    return median

@@ -23,36 +23,15 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
-import statistics
 import tempfile
-import time
 import zipfile
-from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from docxtpl import DocxTemplate
 
-from benchmarks._common import sample_reports, time_per_item
+from benchmarks._common import cpu_per_item, sample_reports, time_per_item
 from benchmarks.bench_bulk import townships
-from reportgen.domain.model import Report
 from reportgen.formats.word.render import DocxRenderer, build_context, default_template_path
-
-
-def cpu_per_report(label: str, reports: Sequence[Report], render: Callable[[Report], object]) -> float:
-    """Median of 3 runs of CPU time per report (ms), printed with the load average."""
-    render(reports[0])
-    samples = []
-    for _ in range(3):
-        start = time.process_time()
-        for report in reports:
-            render(report)
-        samples.append((time.process_time() - start) / len(reports) * 1000)
-    median = statistics.median(samples)
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    print(f"{label:<56} {median:7.3f} ms CPU/report (median of 3; runs {', '.join(f'{x:.3f}' for x in samples)};"
-          f" load {load})")
-    return median
 
 
 def main() -> None:
@@ -120,8 +99,8 @@ def main() -> None:
     official = DocxRenderer()
     as_custom = DocxRenderer(template.read_bytes())
     print(f"\n{n} synthetic townships (benchmarks.bench_bulk.townships), render_bytes, CPU time:")
-    c_official = cpu_per_report("official template (compiled, structure proven once)", towns, official.render_bytes)
-    c_custom = cpu_per_report("same template as a custom one (sandboxed Jinja + checks)", towns,
+    c_official = cpu_per_item("official template (compiled, structure proven once)", towns, official.render_bytes)
+    c_custom = cpu_per_item("same template as a custom one (sandboxed Jinja + checks)", towns,
                               as_custom.render_bytes)
     print(f"custom-template path / official path: {c_custom / c_official:.1f}x")
 

@@ -16,15 +16,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import tempfile
-import time
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 
 from openpyxl import load_workbook
 
+from benchmarks._common import cpu_per_item
 from benchmarks.bench_user_path import inputs
 from reportgen.formats.excel import _cells
 from reportgen.formats.excel import read as form_read
@@ -43,21 +41,6 @@ def _forget() -> None:
     _cells._text.cache_clear()
     _cells._label.cache_clear()
     form_read._merged.cache_clear()
-
-
-def _per_form(label: str, files: list[Path], read: Callable[[Path], object]) -> float:
-    """Median over 3 runs of the CPU time per form (ms)."""
-    for path in files[:5]:
-        read(path)  # imports, first-call costs
-    samples = []
-    for _ in range(3):
-        start = time.process_time()
-        for path in files:
-            read(path)
-        samples.append((time.process_time() - start) / len(files) * 1000)
-    median = statistics.median(samples)
-    print(f"  {label:<52} {median:8.3f} ms CPU/form  (runs {', '.join(f'{s:.3f}' for s in samples)}; {_load()})")
-    return median
 
 
 def _parts(path: Path) -> None:
@@ -90,10 +73,11 @@ def main() -> None:
     folder = inputs("forms", max(args.n, 1000), args.cache)
     files = sorted(folder.glob("*.xlsx"))[: args.n]
     print(f"{len(files)} forms from {folder} (~{files[0].stat().st_size // 1024} KB each), one core, {_load()}")
-    warm = _per_form("reportgen read_form (warm: a bulk worker)", files, read_form)
-    cold = _per_form("reportgen read_form (cold: caches emptied per form)", files, _cold)
-    floor = _per_form("floor: zipfile inflating the parts read", files, _parts)
-    plain = _per_form("plain: openpyxl read-only load + every value", files[: args.plain_sample], _plain)
+    warm = cpu_per_item("reportgen read_form (warm: a bulk worker)", files, read_form, unit="form", warm=5)
+    cold = cpu_per_item("reportgen read_form (cold: caches emptied per form)", files, _cold, unit="form", warm=5)
+    floor = cpu_per_item("floor: zipfile inflating the parts read", files, _parts, unit="form", warm=5)
+    plain = cpu_per_item("plain: openpyxl read-only load + every value", files[: args.plain_sample], _plain,
+                         unit="form", warm=5)
     print(f"  read_form warm = {warm / floor:.1f}x the zip floor, {plain / warm:.0f}x faster than the plain way; "
           f"cold = {plain / cold:.0f}x faster than the plain way")
 

@@ -24,9 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks._common import sample_reports, time_per_item
+from benchmarks._common import cpu_per_item, sample_reports, time_per_item
 from benchmarks.bench_bulk import townships
-from benchmarks.bench_docx import cpu_per_report
 from reportgen.domain.checks import check
 from reportgen.formats.excel.write import _reference_workbook_bytes, openpyxl_workbook, render_xlsx, workbook_bytes
 
@@ -62,9 +61,9 @@ def main() -> None:
     towns = list(townships(args.n))
     findings = {id(t): check(t) for t in towns}
     print(f"\n{args.n} synthetic townships (benchmarks.bench_bulk.townships), with findings, CPU time:")
-    prepared = cpu_per_report("workbook_bytes (prepared table segments)", towns,
+    prepared = cpu_per_item("workbook_bytes (prepared table segments)", towns,
                           lambda t: workbook_bytes(t, findings=findings[id(t)]))
-    general = cpu_per_report("general cell model (same workbook text)", towns,
+    general = cpu_per_item("general cell model (same workbook text)", towns,
                              lambda t: _reference_workbook_bytes(t, findings[id(t)]))
     print(f"general / prepared: {general / prepared:.1f}x (target: ≤ 2.0 ms per township — "
           f"{'met' if prepared <= 2.0 else 'NOT met'})")

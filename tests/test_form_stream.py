@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -252,19 +253,21 @@ def test_openpyxl_resaved_form_reads_as_the_original(rendered: Path, tmp_path: P
     assert repr(read_form(tmp_path / "resaved.xlsx")) == repr(read_form(rendered))
 
 
+def _rewritten(source: Path, target: Path, change: Callable[[str, bytes], bytes]) -> Path:
+    """``source`` written to ``target`` with every member passed through ``change(name, body)``."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in src.namelist():
+            dst.writestr(name, change(name, src.read(name)))
+    target.write_bytes(out.getvalue())
+    return target
+
+
 @pytest.mark.parametrize("rows", [False, True], ids=["cells", "cells-and-rows"])
 def test_form_without_cell_references_reads_by_position(rendered: Path, tmp_path: Path, rows: bool) -> None:
     """WPS-style sheets without r= attributes: cells placed by position, the same report."""
-    data = rendered.read_bytes()
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for name in src.namelist():
-            body = src.read(name)
-            if name.startswith("xl/worksheets/"):
-                body = _without_refs(body.decode("utf-8"), rows).encode("utf-8")
-            dst.writestr(name, body)
-    path = tmp_path / "norefs.xlsx"
-    path.write_bytes(out.getvalue())
+    path = _rewritten(rendered, tmp_path / "norefs.xlsx", lambda name, body: _without_refs(
+        body.decode("utf-8"), rows).encode("utf-8") if name.startswith("xl/worksheets/") else body)
     assert repr(read_form(path)) == repr(read_form(rendered))
     assert stream_cells(path) == openpyxl_cells(path)
 
@@ -282,16 +285,8 @@ def test_parsed_path_reads_the_same_form(rendered: Path, form: str) -> None:
 def test_damaged_sheet_xml_is_located(rendered: Path, tmp_path: Path) -> None:
     """A sheet whose XML is broken inside its rows is IN-XML-CORRUPT naming the part, line and column (the fast
     path hands it to the parser, which finds the damage)."""
-    data = rendered.read_bytes()
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for name in src.namelist():
-            body = src.read(name)
-            if name == "xl/worksheets/sheet3.xml":
-                body = body.replace(b"</c>", b"</x>", 1)
-            dst.writestr(name, body)
-    path = tmp_path / "broken.xlsx"
-    path.write_bytes(out.getvalue())
+    path = _rewritten(rendered, tmp_path / "broken.xlsx", lambda name, body: body.replace(b"</c>", b"</x>", 1)
+                      if name == "xl/worksheets/sheet3.xml" else body)
     with pytest.raises(InputError) as info:
         read_form(path)
     assert info.value.code == "IN-XML-CORRUPT"
@@ -301,16 +296,8 @@ def test_damaged_sheet_xml_is_located(rendered: Path, tmp_path: Path) -> None:
 
 def test_unknown_entity_in_a_cell_is_refused(rendered: Path, tmp_path: Path) -> None:
     """Text the regular expression would take but XML does not (a bare &) is refused, never read."""
-    data = rendered.read_bytes()
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for name in src.namelist():
-            body = src.read(name)
-            if name == "xl/worksheets/sheet1.xml":
-                body = body.replace(b"<t>", b"<t>&nbsp;", 1)
-            dst.writestr(name, body)
-    path = tmp_path / "entity.xlsx"
-    path.write_bytes(out.getvalue())
+    path = _rewritten(rendered, tmp_path / "entity.xlsx", lambda name, body: body.replace(b"<t>", b"<t>&nbsp;", 1)
+                      if name == "xl/worksheets/sheet1.xml" else body)
     with pytest.raises(InputError) as info:
         read_form(path)
     assert info.value.code == "IN-XML-CORRUPT"

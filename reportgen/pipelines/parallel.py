@@ -193,7 +193,9 @@ PARENT_POLL_SECONDS = 0.5
 
 _SESSIONS = 4
 """Sessions (LibreOffice, its bridge) a worker can have open at once and tell its pool about."""
-_SLOT_FIELDS = 5 + 2 * _SESSIONS
+_SESSION_FIELDS = 5
+"""Where a slot's ``(pid, start time)`` pairs of sessions begin (after version, pid, task, part, deadline)."""
+_SLOT_FIELDS = _SESSION_FIELDS + 2 * _SESSIONS
 """Per worker in :attr:`WorkerPool` slots: version (odd while being written), pid, task, part, deadline (ns), then
 ``(pid, start time)`` of each session it has open (0: none)."""
 
@@ -314,7 +316,7 @@ def _note_session(pid: int, started: bool) -> None:
         return
     base = _WORKER.slot * _SLOT_FIELDS
     for i in range(_SESSIONS):
-        offset = 5 + 2 * i
+        offset = _SESSION_FIELDS + 2 * i
         held = _WORKER.slots[base + offset]
         if started and not held:
             _write_fields(offset, (pid, _start_time(pid)))
@@ -458,7 +460,7 @@ class WorkerPool(cf.ProcessPoolExecutor):
                 version = slots[base]
                 if version % 2:
                     continue
-                pid, task, part, deadline = (slots[base + i] for i in range(1, 5))
+                pid, task, part, deadline = (slots[base + i] for i in range(1, _SESSION_FIELDS))
                 if slots[base] == version:
                     if pid:
                         yield pid, task, part, deadline
@@ -476,7 +478,7 @@ class WorkerPool(cf.ProcessPoolExecutor):
         out: list[tuple[int, int]] = []
         for base in range(0, len(slots), _SLOT_FIELDS):
             fields = list(slots[base:base + _SLOT_FIELDS])  # a torn read at worst misses one just started
-            out += [(fields[i], fields[i + 1]) for i in range(5, _SLOT_FIELDS, 2) if fields[i]]
+            out += [(fields[i], fields[i + 1]) for i in range(_SESSION_FIELDS, _SLOT_FIELDS, 2) if fields[i]]
         return out
 
     def kill(self) -> None:

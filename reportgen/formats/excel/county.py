@@ -1367,7 +1367,8 @@ class _County:
             kind = _ATTR_T.search(m.group(1))
             if not m.group(2) and (kind is None or kind.group(1) not in _TEXT_TYPES):
                 return False  # a number, a date, a boolean: not blank
-        return not any(v is not None and str(v).strip() for v in self.values(xml)) and not _uncached_formulas(xml)
+        values, uncached = self.row(xml)
+        return not any(v is not None and str(v).strip() for v in values) and not uncached
 
     def cells(self, xml: bytes) -> int:
         """How many cells a row's XML holds (counted in the bytes, not parsed: cheap enough for the main process)."""

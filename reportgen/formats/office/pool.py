@@ -296,11 +296,8 @@ def _run_cold(command: list[str], timeout: float) -> subprocess.CompletedProcess
         session_started(proc.pid)
         try:
             out, err = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc)
-            raise
         finally:
-            _kill_group(proc)  # soffice.bin may outlive its launcher
+            _kill_group(proc)  # on a timeout too; soffice.bin may outlive its launcher
     return subprocess.CompletedProcess(command, proc.returncode, out, err)
 
 

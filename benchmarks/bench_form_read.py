@@ -36,7 +36,7 @@ def _load() -> str:
 
 def _forget() -> None:
     """Empty every cache of the form reader (a cold worker)."""
-    for cache in (_cells._ROWS, _cells._STYLES, _cells._OUTSIDE, _cells._MERGES, form_read._POSITIONS):
+    for cache in (_cells._ROWS, _cells._STYLES, _cells._OUTSIDE, _cells._MERGES, _cells._LAYOUTS, form_read._POSITIONS):
         cache.clear()
     _cells._text.cache_clear()
     _cells._label.cache_clear()

@@ -181,23 +181,46 @@ def read_book(package: Package) -> Book:
     :raises InputError: ``IN-ZIP-*``, ``IN-XML-DTD``, ``IN-XML-CORRUPT``, ``IN-SHEET-SIZE``, ``IN-TEXT-LENGTH``.
     """
     file = package.file
-    book = parse_xml(package.read(_WORKBOOK), file=file, part=_WORKBOOK)
-    rels = parse_xml(package.read(_WORKBOOK_RELS), file=file, part=_WORKBOOK_RELS)
+    book, rels = package.read(_WORKBOOK), package.read(_WORKBOOK_RELS)
+    layout = _LAYOUTS.get((book, rels))
+    if layout is None:
+        layout = _layout(book, rels, file)
+        if len(_LAYOUTS) >= 32:
+            _LAYOUTS.pop(next(iter(_LAYOUTS)))
+        _LAYOUTS[(book, rels)] = layout
+    epoch, strings_part, styles_part, parts = layout
+    strings = _shared_strings(package, strings_part)
+    styles = _styles(package, styles_part)
+    sheets = []
+    for title, part in parts:
+        if part not in package:
+            continue
+        sheets.append(_Sheet(file, part, title, strings, styles, epoch).read(package.read(part)))
+    return Book(sheets)
+
+
+_Layout = tuple[dt.datetime, str, str, tuple[tuple[str, str], ...]]
+"""The date epoch, the shared-strings part, the styles part and each worksheet's ``(title, part)``."""
+_LAYOUTS: dict[tuple[bytes, bytes], _Layout] = {}
+"""workbook.xml and its relationships → what they say, remembered: the forms of a run share them."""
+
+
+def _layout(book_xml: bytes, rels_xml: bytes, file: str) -> _Layout:
+    book = parse_xml(book_xml, file=file, part=_WORKBOOK)
+    rels = parse_xml(rels_xml, file=file, part=_WORKBOOK_RELS)
     targets: dict[str | None, tuple[str, str]] = {
         r.get("Id"): (r.get("Type", ""), _target(_WORKBOOK, r.get("Target", ""))) for r in rels}
     by_type = {kind.rsplit("/", 1)[-1]: target for kind, target in targets.values()}
     pr = book.find(f"{_N}workbookPr")
     epoch = CALENDAR_MAC_1904 if pr is not None and pr.get("date1904", "") in ("1", "true") else WINDOWS_EPOCH
-    strings = _shared_strings(package, by_type.get("sharedStrings", "xl/sharedStrings.xml"))
-    styles = _styles(package, by_type.get("styles", "xl/styles.xml"))
-    sheets = []
+    parts = []
     for sheet in book.iter(f"{_N}sheet"):
         kind, part = targets.get(sheet.get(_REL), ("", ""))
-        if kind.endswith("/chartsheet") or not part or part not in package:
+        if kind.endswith("/chartsheet") or not part:
             continue
-        title = sheet.get("name", "")
-        sheets.append(_Sheet(file, part, title, strings, styles, epoch).read(package.read(part)))
-    return Book(sheets)
+        parts.append((sheet.get("name", ""), part))
+    return (epoch, by_type.get("sharedStrings", "xl/sharedStrings.xml"), by_type.get("styles", "xl/styles.xml"),
+            tuple(parts))
 
 
 # --------------------------------------------------------------------------------------------
@@ -376,6 +399,7 @@ class _Sheet:
         # rows a township filled in differently go through the regular expression.
         context = (self.styles_token, self.epoch)
         cache = _ROWS
+        strings = self.strings
         cells = self.cells
         texts: dict[str, list[Pos]] = {}
         previous = 0
@@ -384,7 +408,7 @@ class _Sheet:
         for piece in pieces[:-1]:
             if len(piece) > _ROW_CACHE_BYTES:
                 key = None
-            elif b't="s"' in piece:
+            elif strings and b't="s"' in piece:  # without shared strings a row depends on its bytes alone
                 key = self._row_key(context, piece)
             else:
                 key = (context, piece)

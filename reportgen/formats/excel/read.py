@@ -716,33 +716,30 @@ class _Prose:
             self.items.append((item, pending, cell.status == STATUS_ADDED))
 
     def apply(self, report: Report) -> Report:
-        subs = {key: Subsection(title=title, paragraphs=paragraphs) for key, (title, paragraphs, _) in
-                self.parts.items()}
-        items = [item for item, _, added in self.items if not added]
-        report = report.evolve(
-            overview=Overview(intro=self.intro, **subs),
-            problems=self.problems,
-            review_litigation_note=self.note[0],
-            other_matters=tuple(items),
-            section_titles=self.section_titles,
-        )
+        """``report`` (figures only) with the prose read, in one evolve: the defaults text marked 未填写 is
+        compared with depend on the figures, the year and the fee alone."""
         # Text marked 未填写 that a user edited is theirs; unchanged, it was the default and stays None.
-        changes: dict[str, Any] = {}
-        overview = report.overview
-        for key, (_, _, pending) in self.parts.items():
+        subs: dict[str, Subsection] = {}
+        for key, (title, paragraphs, pending) in self.parts.items():
             default = default_on_request(report) if key == "on_request" else ()
             if pending and pending != default:
-                overview = attrs.evolve(overview, **{key: attrs.evolve(getattr(overview, key), paragraphs=pending)})
-        changes["overview"] = overview
+                paragraphs = pending
+            subs[key] = Subsection(title=title, paragraphs=paragraphs)
+        note = self.note[0]
         if self.note[1] and self.note[1] != default_review_litigation(report):
-            changes["review_litigation_note"] = self.note[1]
+            note = self.note[1]
         fee_default = default_processing_fee(report)
-        new_items: list[OtherItem] = []
+        items: list[OtherItem] = []
         for item, pending, added in self.items:
             default = fee_default if item.key == PROCESSING_FEE_ITEM.key else ()
             edited = bool(pending) and pending != default
             if added and not edited:
                 continue
-            new_items.append(attrs.evolve(item, paragraphs=pending) if edited else item)
-        changes["other_matters"] = tuple(new_items)
-        return report.evolve(**changes)
+            items.append(attrs.evolve(item, paragraphs=pending) if edited else item)
+        return report.evolve(
+            overview=Overview(intro=self.intro, **subs),
+            problems=self.problems,
+            review_litigation_note=note,
+            other_matters=tuple(items),
+            section_titles=self.section_titles,
+        )

@@ -35,6 +35,7 @@ from reportgen.formats.inputs.mapping import dump
 from reportgen.formats.load import load
 from reportgen.formats.word.render import default_template_path
 from reportgen.pipelines.bulk import MANIFEST_NAME, SUMMARY_NAME, BulkInput, Exclusion, RollupNote, Status, bulk
+from reportgen.pipelines.bulk.sources import estimate_total
 from reportgen.pipelines.parallel import bounded_map
 from tests.conftest import EXAMPLES, ROOT
 
@@ -466,3 +467,22 @@ def test_typed_status_and_note_and_a_readable_manifest(tmp_path: Path, busy_repo
     assert len(again.skipped) == 3
     assert again.rollup == first.rollup
     assert [o.rollup_note for o in again.outcomes] == notes
+
+
+def test_progress_total_grows_when_a_folder_holds_a_county_workbook(tmp_path: Path, busy_report: Report) -> None:
+    """A folder counts one township per file without opening any; the county workbook among them adds its rows
+    when it is reached, so the total the progress bar is given ends at the true count and never falls below done."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    dump(busy_report, folder / "a.yaml")
+    shutil.copy(EXAMPLE, folder / "b-county.xlsx")
+    dump(busy_report.evolve(organ=attrs.evolve(busy_report.organ, name="另一个镇人民政府")), folder / "c.yaml")
+    calls: list[tuple[int, int | None]] = []
+    result = bulk(folder, tmp_path / "out", jobs=1, check_only=True,
+                  progress=lambda done, total, outcome: calls.append((done, total)))
+    assert len(result.outcomes) == 16
+    assert estimate_total(folder, None) == 3  # at the start: one per file, none opened
+    assert calls[-1] == (16, 16)
+    assert all(total is not None and total >= done for done, total in calls)
+    totals = [total for _, total in calls]
+    assert totals == sorted(totals)

@@ -350,6 +350,7 @@ def bulk(
         manifest=None if check_only else Manifest(out),
         names=UniqueStems([Path(SUMMARY_NAME).stem, Path(MANIFEST_NAME).stem]),
         total=estimate_total(inputs, out), progress=progress, pdf=pdf_options,
+        counting_folder=isinstance(inputs, (str, os.PathLike)) and Path(inputs).is_dir(),
         rollup=RollUp(include_errors=rollup_include_errors),
     )
     n_jobs = jobs or default_jobs()

@@ -39,6 +39,7 @@ from reportgen.pipelines.bulk.records import (
     temp_pdf_dir,
 )
 from reportgen.pipelines.bulk.rollup import RollUp, RollupKey
+from reportgen.pipelines.bulk.sources import county_rows
 
 __all__ = ["FAILED_NOTE", "_Run", "leave_out_other_keys"]
 
@@ -67,6 +68,8 @@ class _Run:
     manifest: Manifest | None
     names: UniqueStems
     total: int | None = None
+    counting_folder: bool = False
+    """:attr:`total` counted a folder's files: a county workbook among them adds its rows when it is reached."""
     progress: ProgressCallback | None = None
     pdf: PdfOptions | None = None
     fonts: dict[str, None] = attrs.field(factory=dict)
@@ -86,6 +89,8 @@ class _Run:
     redo: dict[int, _Redo] = attrs.field(factory=dict)
     done_count: int = 0
     next_index: int = 0
+    _counted: set[str] = attrs.field(factory=set)
+    """The county workbooks of a folder whose rows :attr:`total` holds."""
     _occurrences: Counter[int] = attrs.field(factory=Counter)
     """Per wanted name (its hash(): a county's names need not be kept twice), how often it came so far."""
     _out_str: str = attrs.field(init=False)
@@ -98,6 +103,10 @@ class _Run:
     def jobs(self, sources: Iterable[Source]) -> Iterator[Job]:
         """The jobs to send to workers; unreadable and unchanged townships are finished here instead."""
         for index, src in enumerate(sources):
+            if self.counting_folder and src.county is not None and src.county not in self._counted:
+                self._counted.add(src.county)
+                rows = county_rows(Path(src.county))
+                self.total = None if rows is None or self.total is None else self.total + rows - 1
             if src.error is not None:
                 self.finish(index, Done(failed(src.name, src.source, src.error, None)))
                 continue

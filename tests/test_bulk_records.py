@@ -41,6 +41,22 @@ def test_spool_reads_back_every_outcome_in_order(tmp_path: Path) -> None:
     spool.close()
 
 
+def test_spool_keeps_every_field_and_shares_the_output_folder(tmp_path: Path) -> None:
+    """Every field comes back as it was — flags that are True beside the output folder kept as a mark, an outcome
+    of another folder and one without any — and the outcomes of the run's folder share one Path object."""
+    run, other = tmp_path / "out", tmp_path / "elsewhere"
+    outcomes = [attrs.evolve(_outcome(i), outdir=run, stem=f"s{i}", skipped=True, pdf=True, sheet=True, pages=2)
+                for i in range(3)]
+    outcomes += [attrs.evolve(_outcome(3), outdir=other, stem="x"), _outcome(4)]
+    spool = OutcomeSpool(tmp_path, outcomes)
+    back = list(spool)
+    assert back == outcomes
+    assert [o.outdir for o in back] == [run, run, run, other, None]
+    assert back[0].outdir is back[2].outdir is spool[1].outdir
+    assert back[0].outputs[0] == run / "s0.docx"
+    assert all(o.skipped and o.pdf and o.sheet for o in back[:3])
+
+
 def test_spool_replace_and_adjust(tmp_path: Path) -> None:
     """replace() changes one outcome; adjust is applied to every outcome read, by index and by iteration."""
     spool = OutcomeSpool(tmp_path, [_outcome(i, findings=0) for i in range(5)])
@@ -92,7 +108,7 @@ def test_result_selections_agree_on_a_spool_and_a_tuple(tmp_path: Path) -> None:
 
     def views(result: BulkResult) -> tuple[object, ...]:
         return (result.failed, result.with_errors, result.skipped, result.pdf_failed, result.in_rollup_count,
-                result.counts(), result.exit_code)
+                result.counts(), result.exit_code, result.township_level())
 
     assert views(BulkResult(outdir=tmp_path, outcomes=spool, summary=None)) == views(
         BulkResult(outdir=tmp_path, outcomes=tuple(outcomes), summary=None))
@@ -103,3 +119,16 @@ def test_result_selections_agree_on_a_spool_and_a_tuple(tmp_path: Path) -> None:
     assert result.in_rollup_count == 0
     clean = BulkResult(outdir=tmp_path, outcomes=OutcomeSpool(tmp_path, [_outcome(1, findings=0)]), summary=None)
     assert clean.exit_code == 0
+
+
+def test_township_level_from_the_kept_facts(tmp_path: Path) -> None:
+    """The closing line's 乡镇（街道）/机关 comes from the organ names kept in the facts; the file names only when
+    no organ was read at all."""
+    towns = [_outcome(i, findings=0) for i in range(4)]
+    assert BulkResult(outdir=tmp_path, outcomes=OutcomeSpool(tmp_path, towns), summary=None).township_level()
+    mixed = [*towns, attrs.evolve(towns[0], organ="某县教育局")]
+    assert not BulkResult(outdir=tmp_path, outcomes=OutcomeSpool(tmp_path, mixed), summary=None).township_level()
+    unread = [attrs.evolve(o, organ="", status=Status.FAILED) for o in towns]
+    assert BulkResult(outdir=tmp_path, outcomes=OutcomeSpool(tmp_path, unread), summary=None).township_level()
+    files = [attrs.evolve(o, name="教育局报告") for o in unread]
+    assert not BulkResult(outdir=tmp_path, outcomes=tuple(files), summary=None).township_level()

@@ -11,7 +11,7 @@ a folder without input files).  The roll-up sums only townships without errors u
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -49,7 +49,6 @@ from reportgen.formats.excel.county import CountyRow, write_county_form
 from reportgen.formats.inputs.townships import read_township_list
 from reportgen.formats.office.locate import ENV_SOFFICE
 from reportgen.formats.office.pool import DOCUMENT_TIMEOUT
-from reportgen.formats.published.extract import infer_organ_kind
 from reportgen.pipelines.bulk import BulkResult, Exclusion, ProgressCallback, Status, TownshipOutcome, bulk
 from reportgen.pipelines.bulk.sources import INPUT_SUFFIXES
 
@@ -128,11 +127,9 @@ def _has_inputs(folder: Path, outdir: Path) -> bool:
     )
 
 
-def _scope(outcomes: Sequence[TownshipOutcome]) -> str:
+def _scope(result: BulkResult) -> str:
     """``乡镇（街道）`` when every input is a township or street (as its organ's name says), else ``机关``."""
-    names = [o.organ for o in outcomes if o.organ] or [o.name for o in outcomes]  # loaded ones say what they are
-    township = bool(names) and all(infer_organ_kind(n).is_township_level for n in names)
-    return "乡镇（街道）" if township else "机关"
+    return "乡镇（街道）" if result.township_level() else "机关"
 
 
 def _name(outcome: TownshipOutcome) -> str:
@@ -183,7 +180,7 @@ def _closing_table(result: BulkResult, check_only: bool) -> None:
 
 
 def _report(result: BulkResult, check_only: bool) -> None:
-    scope = _scope(result.outcomes)
+    scope = _scope(result)
     for outcome in result.where(lambda f: f.status in (Status.FAILED, Status.ERRORS)):
         console = err_console if outcome.failed else out_console
         console.print(f"{outcome.status.label}：{_name(outcome)}（{outcome.source}）", markup=False, highlight=False)

@@ -380,24 +380,23 @@ def _finish(run: _Run, stack: contextlib.ExitStack, inputs: str | os.PathLike[st
 
     chosen = run.rollup.choose(info)
     outcomes = run.outcomes(chosen)
-    # One pass over the spool for what the roll-up's text and the summary need (never a list of all outcomes).
-    statuses: Counter[Status] = Counter()
-    reasons: Counter[Exclusion] = Counter()
-    listed: list[str] = []
+    # What the roll-up's text and the summary need, from the facts of every outcome (one pass over the spool,
+    # kept for the CLI too); only the outcomes named are read back.
+    facts = outcomes.facts()
+    statuses: Counter[Status] = Counter(f.status for f in facts)
+    reasons: Counter[Exclusion] = Counter(f.exclusion for f in facts if not f.in_rollup and f.exclusion is not None)
+    summed = [i for i, f in enumerate(facts) if f.in_rollup]
+    excluded = [i for i, f in enumerate(facts) if not f.in_rollup]
+    noted = [i for i in excluded if facts[i].exclusion is not None]
+    listed = [outcomes[i].organ for i in summed[:ROLLUP_LISTED]]
+    # the roll-up names ROLLUP_LISTED and says whether there are more
     left_out: list[tuple[str, RollupNote]] = []
-    n_excluded = errors_included = 0
-    for o in outcomes:
-        statuses[o.status] += 1
-        if o.in_rollup:
-            if len(listed) < ROLLUP_LISTED:
-                listed.append(o.organ)
-            errors_included += o.status is Status.ERRORS
-            continue
-        n_excluded += 1
-        if o.rollup_note is not None:
-            reasons[o.rollup_note.reason] += 1
-            if len(left_out) <= ROLLUP_LISTED:  # the roll-up names ROLLUP_LISTED and says whether there are more
-                left_out.append((o.organ or o.name, o.rollup_note))
+    for i in noted[:ROLLUP_LISTED + 1]:
+        o = outcomes[i]
+        assert o.rollup_note is not None
+        left_out.append((o.organ or o.name, o.rollup_note))
+    n_excluded = len(excluded)
+    errors_included = sum(facts[i].status is Status.ERRORS for i in summed)
     rollup_report = None
     if chosen is not None:
         rollup_report = run.rollup.report(chosen, info, listed, {r: reasons[r] for r in Exclusion if reasons[r]},
@@ -415,7 +414,7 @@ def _finish(run: _Run, stack: contextlib.ExitStack, inputs: str | os.PathLike[st
             summary, outcomes, {s.label: statuses[s] for s in (Status.OK, Status.WARNINGS, Status.ERRORS, Status.FAILED)},
             (rollup_report.organ.name, rollup_outputs, len(outcomes) - n_excluded)
             if rollup_report is not None else None,
-            (o for o in outcomes if not o.in_rollup), pdf=pdf,
+            (outcomes[i] for i in excluded), pdf=pdf,
         )
     lock.release()
     return BulkResult(outdir=out, outcomes=outcomes, summary=summary, rollup=rollup_report,

@@ -20,6 +20,7 @@ from reportgen.domain.errors import InputError, ReportgenError
 from reportgen.domain.findings import Finding, Severity, Status
 from reportgen.domain.model import Figure, Report
 from reportgen.formats.excel.county import RawRow
+from reportgen.formats.published.extract import infer_organ_kind
 
 __all__ = [
     "EXCLUSION_REASONS",
@@ -177,16 +178,28 @@ class OutcomeFacts(NamedTuple):
     pdf_failed: bool
     in_rollup: bool
     exclusion: Exclusion | None
+    findings: bool
+    """Whether it has findings kept (the 问题 sheet reads only those outcomes back)."""
+    township_level: bool | None
+    """Whether the organ is a township or street (by its name); ``None`` when no organ was read."""
 
     @classmethod
     def of(cls, o: TownshipOutcome) -> OutcomeFacts:
         """The facts of ``o``."""
         reason = o.rollup_note.reason if not o.in_rollup and o.rollup_note is not None else None
-        return cls(o.status, o.skipped, bool(o.pdf_error), o.in_rollup, reason)
+        level = infer_organ_kind(o.organ).is_township_level if o.organ else None
+        return cls(o.status, o.skipped, bool(o.pdf_error), o.in_rollup, reason, bool(o.findings), level)
 
 
 def _facts(outcomes: Iterable[TownshipOutcome]) -> Iterable[OutcomeFacts]:
     return outcomes.facts() if isinstance(outcomes, OutcomeSpool) else (OutcomeFacts.of(o) for o in outcomes)
+
+
+_OUTCOME_FIELDS = tuple(field.name for field in attrs.fields(TownshipOutcome))
+_OUTDIR = _OUTCOME_FIELDS.index("outdir")
+_SHARED_OUTDIR = True
+"""Stands for the spool's output folder in a kept outcome (``outdir`` is otherwise a Path or None)."""
+_SET = object.__setattr__  # how attrs itself sets the fields of a frozen class
 
 
 class OutcomeSpool(Sequence[TownshipOutcome]):
@@ -207,6 +220,7 @@ class OutcomeSpool(Sequence[TownshipOutcome]):
         self._changed: dict[int, TownshipOutcome] = {}
         self._adjust: Callable[[TownshipOutcome], TownshipOutcome] | None = None
         self._facts: tuple[OutcomeFacts, ...] | None = None
+        self._outdir: Path | None = None
         for outcome in outcomes:
             self.append(outcome)
 
@@ -230,9 +244,32 @@ class OutcomeSpool(Sequence[TownshipOutcome]):
     def append(self, outcome: TownshipOutcome) -> None:
         """Add the next township's outcome."""
         self._facts = None
-        data = pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps(self._state(outcome), pickle.HIGHEST_PROTOCOL)
         self._file.write(data)  # at the end: reads use pread, which leaves the file position alone
         self._offsets.append(self._offsets[-1] + len(data))
+
+    # An outcome is kept as the tuple of its fields, its output folder (the same for every township of a run) as
+    # a mark: read back, neither attrs' per-field __setstate__ nor a Path per outcome is made. The summary,
+    # the roll-up's text and the closing table read all 38,602 outcomes of a big run in a few passes.
+
+    def _state(self, outcome: TownshipOutcome) -> tuple[object, ...]:
+        state = [getattr(outcome, name) for name in _OUTCOME_FIELDS]
+        outdir = state[_OUTDIR]
+        if outdir is not None:
+            if self._outdir is None:
+                self._outdir = outdir
+            if outdir == self._outdir:
+                state[_OUTDIR] = _SHARED_OUTDIR
+        return tuple(state)
+
+    def _outcome(self, data: bytes) -> TownshipOutcome:
+        state = pickle.loads(data)
+        outcome = object.__new__(TownshipOutcome)
+        for name, value in zip(_OUTCOME_FIELDS, state, strict=True):
+            _SET(outcome, name, value)
+        if state[_OUTDIR] is _SHARED_OUTDIR:
+            _SET(outcome, "outdir", self._outdir)
+        return outcome
 
     def replace(self, index: int, outcome: TownshipOutcome) -> None:
         """Change the outcome at ``index`` (kept in memory: only the few townships of the redo pass change)."""
@@ -248,8 +285,7 @@ class OutcomeSpool(Sequence[TownshipOutcome]):
             return changed
         start, end = self._offsets[index], self._offsets[index + 1]
         self._file.flush()
-        outcome: TownshipOutcome = pickle.loads(os.pread(self._file.fileno(), end - start, start))
-        return outcome
+        return self._outcome(os.pread(self._file.fileno(), end - start, start))
 
     def __len__(self) -> int:
         return len(self._offsets) - 1
@@ -282,7 +318,7 @@ class OutcomeSpool(Sequence[TownshipOutcome]):
                 block = os.pread(fd, max(end - start, 1 << 20), start)
             outcome = changed.get(i)
             if outcome is None:
-                outcome = pickle.loads(block[start - block_start:end - block_start])
+                outcome = self._outcome(block[start - block_start:end - block_start])
             yield outcome if adjust is None else adjust(outcome)
 
     def __eq__(self, other: object) -> bool:
@@ -323,6 +359,15 @@ class BulkResult:
         if isinstance(outcomes, OutcomeSpool):
             return tuple(outcomes[i] for i, f in enumerate(outcomes.facts()) if wanted(f))
         return tuple(o for o in outcomes if wanted(OutcomeFacts.of(o)))
+
+    def township_level(self) -> bool:
+        """Whether every input is a township or street, as its organ's name says (the file names, when no organ
+        was read at all)."""
+        levels = [f.township_level for f in _facts(self.outcomes) if f.township_level is not None]
+        if levels:
+            return all(levels)
+        names = [o.name for o in self.outcomes]
+        return bool(names) and all(infer_organ_kind(n).is_township_level for n in names)
 
     @property
     def failed(self) -> tuple[TownshipOutcome, ...]:

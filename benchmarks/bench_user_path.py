@@ -30,8 +30,10 @@ For each, in one run of this script:
   the template's context is not timed (the context comes from the same report): the plain numbers are a
   floor for a hand-written script.  Run on ``--plain-sample`` townships and given per township.
 
-Every figure is the median of ``--runs`` runs (default 3), with the load average before each run
-printed; the machine is shared, so read the numbers beside the load.
+Every figure is the median of ``--runs`` runs (default 3), printed with the load average before each run and the
+share of the machine's time its hypervisor gave other guests during it (steal, from ``/proc/stat``); the machine
+is shared, so read the numbers beside them.  The plain way's CPU per township, a fixed workload, shows how fast
+the machine was in that hour: compare CPU times of different hours through the ratio to it.
 """
 
 from __future__ import annotations
@@ -74,6 +76,24 @@ def load_average() -> str:
     """The 1/5/15-minute load average, as text."""
     one, five, fifteen = os.getloadavg()
     return f"load {one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def _cpu_times() -> list[int] | None:
+    """The machine's CPU time counters (``/proc/stat``: user … steal), or ``None`` where there is no such file."""
+    try:
+        with open("/proc/stat") as stat:
+            return [int(v) for v in stat.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+
+
+def steal_share(before: list[int] | None, after: list[int] | None) -> float | None:
+    """The share of the machine's time taken by its hypervisor for other guests between two readings (steal):
+    on a shared VM it makes CPU times themselves vary, not only wall times."""
+    if before is None or after is None:
+        return None
+    spent = [b - a for a, b in zip(before, after, strict=True)]
+    return spent[7] / sum(spent) if sum(spent) else None
 
 
 def _cpu_children() -> float:
@@ -236,9 +256,14 @@ def _repeat(label: str, runs: int, fn: Callable[[], dict[str, float]]) -> list[d
     out = []
     for i in range(runs):
         load = load_average()
+        before = _cpu_times()
         figures = fn()
         figures["load1"] = os.getloadavg()[0]
-        print(f"    {label} run {i + 1}: {figures['wall']:7.1f} s wall, {figures['cpu']:7.1f} s CPU  ({load})", flush=True)
+        steal = steal_share(before, _cpu_times())
+        if steal is not None:
+            figures["steal"] = steal
+        print(f"    {label} run {i + 1}: {figures['wall']:7.1f} s wall, {figures['cpu']:7.1f} s CPU  ({load}"
+              + (f"; steal {steal:.1%}" if steal is not None else "") + ")", flush=True)
         out.append(figures)
     return out
 

@@ -389,9 +389,8 @@ def _finish(run: _Run, stack: contextlib.ExitStack, inputs: str | os.PathLike[st
     excluded = [i for i, f in enumerate(facts) if not f.in_rollup]
     noted = [i for i in excluded if facts[i].exclusion is not None]
     listed = [outcomes[i].organ for i in summed[:ROLLUP_LISTED]]
-    # the roll-up names ROLLUP_LISTED and says whether there are more
     left_out: list[tuple[str, RollupNote]] = []
-    for i in noted[:ROLLUP_LISTED + 1]:
+    for i in noted[:ROLLUP_LISTED + 1]:  # the roll-up names ROLLUP_LISTED and says whether there are more
         o = outcomes[i]
         assert o.rollup_note is not None
         left_out.append((o.organ or o.name, o.rollup_note))

@@ -78,7 +78,7 @@ def load_average() -> str:
     return f"load {one:.2f} {five:.2f} {fifteen:.2f}"
 
 
-def _cpu_times() -> list[int] | None:
+def cpu_times() -> list[int] | None:
     """The machine's CPU time counters (``/proc/stat``: user … steal), or ``None`` where there is no such file."""
     try:
         with open("/proc/stat") as stat:
@@ -256,10 +256,10 @@ def _repeat(label: str, runs: int, fn: Callable[[], dict[str, float]]) -> list[d
     out = []
     for i in range(runs):
         load = load_average()
-        before = _cpu_times()
+        before = cpu_times()
         figures = fn()
         figures["load1"] = os.getloadavg()[0]
-        steal = steal_share(before, _cpu_times())
+        steal = steal_share(before, cpu_times())
         if steal is not None:
             figures["steal"] = steal
         print(f"    {label} run {i + 1}: {figures['wall']:7.1f} s wall, {figures['cpu']:7.1f} s CPU  ({load}"

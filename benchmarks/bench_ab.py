@@ -1,0 +1,87 @@
+"""Old code against new on the user's path, in the same hour: ``reportgen bulk`` alternately from two source trees.
+
+Usage (from the repository root)::
+
+    git worktree add --detach /tmp/base <commit>
+    python -m benchmarks.bench_ab /tmp/base . INPUT [--pairs 3] [-j JOBS]
+
+``INPUT`` is what ``reportgen bulk`` takes (a folder of forms or YAML files, a county workbook; ``bench_user_path``
+writes them into its cache folder).  Each pair runs the CLI once from each tree (``PYTHONPATH`` puts the tree's
+``reportgen`` first), old first, into a fresh output folder.  Printed per run and as medians: wall time and the
+CPU per township of the CLI and its workers (user + system, ``RUSAGE_CHILDREN``, fixed costs included), with the
+load average and the hypervisor's steal share.  On a shared machine CPU times drift within the hour; pairs run
+side by side are the fair comparison of two versions, a single run of each is not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from benchmarks.bench_user_path import cpu_times, load_average, steal_share
+from reportgen.formats.excel.county import DATA_SHEET, HEADER_ROWS
+from reportgen.pipelines.bulk.sources import INPUT_SUFFIXES
+
+
+def _count(source: Path) -> int:
+    if source.is_dir():
+        return sum(1 for p in source.iterdir() if p.suffix.lower() in INPUT_SUFFIXES and not p.name.startswith("."))
+    wb = load_workbook(source, read_only=True)
+    try:
+        return max(0, (wb[DATA_SHEET].max_row or 0) - HEADER_ROWS)
+    finally:
+        wb.close()
+
+
+def run(tree: Path, source: Path, out: Path, jobs: int | None) -> tuple[float, float, float | None]:
+    """One CLI run from ``tree``: ``(wall s, CPU s, steal share)``."""
+    shutil.rmtree(out, ignore_errors=True)
+    env = dict(os.environ, PYTHONPATH=str(tree.resolve()))
+    command = ["reportgen", "bulk", str(source), "-o", str(out), "--force", *(["-j", str(jobs)] if jobs else [])]
+    before, times = resource.getrusage(resource.RUSAGE_CHILDREN), cpu_times()
+    start = time.perf_counter()
+    subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, steal_share(times, cpu_times())
+
+
+def main() -> None:
+    """Run the pairs (see the module docstring)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("old", type=Path, help="source tree of the old code (e.g. a git worktree)")
+    parser.add_argument("new", type=Path, help="source tree of the new code")
+    parser.add_argument("input", type=Path, help="what `reportgen bulk` reads")
+    parser.add_argument("--pairs", type=int, default=3, help="pairs of runs (default 3)")
+    parser.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    args = parser.parse_args()
+    n = _count(args.input)
+    print(f"{args.input}: {n:,} townships, {args.pairs} pairs, {load_average()}", flush=True)
+    results: dict[str, list[tuple[float, float]]] = {"old": [], "new": []}
+    with tempfile.TemporaryDirectory(prefix="bench-ab-") as tmp:
+        for i in range(args.pairs):
+            for name, tree in (("old", args.old), ("new", args.new)):
+                load = load_average()
+                wall, cpu, steal = run(tree, args.input, Path(tmp) / name, args.jobs)
+                results[name].append((wall, cpu))
+                print(f"  pair {i + 1} {name}: {wall:6.1f} s wall, {cpu / n * 1000:6.2f} ms CPU/township ({load}"
+                      + (f"; steal {steal:.1%}" if steal is not None else "") + ")", flush=True)
+    medians = {name: (statistics.median(w for w, _ in runs), statistics.median(c for _, c in runs) / n * 1000)
+               for name, runs in results.items()}
+    for name, (wall, cpu) in medians.items():
+        print(f"{name}: median {wall:.1f} s wall, {cpu:.2f} ms CPU/township")
+    print(f"new / old: wall {medians['new'][0] / medians['old'][0]:.2f}, CPU {medians['new'][1] / medians['old'][1]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -327,3 +327,32 @@ def test_county_workbook_told_from_sheet_names(rendered: Path, tmp_path: Path) -
     (tmp_path / "junk.xlsx").write_bytes(b"PK\x03\x04 not a workbook")
     assert not is_county_workbook(tmp_path / "junk.xlsx")
     assert not is_county_workbook(tmp_path / "missing.xlsx")
+
+
+def _escaped(body: bytes) -> bytes:
+    """Every non-ASCII character of an XML part written as a character reference (valid XML, the same names)."""
+    return body.decode("utf-8").encode("ascii", "xmlcharrefreplace")
+
+
+def _utf16(body: bytes) -> bytes:
+    text = body.decode("utf-8")
+    if text.startswith("<?xml"):
+        text = text[text.index("?>") + 2:]
+    return '<?xml version="1.0" encoding="UTF-16"?>'.encode("utf-16") + text.encode("utf-16")[2:]
+
+
+@pytest.mark.parametrize("spelling", [_escaped, _utf16], ids=["character-references", "utf-16"])
+def test_county_workbook_told_whatever_workbook_xml_spells_its_names(tmp_path: Path, spelling: Callable[[bytes], bytes]) -> None:
+    """A county workbook is told from its sheet names as XML says them: written as character references or in
+    UTF-16 (no byte search would find them), and a form stays a form written either way."""
+    example = ROOT / "examples" / "zhaoyuan-county-2022.xlsx"
+    respelled = _rewritten(example, tmp_path / "county.xlsx",
+                           lambda name, body: spelling(body) if name == "xl/workbook.xml" else body)
+    assert is_county_workbook(respelled)
+    sheets = ["基本信息", "数据"]
+    with zipfile.ZipFile(respelled) as package:
+        book = package.read("xl/workbook.xml")
+    assert not any(title.encode("utf-8") in book for title in sheets)
+    form = _rewritten(example, tmp_path / "form.xlsx", lambda name, body: spelling(body.replace(
+        "数据".encode(), "资料".encode())) if name == "xl/workbook.xml" else body)
+    assert not is_county_workbook(form)

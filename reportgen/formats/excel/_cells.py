@@ -29,7 +29,7 @@ import io
 import itertools
 import re
 from collections.abc import Iterator
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import attrs
 from lxml import etree
@@ -47,6 +47,9 @@ from reportgen.domain.layout import normalize_label
 from reportgen.formats._archive import Package, parse_xml, refuse_dtd
 
 __all__ = ["Book", "Cell", "SheetCells", "read_book", "sheet_names"]
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
 Pos = tuple[int, int]
 """1-based ``(row, column)`` of a worksheet cell."""
@@ -139,16 +142,21 @@ def _shared_strings(package: Package, part: str) -> list[str]:
 _DEFAULT_STYLES = _Styles([_GENERAL], frozenset(), frozenset())
 
 
+def _keep(cache: dict[_K, _V], key: _K, value: _V, size: int) -> _V:
+    """``value``, remembered under ``key`` in ``cache``, which forgets its oldest entry once it holds ``size``."""
+    if len(cache) >= size:
+        cache.pop(next(iter(cache)))
+    cache[key] = value
+    return value
+
+
 def _styles(package: Package, part: str) -> _Styles:
     if part not in package:
         return _DEFAULT_STYLES
     data = package.read(part)
     styles = _STYLES.get(data)
     if styles is None:
-        styles = _parse_styles(data, package.file, part)
-        if len(_STYLES) >= 32:
-            _STYLES.pop(next(iter(_STYLES)))
-        _STYLES[data] = styles
+        styles = _keep(_STYLES, data, _parse_styles(data, package.file, part), 32)
     return styles
 
 
@@ -184,10 +192,7 @@ def read_book(package: Package) -> Book:
     book, rels = package.read(_WORKBOOK), package.read(_WORKBOOK_RELS)
     layout = _LAYOUTS.get((book, rels))
     if layout is None:
-        layout = _layout(book, rels, file)
-        if len(_LAYOUTS) >= 32:
-            _LAYOUTS.pop(next(iter(_LAYOUTS)))
-        _LAYOUTS[(book, rels)] = layout
+        layout = _keep(_LAYOUTS, (book, rels), _layout(book, rels, file), 32)
     epoch, strings_part, styles_part, parts = layout
     strings = _shared_strings(package, strings_part)
     styles = _styles(package, styles_part)
@@ -586,10 +591,7 @@ def _outside_ok(xml: bytes, file: str, part: str) -> bool:
             root = parse_xml(xml, file=file, part=part)
         except InputError:
             return False
-        ok = bool(root.tag == f"{_N}worksheet" and root.find(f"{_N}sheetData") is not None)
-        if len(_OUTSIDE) >= 256:
-            _OUTSIDE.pop(next(iter(_OUTSIDE)))
-        _OUTSIDE[xml] = ok
+        ok = _keep(_OUTSIDE, xml, bool(root.tag == f"{_N}worksheet" and root.find(f"{_N}sheetData") is not None), 256)
     return ok
 
 
@@ -606,9 +608,7 @@ def _merges(xml: bytes) -> tuple[tuple[int, int, int, int], ...]:
             boxes.append((min_row, min_col, max_row, max_col))
         known = tuple(boxes)
         if len(xml) <= _ROW_CACHE_BYTES * 16:
-            if len(_MERGES) >= 256:
-                _MERGES.pop(next(iter(_MERGES)))
-            _MERGES[xml] = known
+            _keep(_MERGES, xml, known, 256)
     return known
 
 

@@ -38,7 +38,9 @@ __all__ = [
     "TownshipOutcome",
     "error_findings",
     "excluded_counts",
+    "facts_of",
     "failed",
+    "select",
     "status_counts",
     "temp_paths",
     "temp_pdf_dir",
@@ -191,8 +193,16 @@ class OutcomeFacts(NamedTuple):
         return cls(o.status, o.skipped, bool(o.pdf_error), o.in_rollup, reason, bool(o.findings), level)
 
 
-def _facts(outcomes: Iterable[TownshipOutcome]) -> Iterable[OutcomeFacts]:
+def facts_of(outcomes: Iterable[TownshipOutcome]) -> Iterable[OutcomeFacts]:
+    """The facts of each outcome, in order (a spool's kept ones: no pass over its file after the first)."""
     return outcomes.facts() if isinstance(outcomes, OutcomeSpool) else (OutcomeFacts.of(o) for o in outcomes)
+
+
+def select(outcomes: Sequence[TownshipOutcome], wanted: Callable[[OutcomeFacts], bool]) -> Iterator[TownshipOutcome]:
+    """The outcomes whose facts are ``wanted``, in input order (of a spool, only those are read back)."""
+    if isinstance(outcomes, OutcomeSpool):
+        return (outcomes[i] for i, f in enumerate(outcomes.facts()) if wanted(f))
+    return (o for o in outcomes if wanted(OutcomeFacts.of(o)))
 
 
 _OUTCOME_FIELDS = tuple(field.name for field in attrs.fields(TownshipOutcome))
@@ -355,15 +365,12 @@ class BulkResult:
 
     def where(self, wanted: Callable[[OutcomeFacts], bool]) -> tuple[TownshipOutcome, ...]:
         """The outcomes whose :class:`OutcomeFacts` are ``wanted``, in input order (only those are read back)."""
-        outcomes = self.outcomes
-        if isinstance(outcomes, OutcomeSpool):
-            return tuple(outcomes[i] for i, f in enumerate(outcomes.facts()) if wanted(f))
-        return tuple(o for o in outcomes if wanted(OutcomeFacts.of(o)))
+        return tuple(select(self.outcomes, wanted))
 
     def township_level(self) -> bool:
         """Whether every input is a township or street, as its organ's name says (the file names, when no organ
         was read at all)."""
-        levels = [f.township_level for f in _facts(self.outcomes) if f.township_level is not None]
+        levels = [f.township_level for f in facts_of(self.outcomes) if f.township_level is not None]
         if levels:
             return all(levels)
         names = [o.name for o in self.outcomes]
@@ -392,7 +399,7 @@ class BulkResult:
     @property
     def in_rollup_count(self) -> int:
         """How many townships the county roll-up counts."""
-        return sum(f.in_rollup for f in _facts(self.outcomes))
+        return sum(f.in_rollup for f in facts_of(self.outcomes))
 
     def excluded(self) -> dict[str, int]:
         """Townships left out of the roll-up, per reason (:data:`EXCLUSION_REASONS`; only reasons that occur)."""
@@ -406,18 +413,18 @@ class BulkResult:
     def exit_code(self) -> int:
         """0 when every township passed or has only warnings; 1 when any failed, has errors or lacks its PDF."""
         bad = (Status.FAILED, Status.ERRORS)
-        return 1 if any(f.status in bad or f.pdf_failed for f in _facts(self.outcomes)) else 0
+        return 1 if any(f.status in bad or f.pdf_failed for f in facts_of(self.outcomes)) else 0
 
 
 def excluded_counts(outcomes: Iterable[TownshipOutcome]) -> dict[Exclusion, int]:
     """Townships not in the roll-up per reason, in the order of :class:`Exclusion` (only reasons that occur)."""
-    counts = Counter(f.exclusion for f in _facts(outcomes) if f.exclusion is not None)
+    counts = Counter(f.exclusion for f in facts_of(outcomes) if f.exclusion is not None)
     return {r: counts[r] for r in Exclusion if counts.get(r)}
 
 
 def status_counts(outcomes: Iterable[TownshipOutcome]) -> dict[str, int]:
     """``{status text: number of townships}`` for 通过, 有警告, 有错误, 失败 (in that order)."""
-    counts = Counter(f.status for f in _facts(outcomes))
+    counts = Counter(f.status for f in facts_of(outcomes))
     return {s.label: counts.get(s, 0) for s in (Status.OK, Status.WARNINGS, Status.ERRORS, Status.FAILED)}
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from reportgen.domain.findings import finding_columns
 from reportgen.formats.excel.stream import StreamTable, write_tables
 from reportgen.pipelines.bulk.comparison import comparison_table
-from reportgen.pipelines.bulk.records import OutcomeSpool, TownshipOutcome
+from reportgen.pipelines.bulk.records import TownshipOutcome, facts_of, select
 
 __all__ = ["SUMMARY_HEADER", "write_summary"]
 
@@ -34,16 +34,8 @@ def _in_rollup(o: TownshipOutcome) -> str:
     return f"否（{o.rollup_note}）" if o.rollup_note is not None else "否"
 
 
-def _with_findings(outcomes: Sequence[TownshipOutcome]) -> Iterator[TownshipOutcome]:
-    """The outcomes with findings (of a spool, only those are read back)."""
-    if isinstance(outcomes, OutcomeSpool):
-        yield from (outcomes[i] for i, f in enumerate(outcomes.facts()) if f.findings)
-    else:
-        yield from (o for o in outcomes if o.findings)
-
-
 def _finding_rows(outcomes: Sequence[TownshipOutcome]) -> Iterator[tuple[object, ...]]:
-    for o in _with_findings(outcomes):
+    for o in select(outcomes, lambda f: f.findings):  # of a spool, only the outcomes with findings are read back
         for f in o.findings:
             yield (o.name, o.source, *f.cells("parts"))
 
@@ -72,9 +64,7 @@ def write_summary(path: Path, outcomes: Sequence[TownshipOutcome], counts: Mappi
 
     overview: list[tuple[object, ...]] = [(status, n) for status, n in counts.items()]
     if pdf:
-        failed = (f.pdf_failed for f in outcomes.facts()) if isinstance(outcomes, OutcomeSpool) else \
-            (bool(o.pdf_error) for o in outcomes)
-        overview.append(("PDF 未生成", sum(failed)))
+        overview.append(("PDF 未生成", sum(f.pdf_failed for f in facts_of(outcomes))))
     overview.append((None, None))
     if rollup is not None:
         title, files, n = rollup

@@ -25,33 +25,25 @@ import tempfile
 import time
 from pathlib import Path
 
-from openpyxl import load_workbook
-
 from benchmarks.bench_user_path import cpu_times, load_average, steal_share
-from reportgen.formats.excel.county import DATA_SHEET, HEADER_ROWS
-from reportgen.pipelines.bulk.sources import INPUT_SUFFIXES
+from reportgen.pipelines.bulk.sources import estimate_total
 
 
-def _count(source: Path) -> int:
-    if source.is_dir():
-        return sum(1 for p in source.iterdir() if p.suffix.lower() in INPUT_SUFFIXES and not p.name.startswith("."))
-    wb = load_workbook(source, read_only=True)
-    try:
-        return max(0, (wb[DATA_SHEET].max_row or 0) - HEADER_ROWS)
-    finally:
-        wb.close()
-
-
-def run(tree: Path, source: Path, out: Path, jobs: int | None) -> tuple[float, float, float | None]:
-    """One CLI run from ``tree``: ``(wall s, CPU s, steal share)``."""
+def run(tree: Path, source: Path, out: Path, jobs: int | None, n: int) -> tuple[float, float, float | None]:
+    """One CLI run from ``tree``: ``(wall s, CPU s, steal share)``; stops when it did not write ``n`` townships
+    and the roll-up (a broken tree must not look fast)."""
     shutil.rmtree(out, ignore_errors=True)
     env = dict(os.environ, PYTHONPATH=str(tree.resolve()))
     command = ["reportgen", "bulk", str(source), "-o", str(out), "--force", *(["-j", str(jobs)] if jobs else [])]
     before, times = resource.getrusage(resource.RUSAGE_CHILDREN), cpu_times()
     start = time.perf_counter()
-    subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    done = subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    docx = sum(1 for p in out.iterdir() if p.suffix == ".docx") if out.is_dir() else 0
+    if docx != n + 1:
+        raise SystemExit(f"{tree}: expected {n + 1} .docx, got {docx} (exit {done.returncode}): "
+                         f"{done.stderr.decode(errors='replace')[-2000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, cpu, steal_share(times, cpu_times())
 
@@ -65,14 +57,16 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=3, help="pairs of runs (default 3)")
     parser.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: all cores)")
     args = parser.parse_args()
-    n = _count(args.input)
+    n = estimate_total(args.input, None)
+    if n is None:
+        raise SystemExit(f"{args.input}: not a folder of inputs or a county workbook")
     print(f"{args.input}: {n:,} townships, {args.pairs} pairs, {load_average()}", flush=True)
     results: dict[str, list[tuple[float, float]]] = {"old": [], "new": []}
     with tempfile.TemporaryDirectory(prefix="bench-ab-") as tmp:
         for i in range(args.pairs):
             for name, tree in (("old", args.old), ("new", args.new)):
                 load = load_average()
-                wall, cpu, steal = run(tree, args.input, Path(tmp) / name, args.jobs)
+                wall, cpu, steal = run(tree, args.input, Path(tmp) / name, args.jobs, n)
                 results[name].append((wall, cpu))
                 print(f"  pair {i + 1} {name}: {wall:6.1f} s wall, {cpu / n * 1000:6.2f} ms CPU/township ({load}"
                       + (f"; steal {steal:.1%}" if steal is not None else "") + ")", flush=True)

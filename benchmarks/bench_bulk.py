@@ -126,13 +126,16 @@ class PeakMemory:
         self.peak = max(self.peak, self._sample())
 
 
-def run_bulk(n: int, jobs: int | None) -> dict[str, float]:
-    """Time ``bulk`` on ``n`` synthetic townships; return the figures as a dict."""
-    with tempfile.TemporaryDirectory(prefix="bench-bulk-") as tmp:
+def run_bulk(n: int, jobs: int | None, out: Path | None = None) -> dict[str, float]:
+    """Time ``bulk`` on ``n`` synthetic townships into ``out`` (default: a temporary folder, deleted after);
+    return the figures as a dict."""
+    with contextlib.ExitStack() as stack:
+        if out is None:
+            out = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-bulk-")))
         memory = PeakMemory()
         start = time.perf_counter()
         with memory:
-            result = bulk(townships(n), Path(tmp), jobs=jobs)
+            result = bulk(townships(n), out, jobs=jobs)
         elapsed = time.perf_counter() - start
         written = sum(len(o.outputs) for o in result.outcomes)
         assert written == 2 * n, f"expected {2 * n} files, got {written}"
@@ -172,10 +175,12 @@ def main() -> None:
     parser.add_argument("--plain-sample", type=int, default=100, help="townships for the plain loop (default 100)")
     parser.add_argument("--memory-check", action="store_true", help="peak memory for N=100 and N=10,000")
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, default=None,
+                        help="write the outputs into this folder and keep them (default: a temporary folder)")
     args = parser.parse_args()
 
     if args.json:
-        print(json.dumps(run_bulk(args.n, args.jobs)))
+        print(json.dumps(run_bulk(args.n, args.jobs, args.out)))
         return
     if args.memory_check:
         small = _child(100, args.jobs)

@@ -34,6 +34,10 @@ Every figure is the median of ``--runs`` runs (default 3), printed with the load
 share of the machine's time its hypervisor gave other guests during it (steal, from ``/proc/stat``); the machine
 is shared, so read the numbers beside them.  The plain way's CPU per township, a fixed workload, shows how fast
 the machine was in that hour: compare CPU times of different hours through the ratio to it.
+
+Every run writes into a new folder under ``--out-root``, and no output is deleted before the last run: on a
+journal-less ext4 a mass deletion slows file creation for minutes (``benchmarks/_disk.py``).  Each run also prints
+what creating one file in that folder cost just before it started (0.02 ms on a settled disk).
 """
 
 from __future__ import annotations
@@ -58,6 +62,7 @@ import yaml
 from docxtpl import DocxTemplate
 from openpyxl import load_workbook
 
+from benchmarks._disk import Scratch
 from benchmarks.bench_bulk import townships
 from reportgen.domain.checks import check
 from reportgen.domain.model import Report
@@ -179,34 +184,36 @@ class _Peak:
         self._thread.join()
 
 
-def run_cli(source: Path, n: int, jobs: int, extra: tuple[str, ...] = ()) -> dict[str, float]:
-    """One ``reportgen bulk`` run as a subprocess; its wall time, CPU and peak memory."""
-    with tempfile.TemporaryDirectory(prefix="bench-user-") as tmp:
-        out = Path(tmp) / "out"
-        record = Path(tmp) / "rusage.json"
-        command = [sys.executable, "-m", "benchmarks._cli_rusage", str(record), "bulk", str(source), "-o", str(out),
-                   "--force", "-j", str(jobs), *extra]
-        cpu_before = _cpu_children()
-        start = time.perf_counter()
-        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
-        with _Peak(proc.pid) as peak:
-            _, err = proc.communicate()
-        wall = time.perf_counter() - start
-        cpu = _cpu_children() - cpu_before
-        usage = json.loads(record.read_text())
-        docx = sum(1 for p in out.iterdir() if p.suffix == ".docx")
-        if docx != n + 1:  # every township + the roll-up
-            raise SystemExit(f"expected {n + 1} .docx, got {docx} (exit {usage['rc']}): {err.decode()[-2000:]}")
-        pdfs = sum(1 for p in out.iterdir() if p.suffix == ".pdf")
+def run_cli(source: Path, n: int, jobs: int, scratch: Scratch, extra: tuple[str, ...] = ()) -> dict[str, float]:
+    """One ``reportgen bulk`` run as a subprocess, into a new folder of ``scratch``; its wall time, CPU and peak
+    memory."""
+    tmp = scratch.folder("cli")
+    out = tmp / "out"
+    record = tmp / "rusage.json"
+    command = [sys.executable, "-m", "benchmarks._cli_rusage", str(record), "bulk", str(source), "-o", str(out),
+               "--force", "-j", str(jobs), *extra]
+    cpu_before = _cpu_children()
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+    with _Peak(proc.pid) as peak:
+        _, err = proc.communicate()
+    wall = time.perf_counter() - start
+    cpu = _cpu_children() - cpu_before
+    usage = json.loads(record.read_text())
+    docx = sum(1 for p in out.iterdir() if p.suffix == ".docx")
+    if docx != n + 1:  # every township + the roll-up
+        raise SystemExit(f"expected {n + 1} .docx, got {docx} (exit {usage['rc']}): {err.decode()[-2000:]}")
+    pdfs = sum(1 for p in out.iterdir() if p.suffix == ".pdf")
     return {"wall": wall, "cpu": cpu, "main_cpu": usage["main"], "peak_mb": peak.peak / 2**20,
             "main_peak_mb": peak.main_peak / 2**20, "pdfs": pdfs}
 
 
-def run_memory(n: int, jobs: int) -> dict[str, float]:
-    """``bulk(reports)`` on the same synthetic reports, in memory (bench_bulk as a subprocess)."""
+def run_memory(n: int, jobs: int, scratch: Scratch) -> dict[str, float]:
+    """``bulk(reports)`` on the same synthetic reports, in memory (bench_bulk as a subprocess), into a new folder
+    of ``scratch``."""
     before = _cpu_children()
-    done = subprocess.run([sys.executable, "-m", "benchmarks.bench_bulk", "--n", str(n), "--json", "-j", str(jobs)],
-                          check=True, capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run([sys.executable, "-m", "benchmarks.bench_bulk", "--n", str(n), "--json", "-j", str(jobs),
+                           "--out", str(scratch.folder("memory"))], check=True, capture_output=True, text=True, cwd=ROOT)
     figures: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     return {"wall": figures["seconds"], "cpu": _cpu_children() - before, "peak_mb": figures["peak_mb"]}
 
@@ -232,54 +239,55 @@ def _plain_parse(kind: str, source: Path, sample: int) -> Iterator[None]:
         wb.close()
 
 
-def run_plain(kind: str, source: Path, sample: int) -> dict[str, float]:
+def run_plain(kind: str, source: Path, sample: int, scratch: Scratch) -> dict[str, float]:
     """The plain way on ``sample`` townships: ms of wall and CPU per township (one process)."""
     template = str(default_template_path())
     reports = list(townships(sample))
-    with tempfile.TemporaryDirectory(prefix="bench-plain-") as tmp:
-        out = Path(tmp)
-        start, cpu = time.perf_counter(), time.process_time()
-        for i, (_, report) in enumerate(zip(_plain_parse(kind, source, sample), reports, strict=True)):
-            doc = DocxTemplate(template)
-            doc.render(build_context(report), autoescape=True)
-            doc.save(str(out / f"{i}.docx"))
-            openpyxl_workbook(report, check(report)).save(out / f"{i}.xlsx")
-        return {"wall_ms": (time.perf_counter() - start) / sample * 1000,
-                "cpu_ms": (time.process_time() - cpu) / sample * 1000}
+    out = scratch.folder("plain")
+    start, cpu = time.perf_counter(), time.process_time()
+    for i, (_, report) in enumerate(zip(_plain_parse(kind, source, sample), reports, strict=True)):
+        doc = DocxTemplate(template)
+        doc.render(build_context(report), autoescape=True)
+        doc.save(str(out / f"{i}.docx"))
+        openpyxl_workbook(report, check(report)).save(out / f"{i}.xlsx")
+    return {"wall_ms": (time.perf_counter() - start) / sample * 1000,
+            "cpu_ms": (time.process_time() - cpu) / sample * 1000}
 
 
 def _median(runs: list[dict[str, float]], key: str) -> float:
     return statistics.median(r[key] for r in runs)
 
 
-def _repeat(label: str, runs: int, fn: Callable[[], dict[str, float]]) -> list[dict[str, float]]:
+def _repeat(label: str, runs: int, fn: Callable[[], dict[str, float]], scratch: Scratch) -> list[dict[str, float]]:
     out = []
     for i in range(runs):
+        create = scratch.create_ms()  # the output disk's state (see benchmarks/_disk.py), before the load reading
         load = load_average()
         before = cpu_times()
         figures = fn()
         figures["load1"] = os.getloadavg()[0]
+        figures["create_ms"] = create
         steal = steal_share(before, cpu_times())
         if steal is not None:
             figures["steal"] = steal
         print(f"    {label} run {i + 1}: {figures['wall']:7.1f} s wall, {figures['cpu']:7.1f} s CPU  ({load}"
-              + (f"; steal {steal:.1%}" if steal is not None else "") + ")", flush=True)
+              + (f"; steal {steal:.1%}" if steal is not None else "") + f"; file creation {create:.3f} ms)", flush=True)
         out.append(figures)
     return out
 
 
 def bench(kind: str, n: int, jobs: int, runs: int, cache: Path, plain_sample: int,
-          memory: list[dict[str, float]] | None) -> dict[str, object]:
+          memory: list[dict[str, float]] | None, scratch: Scratch) -> dict[str, object]:
     """Measure one kind of input at one N; print and return the medians."""
     source = inputs(kind, n, cache)
     print(f"  {kind}, N = {n:,}: {source}", flush=True)
-    ours = _repeat(f"reportgen bulk ({kind})", runs, lambda: run_cli(source, n, jobs))
+    ours = _repeat(f"reportgen bulk ({kind})", runs, lambda: run_cli(source, n, jobs, scratch), scratch)
     wall, cpu, main = (_median(ours, k) for k in ("wall", "cpu", "main_cpu"))
     peak, main_peak = _median(ours, "peak_mb"), _median(ours, "main_peak_mb")
     mem_rate = None
     if memory:
         mem_rate = n / _median(memory, "wall")
-    plain = run_plain(kind, source, plain_sample)
+    plain = run_plain(kind, source, plain_sample, scratch)
     per_cpu = cpu / n * 1000
     print(f"  => {kind} N={n:,}: {wall:.1f} s, {n / wall:.0f} townships/s, CPU {per_cpu:.2f} ms/township "
           f"(main process {main / cpu:.0%} of it, {main / n * 1000:.2f} ms/township), peak {peak:.0f} MB "
@@ -292,11 +300,11 @@ def bench(kind: str, n: int, jobs: int, runs: int, cache: Path, plain_sample: in
             "plain_wall_ms": plain["wall_ms"], "loads": [r["load1"] for r in ours]}
 
 
-def bench_pdf(n: int, jobs: int, runs: int, cache: Path) -> None:
+def bench_pdf(n: int, jobs: int, runs: int, cache: Path, scratch: Scratch) -> None:
     """``reportgen bulk --pdf`` on ``n`` townships (YAML folder): PDFs per second with warm LibreOffice."""
     source = inputs("yaml", n, cache)
-    plain = _repeat("reportgen bulk", runs, lambda: run_cli(source, n, jobs))
-    pdf = _repeat("reportgen bulk --pdf", runs, lambda: run_cli(source, n, jobs, ("--pdf",)))
+    plain = _repeat("reportgen bulk", runs, lambda: run_cli(source, n, jobs, scratch), scratch)
+    pdf = _repeat("reportgen bulk --pdf", runs, lambda: run_cli(source, n, jobs, scratch, ("--pdf",)), scratch)
     extra = _median(pdf, "wall") - _median(plain, "wall")
     print(f"  => bulk --pdf, N={n}: {_median(pdf, 'wall'):.1f} s ({n / _median(pdf, 'wall'):.2f} townships/s with PDF; "
           f"the PDFs add {extra:.1f} s = {n / max(extra, 1e-9):.2f} PDF/s over plain bulk {_median(plain, 'wall'):.1f} s), "
@@ -318,6 +326,8 @@ def main() -> None:
     parser.add_argument("--pdf", type=int, default=0, metavar="N", help="also time bulk --pdf on N townships")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "reportgen-bench-user-path",
                         help="folder for the generated inputs (kept between runs)")
+    parser.add_argument("--out-root", type=Path, default=None,
+                        help="where the runs write their outputs (default: the temporary folder); kept until the end")
     parser.add_argument("--json", type=Path, default=None, help="write the medians to this file")
     parser.add_argument("--skip-memory", action="store_true",
                         help="do not run the in-memory bulk(reports) comparison (no ratio to the in-memory rate)")
@@ -328,19 +338,25 @@ def main() -> None:
     plan = [(args.n, [k for k in args.kinds.split(",") if k], args.runs)]
     if args.big:
         plan.append((BIG, [k for k in args.big_kinds.split(",") if k], args.big_runs or args.runs))
-    for n, kinds, runs in plan:
-        print(f"N = {n:,}", flush=True)
-        memory = None
-        if not args.skip_memory:
-            memory = _repeat("in-memory bulk(reports)", runs, lambda n=n: run_memory(n, jobs))  # type: ignore[misc]
-            print(f"  => in memory: {_median(memory, 'wall'):.1f} s, {n / _median(memory, 'wall'):.0f} townships/s, "
-                  f"CPU {_median(memory, 'cpu') / n * 1000:.2f} ms/township (incl. making the reports), "
-                  f"peak {_median(memory, 'peak_mb'):.0f} MB", flush=True)
-        for kind in kinds:
-            results.append(bench(kind, n, jobs, runs, args.cache, args.plain_sample, memory))
-    if args.pdf:
-        print(f"bulk --pdf, N = {args.pdf}", flush=True)
-        bench_pdf(args.pdf, jobs, args.runs, args.cache)
+    # Every output stays until all runs are done (benchmarks/_disk.py: deleting 77,000 files slows the next
+    # run's file creation for minutes on a journal-less ext4).
+    with Scratch(args.out_root) as scratch:
+        print(f"outputs under {scratch.root}, kept until the end; file creation there: {scratch.create_ms():.3f} ms",
+              flush=True)
+        for n, kinds, runs in plan:
+            print(f"N = {n:,}", flush=True)
+            memory = None
+            if not args.skip_memory:
+                memory = _repeat("in-memory bulk(reports)", runs,
+                                 lambda n=n: run_memory(n, jobs, scratch), scratch)  # type: ignore[misc]
+                print(f"  => in memory: {_median(memory, 'wall'):.1f} s, {n / _median(memory, 'wall'):.0f} townships/s, "
+                      f"CPU {_median(memory, 'cpu') / n * 1000:.2f} ms/township (incl. making the reports), "
+                      f"peak {_median(memory, 'peak_mb'):.0f} MB", flush=True)
+            for kind in kinds:
+                results.append(bench(kind, n, jobs, runs, args.cache, args.plain_sample, memory, scratch))
+        if args.pdf:
+            print(f"bulk --pdf, N = {args.pdf}", flush=True)
+            bench_pdf(args.pdf, jobs, args.runs, args.cache, scratch)
     by = {(r["kind"], r["n"]): r for r in results}
     for kind in KINDS:
         small, big = by.get((kind, args.n)), by.get((kind, BIG))

@@ -13,6 +13,7 @@ import contextlib
 import os
 import subprocess
 import sys
+import tempfile
 import textwrap
 import threading
 import time
@@ -30,6 +31,7 @@ from reportgen.domain.limits import TASK_SECONDS_ENV, WORKER_MEMORY_ENV
 from reportgen.formats.office.locate import ENV_SOFFICE
 from reportgen.pipelines.checkfiles import check_files
 from reportgen.pipelines.parallel import (
+    STALE_SCRATCH_SECONDS,
     Completed,
     WorkerBudget,
     WorkerDiedError,
@@ -354,12 +356,48 @@ def test_a_worker_killed_from_outside_takes_its_libreoffice_along(tmp_path: Path
         alive = [p.name() for p in psutil.Process().children(recursive=True) if p.status() != psutil.STATUS_ZOMBIE]
         print([r.error[0] if r.error else r.organ for r in results], alive)
     """)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=ROOT,
+                          env={**os.environ, "TMPDIR": str(scratch)})
     assert done.returncode == 0, done.stderr[-2000:]
     codes, alive = done.stdout.strip().split("\n")[-1].rsplit(" ", 1)
     assert alive == "[]", done.stdout
     assert codes.count("招远市金岭镇人民政府") == 8, done.stdout
     assert "WORKER-DIED" not in codes, done.stdout  # the .doc's second try ran (and failed as a conversion)
+    # The killed worker's conversion folders (LibreOffice profile, the .doc's copy) went with its pool's folder.
+    assert sorted(p.name for p in scratch.iterdir()) == [], done.stdout
+
+
+def test_a_pools_workers_keep_their_temporary_files_in_its_folder_which_goes_with_it() -> None:
+    """Temporary files of a worker (and TMPDIR of what it starts) are in the pool's own folder, removed at the end."""
+    with process_pool(1) as pool:
+        folder = pool.scratch
+        inside = pool.submit(tempfile.mkdtemp).result()
+        env = pool.submit(os.getenv, "TMPDIR").result()
+        assert Path(inside).parent == Path(folder)
+        assert env == folder
+    assert not Path(folder).exists()
+    assert tempfile.gettempdir() != folder  # the main process's own temporary folder is untouched
+
+
+def test_a_pool_removes_the_folder_a_killed_run_left(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pool folder whose maker is dead and that has not changed for an hour is removed when the next pool
+    starts; a live maker's folder, a recent one and a folder of another name are left alone."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True)
+    dead = int(gone.stdout)
+    old = time.time() - STALE_SCRATCH_SECONDS - 60
+    stale, recent = tmp_path / f"reportgen-pool-{dead}-abc", tmp_path / f"reportgen-pool-{dead}-new"
+    live, other = tmp_path / f"reportgen-pool-{os.getppid()}-abc", tmp_path / "reportgen-lo-abc"
+    for folder in (stale, recent, live, other):
+        (folder / "user").mkdir(parents=True)
+    for folder in (stale, live, other):
+        os.utime(folder, (old, old))
+    with process_pool(1):
+        pass
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in (recent, live, other))
 
 
 def test_a_named_pipe_is_refused_not_waited_for(tmp_path: Path) -> None:

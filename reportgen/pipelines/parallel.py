@@ -19,6 +19,11 @@ thread pool, or a dask.distributed cluster through ``Client.get_executor()``.  T
   one that is still busy with an input after :data:`~reportgen.domain.limits.MAX_TASK_SECONDS` is killed
   with everything it started (LibreOffice), its pool replaced, the input fails with ``WORKER-TIMEOUT``
   and the inputs lost with the pool are run again.
+
+A pool's workers keep their temporary files (LibreOffice profiles, documents being converted) in one folder of
+the pool's own, ``reportgen-pool-<pid>-…`` in the temporary folder: a worker killed by the kernel or by its
+time budget cannot clean up after itself, so the process that made the pool removes that folder when the pool
+is shut down (and a later pool removes the folder of a process that was itself killed).
 """
 
 from __future__ import annotations
@@ -31,8 +36,11 @@ import gc
 import math
 import multiprocessing
 import os
+import re
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -52,6 +60,7 @@ except ImportError:  # pragma: no cover - Windows: no memory budget
     resource = None  # type: ignore[assignment]
 
 __all__ = [
+    "STALE_SCRATCH_SECONDS",
     "Completed",
     "InlineExecutor",
     "WorkerBudget",
@@ -346,9 +355,13 @@ def extend_deadline(seconds: float) -> None:
     _write_slot(state.task, state.part, max(current, time.monotonic_ns() + int(seconds * 1e9)))
 
 
-def _init_worker(parent: int, budget: WorkerBudget, slots: Any, counter: Any,
+def _init_worker(parent: int, budget: WorkerBudget, slots: Any, counter: Any, scratch: str,
                  initializer: Callable[..., object] | None, initargs: tuple[Any, ...]) -> None:
     _exit_with_parent(parent)
+    # This process's temporary files, and those of what it starts (LibreOffice, pdftoppm: TMPDIR), go into the
+    # pool's folder, which the pool's maker removes even when this worker is killed.
+    tempfile.tempdir = scratch
+    os.environ["TMPDIR"] = scratch
     _WORKER.budget, _WORKER.slots = budget, slots
     with counter.get_lock():
         slot, counter.value = counter.value, counter.value + 1
@@ -449,8 +462,11 @@ class WorkerPool(cf.ProcessPoolExecutor):
         self.budget = budget
         self._slots: Any = mp_context.RawArray("q", max_workers * _SLOT_FIELDS)
         counter = mp_context.Value("i", 0)
+        _remove_stale_scratch()
+        self.scratch = tempfile.mkdtemp(prefix=f"{_SCRATCH_PREFIX}{os.getpid()}-")
+        """The workers' temporary folder (removed by :meth:`shutdown`)."""
         super().__init__(max_workers=max_workers, mp_context=mp_context, initializer=_init_worker,
-                         initargs=(os.getpid(), budget, self._slots, counter, initializer, initargs))
+                         initargs=(os.getpid(), budget, self._slots, counter, self.scratch, initializer, initargs))
 
     def _read_slots(self) -> Iterator[tuple[int, int, int, int]]:
         """``(pid, task, part, deadline ns)`` of every worker that has started."""
@@ -497,6 +513,42 @@ class WorkerPool(cf.ProcessPoolExecutor):
         if wait:
             for pid, start in self.sessions():
                 _kill_session(pid, start)
+            # What a killed worker (or its LibreOffice) left: no process of the pool can be using it now.
+            shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+_SCRATCH_PREFIX = "reportgen-pool-"
+_SCRATCH_NAME = re.compile(re.escape(_SCRATCH_PREFIX) + r"([0-9]+)-")
+STALE_SCRATCH_SECONDS = 3600.0
+"""A pool folder whose maker is gone is removed once unchanged this long (its pid may live on in another
+container sharing the temporary folder: the age keeps a live folder from being taken)."""
+
+
+def _remove_stale_scratch() -> None:
+    """Remove the pool folders of processes that were killed before they could (``kill -9``, the OOM killer)."""
+    now = time.time()
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    with contextlib.suppress(OSError), os.scandir(tempfile.gettempdir()) as entries:
+        for entry in entries:
+            m = _SCRATCH_NAME.match(entry.name)
+            if m is None or int(m.group(1)) == os.getpid():
+                continue
+            with contextlib.suppress(OSError):
+                info = entry.stat(follow_symlinks=False)
+                if (not entry.is_dir(follow_symlinks=False) or (uid is not None and info.st_uid != uid)
+                        or now - info.st_mtime < STALE_SCRATCH_SECONDS or _alive(int(m.group(1)))):
+                    continue
+                shutil.rmtree(entry.path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone else's process
+    return True
 
 
 @contextlib.contextmanager

@@ -200,6 +200,10 @@ def as_budget_error(exc: BaseException) -> BaseException:
 PARENT_POLL_SECONDS = 0.5
 """How often a pool worker checks that the process that started it is still alive."""
 
+POOL_MARK = "REPORTGEN_POOL"
+"""The environment variable a pool's workers set to the pool's folder; every process they start inherits it."""
+
+
 _SESSIONS = 4
 """Sessions (LibreOffice, its bridge) a worker can have open at once and tell its pool about."""
 _SESSION_FIELDS = 5
@@ -362,6 +366,9 @@ def _init_worker(parent: int, budget: WorkerBudget, slots: Any, counter: Any, sc
     # pool's folder, which the pool's maker removes even when this worker is killed.
     tempfile.tempdir = scratch
     os.environ["TMPDIR"] = scratch
+    # Inherited by all it starts: the pool finds them by it even if this worker is killed before it could record
+    # a session it had just started (between Popen returning and the slot being written).
+    os.environ[POOL_MARK] = scratch
     _WORKER.budget, _WORKER.slots = budget, slots
     with counter.get_lock():
         slot, counter.value = counter.value, counter.value + 1
@@ -413,6 +420,37 @@ def _descendants(*pids: int) -> list[int]:
     return out
 
 
+def _marked(mark: str) -> list[int]:
+    """Every process (of this user, from /proc; empty where it is missing) whose environment says ``POOL_MARK=mark``.
+
+    /proc/<pid>/environ is the environment a process was started (exec'd) with, so the workers themselves, forked
+    before they set it, do not carry it; only what they started does."""
+    wanted = f"{POOL_MARK}={mark}".encode()
+    me = os.getpid()
+    out: list[int] = []
+    with contextlib.suppress(OSError):
+        for name in os.listdir("/proc"):
+            if not name.isdigit() or int(name) == me:
+                continue
+            try:
+                with open(f"/proc/{name}/environ", "rb") as fh:
+                    env = fh.read()
+            except OSError:  # gone, or another user's
+                continue
+            if wanted in env.split(b"\0"):
+                out.append(int(name))
+    return out
+
+
+def _kill_marked(mark: str) -> None:
+    """SIGKILL every process carrying ``mark`` and the process group of each that leads one (soffice.bin)."""
+    for pid in _marked(mark):
+        with contextlib.suppress(OSError):
+            if os.getpgid(pid) == pid:
+                os.killpg(pid, signal.SIGKILL)
+            os.kill(pid, signal.SIGKILL)
+
+
 def _parent_of(pid: int) -> int | None:
     """The parent of ``pid`` (from /proc), ``-1`` when there is no such process, ``None`` where /proc is missing."""
     if not os.path.isdir("/proc/self"):
@@ -433,9 +471,10 @@ def _kill_session(pid: int, start: int) -> None:
         os.killpg(pid, signal.SIGKILL)
 
 
-def _kill_trees(pids: Iterable[int], sessions: Iterable[tuple[int, int]] = ()) -> None:
+def _kill_trees(pids: Iterable[int], sessions: Iterable[tuple[int, int]] = (), mark: str | None = None) -> None:
     """SIGKILL ``pids`` and everything they started, including processes in their own session (LibreOffice):
-    ``sessions`` (pid, start time) the workers said they have open, and every descendant still below them."""
+    ``sessions`` (pid, start time) the workers said they have open, every descendant still below them, and every
+    process carrying the pool's ``mark`` (those of a worker killed before it could say so: orphans by then)."""
     pids = list(pids)
     # All frozen first: none can start another LibreOffice while the others die, and none is killed (by the
     # pool's own clean-up of a broken pool, SIGTERM) before its descendants have been found.
@@ -449,6 +488,8 @@ def _kill_trees(pids: Iterable[int], sessions: Iterable[tuple[int, int]] = ()) -
             if os.getpgid(child) == child:
                 os.killpg(child, signal.SIGKILL)  # a session/group leader: soffice's launcher and soffice.bin
             os.kill(child, signal.SIGKILL)
+    if mark is not None:
+        _kill_marked(mark)
     for pid in pids:
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
@@ -505,7 +546,7 @@ class WorkerPool(cf.ProcessPoolExecutor):
         pids = {pid for pid, *_ in self._read_slots()} | set(getattr(self, "_processes", None) or ())
         me = os.getpid()
         # Only our own children: a worker that already died and was reaped may have left its pid to another process.
-        _kill_trees(sorted(pid for pid in pids if _parent_of(pid) in (me, None)), self.sessions())
+        _kill_trees(sorted(pid for pid in pids if _parent_of(pid) in (me, None)), self.sessions(), self.scratch)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """Shut the pool down; then end any session a worker left open (one that exited without closing)."""
@@ -513,6 +554,7 @@ class WorkerPool(cf.ProcessPoolExecutor):
         if wait:
             for pid, start in self.sessions():
                 _kill_session(pid, start)
+            _kill_marked(self.scratch)  # a session a killed worker had no time to record
             # What a killed worker (or its LibreOffice) left: no process of the pool can be using it now.
             shutil.rmtree(self.scratch, ignore_errors=True)
 

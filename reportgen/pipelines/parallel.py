@@ -445,10 +445,15 @@ def _marked(mark: str) -> list[int]:
 def _kill_marked(mark: str) -> None:
     """SIGKILL every process carrying ``mark`` and the process group of each that leads one (soffice.bin)."""
     for pid in _marked(mark):
-        with contextlib.suppress(OSError):
-            if os.getpgid(pid) == pid:
-                os.killpg(pid, signal.SIGKILL)
-            os.kill(pid, signal.SIGKILL)
+        _kill_with_group(pid)
+
+
+def _kill_with_group(pid: int) -> None:
+    """SIGKILL ``pid``, and first its group when it leads one (soffice's launcher and soffice.bin)."""
+    with contextlib.suppress(OSError):
+        if os.getpgid(pid) == pid:
+            os.killpg(pid, signal.SIGKILL)
+        os.kill(pid, signal.SIGKILL)
 
 
 def _parent_of(pid: int) -> int | None:
@@ -484,10 +489,7 @@ def _kill_trees(pids: Iterable[int], sessions: Iterable[tuple[int, int]] = (), m
     for pid, start in sessions:
         _kill_session(pid, start)
     for child in _descendants(*pids):
-        with contextlib.suppress(OSError):
-            if os.getpgid(child) == child:
-                os.killpg(child, signal.SIGKILL)  # a session/group leader: soffice's launcher and soffice.bin
-            os.kill(child, signal.SIGKILL)
+        _kill_with_group(child)
     if mark is not None:
         _kill_marked(mark)
     for pid in pids:

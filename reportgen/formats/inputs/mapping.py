@@ -1176,7 +1176,11 @@ def read_path(path: str | Path) -> Read:
             raise _file_error(IN_TOO_LARGE, f"文件有 {size // (1024 * 1024)} MB，超过 "
                               f"{limits.MAX_INPUT_BYTES // (1024 * 1024)} MB 的上限。", str(file), path="$")
         with file.open("rb") as stream:  # at most the limit (a device or a growing file cannot run on)
-            data = stream.read(limits.MAX_INPUT_BYTES + 1)
+            # Read the size stat gave (a buffer of the limit's size costs more than parsing a small input),
+            # then whatever a growing file or a device adds, up to the limit.
+            data = stream.read(size + 1)
+            if len(data) > size:
+                data += stream.read(limits.MAX_INPUT_BYTES + 1 - len(data))
         if len(data) > limits.MAX_INPUT_BYTES:
             raise _file_error(IN_TOO_LARGE, f"文件超过 {limits.MAX_INPUT_BYTES // (1024 * 1024)} MB 的上限。",
                               str(file), path="$")

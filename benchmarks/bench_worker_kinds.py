@@ -5,7 +5,7 @@ Usage: ``python -m benchmarks.bench_worker_kinds [--n 1000] [--kinds memory,yaml
 ``bench_user_path`` compares the CLI on files with ``bulk(reports)`` in memory; this script takes that ratio
 apart on one core.  Every kind runs :func:`reportgen.pipelines.bulk.worker.run_job` — read, check, render the
 .docx and .xlsx, write the pair — on N townships in one process, each job pickled and unpickled as the pool
-delivers it, warm caches (a worker after its first chunk); CPU per township, median of 3 runs:
+delivers it, warm caches (a worker after its first chunk); CPU per township, median of ``--runs`` (3):
 
 * **in memory**: the job carries the report (``bulk(reports)``; the report was built by the caller);
 * **yaml / forms / county**: the job as ``bulk`` makes it from a folder of YAML files, a folder of filled forms,
@@ -15,7 +15,7 @@ and, for each file kind, alone in a loop:
 
 * **read**: what the worker calls to read the input (``formats.load.read``; ``build_row`` for a county row):
   parse, validate, build the frozen report;
-* **floor**: the parse a reader cannot avoid, nothing built — libyaml's events (``yaml.CParser``, which makes
+* **floor**: the parse a reader cannot avoid, nothing built — libyaml's events (``yaml.cyaml.CParser``, which makes
   every event a Python object); ``zipfile`` inflating the parts a form reader needs; lxml parsing the row's XML.
 
 It prints the worker-only ratio to in memory and the ratio the floor alone would give (in memory + floor), so
@@ -27,13 +27,11 @@ from __future__ import annotations
 
 import argparse
 import functools
-import os
 import pickle
 import shutil
 import statistics
 import tempfile
 import time
-import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -43,29 +41,16 @@ import yaml
 from lxml import etree
 from yaml.cyaml import CParser  # type: ignore[attr-defined]
 
+from benchmarks._common import cpu_per_item
 from benchmarks.bench_bulk import townships
-from benchmarks.bench_user_path import inputs
+from benchmarks.bench_form_read import inflate_parts
+from benchmarks.bench_user_path import inputs, load_average
 from reportgen.formats.excel.county import build_row, stream_rows
 from reportgen.formats.load import read
 from reportgen.pipelines.bulk.records import Job
 from reportgen.pipelines.bulk.worker import init_worker, run_job
 
 KINDS = ("memory", "yaml", "forms", "county")
-
-
-def _load() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
-def _median_cpu(items: Sequence[Any], work: Callable[[Any], object], runs: int = 3) -> tuple[float, list[float]]:
-    """Median over ``runs`` of CPU ms per item of ``work`` over ``items``."""
-    samples = []
-    for _ in range(runs):
-        start = time.process_time()
-        for item in items:
-            work(item)
-        samples.append((time.process_time() - start) / len(items) * 1000)
-    return statistics.median(samples), samples
 
 
 def _yaml_floor(path: Path) -> None:
@@ -76,13 +61,6 @@ def _yaml_floor(path: Path) -> None:
             pass
     finally:
         parser.dispose()
-
-
-def _zip_floor(path: Path) -> None:
-    with zipfile.ZipFile(path) as package:
-        for name in package.namelist():
-            if name.startswith("xl/") and name.endswith((".xml", ".rels")) and "/theme/" not in name:
-                package.read(name)
 
 
 _ROW_WRAP = (b'<sheetData xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">', b"</sheetData>")
@@ -117,7 +95,7 @@ def _prepare(kind: str, n: int, cache: Path, folder: Path, runs: int) -> _Kind:
     else:
         files = sorted(inputs(kind, max(n, 1000), cache).iterdir())[:n]
         jobs = [Job(index=i, name=f"t{i}", temp=f"t{i}", path=str(p), **base) for i, p in enumerate(files)]
-        spec = {"read_items": files, "floor_work": _yaml_floor if kind == "yaml" else _zip_floor}
+        spec = {"read_items": files, "floor_work": _yaml_floor if kind == "yaml" else inflate_parts}
     # Each run writes into a folder of its own, removed at the end: on a journal-less ext4, deleting the last
     # run's files right before the next slows file creation (benchmarks/_disk.py).
     batches = []
@@ -155,7 +133,7 @@ def main() -> None:
     n = args.n
     init_worker(None)
     out_root = Path(tempfile.mkdtemp(prefix="bench-worker-kinds-", dir=args.out_root))
-    print(f"run_job on {n} townships per kind, one process, warm caches; load {_load()}")
+    print(f"run_job on {n} townships per kind, one process, warm caches; {load_average()}")
     runs = args.runs
     prepared: dict[str, _Kind] = {}
     try:
@@ -167,17 +145,16 @@ def main() -> None:
             for kind in kinds:
                 timings[kind].append(_time_run_jobs(prepared[kind].batches[run]))
         results = {kind: statistics.median(timings[kind]) for kind in kinds}
-        extra: dict[str, tuple[float, float]] = {}
         for kind in kinds:
-            line = (f"{kind:<8} run_job {results[kind]:6.3f} ms/township "
-                    f"(runs {', '.join(f'{x:.3f}' for x in timings[kind])})")
+            print(f"{kind:<8} run_job {results[kind]:6.3f} ms CPU/township "
+                  f"(runs {', '.join(f'{x:.3f}' for x in timings[kind])})", flush=True)
+        extra: dict[str, tuple[float, float]] = {}
+        for kind in [k for k in kinds if k != "memory"]:
             spec = prepared[kind]
-            if kind != "memory":
-                read_ms, _ = _median_cpu(spec.read_items, spec.read_work)
-                floor_ms, _ = _median_cpu(spec.read_items, spec.floor_work)
-                extra[kind] = (read_ms, floor_ms)
-                line += f"; read alone {read_ms:.3f}, floor {floor_ms:.3f}"
-            print(line, flush=True)
+            read_ms = cpu_per_item(f"{kind}: the reader alone", spec.read_items, spec.read_work, unit="township",
+                                   warm=0)
+            floor_ms = cpu_per_item(f"{kind}: its floor", spec.read_items, spec.floor_work, unit="township", warm=0)
+            extra[kind] = (read_ms, floor_ms)
     finally:
         shutil.rmtree(out_root, ignore_errors=True)
     memory = results["memory"]
@@ -185,7 +162,7 @@ def main() -> None:
     for kind, (read_ms, floor_ms) in extra.items():
         print(f"  {kind:<8} {results[kind] / memory:5.2f} · {(memory + floor_ms) / memory:5.2f} · "
               f"{read_ms - floor_ms:.3f} ms ({read_ms / floor_ms:.1f}× the floor)")
-    print(f"load {_load()}")
+    print(load_average())
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import pytest
 
 from reportgen.domain import limits
 from reportgen.domain.errors import InputError
-from reportgen.formats._archive import check_package, open_package, parse_xml
+from reportgen.formats._archive import Package, check_package, open_package, parse_xml
 
 EXAMPLE_XLSX = Path(__file__).resolve().parents[1] / "examples" / "zhaoyuan-county-2022.xlsx"
 
@@ -124,3 +124,47 @@ def test_byte_flipped_packages_never_escape() -> None:
             codes.add(exc.code)
     assert codes
     assert all(code.startswith(("IN-ZIP", "IN-XML")) for code in codes), codes
+
+
+def _outcomes(source: bytes, *, whole: bool) -> list[object]:
+    """Each member's bytes or error code, read from the package in memory (``whole``) or through zipfile alone."""
+    try:
+        package = open_package(source, file="x.xlsx")
+    except InputError as exc:
+        return [exc.code]
+    if not whole:
+        package = Package(package._zip, package.file)  # no bytes in memory: every member through zipfile
+    out: list[object] = []
+    with package:
+        for name in package.names():
+            try:
+                out.append(package.read(name))
+            except InputError as exc:
+                out.append(exc.code)
+    return out
+
+
+def test_small_members_read_from_memory_as_zipfile_reads_them() -> None:
+    """Small members are cut from the package in memory (and inflated once per process when several packages share
+    them); every byte-flipped copy gives the same bytes or the same code as zipfile's own reading."""
+    original = EXAMPLE_XLSX.read_bytes()
+    assert _outcomes(original, whole=True) == _outcomes(original, whole=False)
+    rng = random.Random(20261203)
+    for _ in range(150):
+        data = bytearray(original)
+        for _ in range(rng.randint(1, 4)):
+            data[rng.randrange(len(data))] ^= 1 << rng.randrange(8)
+        assert _outcomes(bytes(data), whole=True) == _outcomes(bytes(data), whole=False)
+
+
+def test_a_remembered_member_is_not_taken_for_one_with_another_crc() -> None:
+    """The same compressed bytes under another declared CRC-32 (or name) are read and checked again, not remembered."""
+    source = _zip({"xl/styles.xml": b"<styleSheet/>" * 50, "xl/workbook.xml": b"<workbook/>"})
+    assert _outcomes(source, whole=True)[0] == b"<styleSheet/>" * 50
+    forged = bytearray(source)
+    central = forged.rfind(b"PK\x01\x02", 0, forged.rfind(b"PK\x01\x02"))  # the first member's directory entry
+    struct.pack_into("<I", forged, central + 16, 0x12345678)  # its CRC-32
+    assert _outcomes(bytes(forged), whole=True)[0] == "IN-ZIP-CORRUPT"
+    renamed = bytearray(source)
+    renamed[30:30 + len("xl/styles.xml")] = b"xl/styleX.xml"  # the local header's name no longer the directory's
+    assert _outcomes(bytes(renamed), whole=True)[0] == "IN-ZIP-CORRUPT"

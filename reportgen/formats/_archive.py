@@ -10,8 +10,10 @@ forged size cannot inflate further); :func:`parse_xml` refuses a DTD before pars
 
 from __future__ import annotations
 
+import collections
 import io
 import re
+import struct
 import zipfile
 import zlib
 from pathlib import Path
@@ -41,12 +43,22 @@ def _error(code: str, message: str, file: str, part: str | None = None) -> Input
     return InputError.single(code, message, Location(file=file, cell=part))
 
 
+_LOCAL_HEADER = struct.Struct("<4s2xHH4xIIIHH")
+"""A member's local header: signature, flags, method, CRC-32, sizes, name and extra lengths (zip APPNOTE 4.3.7)."""
+_INFLATED: collections.OrderedDict[tuple[int, int, int, bytes], bytes] = collections.OrderedDict()
+"""(method, CRC-32, size, compressed bytes) → the member inflated: the forms of a bulk run share their styles,
+workbook and relationship parts byte for byte, so each is inflated once per process, not once per form."""
+_INFLATED_SIZE = 32
+
+
 class Package:
     """An opened, checked zip package; use as a context manager, read members with :meth:`read`."""
 
-    def __init__(self, archive: zipfile.ZipFile, file: str) -> None:
+    def __init__(self, archive: zipfile.ZipFile, file: str, data: bytes | None = None) -> None:
         self._zip = archive
         self.file = file
+        self._data = data
+        """The whole package, when it was read into memory (small members are then cut from it directly)."""
 
     def names(self) -> list[str]:
         """The member names, in the archive's order."""
@@ -69,6 +81,10 @@ class Package:
         except KeyError:
             raise _error("IN-ZIP-PART", f"文件中缺少 {name}：不是完整的 Office 文档。", self.file, name) from None
         allowed = min(limit, info.file_size)
+        if self._data is not None and info.file_size <= allowed < _CHUNK:
+            data = self._small(info)
+            if data is not None:
+                return data
         try:
             with self._zip.open(info) as stream:
                 if allowed < _CHUNK:  # a small part in one read, which inflates no more than asked for
@@ -91,6 +107,56 @@ class Package:
                 "IN-ZIP-CORRUPT", f"{name} 已损坏，无法解压（{type(exc).__name__}）。", self.file, name
             ) from None
         return data
+
+    def _small(self, info: zipfile.ZipInfo) -> bytes | None:
+        """A small member cut from the package in memory and inflated at once, or ``None`` when anything about it
+        is not plain (then :meth:`read` goes through zipfile, which reports the damage exactly as before).
+
+        zipfile costs ≈ 12 µs a member in Python (a shared file handle, a header read, a stream object), a
+        third of inflating a form's parts; the checks are the same: the local header, the name, the size and the
+        CRC-32 must all agree with the central directory."""
+        data = self._data
+        assert data is not None
+        start = info.header_offset
+        try:
+            magic, flags, _method, _crc, _csize, _size, name_len, extra_len = _LOCAL_HEADER.unpack_from(data, start)
+        except struct.error:
+            return None
+        if magic != b"PK\x03\x04" or flags & 0x61:  # encrypted, patched or strongly encrypted: zipfile says why
+            return None
+        name = data[start + 30 : start + 30 + name_len]
+        try:
+            if name.decode("utf-8" if flags & 0x800 else "cp437") != info.orig_filename:
+                return None
+        except UnicodeDecodeError:
+            return None
+        begin = start + 30 + name_len + extra_len
+        raw = data[begin : begin + info.compress_size]
+        if len(raw) != info.compress_size:
+            return None
+        key = (info.compress_type, info.CRC, info.file_size, raw)
+        known = _INFLATED.get(key)
+        if known is not None:
+            _INFLATED.move_to_end(key)
+            return known
+        if info.compress_type == zipfile.ZIP_STORED:
+            out = raw
+        elif info.compress_type == zipfile.ZIP_DEFLATED:
+            inflate = zlib.decompressobj(-15)
+            try:
+                out = inflate.decompress(raw, info.file_size + 1)
+            except zlib.error:
+                return None
+            if not inflate.eof:
+                return None
+        else:
+            return None
+        if len(out) != info.file_size or zlib.crc32(out) != info.CRC:
+            return None
+        _INFLATED[key] = out
+        if len(_INFLATED) > _INFLATED_SIZE:
+            _INFLATED.popitem(last=False)
+        return out
 
     def head(self, name: str, size: int) -> bytes:
         """The first ``size`` inflated bytes of member ``name`` (``IN-ZIP-CORRUPT`` if they cannot be read)."""
@@ -141,8 +207,10 @@ def open_package(
         inflating past the limits, or a ratio no Office file has).
     """
     where = file if file is not None else ("<bytes>" if isinstance(source, bytes) else str(source))
+    whole: bytes | None = None
     if isinstance(source, bytes):
         size = len(source)
+        whole = source
         handle: io.BytesIO | Path = io.BytesIO(source)
     else:
         handle = Path(source)
@@ -156,7 +224,8 @@ def open_package(
         )
     try:
         if isinstance(handle, Path) and size <= _READ_WHOLE_BYTES:
-            handle = io.BytesIO(handle.read_bytes())
+            whole = handle.read_bytes()
+            handle = io.BytesIO(whole)
         archive = zipfile.ZipFile(handle)
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
         raise _error(
@@ -168,7 +237,7 @@ def open_package(
     except BaseException:
         archive.close()
         raise
-    return Package(archive, where)
+    return Package(archive, where, whole if whole is not None and len(whole) <= _READ_WHOLE_BYTES else None)
 
 
 def _check_members(archive: zipfile.ZipFile, file: str, part_limit: int) -> None:

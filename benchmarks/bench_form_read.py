@@ -24,6 +24,7 @@ from openpyxl import load_workbook
 
 from benchmarks._common import cpu_per_item
 from benchmarks.bench_user_path import inputs
+from reportgen.formats import _archive
 from reportgen.formats.excel import _cells
 from reportgen.formats.excel import read as form_read
 from reportgen.formats.excel.read import read_form
@@ -36,7 +37,8 @@ def _load() -> str:
 
 def _forget() -> None:
     """Empty every cache of the form reader (a cold worker)."""
-    for cache in (_cells._ROWS, _cells._STYLES, _cells._OUTSIDE, _cells._MERGES, _cells._LAYOUTS, form_read._POSITIONS):
+    for cache in (_cells._ROWS, _cells._STYLES, _cells._OUTSIDE, _cells._AROUND, _cells._MERGES, _cells._LAYOUTS,
+                  form_read._POSITIONS, _archive._INFLATED):
         cache.clear()
     _cells._text.cache_clear()
     _cells._label.cache_clear()

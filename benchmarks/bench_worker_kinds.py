@@ -132,6 +132,8 @@ def main() -> None:
         kinds.insert(0, "memory")
     n = args.n
     init_worker(None)
+    if args.out_root is not None:
+        args.out_root.mkdir(parents=True, exist_ok=True)
     out_root = Path(tempfile.mkdtemp(prefix="bench-worker-kinds-", dir=args.out_root))
     print(f"run_job on {n} townships per kind, one process, warm caches; {load_average()}")
     runs = args.runs

@@ -396,9 +396,18 @@ class _Sheet:
             if end < 0:
                 raise _NotPlain
             after = end + len(_SHEET_DATA_END)
-        tail = data[after:]
-        if not _outside_ok(data[:head.start()] + b"<sheetData/>" + tail, self.file, self.part):
-            raise _NotPlain
+        # What stands around sheetData is the same in every form of a run: compared with the last one seen for
+        # this part (memcmp, no copy), it is checked as XML (and hashed for the merges) only when it changed.
+        begin = head.start()
+        known = _AROUND.get(self.part)
+        if (known is not None and begin == len(known[0]) and len(data) - after == len(known[1])
+                and data.startswith(known[0]) and data.endswith(known[1])):
+            tail = known[1]
+        else:
+            tail = data[after:]
+            if not _outside_ok(data[:begin] + b"<sheetData/>" + tail, self.file, self.part):
+                raise _NotPlain
+            _keep(_AROUND, self.part, (data[:begin], tail), 64)
         # Rows are cut at </row> (it cannot stand in text or attributes) and each distinct row is read once per
         # process: the forms of one run share nearly all their rows (labels, empty styled cells), so only the
         # rows a township filled in differently go through the regular expression.
@@ -596,6 +605,8 @@ def _outside_ok(xml: bytes, file: str, part: str) -> bool:
 
 
 _OUTSIDE: dict[bytes, bool] = {}
+_AROUND: dict[str, tuple[bytes, bytes]] = {}
+"""Worksheet part → what stood before and after its sheetData when it was last read and found well-formed."""
 
 
 def _merges(xml: bytes) -> tuple[tuple[int, int, int, int], ...]:

@@ -176,8 +176,8 @@ def _table_labels(table: TableLayout) -> frozenset[str]:
 
 _TABLE_LABELS: dict[int, tuple[TableLayout, frozenset[str]]] = {}
 _TABLE_KINDS: dict[int, tuple[TableLayout, dict[tuple[str, str], FigureKind], frozenset[tuple[str, str]]]] = {}
-_POSITIONS: dict[tuple[object, ...], tuple[TableLayout, dict[tuple[str, str], Pos]]] = {}
-"""Figure positions by table and arrangement of the labels (see _Reader._positions); never changed once kept."""
+_POSITIONS: dict[tuple[object, ...], tuple[TableLayout, tuple[tuple[tuple[str, str], Pos, FigureKind, bool], ...]]] = {}
+"""Where each figure is read, by table and arrangement of the labels (see _Reader._plan); never changed once kept."""
 
 
 def _located_labels(table: TableLayout) -> tuple[str, ...]:
@@ -281,19 +281,16 @@ class _Reader:
 
     def read_table(self, table: TableLayout, sheet: _Sheet) -> tuple[dict[tuple[str, str], Figure],
                                                                      dict[tuple[str, str], Figure]]:
-        positions = self._positions(table, sheet)
         figures: dict[tuple[str, str], Figure] = {}
         stated: dict[tuple[str, str], Figure] = {}
-        kinds, computed_refs = _table_kinds(table)
-        cells, merged = sheet.cells, sheet.merged
-        for ref, pos in positions.items():
-            box = merged.get(pos)
-            if box is not None:
-                pos = (box[0], box[1])
-            computed = ref in computed_refs
-            kind = kinds[ref]
+        cells = sheet.cells
+        for ref, pos, kind, computed in self._plan(table, sheet):
             cell = cells.get(pos)
-            value, formula, number_format = cell if cell is not None else (None, None, _GENERAL)
+            if cell is None:
+                if not computed:
+                    figures[ref] = Decimal(0) if kind == "amount" else 0
+                continue
+            value, formula, number_format = cell
             if formula is not None:
                 if computed:
                     continue  # a live total: computed from the leaves, never data
@@ -317,9 +314,10 @@ class _Reader:
             (stated if computed else figures)[ref] = figure
         return figures, stated
 
-    def _positions(self, table: TableLayout, sheet: _Sheet) -> dict[tuple[str, str], Pos]:
-        """Where each figure of ``table`` is on ``sheet``: found once per arrangement of the labels (the forms
-        of a run share theirs), again whenever the labels moved; an arrangement with findings is never kept."""
+    def _plan(self, table: TableLayout, sheet: _Sheet) -> tuple[tuple[tuple[str, str], Pos, FigureKind, bool], ...]:
+        """``(ref, cell, kind, computed)`` of each figure of ``table`` on ``sheet`` — the cell a merge's anchor —
+        found once per arrangement of the labels (the forms of a run share theirs), again whenever the labels
+        moved; an arrangement with findings is never kept."""
         texts = sheet.texts
         key = (id(table), tuple(tuple(texts.get(label, ())) for label in _located_labels(table)), sheet.merge_boxes)
         known = _POSITIONS.get(key)
@@ -327,11 +325,13 @@ class _Reader:
             return known[1]
         before = len(self.found)
         positions = self._locate_labelled(table, sheet) if table.label_cols else self._locate_grouped(table, sheet)
+        kinds, computed_refs = _table_kinds(table)
+        plan = tuple((ref, sheet.anchor(pos), kinds[ref], ref in computed_refs) for ref, pos in positions.items())
         if len(self.found) == before:
             if len(_POSITIONS) >= 64:
                 _POSITIONS.pop(next(iter(_POSITIONS)))
-            _POSITIONS[key] = (table, positions)
-        return positions
+            _POSITIONS[key] = (table, plan)
+        return plan
 
     @staticmethod
     def _where(table: TableLayout, sheet: _Sheet, ref: tuple[str, str], pos: Pos) -> Location:

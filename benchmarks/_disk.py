@@ -30,6 +30,8 @@ class Scratch:
     when the script is done with it (``with Scratch() as scratch:``)."""
 
     def __init__(self, root: Path | None = None) -> None:
+        if root is not None:
+            root.mkdir(parents=True, exist_ok=True)
         self.root = Path(tempfile.mkdtemp(prefix="bench-out-", dir=root))
         self._made = 0
 

@@ -30,9 +30,12 @@ For each, in one run of this script:
   the template's context is not timed (the context comes from the same report): the plain numbers are a
   floor for a hand-written script.  Run on ``--plain-sample`` townships and given per township.
 
-Every figure is the median of ``--runs`` runs (default 3), printed with the load average before each run and the
-share of the machine's time its hypervisor gave other guests during it (steal, from ``/proc/stat``); the machine
-is shared, so read the numbers beside them.  The plain way's CPU per township, a fixed workload, shows how fast
+The runs go in rounds (``--runs``, default 3): each round runs in memory and every kind once, the order turning
+by one each round, so a slow spell of the machine falls on all of them alike.  Every figure is the median of the
+rounds; the ratio to in memory is given both as the ratio of the medians and as the median of each round's own
+ratio (a kind against the in-memory run of its round), which the drift between rounds does not move.  Each run is
+printed with the load average before it and the share of the machine's time its hypervisor gave other guests
+during it (steal, from ``/proc/stat``); the machine is shared, so read the numbers beside them.  The plain way's CPU per township, a fixed workload, shows how fast
 the machine was in that hour: compare CPU times of different hours through the ratio to it.
 
 Every run writes into a new folder under ``--out-root``, and no output is deleted before the last run: on a
@@ -258,46 +261,72 @@ def _median(runs: list[dict[str, float]], key: str) -> float:
     return statistics.median(r[key] for r in runs)
 
 
+def _once(label: str, fn: Callable[[], dict[str, float]], scratch: Scratch) -> dict[str, float]:
+    """One timed run of ``fn``, printed with the load, the hypervisor's steal and the output disk's state."""
+    create = scratch.create_ms()  # the output disk's state (see benchmarks/_disk.py), before the load reading
+    load = load_average()
+    before = cpu_times()
+    figures = fn()
+    figures["load1"] = os.getloadavg()[0]
+    figures["create_ms"] = create
+    steal = steal_share(before, cpu_times())
+    if steal is not None:
+        figures["steal"] = steal
+    print(f"    {label}: {figures['wall']:7.1f} s wall, {figures['cpu']:7.1f} s CPU  ({load}"
+          + (f"; steal {steal:.1%}" if steal is not None else "") + f"; file creation {create:.3f} ms)", flush=True)
+    return figures
+
+
 def _repeat(label: str, runs: int, fn: Callable[[], dict[str, float]], scratch: Scratch) -> list[dict[str, float]]:
-    out = []
-    for i in range(runs):
-        create = scratch.create_ms()  # the output disk's state (see benchmarks/_disk.py), before the load reading
-        load = load_average()
-        before = cpu_times()
-        figures = fn()
-        figures["load1"] = os.getloadavg()[0]
-        figures["create_ms"] = create
-        steal = steal_share(before, cpu_times())
-        if steal is not None:
-            figures["steal"] = steal
-        print(f"    {label} run {i + 1}: {figures['wall']:7.1f} s wall, {figures['cpu']:7.1f} s CPU  ({load}"
-              + (f"; steal {steal:.1%}" if steal is not None else "") + f"; file creation {create:.3f} ms)", flush=True)
-        out.append(figures)
+    return [_once(f"{label} run {i + 1}", fn, scratch) for i in range(runs)]
+
+
+def _rounds(n: int, kinds: list[str], runs: int, jobs: int, cache: Path, memory: bool,
+            scratch: Scratch) -> dict[str, list[dict[str, float]]]:
+    """``runs`` rounds, each running in memory and every kind once (the order turning by one each round), so
+    that a slow spell of the machine — CPU time itself drifts by a tenth between minutes here — falls on all of
+    them alike and each kind can be compared with the in-memory run of its own round."""
+    sources = {kind: inputs(kind, n, cache) for kind in kinds}
+    labels = (["memory"] if memory else []) + kinds
+    out: dict[str, list[dict[str, float]]] = {label: [] for label in labels}
+    for r in range(runs):
+        turn = r % len(labels)
+        for label in labels[turn:] + labels[:turn]:
+            if label == "memory":
+                out[label].append(_once(f"in-memory bulk(reports) round {r + 1}",
+                                        lambda: run_memory(n, jobs, scratch), scratch))
+            else:
+                source = sources[label]
+                out[label].append(_once(f"reportgen bulk ({label}) round {r + 1}",
+                                        lambda source=source: run_cli(source, n, jobs, scratch), scratch))  # type: ignore[misc]
     return out
 
 
-def bench(kind: str, n: int, jobs: int, runs: int, cache: Path, plain_sample: int,
+def bench(kind: str, n: int, ours: list[dict[str, float]], cache: Path, plain_sample: int,
           memory: list[dict[str, float]] | None, scratch: Scratch) -> dict[str, object]:
-    """Measure one kind of input at one N; print and return the medians."""
+    """The medians of one kind of input at one N (``ours``: its runs, ``memory``: the in-memory runs of the same
+    rounds), beside the plain way; printed and returned."""
     source = inputs(kind, n, cache)
-    print(f"  {kind}, N = {n:,}: {source}", flush=True)
-    ours = _repeat(f"reportgen bulk ({kind})", runs, lambda: run_cli(source, n, jobs, scratch), scratch)
     wall, cpu, main = (_median(ours, k) for k in ("wall", "cpu", "main_cpu"))
     peak, main_peak = _median(ours, "peak_mb"), _median(ours, "main_peak_mb")
-    mem_rate = None
+    mem_rate = ratio = None
     if memory:
         mem_rate = n / _median(memory, "wall")
+        # Each run against the in-memory run of its own round: the drift between rounds cancels.
+        ratio = statistics.median(o["wall"] / m["wall"] for o, m in zip(ours, memory, strict=True))
     plain = run_plain(kind, source, plain_sample, scratch)
     per_cpu = cpu / n * 1000
     print(f"  => {kind} N={n:,}: {wall:.1f} s, {n / wall:.0f} townships/s, CPU {per_cpu:.2f} ms/township "
           f"(main process {main / cpu:.0%} of it, {main / n * 1000:.2f} ms/township), peak {peak:.0f} MB "
           f"(main {main_peak:.0f} MB)"
-          + (f"; in-memory rate {mem_rate:.0f}/s, folder/in-memory time ratio {mem_rate / (n / wall):.2f}" if mem_rate else "")
+          + (f"; in-memory rate {mem_rate:.0f}/s, folder/in-memory time ratio {mem_rate / (n / wall):.2f} "
+             f"(median of the rounds' own ratios {ratio:.2f})" if mem_rate and ratio else "")
           + f"; plain way {plain['cpu_ms']:.1f} ms CPU/township = {plain['cpu_ms'] / per_cpu:.1f}× reportgen's CPU, "
           f"1 process: {plain['wall_ms'] * n / 1000:.0f} s for N (reportgen {wall:.0f} s)", flush=True)
     return {"kind": kind, "n": n, "wall": wall, "rate": n / wall, "cpu_ms": per_cpu, "main_share": main / cpu,
-            "peak_mb": peak, "main_peak_mb": main_peak, "memory_rate": mem_rate, "plain_cpu_ms": plain["cpu_ms"],
-            "plain_wall_ms": plain["wall_ms"], "loads": [r["load1"] for r in ours]}
+            "peak_mb": peak, "main_peak_mb": main_peak, "memory_rate": mem_rate, "round_ratio": ratio,
+            "plain_cpu_ms": plain["cpu_ms"], "plain_wall_ms": plain["wall_ms"], "loads": [r["load1"] for r in ours],
+            "walls": [r["wall"] for r in ours], "memory_walls": [m["wall"] for m in memory or ()]}
 
 
 def bench_pdf(n: int, jobs: int, runs: int, cache: Path, scratch: Scratch) -> None:
@@ -344,16 +373,16 @@ def main() -> None:
         print(f"outputs under {scratch.root}, kept until the end; file creation there: {scratch.create_ms():.3f} ms",
               flush=True)
         for n, kinds, runs in plan:
-            print(f"N = {n:,}", flush=True)
-            memory = None
-            if not args.skip_memory:
-                memory = _repeat("in-memory bulk(reports)", runs,
-                                 lambda n=n: run_memory(n, jobs, scratch), scratch)  # type: ignore[misc]
+            print(f"N = {n:,}: {runs} rounds of " + ", ".join(([] if args.skip_memory else ["in memory"]) + kinds),
+                  flush=True)
+            done = _rounds(n, kinds, runs, jobs, args.cache, not args.skip_memory, scratch)
+            memory = done.get("memory")
+            if memory:
                 print(f"  => in memory: {_median(memory, 'wall'):.1f} s, {n / _median(memory, 'wall'):.0f} townships/s, "
                       f"CPU {_median(memory, 'cpu') / n * 1000:.2f} ms/township (incl. making the reports), "
                       f"peak {_median(memory, 'peak_mb'):.0f} MB", flush=True)
             for kind in kinds:
-                results.append(bench(kind, n, jobs, runs, args.cache, args.plain_sample, memory, scratch))
+                results.append(bench(kind, n, done[kind], args.cache, args.plain_sample, memory, scratch))
         if args.pdf:
             print(f"bulk --pdf, N = {args.pdf}", flush=True)
             bench_pdf(args.pdf, jobs, args.runs, args.cache, scratch)

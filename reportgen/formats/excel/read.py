@@ -463,22 +463,22 @@ class _ProseCell:
 
 
 def _info_rows(sheet: _Sheet, header: int, cols: dict[str, int]) -> Iterator[tuple[str, _ProseCell]]:
-    last = sheet.max_row
+    text = sheet.text
+    label_col, title_col, content_col, status_col, key_col = (cols.get(h, 0) for h in INFO_HEADERS)
+    other = _norm(OTHER_LABEL)
     previous = ""
-    for r in range(header + 1, last + 1):
-        def get(name: str, r: int = r) -> str:
-            c = cols.get(name, 0)
-            return sheet.text((r, c)) if c else ""
-
-        label = _norm(get(INFO_HEADERS[0]))
-        cell = _ProseCell(get(INFO_HEADERS[2]), get(INFO_HEADERS[1]), get(INFO_HEADERS[3]).strip(),
-                          get(INFO_HEADERS[4]).strip(), (r, cols[INFO_HEADERS[2]]),
-                          (r, cols[INFO_HEADERS[1]]) if cols.get(INFO_HEADERS[1]) else None)
-        if not label and previous == _norm(OTHER_LABEL) and (cell.text.strip() or cell.title.strip()):
+    for r in range(header + 1, sheet.max_row + 1):
+        label = _norm(text((r, label_col))) if label_col else ""
+        content = text((r, content_col)) if content_col else ""
+        title = text((r, title_col)) if title_col else ""
+        if not label:
+            if previous != other or not (content.strip() or title.strip()):
+                continue
             label = previous  # a row a user added under 六 without repeating its label
-        if label:
-            previous = label
-            yield label, cell
+        previous = label
+        yield label, _ProseCell(content, title, text((r, status_col)).strip() if status_col else "",
+                                text((r, key_col)).strip() if key_col else "", (r, content_col),
+                                (r, title_col) if title_col else None)
 
 
 def parse_cell_date(value: Any) -> dt.date | None:

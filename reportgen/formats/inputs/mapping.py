@@ -428,6 +428,7 @@ def _build(text: str) -> Any:
     loader = _Loader(text)
     try:
         get = loader.get_event
+        plain_values = _plain_values
         get()  # StreamStartEvent
         event: Any = get()  # libyaml's event classes, read by attribute
         if isinstance(event, yaml.StreamEndEvent):
@@ -445,7 +446,11 @@ def _build(text: str) -> Any:
             if kind is _SCALAR_EVENT:
                 if event.anchor is not None or event.tag is not None:
                     raise _Fallback
-                value = _plain(loader, event.value) if event.implicit[0] else event.value
+                value = event.value
+                if event.implicit[0]:  # a plain scalar: most are short and seen before (the cache of _plain)
+                    value = plain_values.get(value, _NO_KEY)
+                    if value is _NO_KEY:
+                        value = _plain(loader, event.value)
                 opened = False
             elif kind is _MAP_START or kind is _SEQ_START:
                 if event.anchor is not None or event.tag is not None or len(stack) >= _FAST_MAX_DEPTH:
@@ -1032,9 +1037,7 @@ class _Validator:
         figures: dict[tuple[str, str], Figure] = {}
         stated: dict[tuple[str, str], Figure] = {}
         data = self.mapping(value, path, f"{layout.title}的数据", table=where)
-        row_hint = f"表格各行应写在 rows: 下，如 {key}: {{rows: {{{layout.rows[0].key}: …}}}}。"
-        hints = {r.key: row_hint for r in layout.rows}
-        fields = self.fields(data, path, ("rows",), hints=hints, table=where) if data is not None else {}
+        fields = self.fields(data, path, ("rows",), hints=_row_hints(layout), table=where) if data is not None else {}
         rows = self.mapping(fields.get("rows"), f"{path}.rows", "各行数据", table=where)
         for row_key, row_value in (rows or {}).items():
             if not isinstance(row_key, str) or not layout.has_row(row_key):
@@ -1062,10 +1065,11 @@ class _Validator:
         stated: dict[tuple[str, str], Figure],
     ) -> None:
         row = layout.row(row_key)
-        where = {"table": layout.name, "row": layout.row_label(row_key)}
         if value is None:
             return
+        # Where a finding points (table and row label) is made only for a finding, not for every row read.
         if not isinstance(value, dict):
+            where = {"table": layout.name, "row": layout.row_label(row_key)}
             if len(row.columns) == 1 and not isinstance(value, list):
                 ref = (row_key, row.columns[0])
                 col = layout.column(ref[1])
@@ -1077,7 +1081,10 @@ class _Validator:
             self.wrong_type(path, f"各列数字的映射，如 {{{example}{', …' if len(row.columns) > 3 else ''}}}", value,
                             **where)
             return
-        data = self.mapping(value, path, "各列数字", **where) or {}
+        if getattr(value, "duplicates", None):
+            data = self.mapping(value, path, "各列数字", table=layout.name, row=layout.row_label(row_key)) or {}
+        else:
+            data = value  # a mapping without duplicate keys: nothing for mapping() to report
         spec = _row_spec(layout, row_key)
         col_labels = spec.labels
         for col_key, cell in data.items():
@@ -1087,6 +1094,7 @@ class _Validator:
                 ref, kind, computed = column.ref, column.kind, column.computed
                 (stated if computed else figures)[ref] = Decimal(cell) if kind == "amount" else cell
                 continue
+            where = {"table": layout.name, "row": layout.row_label(row_key)}
             if column is None:
                 in_table = {c.key for c in layout.columns}
                 hint = f"（“{row.label}”这一行只有列 {'、'.join(row.columns)}）" if col_key in in_table else ""
@@ -1122,6 +1130,16 @@ class _RowSpec:
 
 
 _ROW_SPECS: dict[tuple[int, str], _RowSpec] = {}
+_ROW_HINTS: dict[int, tuple[TableLayout, dict[str, str]]] = {}
+
+
+def _row_hints(layout: TableLayout) -> dict[str, str]:
+    """For a row key written beside ``rows:`` instead of under it: where it belongs (once per layout table)."""
+    known = _ROW_HINTS.get(id(layout))
+    if known is None or known[0] is not layout:
+        hint = f"表格各行应写在 rows: 下，如 {layout.key}: {{rows: {{{layout.rows[0].key}: …}}}}。"
+        known = _ROW_HINTS[id(layout)] = (layout, {r.key: hint for r in layout.rows})
+    return known[1]
 
 
 def _row_spec(layout: TableLayout, row_key: str) -> _RowSpec:
